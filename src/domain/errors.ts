@@ -1,0 +1,25 @@
+/** The one error the API reports; `onError` turns it into the one error body. */
+export class RegistryError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 405 | 406 | 503,
+    readonly code: string,
+    message: string,
+    readonly details: { parameter?: string; allowed?: string[] } = {},
+  ) {
+    super(message)
+  }
+}
+
+export interface ErrorBody {
+  error: { status: number; code: string; message: string; parameter?: string; allowed?: string[] }
+}
+
+export function errorBody(error: RegistryError): ErrorBody {
+  return { error: { status: error.status, code: error.code, message: error.message, ...error.details } }
+}
+
+export const ALLOWED_METHODS = ['GET', 'HEAD', 'OPTIONS']
+
+export function methodNotAllowed(): never {
+  throw new RegistryError(405, 'method_not_allowed', 'This resource is read-only.', { allowed: ALLOWED_METHODS })
+}

@@ -1,0 +1,53 @@
+import { RegistryError } from './errors'
+import { ALL_REGIONS, FORMATS, type Format, type Release } from './representation'
+
+/** What the URL itself fixes; anything it leaves open is negotiated from headers or geolocation. */
+export interface ListSelection {
+  region?: string
+  lang?: string
+  format?: Format
+}
+
+/**
+ * Reads region, lang and format from the query and the path suffix (`/subprocessors.csv`).
+ * Values are case-insensitive; unknown parameters are ignored so cache-busting stays harmless.
+ */
+export function readListSelection(query: Record<string, string[]>, suffix: string | undefined, release: Release): ListSelection {
+  const region = single(query, 'region', [ALL_REGIONS, ...release.regions])
+  const lang = single(query, 'lang', release.languages)
+  let format = single(query, 'format', FORMATS) as Format | undefined
+  if (suffix !== undefined) {
+    const fromSuffix = allowed('format', suffix.toLowerCase(), FORMATS) as Format
+    if (format && format !== fromSuffix) {
+      throw new RegistryError(400, 'conflicting_format', `The path asks for ${fromSuffix} but ?format= asks for ${format}.`, {
+        parameter: 'format',
+        allowed: [fromSuffix],
+      })
+    }
+    format = fromSuffix
+  }
+  return { region, lang, format }
+}
+
+function single(query: Record<string, string[]>, name: string, values: readonly string[]): string | undefined {
+  const given = query[name]
+  if (!given) return undefined
+  if (given.length > 1) {
+    throw new RegistryError(400, 'repeated_parameter', `"${name}" may be given once.`, { parameter: name, allowed: [...values] })
+  }
+  return allowed(name, (given[0] ?? '').toLowerCase(), values)
+}
+
+function allowed(name: string, value: string, values: readonly string[]): string {
+  if (values.includes(value)) return value
+  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value
+  throw new RegistryError(400, `unknown_${name === 'lang' ? 'language' : name}`, `Unknown ${name} "${shown}".`, {
+    parameter: name,
+    allowed: [...values],
+  })
+}
+
+/** The region of a visitor who did not name one: their country through the operator's mapping, else every region. */
+export function resolveRegion(country: unknown, release: Release): string {
+  return (typeof country === 'string' && release.countryRegions[country]) || ALL_REGIONS
+}

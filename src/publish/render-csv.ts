@@ -1,0 +1,39 @@
+import { LABELS } from './labels'
+import type { SubprocessorListDocument } from './schema'
+
+// Excel reads UTF-8 only with a byte order mark; without it ā, š and ž turn to mojibake.
+const BOM = '\uFEFF'
+const CRLF = '\r\n'
+// A cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection), full-width forms included.
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/
+
+/** Makes a cell inert: a leading apostrophe defuses a formula, and quoting keeps commas, quotes and newlines in it. */
+export function csvCell(value: string): string {
+  const text = FORMULA_START.test(value) ? `'${value}` : value
+  return `"${text.replaceAll('"', '""')}"`
+}
+
+/** RFC 4180 CSV, one row per sub-processor, headed in the list's language. */
+export function renderListCsv(doc: SubprocessorListDocument): string {
+  const l = LABELS[doc.language]
+  const header = [
+    l.id, l.entity, l.alsoWrittenAs, l.product, l.category, l.roles, l.purpose, l.customers,
+    l.location, l.countries, l.regions, l.assurances, l.notes,
+  ]
+  const rows = doc.subprocessors.map((entry) => [
+    entry.id,
+    entry.name ?? '',
+    entry.alsoWrittenAs.join('; '),
+    entry.product ?? '',
+    entry.categoryLabel,
+    entry.roles.map((role) => l.role[role]).join('; '),
+    entry.purpose,
+    entry.customers ?? '',
+    entry.location?.text ?? '',
+    [...(entry.location?.countries ?? []), ...(entry.location?.subdivisions ?? [])].join('; '),
+    entry.regions.join('; '),
+    entry.assurances.map((assurance) => assurance.text).join(' '),
+    entry.notes.map((note) => note.text).join(' '),
+  ])
+  return BOM + [header, ...rows].map((row) => row.map(csvCell).join(',') + CRLF).join('')
+}
