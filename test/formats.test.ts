@@ -1,0 +1,137 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { fetchWorker, publish, useFreshStorage } from './helpers'
+
+useFreshStorage()
+beforeEach(() => publish())
+
+describe('JSON', () => {
+  it('has the documented shape', async () => {
+    const res = await fetchWorker('/subprocessors.json?region=uk&lang=en')
+    expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
+    const doc = await res.json<Record<string, unknown>>()
+    expect(Object.keys(doc)).toEqual(['version', 'publishedAt', 'lastUpdated', 'language', 'sourceLanguage', 'region', 'company', 'links', 'subprocessors', 'notes'])
+    expect(doc).toMatchObject({
+      version: 1,
+      publishedAt: '2026-11-20T10:00:00.000Z',
+      lastUpdated: '2023-10-02',
+      language: 'en',
+      sourceLanguage: 'lv',
+      region: { id: 'uk', name: 'United Kingdom' },
+      company: { name: 'Quality Unit, s. r. o.', service: 'LiveAgent', accountDomain: '*.ladesk.com', dpaContactEmail: 'andrej@liveagent.com' },
+      links: {
+        html: '/subprocessors.html?region=uk&lang=en',
+        json: '/subprocessors.json?region=uk&lang=en',
+        csv: '/subprocessors.csv?region=uk&lang=en',
+      },
+    })
+    const entries = doc.subprocessors as Record<string, unknown>[]
+    expect(entries[0]).toEqual({
+      id: 'linode-uk',
+      name: 'Linode, LLC',
+      alsoWrittenAs: [],
+      product: null,
+      category: 'infrastructure',
+      categoryLabel: 'Servers',
+      roles: [],
+      purpose: 'Storing LiveAgent Service Data',
+      customers: null,
+      location: { countries: ['GB'], subdivisions: [], text: 'location: United Kingdom' },
+      regions: ['uk'],
+      assurances: [
+        {
+          id: 'certified-facilities',
+          text: 'LiveAgent servers are hosted in facilities that meet Tier III+ or IV, or PCI DSS, SSAE-16 or ISO 27001 requirements. The data centre facilities have redundant power, and each of them has UPS and backup generators.',
+          standards: ['Tier III+', 'Tier IV', 'PCI DSS', 'SSAE-16', 'ISO 27001'],
+        },
+      ],
+      notes: [],
+    })
+  })
+})
+
+describe('CSV', () => {
+  async function csv(path: string) {
+    const res = await fetchWorker(path)
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    return { res, bytes, text: new TextDecoder('utf-8', { ignoreBOM: true, fatal: true }).decode(bytes) }
+  }
+
+  it('is UTF-8 with a BOM, CRLF line ends and a header row', async () => {
+    const { res, bytes, text } = await csv('/subprocessors.csv?region=eu&lang=lv')
+    expect(res.headers.get('Content-Type')).toBe('text/csv; charset=utf-8; header=present')
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    const lines = text.slice(1).split('\r\n')
+    expect(lines.at(-1)).toBe('')
+    expect(text.replaceAll('\r\n', '').includes('\n')).toBe(false)
+    expect(lines[0]).toBe('"ID","Juridiskā persona","Rakstīts arī","Produkts","Kategorija","Loma","Nolūks","Klienti","Apstrādes atrašanās vieta","Valstu kodi","Klientu reģioni","Garantijas","Piezīmes par avotu"')
+    expect(lines).toHaveLength(1 + 9 + 1)
+    expect(lines[3]).toBe(
+      '"websupport-eu","Websupport, s.r.o.","","","Serveri","","LiveAgent Pakalpojumu Datu glabāšana","ES klienti","","","eu","LiveAgent serveri tiek izvietoti III+ vai IV līmeņa vai PCI DSS, SSAE-16 vai ISO 27001 prasībām atbilstošos objektos. Datu centru objekti tiek nodrošināti ar dublētu elektroenerģiju, katrā no tiem ir UPS un rezerves ģeneratori.","Avots nosauc klientu grupu (ES klienti), bet nenorāda apstrādes atrašanās vietu."',
+    )
+  })
+
+  it('is an attachment whose file name names the region, the language and the version', async () => {
+    const { res } = await csv('/subprocessors.csv?region=apac&lang=en')
+    expect(res.headers.get('Content-Disposition')).toBe('attachment; filename="liveagent-subprocessors-apac-en-v1.csv"')
+  })
+
+  it('has an English header in English', async () => {
+    const { text } = await csv('/subprocessors.csv?region=all&lang=en')
+    expect(text.slice(1, text.indexOf('\r\n'))).toBe('"ID","Legal entity","Also written as","Product","Category","Role","Purpose","Customers","Processing location","Country codes","Customer regions","Assurances","Notes on the source"')
+  })
+})
+
+describe('HTML', () => {
+  async function page(path: string) {
+    const res = await fetchWorker(path)
+    return { res, html: await res.text() }
+  }
+
+  it('is a complete page in the negotiated language', async () => {
+    const { res, html } = await page('/subprocessors.html?region=eu&lang=lv')
+    expect(res.headers.get('Content-Type')).toBe('text/html; charset=utf-8')
+    expect(html.startsWith('<!doctype html>\n<html lang="lv">\n<head>\n<meta charset="utf-8">')).toBe(true)
+    expect(html.trimEnd().endsWith('</html>')).toBe(true)
+    expect(html).toContain('<title>LiveAgent: Apakšapstrādātāji (Eiropas Savienība)</title>')
+    expect(html).toContain('Reģions: <strong>Eiropas Savienība</strong>')
+    expect(html).toContain('Pēdējo reizi atjaunināts: <time datetime="2023-10-02">')
+  })
+
+  it('has the policy text and a table per category', async () => {
+    const { html } = await page('/subprocessors.html?region=us&lang=en')
+    expect(html).toContain('<h2 id="due-diligence">Due diligence:</h2>')
+    expect(html).toContain('<li>to implement and maintain appropriate technical and organisational measures;</li>')
+    expect(html).toContain('<a href="mailto:andrej@liveagent.com">andrej@liveagent.com</a>')
+    expect(html).toContain('<caption>Infrastructure sub-processors: United States</caption>')
+    expect(html).toContain('<caption>Other sub-processors: United States</caption>')
+    expect(html).toContain('<caption>Subcontractors: United States</caption>')
+    expect(html.match(/<tr id="/g)).toHaveLength(9)
+    expect(html).toContain('<tr id="aws-us-california"><th scope="row">Amazon Web Services, LLC</th>')
+  })
+
+  it('links the same list in other regions and languages, and as JSON and CSV', async () => {
+    const { html } = await page('/subprocessors.html?region=eu&lang=en')
+    expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=en" aria-current="page">European Union</a>')
+    expect(html).toContain('<a href="/subprocessors.html?region=apac&#38;lang=en">Asia-Pacific</a>')
+    expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=lv" hreflang="lv" lang="lv">Latviešu</a>')
+    expect(html).toContain('<a href="/subprocessors.json?region=eu&#38;lang=en" type="application/json">JSON</a>')
+    expect(html).toContain('<a href="/subprocessors.csv?region=eu&#38;lang=en" type="text/csv" download>CSV (for spreadsheets)</a>')
+    expect(html).toContain('<link rel="alternate" type="text/html" hreflang="lv" href="/subprocessors.html?region=eu&#38;lang=lv">')
+  })
+
+  it('needs no script and no other request, and says so in its CSP', async () => {
+    const { res, html } = await page('/subprocessors.html?region=all&lang=en')
+    expect(html).not.toMatch(/<script|<img|<iframe|src=|@import|url\(/i)
+    expect(html.match(/<link [^>]*>/g)?.every((link) => link.includes('rel="alternate"'))).toBe(true)
+    const csp = res.headers.get('Content-Security-Policy')!
+    const style = html.slice(html.indexOf('<style>') + 7, html.indexOf('</style>'))
+    const hash = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(style)))))
+    expect(csp).toBe(`default-src 'none'; style-src 'sha256-${hash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
+  })
+
+  it('marks what the source leaves out', async () => {
+    const { html } = await page('/subprocessors.html?region=all&lang=en')
+    expect(html).toContain('<tr id="support-subcontractors"><th scope="row"><em>Not named in the source</em></th>')
+    expect(html).toContain('<tr id="websupport-eu"><th scope="row">Websupport, s.r.o.</th><td>Storing LiveAgent Service Data<small>Customers: EU customers</small></td><td><em>Not stated in the source</em></td>')
+  })
+})
