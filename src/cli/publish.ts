@@ -122,7 +122,7 @@ try {
     } else {
       let shown = 0
       await target.write(release, representations, (done, total) => {
-        if (done === total || done - shown >= Math.max(1, Math.floor(total / 10))) {
+        if (total >= 200 && (done === total || done - shown >= total / 10)) {
           shown = done
           process.stdout.write(`  written ${done}/${total}\n`)
         }
