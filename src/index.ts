@@ -1,22 +1,17 @@
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
-import { etag, RETAINED_304_HEADERS } from 'hono/etag'
 import { secureHeaders } from 'hono/secure-headers'
 import { ALLOWED_METHODS, errorBody, RegistryError } from './domain/errors'
-import { notModifiedSince } from './middleware/not-modified-since'
+import { documents } from './routes/documents'
 import { subprocessors } from './routes/subprocessors'
-
-const CORS_HEADERS = ['access-control-allow-origin', 'access-control-expose-headers']
 
 const app = new Hono<{ Bindings: Cloudflare.Env }>()
 
-app.use(cors({ origin: '*', allowMethods: ALLOWED_METHODS, exposeHeaders: ['ETag', 'Last-Modified', 'Content-Location', 'Content-Language', 'Content-Disposition'] }))
+app.use(cors({ origin: '*', allowMethods: ALLOWED_METHODS, exposeHeaders: ['ETag', 'Last-Modified', 'Content-Location', 'Content-Language', 'Content-Disposition', 'Link'] }))
 app.use(secureHeaders({ crossOriginResourcePolicy: 'cross-origin', xFrameOptions: 'DENY' }))
-// The handlers set strong ETags computed at publish time, so etag() only compares and never hashes.
-app.use(etag({ retainedHeaders: [...RETAINED_304_HEADERS, ...CORS_HEADERS] }))
-app.use(notModifiedSince({ retainedHeaders: [...RETAINED_304_HEADERS, ...CORS_HEADERS] }))
 
 app.route('/', subprocessors)
+app.route('/', documents)
 
 app.notFound((c) => {
   throw new RegistryError(404, 'not_found', `There is nothing at ${c.req.path}.`)

@@ -154,7 +154,7 @@ describe('CORS', () => {
   it('allows any origin to read and exposes the validators', async () => {
     const res = await fetchWorker(EXPLICIT, { headers: { Origin: 'https://tool.example' } })
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*')
-    expect(res.headers.get('Access-Control-Expose-Headers')).toBe('ETag,Last-Modified,Content-Location,Content-Language,Content-Disposition')
+    expect(res.headers.get('Access-Control-Expose-Headers')).toBe('ETag,Last-Modified,Content-Location,Content-Language,Content-Disposition,Link')
   })
 
   it('answers a preflight', async () => {

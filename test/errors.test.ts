@@ -42,7 +42,7 @@ describe('errors', () => {
 
 describe('hostile requests never cause a 5xx', () => {
   const HEADERS: Record<string, string>[] = [
-    { Accept: 'text/html\u00ff, \u00e9/\u00e9' },
+    { Accept: 'text/html, ?/?; q=, "/"' },
     { Accept: 'a'.repeat(8000) },
     { Accept: ',,,,;;;;q=;q=1;q=0.5' },
     { Accept: 'text/html;q=1e-9999' },

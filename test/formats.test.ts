@@ -9,8 +9,9 @@ describe('JSON', () => {
     const res = await fetchWorker('/subprocessors.json?region=uk&lang=en')
     expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
     const doc = await res.json<Record<string, unknown>>()
-    expect(Object.keys(doc)).toEqual(['version', 'publishedAt', 'lastUpdated', 'language', 'sourceLanguage', 'region', 'company', 'links', 'subprocessors', 'notes'])
+    expect(Object.keys(doc)).toEqual(['$schema', 'version', 'publishedAt', 'lastUpdated', 'language', 'sourceLanguage', 'region', 'company', 'links', 'subprocessors', 'notes'])
     expect(doc).toMatchObject({
+      $schema: '/schema.json',
       version: 1,
       publishedAt: '2026-11-20T10:00:00.000Z',
       lastUpdated: '2023-10-02',
@@ -106,7 +107,7 @@ describe('HTML', () => {
     expect(html).toContain('<caption>Other sub-processors: United States</caption>')
     expect(html).toContain('<caption>Subcontractors: United States</caption>')
     expect(html.match(/<tr id="/g)).toHaveLength(9)
-    expect(html).toContain('<tr id="aws-us-california"><th scope="row">Amazon Web Services, LLC</th>')
+    expect(html).toContain('<tr id="aws-us-california"><th scope="row"><a href="/subprocessors/aws-us-california.html?lang=en">Amazon Web Services, LLC</a></th>')
   })
 
   it('links the same list in other regions and languages, and as JSON and CSV', async () => {
@@ -131,7 +132,7 @@ describe('HTML', () => {
 
   it('marks what the source leaves out', async () => {
     const { html } = await page('/subprocessors.html?region=all&lang=en')
-    expect(html).toContain('<tr id="support-subcontractors"><th scope="row"><em>Not named in the source</em></th>')
-    expect(html).toContain('<tr id="websupport-eu"><th scope="row">Websupport, s.r.o.</th><td>Storing LiveAgent Service Data<small>Customers: EU customers</small></td><td><em>Not stated in the source</em></td>')
+    expect(html).toContain('<tr id="support-subcontractors"><th scope="row"><a href="/subprocessors/support-subcontractors.html?lang=en"><em>Not named in the source</em></a></th>')
+    expect(html).toContain('<tr id="websupport-eu"><th scope="row"><a href="/subprocessors/websupport-eu.html?lang=en">Websupport, s.r.o.</a></th><td>Storing LiveAgent Service Data<small>Customers: EU customers</small></td><td><em>Not stated in the source</em></td>')
   })
 })

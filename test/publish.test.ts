@@ -18,12 +18,16 @@ describe('publishing', () => {
   it('writes every representation under a new version and moves the pointer', async () => {
     const outcome = await publish()
     expect(outcome.changed).toBe(true)
-    expect(outcome.release).toMatchObject({ version: 1, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 30 })
+    // 5 regions × 2 languages × 3 formats, 14 entries × 2 × 3, and the schema, OpenAPI and discovery documents.
+    expect(outcome.release).toMatchObject({ version: 1, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 30 + 84 + 3, entryPacks: 1 })
     const written = await keys()
-    expect(written).toHaveLength(30 + 2)
+    // The lists and documents one key each, the 84 entry representations in one pack, and the release twice.
+    expect(written).toHaveLength(30 + 3 + 1 + 2)
     expect(written).toContain('release/current')
     expect(written).toContain('release/v1')
     expect(written).toContain('v1/list/eu/lv.csv')
+    expect(written).toContain('v1/doc/openapi.json')
+    expect(written).toContain('v1/entries/0')
   })
 
   it('writes nothing when the data has not changed', async () => {
@@ -43,7 +47,7 @@ describe('publishing', () => {
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.release.version).toBe(2)
     expect(await env.REGISTRY.get('v1/list/all/en.json')).toBe(v1)
-    expect((await keys()).filter((key) => key.startsWith('v2/'))).toHaveLength(30)
+    expect((await keys()).filter((key) => key.startsWith('v2/'))).toHaveLength(34)
   })
 
   it('publishes a change to the region mapping alone as a new version', async () => {

@@ -1,3 +1,5 @@
+import type { ErrorDocument } from '../publish/schema'
+
 /** The one error the API reports; `onError` turns it into the one error body. */
 export class RegistryError extends Error {
   constructor(
@@ -10,11 +12,7 @@ export class RegistryError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: { status: number; code: string; message: string; parameter?: string; allowed?: string[] }
-}
-
-export function errorBody(error: RegistryError): ErrorBody {
+export function errorBody(error: RegistryError): ErrorDocument {
   return { error: { status: error.status, code: error.code, message: error.message, ...error.details } }
 }
 
@@ -22,4 +20,9 @@ export const ALLOWED_METHODS = ['GET', 'HEAD', 'OPTIONS']
 
 export function methodNotAllowed(): never {
   throw new RegistryError(405, 'method_not_allowed', 'This resource is read-only.', { allowed: ALLOWED_METHODS })
+}
+
+/** A release whose pointer moved but whose bytes are missing: storage, not the request, is at fault. */
+export function incompleteRelease(): RegistryError {
+  return new RegistryError(503, 'not_published', 'This version of the registry is incomplete in storage.')
 }

@@ -13,7 +13,7 @@ export const MEDIA_TYPES: Record<Format, string> = {
   csv: 'text/csv',
 }
 
-export const CONTENT_TYPES: Record<Format, string> = {
+const CONTENT_TYPES: Record<Format, string> = {
   json: 'application/json; charset=utf-8',
   html: 'text/html; charset=utf-8',
   csv: 'text/csv; charset=utf-8; header=present',
@@ -22,27 +22,66 @@ export const CONTENT_TYPES: Record<Format, string> = {
 /** The region value that lists every sub-processor. */
 export const ALL_REGIONS = 'all'
 
+export const DOCUMENTS = {
+  schema: { url: '/schema.json', path: 'doc/schema.json', contentType: 'application/schema+json' },
+  openapi: { url: '/openapi.json', path: 'doc/openapi.json', contentType: 'application/vnd.oai.openapi+json;version=3.1' },
+  discovery: { url: '/.well-known/subprocessors', path: 'doc/discovery.json', contentType: 'application/json; charset=utf-8' },
+} as const
+export type DocumentName = keyof typeof DOCUMENTS
+
+export const SCHEMA_URL = DOCUMENTS.schema.url
+export const ENTRY_SCHEMA_URL = `${SCHEMA_URL}#/$defs/SubprocessorDocument`
+
 export interface ListView {
+  kind: 'list'
   region: string
   lang: string
   format: Format
 }
 
-/** The URL that names every choice, so that it serves the same bytes wherever it is fetched from. */
-export function listUrl({ region, lang, format }: ListView): string {
-  return `/subprocessors.${format}?region=${region}&lang=${lang}`
+export interface EntryView {
+  kind: 'entry'
+  id: string
+  lang: string
+  format: Format
 }
 
-/** The key of a rendered list under its release. */
-export function listPath({ region, lang, format }: ListView): string {
-  return `list/${region}/${lang}.${format}`
+export interface DocumentView {
+  kind: 'document'
+  name: DocumentName
+}
+
+export type View = ListView | EntryView | DocumentView
+
+/** The URL that names every choice, so that it serves the same bytes wherever it is fetched from. */
+export function viewUrl(view: View): string {
+  switch (view.kind) {
+    case 'list':
+      return `/subprocessors.${view.format}?region=${view.region}&lang=${view.lang}`
+    case 'entry':
+      return `/subprocessors/${view.id}.${view.format}?lang=${view.lang}`
+    case 'document':
+      return DOCUMENTS[view.name].url
+  }
+}
+
+/** Where a representation sits inside its release. */
+export function viewPath(view: View): string {
+  switch (view.kind) {
+    case 'list':
+      return `list/${view.region}/${view.lang}.${view.format}`
+    case 'entry':
+      return `entry/${view.id}/${view.lang}.${view.format}`
+    case 'document':
+      return DOCUMENTS[view.name].path
+  }
 }
 
 /** The immutable facts of one published version: small, read on every request, cached per isolate. */
 export interface Release {
   version: number
   publishedAt: string
-  /** Over every representation's ETag: publishing the same bytes again changes nothing. */
+  /** Over every representation's ETag and these facts: publishing the same bytes again changes nothing. */
   digest: string
   regions: string[]
   languages: string[]
@@ -53,22 +92,39 @@ export interface Release {
   fileStem: string
   /** The Content-Security-Policy the HTML pages of this release need. */
   htmlContentSecurityPolicy: string
+  /** Entry representations are stored in this many packs, chosen by a hash of the id. */
+  entryPacks: number
   representationCount: number
   totalBytes: number
 }
 
+/** `rel="alternate"` for every other format and language of the same list or entry, and `describedby` for the schema. */
+function linkHeader(release: Release, view: ListView | EntryView): string {
+  const links: string[] = []
+  for (const lang of release.languages) {
+    for (const format of FORMATS) {
+      if (lang === view.lang && format === view.format) continue
+      links.push(`<${viewUrl({ ...view, lang, format })}>; rel="alternate"; type="${MEDIA_TYPES[format]}"; hreflang="${lang}"`)
+    }
+  }
+  links.push(`<${view.kind === 'list' ? SCHEMA_URL : ENTRY_SCHEMA_URL}>; rel="describedby"; type="application/schema+json"`)
+  return links.join(', ')
+}
+
 /** The headers that belong to a representation's bytes, whichever URL serves them. */
-export function representationHeaders(release: Release, view: ListView, etag: string): Record<string, string> {
+export function representationHeaders(release: Release, view: View, etag: string): Record<string, string> {
   const headers: Record<string, string> = {
-    'Content-Type': CONTENT_TYPES[view.format],
-    'Content-Language': view.lang,
-    'Content-Location': listUrl(view),
+    'Content-Type': view.kind === 'document' ? DOCUMENTS[view.name].contentType : CONTENT_TYPES[view.format],
+    'Content-Location': viewUrl(view),
     ETag: etag,
     'Last-Modified': new Date(release.publishedAt).toUTCString(),
   }
+  if (view.kind === 'document') return headers
+  headers['Content-Language'] = view.lang
+  headers.Link = linkHeader(release, view)
   if (view.format === 'csv') {
-    headers['Content-Disposition'] =
-      `attachment; filename="${release.fileStem}-${view.region}-${view.lang}-v${release.version}.csv"`
+    const subject = view.kind === 'list' ? view.region : view.id
+    headers['Content-Disposition'] = `attachment; filename="${release.fileStem}-${subject}-${view.lang}-v${release.version}.csv"`
   }
   if (view.format === 'html') headers['Content-Security-Policy'] = release.htmlContentSecurityPolicy
   return headers

@@ -47,6 +47,14 @@ function allowed(name: string, value: string, values: readonly string[]): string
   })
 }
 
+/** An entry's id, and what the URL fixes of its format (`/subprocessors/twilio.csv`, `?format=`) and language. */
+export function readEntryRequest(query: Record<string, string[]>, idParam: string, release: Release): { id: string; lang?: string; format?: Format } {
+  const dot = idParam.indexOf('.')
+  const id = dot === -1 ? idParam : idParam.slice(0, dot)
+  const { lang, format } = readListSelection(query, dot === -1 ? undefined : idParam.slice(dot + 1), release)
+  return { id: id.toLowerCase(), lang, format }
+}
+
 /** The region of a visitor who did not name one: their country through the operator's mapping, else every region. */
 export function resolveRegion(country: unknown, release: Release): string {
   return (typeof country === 'string' && release.countryRegions[country]) || ALL_REGIONS

@@ -1,10 +1,11 @@
 import { countries } from 'countries-list'
-import { FORMATS, type ListView, listPath, type Release } from '../domain/representation'
-import type { RenderedRepresentation } from '../storage'
-import { type Edition, listRegions, toListDocument } from './model'
-import { renderListCsv } from './render-csv'
-import { PAGE_STYLE, renderListHtml } from './render-html'
-import { LANGUAGES, type RegistryData } from './schema'
+import { ALL_REGIONS, FORMATS, type Release, type View, viewPath } from '../domain/representation'
+import { entryPackCount, type RenderedRepresentation } from '../storage'
+import { discoveryDocument, openApiDocument } from './documents'
+import { type Edition, listRegions, toEntryDocument, toListDocument } from './model'
+import { renderCsv } from './render-csv'
+import { PAGE_STYLE, renderEntryHtml, renderListHtml } from './render-html'
+import { type Language, LANGUAGES, type RegistryData, registryJsonSchema } from './schema'
 
 const encoder = new TextEncoder()
 
@@ -12,8 +13,14 @@ async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
 }
 
+function base64(bytes: Uint8Array): string {
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}
+
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return base64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
 /** A strong ETag from the bytes alone: equal bytes share it, different bytes (in practice) never do. */
@@ -32,16 +39,42 @@ export function expandCountryRegions(data: RegistryData): Record<string, string>
   return mapping
 }
 
-export function render(data: RegistryData, edition: Edition, view: ListView): string {
-  const doc = toListDocument(data, edition, view)
-  switch (view.format) {
-    case 'json':
-      return `${JSON.stringify(doc, null, 2)}\n`
-    case 'csv':
-      return renderListCsv(doc)
-    case 'html':
-      return renderListHtml(data, doc)
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
+
+/** A renderer for one edition of the data: call it with any view of the release. */
+export function renderer(data: RegistryData, edition: Edition): (view: View) => string {
+  const entries = new Map(data.subprocessors.subprocessors.map((entry) => [entry.id, entry]))
+  return (view) => {
+    switch (view.kind) {
+      case 'list': {
+        const doc = toListDocument(data, edition, { region: view.region, lang: view.lang as Language })
+        if (view.format === 'json') return json(doc)
+        return view.format === 'csv' ? renderCsv(doc.language, doc.subprocessors) : renderListHtml(data, doc)
+      }
+      case 'entry': {
+        const entry = entries.get(view.id)
+        if (!entry) throw new Error(`no entry ${view.id}`)
+        const doc = toEntryDocument(data, edition, entry, view.lang as Language)
+        if (view.format === 'json') return json(doc)
+        return view.format === 'csv' ? renderCsv(doc.language, [doc]) : renderEntryHtml(data, doc)
+      }
+      case 'document':
+        if (view.name === 'schema') return json(registryJsonSchema())
+        return json(view.name === 'openapi' ? openApiDocument(data, edition) : discoveryDocument(data, edition))
+    }
   }
+}
+
+/** Every representation a release has: lists by region, entries, and the contract documents. */
+export function releaseViews(data: RegistryData): View[] {
+  const languagesAndFormats = LANGUAGES.flatMap((lang) => FORMATS.map((format) => ({ lang, format })))
+  return [
+    ...listRegions(data).flatMap((region) => languagesAndFormats.map((lf): View => ({ kind: 'list', region, ...lf }))),
+    ...data.subprocessors.subprocessors.flatMap((entry) => languagesAndFormats.map((lf): View => ({ kind: 'entry', id: entry.id, ...lf }))),
+    { kind: 'document', name: 'schema' },
+    { kind: 'document', name: 'openapi' },
+    { kind: 'document', name: 'discovery' },
+  ]
 }
 
 export interface BuiltRelease {
@@ -49,25 +82,25 @@ export interface BuiltRelease {
   representations: RenderedRepresentation[]
 }
 
-/** Renders every representation of the data (region × language × format) and gives each its ETag. */
-export async function buildRelease(data: RegistryData, edition: Edition): Promise<BuiltRelease> {
-  const views = listRegions(data).flatMap((region) =>
-    LANGUAGES.flatMap((lang) => FORMATS.map((format): ListView => ({ region, lang, format }))),
-  )
-  const representations = await Promise.all(
-    views.map(async (view) => {
-      const body = encoder.encode(render(data, edition, view))
-      return { path: listPath(view), body, etag: await strongEtag(body) }
-    }),
-  )
-  const styleHash = btoa(String.fromCharCode(...(await sha256(encoder.encode(PAGE_STYLE)))))
+/** Renders every representation of the data and gives each its ETag. */
+export async function buildRelease(data: RegistryData, edition: Edition, onProgress?: (done: number, total: number) => void): Promise<BuiltRelease> {
+  const views = releaseViews(data)
+  const render = renderer(data, edition)
+  const representations: RenderedRepresentation[] = []
+  for (const view of views) {
+    const body = encoder.encode(render(view))
+    representations.push({ path: viewPath(view), body, etag: await strongEtag(body), ...(view.kind === 'entry' ? { entryId: view.id } : {}) })
+    if (representations.length % 1000 === 0) onProgress?.(representations.length, views.length)
+  }
+  const styleHash = base64(await sha256(encoder.encode(PAGE_STYLE)))
   const facts = {
-    regions: data.regions.regions.map((region) => region.id),
+    regions: listRegions(data).filter((region) => region !== ALL_REGIONS),
     languages: [...LANGUAGES],
     defaultLanguage: data.registry.defaultLanguage,
     countryRegions: expandCountryRegions(data),
     fileStem: `${data.registry.company.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-subprocessors`,
     htmlContentSecurityPolicy: `default-src 'none'; style-src 'sha256-${styleHash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    entryPacks: entryPackCount(data.subprocessors.subprocessors.length),
   }
   // Everything a reader can observe, bytes and release facts alike, goes into the digest.
   const fingerprint = JSON.stringify(facts) + representations.map(({ path, etag }) => `\n${path} ${etag}`).sort().join('')

@@ -32,7 +32,7 @@ export interface Labels {
   aboutRegions: string
   sourceNotes: string
   role: Record<'affiliate' | 'subcontractor', string>
-  contents: string
+  allSubprocessors: string
 }
 
 export const LABELS: Record<Language, Labels> = {
@@ -67,7 +67,7 @@ export const LABELS: Record<Language, Labels> = {
     aboutRegions: 'About the regions',
     sourceNotes: 'About this list',
     role: { affiliate: 'affiliate', subcontractor: 'subcontractor' },
-    contents: 'Contents',
+    allSubprocessors: 'All sub-processors',
   },
   lv: {
     languageName: 'Latviešu',
@@ -100,6 +100,6 @@ export const LABELS: Record<Language, Labels> = {
     aboutRegions: 'Par reģioniem',
     sourceNotes: 'Par šo sarakstu',
     role: { affiliate: 'dalīborganizācija', subcontractor: 'apakšuzņēmējs' },
-    contents: 'Saturs',
+    allSubprocessors: 'Visi apakšapstrādātāji',
   },
 }

@@ -1,9 +1,10 @@
-import { ALL_REGIONS, type ListView, listUrl } from '../domain/representation'
+import { ALL_REGIONS, ENTRY_SCHEMA_URL, type Format, SCHEMA_URL, viewUrl } from '../domain/representation'
 import type {
   Language,
   RegistryData,
   SubprocessorDocument,
   SubprocessorEntry,
+  SubprocessorEntryDocument,
   SubprocessorListDocument,
 } from './schema'
 
@@ -56,28 +57,45 @@ export function toSubprocessorDocument(data: RegistryData, entry: SubprocessorEn
   }
 }
 
-export function toListDocument(data: RegistryData, edition: Edition, view: Omit<ListView, 'format'>): SubprocessorListDocument {
-  const lang = view.lang as Language
+function formatLinks(url: (format: Format) => string) {
+  return { html: url('html'), json: url('json'), csv: url('csv') }
+}
+
+export function toListDocument(data: RegistryData, edition: Edition, view: { region: string; lang: Language }): SubprocessorListDocument {
+  const { lang, region } = view
   const { company, lastUpdated, source, notes } = data.registry
   return {
+    $schema: SCHEMA_URL,
     version: edition.version,
     publishedAt: edition.publishedAt,
     lastUpdated,
     language: lang,
     sourceLanguage: source.language,
-    region: { id: view.region as SubprocessorListDocument['region']['id'], name: regionName(data, view.region, lang) },
+    region: { id: region as SubprocessorListDocument['region']['id'], name: regionName(data, region, lang) },
     company: { ...company },
-    links: {
-      html: listUrl({ ...view, format: 'html' }),
-      json: listUrl({ ...view, format: 'json' }),
-      csv: listUrl({ ...view, format: 'csv' }),
-    },
-    subprocessors: entriesFor(data, view.region).map((entry) => toSubprocessorDocument(data, entry, lang)),
+    links: formatLinks((format) => viewUrl({ kind: 'list', region, lang, format })),
+    subprocessors: entriesFor(data, region).map((entry) => toSubprocessorDocument(data, entry, lang)),
     notes: [
       { field: 'source', text: source.note[lang] },
       ...notes.map((note) => ({ field: note.field, text: note.note[lang] })),
       { field: 'subprocessors.regions', text: data.subprocessors.regionsBasis[lang] },
       { field: 'region', text: data.regions.about[lang] },
     ],
+  }
+}
+
+export function toEntryDocument(data: RegistryData, edition: Edition, entry: SubprocessorEntry, lang: Language): SubprocessorEntryDocument {
+  return {
+    $schema: ENTRY_SCHEMA_URL,
+    version: edition.version,
+    publishedAt: edition.publishedAt,
+    lastUpdated: data.registry.lastUpdated,
+    language: lang,
+    sourceLanguage: data.registry.source.language,
+    ...toSubprocessorDocument(data, entry, lang),
+    links: {
+      ...formatLinks((format) => viewUrl({ kind: 'entry', id: entry.id, lang, format })),
+      list: viewUrl({ kind: 'list', region: ALL_REGIONS, lang, format: 'html' }),
+    },
   }
 }

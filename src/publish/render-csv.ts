@@ -1,5 +1,5 @@
 import { LABELS } from './labels'
-import type { SubprocessorListDocument } from './schema'
+import type { Language, SubprocessorDocument } from './schema'
 
 // Excel reads UTF-8 only with a byte order mark; without it ā, š and ž turn to mojibake.
 const BOM = '\uFEFF'
@@ -13,14 +13,14 @@ export function csvCell(value: string): string {
   return `"${text.replaceAll('"', '""')}"`
 }
 
-/** RFC 4180 CSV, one row per sub-processor, headed in the list's language. */
-export function renderListCsv(doc: SubprocessorListDocument): string {
-  const l = LABELS[doc.language]
+/** RFC 4180 CSV, one row per sub-processor, headed in the given language. */
+export function renderCsv(lang: Language, entries: SubprocessorDocument[]): string {
+  const l = LABELS[lang]
   const header = [
     l.id, l.entity, l.alsoWrittenAs, l.product, l.category, l.roles, l.purpose, l.customers,
     l.location, l.countries, l.regions, l.assurances, l.notes,
   ]
-  const rows = doc.subprocessors.map((entry) => [
+  const rows = entries.map((entry) => [
     entry.id,
     entry.name ?? '',
     entry.alsoWrittenAs.join('; '),

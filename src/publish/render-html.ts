@@ -1,7 +1,7 @@
-import { FORMATS, type ListView, listUrl, MEDIA_TYPES } from '../domain/representation'
+import { ALL_REGIONS, FORMATS, MEDIA_TYPES, type EntryView, type ListView, viewUrl } from '../domain/representation'
 import { LABELS } from './labels'
 import { listRegions, regionName } from './model'
-import type { Language, Localized, RegistryData, SubprocessorListDocument } from './schema'
+import type { Language, Localized, RegistryData, SubprocessorDocument, SubprocessorEntryDocument, SubprocessorListDocument } from './schema'
 
 /** The page's only styling, inline so the page needs no other request; its hash goes into the CSP. */
 export const PAGE_STYLE = [
@@ -14,6 +14,7 @@ export const PAGE_STYLE = [
   '[aria-current]{font-weight:700}',
   'small{display:block;color:#444}',
   '.notes{font-size:.9rem;color:#444}',
+  'dt{font-weight:600;margin-top:.5rem}',
 ].join('')
 
 /** Escapes text for HTML content and double-quoted attributes. */
@@ -22,6 +23,7 @@ export function escapeHtml(text: string): string {
 }
 
 const h = escapeHtml
+const LANGUAGES = Object.keys(LABELS) as Language[]
 
 function formatDate(iso: string, lang: Language): string {
   return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(iso))
@@ -31,131 +33,172 @@ function paragraphs(texts: Localized[], lang: Language): string {
   return texts.map((text) => `<p>${h(text[lang])}</p>`).join('\n')
 }
 
+function navLink(target: ListView | EntryView, text: string, current: boolean, attrs = ''): string {
+  return `<li><a href="${h(viewUrl(target))}"${current ? ' aria-current="page"' : ''}${attrs}>${h(text)}</a></li>`
+}
+
+function nav(label: string, items: string[]): string {
+  return `<nav aria-label="${h(label)}"><p>${h(label)}:</p><ul>${items.join('')}</ul></nav>`
+}
+
+/** The parts every page shares: the head with its alternates, and navigation to other languages and formats. */
+function page(view: ListView | EntryView, title: string, header: string[], main: string[]): string {
+  const lang = view.lang as Language
+  const l = LABELS[lang]
+  const alternates = [
+    ...FORMATS.filter((format) => format !== 'html').map(
+      (format) => `<link rel="alternate" type="${MEDIA_TYPES[format]}" hreflang="${lang}" href="${h(viewUrl({ ...view, format }))}">`,
+    ),
+    ...LANGUAGES.filter((other) => other !== lang).map(
+      (other) => `<link rel="alternate" type="text/html" hreflang="${other}" href="${h(viewUrl({ ...view, lang: other, format: 'html' }))}">`,
+    ),
+  ]
+  const languages = LANGUAGES.map((other) =>
+    navLink({ ...view, lang: other, format: 'html' }, LABELS[other].languageName, other === lang, ` hreflang="${other}" lang="${other}"`),
+  )
+  const formats = [
+    navLink({ ...view, format: 'json' }, l.jsonLink, false, ' type="application/json"'),
+    navLink({ ...view, format: 'csv' }, l.csvLink, false, ' type="text/csv" download'),
+  ]
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(title)}</title>
+${alternates.join('\n')}
+<style>${PAGE_STYLE}</style>
+</head>
+<body>
+<header>
+${header.join('\n')}
+${nav(l.languagesNav, languages)}
+${nav(l.formatsNav, formats)}
+</header>
+<main>
+${main.join('\n')}
+</main>
+</body>
+</html>
+`
+}
+
+function dates(doc: { lastUpdated: string; version: number; publishedAt: string }, lang: Language): string {
+  const l = LABELS[lang]
+  return `${h(l.lastUpdated)}: <time datetime="${doc.lastUpdated}">${h(formatDate(doc.lastUpdated, lang))}</time>. ${h(l.version(doc.version, formatDate(doc.publishedAt, lang)))}`
+}
+
+function entryCells(data: RegistryData, entry: SubprocessorDocument, lang: Language) {
+  const l = LABELS[lang]
+  const extras = [
+    ...entry.roles.map((role) => l.role[role]),
+    ...entry.alsoWrittenAs.map((alias) => `${l.alsoWrittenAs}: ${alias}`),
+    ...(entry.product ? [`${l.product}: ${entry.product}`] : []),
+  ]
+  const codes = entry.location ? [...entry.location.countries, ...entry.location.subdivisions] : []
+  return {
+    name: entry.name === null ? `<em>${h(l.notNamed)}</em>` : h(entry.name),
+    extras: extras.map((extra) => `<small>${h(extra)}</small>`).join(''),
+    purpose: `${h(entry.purpose)}${entry.customers ? `<small>${h(l.customers)}: ${h(entry.customers)}</small>` : ''}`,
+    location: entry.location ? `${h(entry.location.text)}${codes.length ? ` <small>${h(codes.join(', '))}</small>` : ''}` : `<em>${h(l.notStated)}</em>`,
+    regions: h(entry.regions.map((id) => regionName(data, id, lang)).join(', ')),
+    assurances: entry.assurances.map((assurance) => h(assurance.text)).join('<br>'),
+    notes: entry.notes.map((note) => h(note.text)).join('<br>'),
+  }
+}
+
 /** The whole list as one accessible page: no scripts, no external assets, every value escaped. */
 export function renderListHtml(data: RegistryData, doc: SubprocessorListDocument): string {
   const lang = doc.language
   const l = LABELS[lang]
-  const view = { region: doc.region.id, lang }
+  const view: ListView = { kind: 'list', region: doc.region.id, lang, format: 'html' }
   const { policy, categories, company } = data.registry
-  const languages = Object.keys(LABELS) as Language[]
 
-  const alternates = [
-    ...FORMATS.filter((format) => format !== 'html').map(
-      (format) => `<link rel="alternate" type="${MEDIA_TYPES[format]}" hreflang="${lang}" href="${h(listUrl({ ...view, format }))}">`,
-    ),
-    ...languages
-      .filter((other) => other !== lang)
-      .map((other) => `<link rel="alternate" type="text/html" hreflang="${other}" href="${h(listUrl({ ...view, lang: other, format: 'html' }))}">`),
-  ]
+  const regions = listRegions(data).map((region) => navLink({ ...view, region }, regionName(data, region, lang), region === doc.region.id))
 
-  const link = (target: ListView, text: string, current: boolean, attrs = '') =>
-    `<li><a href="${h(listUrl(target))}"${current ? ' aria-current="page"' : ''}${attrs}>${h(text)}</a></li>`
-
-  const regionNav = listRegions(data)
-    .map((region) => link({ region, lang, format: 'html' }, regionName(data, region, lang), region === doc.region.id))
-    .join('')
-  const languageNav = languages
-    .map((other) => link({ ...view, lang: other, format: 'html' }, LABELS[other].languageName, other === lang, ` hreflang="${other}" lang="${other}"`))
-    .join('')
-  const formatNav = [
-    link({ ...view, format: 'json' }, l.jsonLink, false, ' type="application/json"'),
-    link({ ...view, format: 'csv' }, l.csvLink, false, ' type="text/csv" download'),
-  ].join('')
-
-  const regionNames = (ids: string[]) => ids.map((id) => regionName(data, id, lang)).join(', ')
-
-  const tables = (Object.keys(categories) as (keyof typeof categories)[])
-    .map((category) => {
-      const section = categories[category]
-      const rows = doc.subprocessors.filter((entry) => entry.category === category)
-      const body = rows
-        .map((entry) => {
-          const name = entry.name === null ? `<em>${h(l.notNamed)}</em>` : h(entry.name)
-          const extras = [
-            ...entry.roles.map((role) => l.role[role]),
-            ...entry.alsoWrittenAs.map((alias) => `${l.alsoWrittenAs}: ${alias}`),
-            ...(entry.product ? [`${l.product}: ${entry.product}`] : []),
-          ]
-          const location = entry.location
-            ? `${h(entry.location.text)}${entry.location.countries.length ? ` <small>${h([...entry.location.countries, ...entry.location.subdivisions].join(', '))}</small>` : ''}`
-            : `<em>${h(l.notStated)}</em>`
-          return [
-            `<tr id="${h(entry.id)}">`,
-            `<th scope="row">${name}${extras.map((extra) => `<small>${h(extra)}</small>`).join('')}</th>`,
-            `<td>${h(entry.purpose)}${entry.customers ? `<small>${h(l.customers)}: ${h(entry.customers)}</small>` : ''}</td>`,
-            `<td>${location}</td>`,
-            `<td>${h(regionNames(entry.regions))}</td>`,
-            `<td>${entry.assurances.map((assurance) => h(assurance.text)).join('<br>')}</td>`,
-            `<td class="notes">${entry.notes.map((note) => h(note.text)).join('<br>')}</td>`,
-            '</tr>',
-          ].join('')
-        })
-        .join('\n')
-      const table = rows.length
-        ? [
-            `<table>`,
-            `<caption>${h(section.heading[lang])}: ${h(doc.region.name)}</caption>`,
-            `<thead><tr>${[l.entity, l.purpose, l.location, l.regions, l.assurances, l.notes].map((th) => `<th scope="col">${h(th)}</th>`).join('')}</tr></thead>`,
-            `<tbody>\n${body}\n</tbody>`,
-            `</table>`,
-          ].join('\n')
-        : `<p>${h(l.noneInRegion)}</p>`
-      return [
-        `<section aria-labelledby="${category}">`,
-        `<h2 id="${category}">${h(section.heading[lang])}</h2>`,
-        paragraphs(section.paragraphs, lang),
-        table,
-        `</section>`,
-      ].join('\n')
-    })
-    .join('\n')
+  const tables = (Object.keys(categories) as (keyof typeof categories)[]).map((category) => {
+    const section = categories[category]
+    const rows = doc.subprocessors
+      .filter((entry) => entry.category === category)
+      .map((entry) => {
+        const cells = entryCells(data, entry, lang)
+        const link = `<a href="${h(viewUrl({ kind: 'entry', id: entry.id, lang, format: 'html' }))}">${cells.name}</a>`
+        return `<tr id="${h(entry.id)}"><th scope="row">${link}${cells.extras}</th><td>${cells.purpose}</td><td>${cells.location}</td><td>${cells.regions}</td><td>${cells.assurances}</td><td class="notes">${cells.notes}</td></tr>`
+      })
+    const table = rows.length
+      ? [
+          '<table>',
+          `<caption>${h(section.heading[lang])}: ${h(doc.region.name)}</caption>`,
+          `<thead><tr>${[l.entity, l.purpose, l.location, l.regions, l.assurances, l.notes].map((th) => `<th scope="col">${h(th)}</th>`).join('')}</tr></thead>`,
+          `<tbody>\n${rows.join('\n')}\n</tbody>`,
+          '</table>',
+        ].join('\n')
+      : `<p>${h(l.noneInRegion)}</p>`
+    return [`<section aria-labelledby="${category}">`, `<h2 id="${category}">${h(section.heading[lang])}</h2>`, paragraphs(section.paragraphs, lang), table, '</section>'].join('\n')
+  })
 
   const policySection = (id: string, section: { heading: Localized; paragraphs: Localized[] }, extra = '') =>
-    [`<section aria-labelledby="${id}">`, `<h2 id="${id}">${h(section.heading[lang])}</h2>`, paragraphs(section.paragraphs, lang), extra, `</section>`].join('\n')
+    [`<section aria-labelledby="${id}">`, `<h2 id="${id}">${h(section.heading[lang])}</h2>`, paragraphs(section.paragraphs, lang), extra, '</section>'].join('\n')
 
   const dpaContact = h(policy.dpaContact[lang]).replace(
     h(company.dpaContactEmail),
     `<a href="mailto:${h(company.dpaContactEmail)}">${h(company.dpaContactEmail)}</a>`,
   )
 
-  return `<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${h(company.service)}: ${h(l.title)} (${h(doc.region.name)})</title>
-${alternates.join('\n')}
-<style>${PAGE_STYLE}</style>
-</head>
-<body>
-<header>
-<p>${h(company.name)} · ${h(company.service)}</p>
-<h1>${h(company.service)}: ${h(l.title)}</h1>
-<p>${h(l.region)}: <strong>${h(doc.region.name)}</strong>. ${h(l.lastUpdated)}: <time datetime="${doc.lastUpdated}">${h(formatDate(doc.lastUpdated, lang))}</time>. ${h(l.version(doc.version, formatDate(doc.publishedAt, lang)))}</p>
-<nav aria-label="${h(l.regionsNav)}"><p>${h(l.regionsNav)}:</p><ul>${regionNav}</ul></nav>
-<nav aria-label="${h(l.languagesNav)}"><p>${h(l.languagesNav)}:</p><ul>${languageNav}</ul></nav>
-<nav aria-label="${h(l.formatsNav)}"><p>${h(l.formatsNav)}:</p><ul>${formatNav}</ul></nav>
-</header>
-<main>
-<section aria-label="${h(company.service)}">
-${paragraphs(policy.introduction, lang)}
-</section>
-${policySection('what-is-a-sub-processor', policy.whatIsASubprocessor)}
-${policySection('due-diligence', policy.dueDiligence)}
-${policySection('contractual-safeguards', policy.contractualSafeguards, `<ul>\n${policy.contractualSafeguards.obligations.map((o) => `<li>${h(o[lang])}</li>`).join('\n')}\n</ul>`)}
-<section>
-${paragraphs(policy.disclaimer, lang)}
-<p>${dpaContact}</p>
-</section>
-${tables}
-<section aria-labelledby="about-this-list">
-<h2 id="about-this-list">${h(l.sourceNotes)}</h2>
-<ul class="notes">
-${doc.notes.map((note) => `<li>${h(note.text)}</li>`).join('\n')}
-</ul>
-</section>
-</main>
-</body>
-</html>
-`
+  return page(
+    view,
+    `${company.service}: ${l.title} (${doc.region.name})`,
+    [
+      `<p>${h(company.name)} · ${h(company.service)}</p>`,
+      `<h1>${h(company.service)}: ${h(l.title)}</h1>`,
+      `<p>${h(l.region)}: <strong>${h(doc.region.name)}</strong>. ${dates(doc, lang)}</p>`,
+      nav(l.regionsNav, regions),
+    ],
+    [
+      `<section aria-label="${h(company.service)}">\n${paragraphs(policy.introduction, lang)}\n</section>`,
+      policySection('what-is-a-sub-processor', policy.whatIsASubprocessor),
+      policySection('due-diligence', policy.dueDiligence),
+      policySection(
+        'contractual-safeguards',
+        policy.contractualSafeguards,
+        `<ul>\n${policy.contractualSafeguards.obligations.map((o) => `<li>${h(o[lang])}</li>`).join('\n')}\n</ul>`,
+      ),
+      `<section>\n${paragraphs(policy.disclaimer, lang)}\n<p>${dpaContact}</p>\n</section>`,
+      ...tables,
+      '<section aria-labelledby="about-this-list">',
+      `<h2 id="about-this-list">${h(l.sourceNotes)}</h2>`,
+      `<ul class="notes">\n${doc.notes.map((note) => `<li>${h(note.text)}</li>`).join('\n')}\n</ul>`,
+      '</section>',
+    ],
+  )
+}
+
+/** One sub-processor on its own page, with a link back to the list. */
+export function renderEntryHtml(data: RegistryData, doc: SubprocessorEntryDocument): string {
+  const lang = doc.language
+  const l = LABELS[lang]
+  const { company } = data.registry
+  const cells = entryCells(data, doc, lang)
+  const plainName = doc.name ?? l.notNamed
+  const field = (term: string, value: string) => (value ? `<dt>${h(term)}</dt><dd>${value}</dd>` : '')
+  return page(
+    { kind: 'entry', id: doc.id, lang, format: 'html' },
+    `${company.service}: ${plainName} (${l.title})`,
+    [
+      `<p>${h(company.name)} · ${h(company.service)} · <a href="${h(viewUrl({ kind: 'list', region: ALL_REGIONS, lang, format: 'html' }))}">${h(l.allSubprocessors)}</a></p>`,
+      `<h1>${cells.name}</h1>`,
+      `<p>${dates(doc, lang)}</p>`,
+    ],
+    [
+      '<dl>',
+      field(l.id, h(doc.id)),
+      field(l.category, h(doc.categoryLabel) + cells.extras),
+      field(l.purpose, cells.purpose),
+      field(l.location, cells.location),
+      field(l.regions, cells.regions),
+      field(l.assurances, cells.assurances),
+      field(l.notes, cells.notes),
+      '</dl>',
+    ],
+  )
 }

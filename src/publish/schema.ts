@@ -126,50 +126,93 @@ export interface RegistryData {
   regions: RegionsFile
 }
 
-// The JSON representation, as the API serves it. One entry, one list.
+// The JSON representations, as the API serves them: a list, and one entry on its own.
 
 const Note = z.strictObject({ field: z.string(), text: z.string() })
 
-export const SubprocessorDocument = z.strictObject({
-  id: z.string(),
-  name: z.string().nullable().describe('The legal entity name exactly as the source writes it; null where the source names none.'),
-  alsoWrittenAs: z.array(z.string()),
-  product: z.string().nullable(),
-  category: Category,
-  categoryLabel: z.string(),
-  roles: z.array(z.enum(ROLES)),
-  purpose: z.string(),
-  customers: z.string().nullable(),
-  location: z
-    .strictObject({
-      countries: z.array(z.string()).describe('ISO 3166-1 alpha-2 codes; empty where the source names no country.'),
-      subdivisions: z.array(z.string()).describe('ISO 3166-2 codes.'),
-      text: z.string().describe('The location as the source words it.'),
-    })
-    .nullable()
-    .describe('null where the source gives no location.'),
-  regions: z.array(RegionId),
-  assurances: z.array(z.strictObject({ id: z.string(), text: z.string(), standards: z.array(z.string()) })),
-  notes: z.array(Note).describe('Where the source is incomplete or inconsistent.'),
-})
+const FormatLinks = z
+  .strictObject({ html: z.string(), json: z.string(), csv: z.string() })
+  .describe('The same document in each format, in the same language.')
 
-export const SubprocessorListDocument = z.strictObject({
-  version: z.int().min(1),
-  publishedAt: z.iso.datetime(),
-  lastUpdated: z.iso.date(),
+export const SubprocessorDocument = z
+  .strictObject({
+    id: z.string().describe('Stable identifier; also the path of the entry, /subprocessors/{id}.'),
+    name: z.string().nullable().describe('The legal entity name exactly as the source writes it, never translated; null where the source names none.'),
+    alsoWrittenAs: z.array(z.string()).describe('Other spellings of the name in the source.'),
+    product: z.string().nullable().describe('A product or brand the source names next to the entity.'),
+    category: Category,
+    categoryLabel: z.string().describe('The category as the source labels it, in the document language.'),
+    roles: z.array(z.enum(ROLES)),
+    purpose: z.string().describe('What the sub-processor does, in the document language.'),
+    customers: z.string().nullable().describe('The customer group the source names for this row.'),
+    location: z
+      .strictObject({
+        countries: z.array(z.string()).describe('ISO 3166-1 alpha-2 codes; empty where the source names no country.'),
+        subdivisions: z.array(z.string()).describe('ISO 3166-2 codes.'),
+        text: z.string().describe('The location as the source words it.'),
+      })
+      .nullable()
+      .describe('null where the source gives no location.'),
+    regions: z.array(RegionId).describe('The customer regions this entry applies to.'),
+    assurances: z.array(z.strictObject({ id: z.string(), text: z.string(), standards: z.array(z.string()) })),
+    notes: z.array(Note).describe('Where the source is incomplete or inconsistent.'),
+  })
+  .meta({ id: 'Subprocessor', title: 'A sub-processor, as it appears in a list' })
+
+const Envelope = {
+  version: z.int().min(1).describe('Counts publishes; every published version is kept.'),
+  publishedAt: z.iso.datetime().describe('When this version was published.'),
+  lastUpdated: z.iso.date().describe('The date the source document gives for its last change.'),
   language: Language,
   sourceLanguage: Language,
-  region: z.strictObject({ id: z.enum([...REGION_IDS, 'all']), name: z.string() }),
-  company: z.strictObject({
-    name: z.string(),
-    service: z.string(),
-    accountDomain: z.string(),
-    dpaContactEmail: z.string(),
-  }),
-  links: z.strictObject({ html: z.string(), json: z.string(), csv: z.string() }).describe('This list in each format, for the same region and language.'),
-  subprocessors: z.array(SubprocessorDocument),
-  notes: z.array(Note),
-})
+}
+
+export const SubprocessorListDocument = z
+  .strictObject({
+    $schema: z.string().describe('The JSON Schema of this document.'),
+    ...Envelope,
+    region: z.strictObject({ id: z.enum([...REGION_IDS, 'all']), name: z.string() }).describe('The customer region this list is for.'),
+    company: z.strictObject({
+      name: z.string(),
+      service: z.string(),
+      accountDomain: z.string(),
+      dpaContactEmail: z.string(),
+    }),
+    links: FormatLinks,
+    subprocessors: z.array(SubprocessorDocument),
+    notes: z.array(Note).describe('About the list as a whole: its source, and how regions are read.'),
+  })
+  .meta({ title: 'Sub-processor list' })
+
+export const SubprocessorEntryDocument = SubprocessorDocument.extend({
+  $schema: z.string().describe('The JSON Schema of this document.'),
+  ...Envelope,
+  links: FormatLinks.extend({ list: z.string().describe('The list of every region, in the same language.') }),
+}).meta({ id: 'SubprocessorDocument', title: 'One sub-processor, on its own' })
 
 export type SubprocessorDocument = z.infer<typeof SubprocessorDocument>
 export type SubprocessorListDocument = z.infer<typeof SubprocessorListDocument>
+export type SubprocessorEntryDocument = z.infer<typeof SubprocessorEntryDocument>
+
+/**
+ * The JSON Schema served at /schema.json, generated from the schemas above: the list at the
+ * top level, and an entry on its own at #/$defs/SubprocessorDocument.
+ */
+export function registryJsonSchema(): Record<string, unknown> {
+  const list = z.toJSONSchema(SubprocessorListDocument, { target: 'draft-2020-12' }) as Record<string, unknown> & { $defs?: Record<string, unknown> }
+  const { $schema: _, $defs: entryDefs, ...entry } = z.toJSONSchema(SubprocessorEntryDocument, { target: 'draft-2020-12' }) as Record<string, unknown> & { $defs?: Record<string, unknown> }
+  return { ...list, $defs: { ...list.$defs, ...entryDefs, SubprocessorDocument: entry } }
+}
+
+/** The one error body every 4xx and 5xx carries. */
+export const ErrorDocument = z.strictObject({
+  error: z.strictObject({
+    status: z.int().describe('The HTTP status, repeated.'),
+    code: z.string().describe('Stable machine-readable code, e.g. unknown_region.'),
+    message: z.string(),
+    parameter: z.string().optional().describe('The parameter at fault.'),
+    allowed: z.array(z.string()).optional().describe('The values that would have been accepted.'),
+  }),
+})
+
+export type ErrorDocument = z.infer<typeof ErrorDocument>

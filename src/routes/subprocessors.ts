@@ -1,24 +1,13 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { accepts } from 'hono/accepts'
-import type { Context } from 'hono'
 import { cachingHeaders } from '../domain/caching'
-import { methodNotAllowed, RegistryError } from '../domain/errors'
+import { incompleteRelease, methodNotAllowed, RegistryError } from '../domain/errors'
 import { pickLanguage, pickMediaType } from '../domain/negotiation'
 import { FORMATS, type Format, MEDIA_TYPES, type Release } from '../domain/representation'
-import { readListSelection, resolveRegion } from '../domain/selection'
-import { getCurrentRelease, getRepresentation } from '../storage'
-
-type Env = { Bindings: Cloudflare.Env }
+import { readEntryRequest, readListSelection, resolveRegion } from '../domain/selection'
+import { currentRelease, type Env, respond } from './respond'
 
 const OFFERED_MEDIA_TYPES = FORMATS.map((format) => MEDIA_TYPES[format])
-
-export const subprocessors = new Hono<Env>()
-
-async function currentRelease(c: Context<Env>): Promise<Release> {
-  const release = await getCurrentRelease(c.env.REGISTRY)
-  if (!release) throw new RegistryError(503, 'not_published', 'No version of the registry has been published yet.')
-  return release
-}
 
 function negotiateFormat(c: Context<Env>): Format {
   const type = accepts(c, { header: 'Accept', supports: OFFERED_MEDIA_TYPES, default: MEDIA_TYPES.json, match: pickMediaType })
@@ -30,21 +19,44 @@ function negotiateFormat(c: Context<Env>): Format {
   return format
 }
 
-async function serveList(c: Context<Env>) {
-  const release = await currentRelease(c)
-  const file = c.req.param('file')
-  const selection = readListSelection(c.req.queries(), file?.slice(file.indexOf('.') + 1), release)
-  const view = {
-    format: selection.format ?? negotiateFormat(c),
-    lang: selection.lang ?? accepts(c, { header: 'Accept-Language', supports: release.languages, default: release.defaultLanguage, match: pickLanguage }),
-    region: selection.region ?? resolveRegion(c.req.raw.cf?.country, release),
-  }
-  const representation = await getRepresentation(c.env.REGISTRY, release, view)
-  if (!representation) throw new RegistryError(503, 'not_published', 'This version of the registry is incomplete in storage.')
-  return c.body(representation.body as Uint8Array<ArrayBuffer>, 200, { ...representation.headers, ...cachingHeaders(selection) })
+function negotiateLanguage(c: Context<Env>, release: Release): string {
+  return accepts(c, { header: 'Accept-Language', supports: release.languages, default: release.defaultLanguage, match: pickLanguage })
 }
 
-// `/subprocessors.csv` names the format; `/subprocessors.xml` reaches the handler to get a 400 that lists the formats.
+/** `/subprocessors.csv` names its format; `/subprocessors.xml` reaches the handler to get a 400 listing the formats. */
+const suffixOf = (file: string | undefined) => file?.slice(file.indexOf('.') + 1)
+
+export const subprocessors = new Hono<Env>()
+
+async function serveList(c: Context<Env>) {
+  const release = await currentRelease(c)
+  const selection = readListSelection(c.req.queries(), suffixOf(c.req.param('file')), release)
+  const view = {
+    kind: 'list' as const,
+    format: selection.format ?? negotiateFormat(c),
+    lang: selection.lang ?? negotiateLanguage(c, release),
+    region: selection.region ?? resolveRegion(c.req.raw.cf?.country, release),
+  }
+  return respond(c, release, view, cachingHeaders(selection, selection.region !== undefined), incompleteRelease)
+}
+
 for (const path of ['/', '/subprocessors', '/:file{subprocessors\\.[^/]*}']) {
   subprocessors.get(path, serveList).all(path, methodNotAllowed)
 }
+
+subprocessors
+  .get('/subprocessors/:id', async (c) => {
+    const release = await currentRelease(c)
+    const request = readEntryRequest(c.req.queries(), c.req.param('id'), release)
+    const view = {
+      kind: 'entry' as const,
+      id: request.id,
+      format: request.format ?? negotiateFormat(c),
+      lang: request.lang ?? negotiateLanguage(c, release),
+    }
+    // An entry does not depend on the visitor's region, so every response may be shared.
+    return respond(c, release, view, cachingHeaders(request, true), () =>
+      new RegistryError(404, 'unknown_subprocessor', `No sub-processor has the id "${request.id.slice(0, 80)}".`),
+    )
+  })
+  .all('/subprocessors/:id', methodNotAllowed)
