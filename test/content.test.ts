@@ -96,3 +96,18 @@ describe('every published representation', () => {
     expect(page).toContain('<time datetime="2023-10-02">')
   })
 })
+
+describe('every published entry', () => {
+  it.each(data.subprocessors.subprocessors.map((entry) => [entry.id, entry] as const))('%s, in every language and format', async (id, original) => {
+    for (const lang of LANGS) {
+      const doc = await fetchWorker(`/subprocessors/${id}.json?lang=${lang}`).then((res) => res.json<SubprocessorListDocument['subprocessors'][number]>())
+      expect(doc).toMatchObject({ id, name: original.name, category: original.category, regions: original.regions, purpose: original.purpose[lang] })
+      expect(doc.location?.countries ?? []).toEqual(original.location?.countries ?? [])
+      const csv = await fetchWorker(`/subprocessors/${id}.csv?lang=${lang}`).then((res) => res.text())
+      expect(csv.split('\r\n')[1]!.startsWith(`"${id}",`)).toBe(true)
+      const page = await fetchWorker(`/subprocessors/${id}.html?lang=${lang}`).then((res) => res.text())
+      expect(page).toContain(escapeHtml(original.purpose[lang]))
+      for (const assurance of original.assurances) expect(page).toContain(escapeHtml(data.registry.assurances[assurance]!.text[lang]))
+    }
+  })
+})

@@ -199,9 +199,11 @@ export type SubprocessorEntryDocument = z.infer<typeof SubprocessorEntryDocument
  * top level, and an entry on its own at #/$defs/SubprocessorDocument.
  */
 export function registryJsonSchema(): Record<string, unknown> {
-  const list = z.toJSONSchema(SubprocessorListDocument, { target: 'draft-2020-12' }) as Record<string, unknown> & { $defs?: Record<string, unknown> }
-  const { $schema: _, $defs: entryDefs, ...entry } = z.toJSONSchema(SubprocessorEntryDocument, { target: 'draft-2020-12' }) as Record<string, unknown> & { $defs?: Record<string, unknown> }
-  return { ...list, $defs: { ...list.$defs, ...entryDefs, SubprocessorDocument: entry } }
+  type Generated = Record<string, unknown> & { $defs?: Record<string, unknown> }
+  const list = z.toJSONSchema(SubprocessorListDocument, { target: 'draft-2020-12' }) as Generated
+  // A schema with a meta id comes out as a $ref into its own $defs; those $defs are what we need.
+  const entry = z.toJSONSchema(SubprocessorEntryDocument, { target: 'draft-2020-12' }) as Generated
+  return { ...list, $defs: { ...list.$defs, ...entry.$defs } }
 }
 
 /** The one error body every 4xx and 5xx carries. */
