@@ -108,15 +108,22 @@ try {
   if (!outcome.changed) {
     console.log(`Unchanged: version ${release.version} in ${target.describe} already holds these bytes. Nothing written.`)
   } else {
-    const byFormat = new Map<string, { count: number; bytes: number }>()
+    const groups = new Map<string, { count: number; bytes: number; formats: Map<string, number> }>()
     for (const { path, body } of representations) {
+      const kind = { list: 'lists', entry: 'entries', doc: 'documents' }[path.slice(0, path.indexOf('/'))] ?? 'other'
       const format = path.slice(path.lastIndexOf('.') + 1)
-      const sum = byFormat.get(format) ?? { count: 0, bytes: 0 }
-      byFormat.set(format, { count: sum.count + 1, bytes: sum.bytes + body.byteLength })
+      const group = groups.get(kind) ?? { count: 0, bytes: 0, formats: new Map() }
+      group.count++
+      group.bytes += body.byteLength
+      group.formats.set(format, (group.formats.get(format) ?? 0) + body.byteLength)
+      groups.set(kind, group)
     }
     console.log(`Version ${release.version} (previous: ${current ? current.version : 'none'}), published at ${release.publishedAt}`)
     console.log(`  ${release.representationCount} representations, ${formatBytes(release.totalBytes)} in all`)
-    for (const [format, { count, bytes }] of byFormat) console.log(`  ${format.padEnd(5)} ${String(count).padStart(5)} × avg ${formatBytes(bytes / count).padStart(10)} = ${formatBytes(bytes)}`)
+    for (const [kind, { count, bytes, formats }] of groups) {
+      const split = [...formats].map(([format, size]) => `${format} ${formatBytes(size)}`).join(', ')
+      console.log(`  ${kind.padEnd(10)} ${String(count).padStart(6)}  ${formatBytes(bytes).padStart(10)}  (${split})`)
+    }
     if (options['dry-run']) {
       console.log('Dry run: nothing written.')
     } else {
