@@ -98,12 +98,25 @@ function formatBytes(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(2)} MiB`
 }
 
+/** Prints progress in tenths, for work big enough to make someone wait. */
+function progress(label: string, minimum: number) {
+  let shown = 0
+  return (done: number, total: number) => {
+    if (total < minimum || (done !== total && done - shown < total / 10)) return
+    shown = done
+    console.log(`  ${label} ${done}/${total}`)
+  }
+}
+
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(2)} s`
+
 const started = performance.now()
 const data = await loadDataOrExit(options.data)
 const target = options.remote ? wranglerTarget('--remote') : options['via-wrangler'] ? wranglerTarget('--local') : await localTarget()
 try {
   const current = await target.readCurrent()
-  const outcome = await planRelease(current, data, new Date())
+  const outcome = await planRelease(current, data, new Date(), progress('rendered', 1000))
+  console.log(`Rendered and hashed in ${seconds(started)}.`)
   const { release, representations } = outcome
   if (!outcome.changed) {
     console.log(`Unchanged: version ${release.version} in ${target.describe} already holds these bytes. Nothing written.`)
@@ -127,17 +140,13 @@ try {
     if (options['dry-run']) {
       console.log('Dry run: nothing written.')
     } else {
-      let shown = 0
-      await target.write(release, representations, (done, total) => {
-        if (total >= 200 && (done === total || done - shown >= total / 10)) {
-          shown = done
-          process.stdout.write(`  written ${done}/${total}\n`)
-        }
-      })
+      const writing = performance.now()
+      await target.write(release, representations, progress('written', 100))
+      console.log(`Written in ${seconds(writing)}.`)
       console.log(`Published version ${release.version} to ${target.describe}; the current pointer now names it.`)
     }
   }
-  console.log(`Done in ${((performance.now() - started) / 1000).toFixed(2)} s.`)
+  console.log(`Done in ${seconds(started)}.`)
 } finally {
   await target.dispose()
 }

@@ -17,12 +17,17 @@ export function publishTime(now: Date): string {
  * else the next version. Rendering with the current version's own number and time is what
  * tells "same bytes" apart from "new data" or "new renderer".
  */
-export async function planRelease(current: BuiltRelease['release'] | null, data: RegistryData, now: Date): Promise<PublishOutcome> {
+export async function planRelease(
+  current: BuiltRelease['release'] | null,
+  data: RegistryData,
+  now: Date,
+  onProgress?: (done: number, total: number) => void,
+): Promise<PublishOutcome> {
   if (current) {
-    const again = await buildRelease(data, { version: current.version, publishedAt: current.publishedAt })
+    const again = await buildRelease(data, { version: current.version, publishedAt: current.publishedAt }, onProgress)
     if (again.release.digest === current.digest) return { ...again, changed: false }
   }
-  const next = await buildRelease(data, { version: (current?.version ?? 0) + 1, publishedAt: publishTime(now) })
+  const next = await buildRelease(data, { version: (current?.version ?? 0) + 1, publishedAt: publishTime(now) }, onProgress)
   return { ...next, changed: true }
 }
 

@@ -25,8 +25,13 @@ export function escapeHtml(text: string): string {
 const h = escapeHtml
 const LANGUAGES = Object.keys(LABELS) as Language[]
 
+// Building an Intl.DateTimeFormat costs far more than using one, and a release renders thousands of pages.
+const DATE_FORMATS = new Map<Language, Intl.DateTimeFormat>()
+
 function formatDate(iso: string, lang: Language): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(iso))
+  let format = DATE_FORMATS.get(lang)
+  if (!format) DATE_FORMATS.set(lang, (format = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' })))
+  return format.format(new Date(iso))
 }
 
 function paragraphs(texts: Localized[], lang: Language): string {
