@@ -2,5 +2,17 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  plugins: [cloudflareTest({ main: './src/index.ts', wrangler: { configPath: './wrangler.toml' } })],
+  test: {
+    projects: [
+      {
+        // The API, through the Worker, inside workerd.
+        plugins: [cloudflareTest({ main: './src/index.ts', wrangler: { configPath: './wrangler.toml' } })],
+        test: { name: 'worker', include: ['test/*.test.ts'] },
+      },
+      {
+        // The commands, the deployable bundle and the served contract, from Node.
+        test: { name: 'system', include: ['test/system/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+    ],
+  },
 })

@@ -98,8 +98,8 @@ describe('validation', () => {
     const result = validateRegistry(broken as never)
     expect(result.ok).toBe(false)
     expect(!result.ok && result.problems).toEqual([
-      { file: 'regions.json', entry: 'ZZ', field: 'countryOverrides', message: '"ZZ" is not an ISO 3166-1 alpha-2 country code' },
       { file: 'subprocessors.json', entry: 'linode-uk', field: 'location.countries[0]', message: '"XX" is not an ISO 3166-1 alpha-2 country code' },
+      { file: 'regions.json', entry: 'ZZ', field: 'countryOverrides', message: '"ZZ" is not an ISO 3166-1 alpha-2 country code' },
       { file: 'subprocessors.json', entry: 'linode-us', field: 'assurances[0]', message: '"no-such-assurance" is not defined under "assurances" in registry.json' },
       { file: 'subprocessors.json', entry: 'linode-eu', field: 'id', message: 'id "linode-eu" is used by more than one entry' },
       { file: 'subprocessors.json', entry: 'aws-us-california', field: 'location.subdivisions[0]', message: '"SG-01" lies in a country that location.countries does not list' },

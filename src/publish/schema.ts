@@ -2,6 +2,7 @@
  * The one schema of the registry's data: the files in data/ and the JSON documents the API serves.
  * Types come from here; nothing else spells the shape again.
  */
+import { countries } from 'countries-list'
 import { z } from 'zod'
 
 export const LANGUAGES = ['lv', 'en'] as const
@@ -12,7 +13,9 @@ export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const
 
 const Text = z.string().refine((text) => text.trim() !== '', 'must not be empty')
 const Id = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case words joined by hyphens')
-const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "GB"')
+const isCountry = (code: string) => /^[A-Z]{2}$/.test(code) && Object.hasOwn(countries, code)
+const notACountry = (code: unknown) => `${JSON.stringify(code)} is not an ISO 3166-1 alpha-2 country code`
+const CountryCode = z.string().refine(isCountry, { error: (issue) => notACountry(issue.input) })
 const SubdivisionCode = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code such as "US-CA"')
 
 export const Language = z.enum(LANGUAGES)
@@ -107,7 +110,9 @@ export const RegionsFile = z.strictObject({
   regions: z.array(z.strictObject({ id: RegionId, name: Localized })).min(1),
   allRegionsName: Localized,
   continentDefaults: z.partialRecord(z.enum(CONTINENTS), RegionId),
-  countryOverrides: z.record(CountryCode, RegionId),
+  countryOverrides: z.record(z.string(), RegionId).superRefine((overrides, ctx) => {
+    for (const code of Object.keys(overrides)) if (!isCountry(code)) ctx.addIssue({ code: 'custom', path: [code], message: notACountry(code) })
+  }),
 })
 
 export type Language = z.infer<typeof Language>

@@ -1,0 +1,137 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bundleWorker, publishData, ROOT, serveRegistry, tsx } from '../../bench/harness'
+
+let work: string
+let bundle: Awaited<ReturnType<typeof bundleWorker>>
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'registry-system-'))
+  bundle = await bundleWorker(join(work, 'dist'))
+})
+afterAll(() => rm(work, { recursive: true, force: true }))
+
+async function copyOfData(name: string) {
+  const dir = join(work, name)
+  await cp(join(ROOT, 'data'), dir, { recursive: true })
+  return dir
+}
+
+async function failure(promise: Promise<unknown>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    await promise
+  } catch (error) {
+    return error as { code: number; stdout: string; stderr: string }
+  }
+  throw new Error('the command succeeded')
+}
+
+describe('npm run validate', () => {
+  it('accepts data/', async () => {
+    const { stdout } = await tsx(join(ROOT, 'src', 'cli', 'validate.ts'), ['--data', join(ROOT, 'data')])
+    expect(stdout).toContain('is valid: 14 sub-processors, 4 regions.')
+  })
+
+  it('exits non-zero and names the file, entry and field of every problem', async () => {
+    const dir = await copyOfData('broken')
+    const file = join(dir, 'subprocessors.json')
+    const data = JSON.parse(await readFile(file, 'utf8'))
+    data.subprocessors[1].location.countries = ['UK']
+    data.subprocessors[8].regions = []
+    await writeFile(file, JSON.stringify(data))
+    await writeFile(join(dir, 'regions.json'), '{ "regions": [')
+    const { code, stderr } = await failure(tsx(join(ROOT, 'src', 'cli', 'validate.ts'), ['--data', dir]))
+    expect(code).toBe(1)
+    expect(stderr).toContain(`1 problem in ${dir}:`)
+    expect(stderr).toContain(`${join(dir, 'regions.json')} › (whole file):`)
+    await cp(join(ROOT, 'data', 'regions.json'), join(dir, 'regions.json'))
+    const again = await failure(tsx(join(ROOT, 'src', 'cli', 'validate.ts'), ['--data', dir]))
+    expect(again.stderr).toBe(
+      [
+        `2 problems in ${dir}:`,
+        `  ${file} › linode-uk › location.countries[0]: "UK" is not an ISO 3166-1 alpha-2 country code`,
+        `  ${file} › quality-unit-llc › regions: must list at least one region`,
+        '',
+      ].join('\n'),
+    )
+  })
+
+  it('refuses to publish invalid data and writes nothing', async () => {
+    const dir = await copyOfData('invalid')
+    await writeFile(join(dir, 'subprocessors.json'), '{"regionsBasis": {"lv": "x", "en": "x"}, "subprocessors": []}')
+    const state = join(work, 'state-invalid')
+    const { code, stderr } = await failure(publishData(dir, state))
+    expect(code).toBe(1)
+    expect(stderr).toContain('› subprocessors: must list at least one sub-processor')
+    await expect(readFile(join(state, 'v3', 'kv'))).rejects.toThrow()
+  })
+})
+
+describe('npm run publish-data', () => {
+  it('prints what it wrote, and writes nothing the second time', async () => {
+    const state = join(work, 'state-publish')
+    const first = await publishData(join(ROOT, 'data'), state)
+    expect(first.stdout).toMatch(/Version 1 \(previous: none\), published at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z/)
+    expect(first.stdout).toContain('117 representations')
+    expect(first.stdout).toMatch(/lists {10}30 .*\(json .*, html .*, csv .*\)/)
+    expect(first.stdout).toContain('the current pointer now names it.')
+    const second = await publishData(join(ROOT, 'data'), state)
+    expect(second.stdout).toContain('Unchanged: version 1')
+    expect(second.stdout).toContain('Nothing written.')
+  })
+
+  it('writes nothing on --dry-run', async () => {
+    const state = join(work, 'state-dry')
+    const dry = await publishData(join(ROOT, 'data'), state, ['--dry-run'])
+    expect(dry.stdout).toContain('Dry run: nothing written.')
+    const real = await publishData(join(ROOT, 'data'), state)
+    expect(real.stdout).toContain('Version 1 (previous: none)')
+  })
+
+  it('publishes through the wrangler CLI, the --remote path, into local KV that the bundle serves', async () => {
+    const state = join(work, 'state-wrangler')
+    const published = await publishData(join(ROOT, 'data'), state, ['--via-wrangler'])
+    expect(published.stdout).toContain('Published version 1 to local KV, through the wrangler CLI')
+    const again = await publishData(join(ROOT, 'data'), state, ['--via-wrangler'])
+    expect(again.stdout).toContain('Unchanged: version 1')
+    const { mf, url } = await serveRegistry({ scriptPath: bundle.scriptPath, persistTo: state })
+    try {
+      const res = await fetch(`${url}/subprocessors/twilio.json?lang=lv`)
+      expect(res.status).toBe(200)
+      expect((await res.json<{ purpose: string }>()).purpose).toBe('LiveAgent izmanto Twillio kā savu VoIP pakalpojumu sniedzēju.')
+    } finally {
+      await mf.dispose()
+    }
+  })
+})
+
+describe('the deployable bundle', () => {
+  it('is at most 64 KiB gzipped and carries no publish-time code', async () => {
+    expect(bundle.gzipBytes).toBeLessThanOrEqual(64 * 1024)
+    const source = await readFile(bundle.scriptPath, 'utf8')
+    for (const publishOnly of ['ZodError', 'toJSONSchema', 'renderListHtml', 'countries-list']) expect(source).not.toContain(publishOnly)
+  })
+
+  it('serves an OpenAPI document that a real OpenAPI 3.1 validator accepts', async () => {
+    const state = join(work, 'state-openapi')
+    await publishData(join(ROOT, 'data'), state)
+    const { mf, url } = await serveRegistry({ scriptPath: bundle.scriptPath, persistTo: state })
+    try {
+      const document = await fetch(`${url}/openapi.json`).then((res) => res.json() as Promise<Record<string, unknown>>)
+      const validator = new Validator()
+      const result = await validator.validate(document)
+      expect(result.errors ?? []).toEqual([])
+      expect(result.valid).toBe(true)
+      expect(validator.version).toBe('3.1')
+      const list = await fetch(`${url}/subprocessors.json?region=eu&lang=en`)
+      expect(list.status).toBe(200)
+      const revalidated = await fetch(`${url}/subprocessors.json?region=eu&lang=en`, { headers: { 'If-None-Match': list.headers.get('ETag')! } })
+      expect(revalidated.status).toBe(304)
+    } finally {
+      await mf.dispose()
+    }
+  })
+})
