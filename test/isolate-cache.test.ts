@@ -1,0 +1,126 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { syntheticEntry } from '../bench/generate'
+import app from '../src/index'
+import { publishTo } from '../src/publish/publish'
+import { cachedRepresentationBytes, forgetCachedReleases, RELEASE_RECHECK_MS, REPRESENTATION_CACHE_BUDGET_BYTES } from '../src/storage'
+import { ORIGIN, publish, realData, useFreshStorage } from './helpers'
+
+useFreshStorage()
+afterEach(() => vi.useRealTimers())
+
+/** The real KV binding, with every read counted. */
+function countingRegistry() {
+  const reads: string[] = []
+  const kv = env.REGISTRY
+  const counted = {
+    get: (key: string, type: never) => (reads.push(key), kv.get(key, type)),
+    getWithMetadata: (key: string, type: never) => (reads.push(key), kv.getWithMetadata(key, type)),
+  } as unknown as KVNamespace
+  return { reads, env: { ...env, REGISTRY: counted } }
+}
+
+async function request(path: string, worker: ReturnType<typeof countingRegistry>, init?: RequestInit) {
+  const ctx = createExecutionContext()
+  const res = await app.fetch(new Request(`${ORIGIN}${path}`, init), worker.env, ctx)
+  await res.arrayBuffer()
+  await waitOnExecutionContext(ctx)
+  return res
+}
+
+describe('KV reads per request', () => {
+  it('reads the pointer and the bytes once, then serves a warm isolate from memory', async () => {
+    await publish()
+    const worker = countingRegistry()
+    await request('/subprocessors.json?region=eu&lang=en', worker)
+    expect(worker.reads).toEqual(['release/current', 'v1/list/eu/en.json'])
+
+    for (let i = 0; i < 20; i++) {
+      const before = worker.reads.length
+      await request('/subprocessors.json?region=eu&lang=en', worker, i % 2 ? { headers: { 'If-None-Match': '"x"' } } : {})
+      expect(worker.reads.length - before).toBe(0)
+    }
+  })
+
+  it('reads at most one KV value for a representation a warm isolate has not served yet', async () => {
+    await publish()
+    const worker = countingRegistry()
+    await request('/subprocessors.json?region=eu&lang=en', worker)
+    const paths = ['/subprocessors.csv?region=uk&lang=lv', '/subprocessors.html?region=all&lang=en', '/subprocessors/twilio.json?lang=lv', '/subprocessors/aws.csv?lang=en', '/schema.json']
+    for (const path of paths) {
+      const before = worker.reads.length
+      expect((await request(path, worker)).status).toBe(200)
+      expect(worker.reads.length - before).toBeLessThanOrEqual(1)
+    }
+    // Every entry shares one pack here, so the second entry cost nothing.
+    expect(worker.reads.slice(2)).toEqual(['v1/list/uk/lv.csv', 'v1/list/all/en.html', 'v1/entries/0', 'v1/doc/schema.json'])
+  })
+
+  it('rechecks the pointer once per RELEASE_RECHECK_MS', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date('2026-11-28T12:00:00Z'))
+    await publish()
+    const worker = countingRegistry()
+    await request('/subprocessors.json?region=eu&lang=en', worker)
+    vi.setSystemTime(Date.now() + RELEASE_RECHECK_MS - 1)
+    await request('/subprocessors.json?region=eu&lang=en', worker)
+    expect(worker.reads).toHaveLength(2)
+    vi.setSystemTime(Date.now() + 1)
+    await request('/subprocessors.json?region=eu&lang=en', worker)
+    expect(worker.reads.slice(2)).toEqual(['release/current'])
+  })
+})
+
+describe('freshness', () => {
+  it(`serves a new version everywhere within ${RELEASE_RECHECK_MS} ms of its publish`, async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date('2026-11-28T12:00:00Z'))
+    await publish()
+    const worker = countingRegistry()
+    const version = async () => {
+      const res = await app.fetch(new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=en`), worker.env, createExecutionContext())
+      return (await res.json<{ version: number }>()).version
+    }
+    expect(await version()).toBe(1)
+
+    const data = realData()
+    data.registry.lastUpdated = '2024-05-01'
+    // Published behind this isolate's back: its caches are not told.
+    await publishTo(env.REGISTRY, data, new Date('2026-11-28T12:00:01Z'))
+
+    vi.setSystemTime(Date.now() + RELEASE_RECHECK_MS - 1)
+    expect(await version()).toBe(1)
+    vi.setSystemTime(Date.now() + 1)
+    expect(await version()).toBe(2)
+  })
+})
+
+describe('memory', () => {
+  it('keeps a 10,000-entry registry with all its representations within the cache budget', async () => {
+    expect(REPRESENTATION_CACHE_BUDGET_BYTES).toBeLessThanOrEqual(32 * 1024 * 1024)
+    const data = realData()
+    data.subprocessors.subprocessors = Array.from({ length: 10_000 }, (_, i) => syntheticEntry(i + 1))
+    const outcome = await publish(data)
+    expect(outcome.release.totalBytes).toBeGreaterThan(4 * REPRESENTATION_CACHE_BUDGET_BYTES)
+    forgetCachedReleases()
+    const worker = countingRegistry()
+    let largest = 0
+    for (const region of ['all', 'eu', 'uk', 'us', 'apac']) {
+      for (const lang of ['lv', 'en']) {
+        for (const format of ['json', 'html', 'csv']) {
+          const res = await request(`/subprocessors.${format}?region=${region}&lang=${lang}`, worker)
+          expect(res.status).toBe(200)
+          largest = Math.max(largest, cachedRepresentationBytes())
+          expect(cachedRepresentationBytes()).toBeLessThanOrEqual(REPRESENTATION_CACHE_BUDGET_BYTES)
+        }
+      }
+    }
+    for (let i = 1; i <= 10_000; i += 97) {
+      const res = await request(`/subprocessors/synthetic-${String(i).padStart(6, '0')}.html?lang=lv`, worker)
+      expect(res.status).toBe(200)
+      expect(cachedRepresentationBytes()).toBeLessThanOrEqual(REPRESENTATION_CACHE_BUDGET_BYTES)
+    }
+    expect(largest).toBeGreaterThan(REPRESENTATION_CACHE_BUDGET_BYTES / 2)
+  }, 120_000)
+})
