@@ -17,6 +17,8 @@ export function errorBody(error: RegistryError): ErrorDocument {
 }
 
 export const ALLOWED_METHODS = ['GET', 'HEAD', 'OPTIONS']
+/** Answered with 405 on every route. Registered by method, so a GET matches exactly one handler. */
+export const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE']
 
 export function methodNotAllowed(): never {
   throw new RegistryError(405, 'method_not_allowed', 'This resource is read-only.', { allowed: ALLOWED_METHODS })

@@ -1,8 +1,11 @@
 import { Hono } from 'hono'
-import { SHARED_CACHING } from '../domain/caching'
-import { incompleteRelease, methodNotAllowed } from '../domain/errors'
+import { cachingHeaders } from '../domain/caching'
+import { incompleteRelease, methodNotAllowed, WRITE_METHODS } from '../domain/errors'
 import { DOCUMENTS, type DocumentName } from '../domain/representation'
 import { currentRelease, type Env, respond } from './respond'
+
+// A document has one format and no language: nothing in the request chooses it.
+const DOCUMENT_CACHING = cachingHeaders({ format: 'json', lang: 'none' }, true)
 
 /** The registry's contract: its JSON Schema, its OpenAPI description, and the discovery document. */
 export const documents = new Hono<Env>()
@@ -11,7 +14,7 @@ export const documents = new Hono<Env>()
 for (const name of Object.keys(DOCUMENTS) as DocumentName[]) {
   documents
     .get(DOCUMENTS[name].url, async (c) =>
-      respond(c, await currentRelease(c), { kind: 'document', name }, { 'Cache-Control': SHARED_CACHING }, incompleteRelease),
+      respond(c, await currentRelease(c), { kind: 'document', name }, DOCUMENT_CACHING, incompleteRelease),
     )
-    .all(DOCUMENTS[name].url, methodNotAllowed)
+    .on(WRITE_METHODS, DOCUMENTS[name].url, methodNotAllowed)
 }

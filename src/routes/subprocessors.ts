@@ -1,9 +1,9 @@
 import { type Context, Hono } from 'hono'
 import { accepts } from 'hono/accepts'
-import { cachingHeaders } from '../domain/caching'
-import { incompleteRelease, methodNotAllowed, RegistryError } from '../domain/errors'
+import { type CachingHeaders, cachingHeaders } from '../domain/caching'
+import { incompleteRelease, methodNotAllowed, RegistryError, WRITE_METHODS } from '../domain/errors'
 import { pickLanguage, pickMediaType } from '../domain/negotiation'
-import { FORMATS, type Format, MEDIA_TYPES, type Release } from '../domain/representation'
+import { FORMATS, type Format, type ListView, MEDIA_TYPES, type Release } from '../domain/representation'
 import { readEntryRequest, readListSelection, resolveRegion } from '../domain/selection'
 import { currentRelease, type Env, respond } from './respond'
 
@@ -28,20 +28,33 @@ const suffixOf = (file: string | undefined) => file?.slice(file.indexOf('.') + 1
 
 export const subprocessors = new Hono<Env>()
 
+// A URL that names region, language and format resolves the same way until the next release,
+// so pollers skip query parsing; bounded, since unknown parameters make URLs unlimited.
+const explicitLists = new Map<string, { version: number; view: ListView; caching: CachingHeaders }>()
+const EXPLICIT_LISTS_KEPT = 256
+
 async function serveList(c: Context<Env>) {
   const release = await currentRelease(c)
+  const known = explicitLists.get(c.req.url)
+  if (known?.version === release.version) return respond(c, release, known.view, known.caching, incompleteRelease)
+
   const selection = readListSelection(c.req.queries(), suffixOf(c.req.param('file')), release)
-  const view = {
-    kind: 'list' as const,
+  const view: ListView = {
+    kind: 'list',
     format: selection.format ?? negotiateFormat(c),
     lang: selection.lang ?? negotiateLanguage(c, release),
     region: selection.region ?? resolveRegion(c.req.raw.cf?.country, release),
   }
-  return respond(c, release, view, cachingHeaders(selection, selection.region !== undefined), incompleteRelease)
+  const caching = cachingHeaders(selection, selection.region !== undefined)
+  if (selection.format && selection.lang && selection.region) {
+    if (explicitLists.size >= EXPLICIT_LISTS_KEPT) explicitLists.clear()
+    explicitLists.set(c.req.url, { version: release.version, view, caching })
+  }
+  return respond(c, release, view, caching, incompleteRelease)
 }
 
 for (const path of ['/', '/subprocessors', '/:file{subprocessors\\.[^/]*}']) {
-  subprocessors.get(path, serveList).all(path, methodNotAllowed)
+  subprocessors.get(path, serveList).on(WRITE_METHODS, path, methodNotAllowed)
 }
 
 subprocessors
@@ -59,4 +72,4 @@ subprocessors
       new RegistryError(404, 'unknown_subprocessor', `No sub-processor has the id "${request.id.slice(0, 80)}".`),
     )
   })
-  .all('/subprocessors/:id', methodNotAllowed)
+  .on(WRITE_METHODS, '/subprocessors/:id', methodNotAllowed)
