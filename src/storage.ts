@@ -46,6 +46,8 @@ export interface RenderedRepresentation {
 /** One KV value as this isolate keeps it: its bytes, and the representations found in them. */
 interface CachedBlob {
   bytes: number
+  /** When it was last served, in a clock of this isolate's own; eviction drops the least recent. */
+  used: number
   parts: Map<string, { body: Uint8Array; etag: string; served?: StoredRepresentation }>
 }
 
@@ -60,11 +62,17 @@ let currentRelease: { release: Release; checkedAt: number } | null = null
 // Keyed by version, and a version is immutable: a cached blob is never stale, only evicted.
 const blobs = new Map<string, CachedBlob>()
 let cachedBytes = 0
+let clock = 0
 
 /** The current release, re-read from KV at most once per RELEASE_RECHECK_MS per isolate. */
-export async function getCurrentRelease(kv: KVNamespace): Promise<Release | null> {
+export function getCurrentRelease(kv: KVNamespace): Release | Promise<Release | null> {
+  // Returned as is, not as a promise, on the path every request takes.
+  if (currentRelease && Date.now() - currentRelease.checkedAt < RELEASE_RECHECK_MS) return currentRelease.release
+  return readPointer(kv)
+}
+
+async function readPointer(kv: KVNamespace): Promise<Release | null> {
   const now = Date.now()
-  if (currentRelease && now - currentRelease.checkedAt < RELEASE_RECHECK_MS) return currentRelease.release
   const release = await kv.get<Release>(CURRENT_RELEASE_KEY, 'json')
   if (!release) return null
   if (currentRelease && currentRelease.release.version !== release.version) forgetBlobs()
@@ -76,17 +84,14 @@ export async function getCurrentRelease(kv: KVNamespace): Promise<Release | null
 export async function getRepresentation(kv: KVNamespace, release: Release, view: View): Promise<StoredRepresentation | null> {
   const key = view.kind === 'entry' ? packKey(release.version, entryPack(view.id, release.entryPacks)) : blobKey(release.version, viewPath(view))
   let blob = blobs.get(key)
-  if (blob) {
-    // Re-inserting keeps the Map in least-recently-used order.
-    blobs.delete(key)
-    blobs.set(key, blob)
-  } else {
+  if (!blob) {
     const { value, metadata } = await kv.getWithMetadata<StoredMetadata>(key, 'arrayBuffer')
     if (!value || !metadata) return null
     const bytes = new Uint8Array(value)
-    blob = 'packed' in metadata ? unpack(bytes) : { bytes: bytes.byteLength, parts: new Map([[viewPath(view), { body: bytes, etag: metadata.etag }]]) }
+    blob = 'packed' in metadata ? unpack(bytes) : { bytes: bytes.byteLength, used: 0, parts: new Map([[viewPath(view), { body: bytes, etag: metadata.etag }]]) }
     remember(key, blob)
   }
+  blob.used = ++clock
   const part = blob.parts.get(viewPath(view))
   if (!part) return null
   part.served ??= {
@@ -98,12 +103,20 @@ export async function getRepresentation(kv: KVNamespace, release: Release, view:
   return part.served
 }
 
+/** Keeps a blob within the byte budget, evicting the least recently served first (a scan, but only on a miss). */
 function remember(key: string, blob: CachedBlob): void {
   if (blob.bytes > REPRESENTATION_CACHE_BUDGET_BYTES) return
-  for (const [oldest, entry] of blobs) {
-    if (cachedBytes + blob.bytes <= REPRESENTATION_CACHE_BUDGET_BYTES) break
-    blobs.delete(oldest)
-    cachedBytes -= entry.bytes
+  while (cachedBytes + blob.bytes > REPRESENTATION_CACHE_BUDGET_BYTES) {
+    let oldest: string | undefined
+    let oldestUse = Infinity
+    for (const [candidate, entry] of blobs) {
+      if (entry.used < oldestUse) {
+        oldest = candidate
+        oldestUse = entry.used
+      }
+    }
+    cachedBytes -= blobs.get(oldest!)!.bytes
+    blobs.delete(oldest!)
   }
   blobs.set(key, blob)
   cachedBytes += blob.bytes
@@ -157,7 +170,7 @@ function unpack(bytes: Uint8Array): CachedBlob {
   for (const [path, [offset, length, etag]] of Object.entries(index)) {
     parts.set(path, { body: bytes.subarray(start + offset, start + offset + length), etag })
   }
-  return { bytes: bytes.byteLength, parts }
+  return { bytes: bytes.byteLength, used: 0, parts }
 }
 
 // Publishing. These read KV directly, never through the isolate's caches.
