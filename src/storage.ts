@@ -83,14 +83,8 @@ async function readPointer(kv: KVNamespace): Promise<Release | null> {
 /** One representation of a release, from this isolate's memory when it has it; null when there is none. */
 export async function getRepresentation(kv: KVNamespace, release: Release, view: View): Promise<StoredRepresentation | null> {
   const key = view.kind === 'entry' ? packKey(release.version, entryPack(view.id, release.entryPacks)) : blobKey(release.version, viewPath(view))
-  let blob = blobs.get(key)
-  if (!blob) {
-    const { value, metadata } = await kv.getWithMetadata<StoredMetadata>(key, 'arrayBuffer')
-    if (!value || !metadata) return null
-    const bytes = new Uint8Array(value)
-    blob = 'packed' in metadata ? unpack(bytes) : { bytes: bytes.byteLength, used: 0, parts: new Map([[viewPath(view), { body: bytes, etag: metadata.etag }]]) }
-    remember(key, blob)
-  }
+  const blob = blobs.get(key) ?? (await load(kv, key, view))
+  if (!blob) return null
   blob.used = ++clock
   const part = blob.parts.get(viewPath(view))
   if (!part) return null
@@ -103,10 +97,32 @@ export async function getRepresentation(kv: KVNamespace, release: Release, view:
   return part.served
 }
 
+// Concurrent misses on one key share one KV read.
+const loading = new Map<string, Promise<CachedBlob | null>>()
+
+function load(kv: KVNamespace, key: string, view: View): Promise<CachedBlob | null> {
+  let pending = loading.get(key)
+  if (!pending) {
+    pending = (async () => {
+      const { value, metadata } = await kv.getWithMetadata<StoredMetadata>(key, 'arrayBuffer')
+      if (!value || !metadata) return null
+      const bytes = new Uint8Array(value)
+      const blob = 'packed' in metadata ? unpack(bytes) : { bytes: bytes.byteLength, used: 0, parts: new Map([[viewPath(view), { body: bytes, etag: metadata.etag }]]) }
+      remember(key, blob)
+      return blob
+    })().finally(() => loading.delete(key))
+    loading.set(key, pending)
+  }
+  return pending
+}
+
 /** Keeps a blob within the byte budget, evicting the least recently served first (a scan, but only on a miss). */
 function remember(key: string, blob: CachedBlob): void {
   if (blob.bytes > REPRESENTATION_CACHE_BUDGET_BYTES) return
-  while (cachedBytes + blob.bytes > REPRESENTATION_CACHE_BUDGET_BYTES) {
+  const previous = blobs.get(key)
+  if (previous) cachedBytes -= previous.bytes
+  blobs.delete(key)
+  while (blobs.size > 0 && cachedBytes + blob.bytes > REPRESENTATION_CACHE_BUDGET_BYTES) {
     let oldest: string | undefined
     let oldestUse = Infinity
     for (const [candidate, entry] of blobs) {

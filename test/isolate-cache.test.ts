@@ -57,6 +57,15 @@ describe('KV reads per request', () => {
     expect(worker.reads.slice(2)).toEqual(['v1/list/uk/lv.csv', 'v1/list/all/en.html', 'v1/entries/0', 'v1/doc/schema.json'])
   })
 
+  it('shares one KV read among concurrent requests for the same bytes', async () => {
+    await publish()
+    const worker = countingRegistry()
+    await request('/subprocessors.csv?region=eu&lang=en', worker)
+    const responses = await Promise.all(Array.from({ length: 25 }, () => request('/subprocessors.json?region=us&lang=lv', worker)))
+    expect(responses.map((res) => res.status)).toEqual(Array(25).fill(200))
+    expect(worker.reads).toEqual(['release/current', 'v1/list/eu/en.csv', 'v1/list/us/lv.json'])
+  })
+
   it('rechecks the pointer once per RELEASE_RECHECK_MS', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(new Date('2026-11-28T12:00:00Z'))
