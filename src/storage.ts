@@ -80,13 +80,15 @@ async function readPointer(kv: KVNamespace): Promise<Release | null> {
   return release
 }
 
-/** One representation of a release, from this isolate's memory when it has it; null when there is none. */
-export async function getRepresentation(kv: KVNamespace, release: Release, view: View): Promise<StoredRepresentation | null> {
-  const key = view.kind === 'entry' ? packKey(release.version, entryPack(view.id, release.entryPacks)) : blobKey(release.version, viewPath(view))
-  const blob = blobs.get(key) ?? (await load(kv, key, view))
-  if (!blob) return null
+function locate(release: Release, view: View): { key: string; path: string } {
+  const path = viewPath(view)
+  const key = view.kind === 'entry' ? packKey(release.version, entryPack(view.id, release.entryPacks)) : blobKey(release.version, path)
+  return { key, path }
+}
+
+function served(release: Release, view: View, blob: CachedBlob, path: string): StoredRepresentation | null {
   blob.used = ++clock
-  const part = blob.parts.get(viewPath(view))
+  const part = blob.parts.get(path)
   if (!part) return null
   part.served ??= {
     body: part.body,
@@ -95,6 +97,20 @@ export async function getRepresentation(kv: KVNamespace, release: Release, view:
     headers: { ...representationHeaders(release, view, part.etag), 'Content-Length': String(part.body.byteLength) },
   }
   return part.served
+}
+
+/** The representation if this isolate holds it already: the warm path, with no promise on it. */
+export function cachedRepresentation(release: Release, view: View): StoredRepresentation | null | undefined {
+  const { key, path } = locate(release, view)
+  const blob = blobs.get(key)
+  return blob && served(release, view, blob, path)
+}
+
+/** One representation of a release, from this isolate's memory when it has it; null when there is none. */
+export async function getRepresentation(kv: KVNamespace, release: Release, view: View): Promise<StoredRepresentation | null> {
+  const { key, path } = locate(release, view)
+  const blob = blobs.get(key) ?? (await load(kv, key, view))
+  return blob && served(release, view, blob, path)
 }
 
 // Concurrent misses on one key share one KV read.

@@ -4,7 +4,7 @@ import type { CachingHeaders } from '../domain/caching'
 import { isNotModified } from '../domain/conditional'
 import { ALLOWED_METHODS, RegistryError } from '../domain/errors'
 import type { Release, View } from '../domain/representation'
-import { getCurrentRelease, getRepresentation, type StoredRepresentation } from '../storage'
+import { cachedRepresentation, getCurrentRelease, getRepresentation, type StoredRepresentation } from '../storage'
 
 export type Env = { Bindings: Cloudflare.Env }
 
@@ -51,10 +51,14 @@ function headerSet(representation: StoredRepresentation, caching: CachingHeaders
   return set
 }
 
-export async function currentRelease(c: Context<Env>): Promise<Release> {
-  const release = await getCurrentRelease(c.env.REGISTRY)
-  if (!release) throw new RegistryError(503, 'not_published', 'No version of the registry has been published yet.')
-  return release
+/** Runs `serve` with the current release; without a promise when this isolate holds a fresh one. */
+export function withRelease(c: Context<Env>, serve: (release: Release) => Response | Promise<Response>): Response | Promise<Response> {
+  const release = getCurrentRelease(c.env.REGISTRY)
+  if (!(release instanceof Promise)) return serve(release)
+  return release.then((fetched) => {
+    if (!fetched) throw new RegistryError(503, 'not_published', 'No version of the registry has been published yet.')
+    return serve(fetched)
+  })
 }
 
 /**
@@ -62,9 +66,17 @@ export async function currentRelease(c: Context<Env>): Promise<Release> {
  * Response built. Preconditions are evaluated before a body is attached (Hono's etag() only
  * sees finished responses), so a 304 costs the same at any registry size.
  */
-export async function respond(c: Context<Env>, release: Release, view: View, caching: CachingHeaders, missing: () => RegistryError) {
-  const representation = await getRepresentation(c.env.REGISTRY, release, view)
-  if (!representation) throw missing()
+export function respond(c: Context<Env>, release: Release, view: View, caching: CachingHeaders, missing: () => RegistryError): Response | Promise<Response> {
+  const warm = cachedRepresentation(release, view)
+  if (warm) return reply(c, warm, caching)
+  if (warm === null) throw missing()
+  return getRepresentation(c.env.REGISTRY, release, view).then((cold) => {
+    if (!cold) throw missing()
+    return reply(c, cold, caching)
+  })
+}
+
+function reply(c: Context<Env>, representation: StoredRepresentation, caching: CachingHeaders): Response {
   const headers = headerSet(representation, caching)
   if (isNotModified(c.req.header('If-None-Match'), c.req.header('If-Modified-Since'), representation.etag, representation.lastModified)) {
     return new Response(null, { status: 304, headers: headers.notModified })

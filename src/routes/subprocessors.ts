@@ -3,9 +3,9 @@ import { accepts } from 'hono/accepts'
 import { type CachingHeaders, cachingHeaders } from '../domain/caching'
 import { incompleteRelease, methodNotAllowed, RegistryError, WRITE_METHODS } from '../domain/errors'
 import { pickLanguage, pickMediaType } from '../domain/negotiation'
-import { FORMATS, type Format, type ListView, MEDIA_TYPES, type Release } from '../domain/representation'
+import { type EntryView, FORMATS, type Format, type ListView, MEDIA_TYPES, type Release } from '../domain/representation'
 import { readEntryRequest, readListSelection, resolveRegion } from '../domain/selection'
-import { currentRelease, type Env, respond } from './respond'
+import { type Env, respond, withRelease } from './respond'
 
 const OFFERED_MEDIA_TYPES = FORMATS.map((format) => MEDIA_TYPES[format])
 
@@ -33,8 +33,7 @@ export const subprocessors = new Hono<Env>()
 const explicitLists = new Map<string, { version: number; view: ListView; caching: CachingHeaders }>()
 const EXPLICIT_LISTS_KEPT = 256
 
-async function serveList(c: Context<Env>) {
-  const release = await currentRelease(c)
+function serveList(c: Context<Env>, release: Release) {
   const known = explicitLists.get(c.req.url)
   if (known?.version === release.version) return respond(c, release, known.view, known.caching, incompleteRelease)
 
@@ -54,22 +53,22 @@ async function serveList(c: Context<Env>) {
 }
 
 for (const path of ['/', '/subprocessors', '/:file{subprocessors\\.[^/]*}']) {
-  subprocessors.get(path, serveList).on(WRITE_METHODS, path, methodNotAllowed)
+  subprocessors.get(path, (c) => withRelease(c, (release) => serveList(c, release))).on(WRITE_METHODS, path, methodNotAllowed)
+}
+
+function serveEntry(c: Context<Env>, release: Release) {
+  const request = readEntryRequest(c.req.queries(), c.req.param('id') ?? '', release)
+  const view: EntryView = {
+    kind: 'entry',
+    id: request.id,
+    format: request.format ?? negotiateFormat(c),
+    lang: request.lang ?? negotiateLanguage(c, release),
+  }
+  const unknown = () => new RegistryError(404, 'unknown_subprocessor', `No sub-processor has the id "${request.id.slice(0, 80)}".`)
+  // An entry does not depend on the visitor's region, so every response may be shared.
+  return respond(c, release, view, cachingHeaders(request, true), unknown)
 }
 
 subprocessors
-  .get('/subprocessors/:id', async (c) => {
-    const release = await currentRelease(c)
-    const request = readEntryRequest(c.req.queries(), c.req.param('id'), release)
-    const view = {
-      kind: 'entry' as const,
-      id: request.id,
-      format: request.format ?? negotiateFormat(c),
-      lang: request.lang ?? negotiateLanguage(c, release),
-    }
-    // An entry does not depend on the visitor's region, so every response may be shared.
-    return respond(c, release, view, cachingHeaders(request, true), () =>
-      new RegistryError(404, 'unknown_subprocessor', `No sub-processor has the id "${request.id.slice(0, 80)}".`),
-    )
-  })
+  .get('/subprocessors/:id', (c) => withRelease(c, (release) => serveEntry(c, release)))
   .on(WRITE_METHODS, '/subprocessors/:id', methodNotAllowed)
