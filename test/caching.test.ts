@@ -150,6 +150,16 @@ describe('caching headers', () => {
   })
 })
 
+describe('security headers', () => {
+  it('tells browsers not to sniff types and not to send referrers, on every response', async () => {
+    for (const path of ['/subprocessors.csv?region=eu&lang=en', '/subprocessors/twilio.html', '/schema.json', '/nowhere']) {
+      const res = await fetchWorker(path)
+      expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
+      expect(res.headers.get('Referrer-Policy')).toBe('no-referrer')
+    }
+  })
+})
+
 describe('CORS', () => {
   it('allows any origin to read and exposes the validators', async () => {
     const res = await fetchWorker(EXPLICIT, { headers: { Origin: 'https://tool.example' } })

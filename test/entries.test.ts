@@ -122,6 +122,20 @@ describe('GET /subprocessors/{id}', () => {
     expect((await fetchWorker('/subprocessors/twilio.json.json')).status).toBe(400)
   })
 
+  it('answers 406 when Accept allows none of its formats', async () => {
+    const res = await fetchWorker('/subprocessors/twilio', { headers: { Accept: 'application/pdf' } })
+    expect(res.status).toBe(406)
+    expect(res.headers.get('Vary')).toBe('Accept')
+    expect(await res.json()).toEqual({
+      error: {
+        status: 406,
+        code: 'not_acceptable',
+        message: 'Accept allows none of the formats this resource comes in.',
+        allowed: ['application/json', 'text/html', 'text/csv'],
+      },
+    })
+  })
+
   it('answers 405 to writes', async () => {
     const res = await fetchWorker('/subprocessors/twilio', { method: 'DELETE' })
     expect(res.status).toBe(405)

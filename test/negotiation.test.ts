@@ -48,7 +48,7 @@ describe('format negotiation from Accept', () => {
       error: {
         status: 406,
         code: 'not_acceptable',
-        message: 'None of the formats this list comes in is acceptable.',
+        message: 'Accept allows none of the formats this resource comes in.',
         allowed: ['application/json', 'text/html', 'text/csv'],
       },
     })

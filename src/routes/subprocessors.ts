@@ -14,7 +14,7 @@ function negotiateFormat(c: Context<Env>): Format {
   const format = FORMATS.find((f) => MEDIA_TYPES[f] === type)
   if (!format) {
     c.header('Vary', 'Accept')
-    throw new RegistryError(406, 'not_acceptable', 'None of the formats this list comes in is acceptable.', { allowed: OFFERED_MEDIA_TYPES })
+    throw new RegistryError(406, 'not_acceptable', 'Accept allows none of the formats this resource comes in.', { allowed: OFFERED_MEDIA_TYPES })
   }
   return format
 }
