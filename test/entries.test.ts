@@ -106,6 +106,9 @@ describe('GET /subprocessors/{id}', () => {
     const here = await fetchWorker('/subprocessors/aws.json?lang=en', { cf: { country: 'DE' } as IncomingRequestCfProperties })
     const there = await fetchWorker('/subprocessors/aws.json?lang=en&region=us', { cf: { country: 'SG' } as IncomingRequestCfProperties })
     expect(here.headers.get('ETag')).toBe(there.headers.get('ETag'))
+    const ignored = await fetchWorker('/subprocessors/aws.json?lang=en&region=mars')
+    expect(ignored.status).toBe(200)
+    expect(ignored.headers.get('ETag')).toBe(here.headers.get('ETag'))
   })
 
   it.each(['nope', 'twilio-', 'Ṫwilio', 'twilio%2Fx', '.json'])('answers 404 in the error shape for the unknown id %j', async (id) => {

@@ -51,7 +51,9 @@ function allowed(name: string, value: string, values: readonly string[]): string
 export function readEntryRequest(query: Record<string, string[]>, idParam: string, release: Release): { id: string; lang?: string; format?: Format } {
   const dot = idParam.indexOf('.')
   const id = dot === -1 ? idParam : idParam.slice(0, dot)
-  const { lang, format } = readListSelection(query, dot === -1 ? undefined : idParam.slice(dot + 1), release)
+  // An entry lists the regions it applies to, so `region` means nothing here and is ignored like any unknown parameter.
+  const { region: _, ...rest } = query
+  const { lang, format } = readListSelection(rest, dot === -1 ? undefined : idParam.slice(dot + 1), release)
   return { id: id.toLowerCase(), lang, format }
 }
 
