@@ -18,7 +18,7 @@ const releaseKey = (version: number) => `release/v${version}`
 const blobKey = (version: number, path: string) => `v${version}/${path}`
 const packKey = (version: number, pack: number) => `v${version}/entries/${pack}`
 
-export const ENTRIES_PER_PACK = 64
+const ENTRIES_PER_PACK = 64
 
 /** How long an isolate trusts the pointer it read; this bounds how long it serves a superseded version. */
 export const RELEASE_RECHECK_MS = 5_000

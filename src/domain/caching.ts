@@ -1,5 +1,5 @@
 /** Same bytes for everyone at this URL: browsers and shared caches may keep it and revalidate cheaply. */
-export const SHARED_CACHING = 'public, max-age=300, stale-while-revalidate=60'
+const SHARED_CACHING = 'public, max-age=300, stale-while-revalidate=60'
 /** A region chosen by the visitor's location must not be served from a shared cache to someone elsewhere. */
 const PER_VISITOR_CACHING = 'private, max-age=300'
 
@@ -21,3 +21,6 @@ const VARIANTS = [false, true].flatMap((f) => [false, true].flatMap((l) => [fals
 export function cachingHeaders(fixedByUrl: { format?: string; lang?: string }, shared: boolean): CachingHeaders {
   return VARIANTS[(fixedByUrl.format ? 4 : 0) + (fixedByUrl.lang ? 2 : 0) + (shared ? 1 : 0)]!
 }
+
+/** For a resource with one format and no language, which nothing in the request chooses. */
+export const UNNEGOTIATED_CACHING = VARIANTS[VARIANTS.length - 1]!

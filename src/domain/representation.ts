@@ -3,10 +3,10 @@
  * which renders every representation once, and the Worker, which only looks them up.
  */
 
+/** Order matters: on a tie in the client's preferences, the earlier format wins. */
 export const FORMATS = ['json', 'html', 'csv'] as const
 export type Format = (typeof FORMATS)[number]
 
-/** Order matters: on a tie in the client's preferences, the earlier format wins. */
 export const MEDIA_TYPES: Record<Format, string> = {
   json: 'application/json',
   html: 'text/html',

@@ -24,12 +24,12 @@ function base64url(bytes: Uint8Array): string {
 }
 
 /** A strong ETag from the bytes alone: equal bytes share it, different bytes (in practice) never do. */
-export async function strongEtag(body: Uint8Array): Promise<string> {
+async function strongEtag(body: Uint8Array): Promise<string> {
   return `"${base64url((await sha256(body)).subarray(0, 18))}"`
 }
 
 /** ISO 3166-1 country → region: the operator's continent defaults, then its country overrides. */
-export function expandCountryRegions(data: RegistryData): Record<string, string> {
+function expandCountryRegions(data: RegistryData): Record<string, string> {
   const { continentDefaults, countryOverrides } = data.regions
   const mapping: Record<string, string> = {}
   for (const [code, country] of Object.entries(countries)) {
@@ -66,7 +66,7 @@ export function renderer(data: RegistryData, edition: Edition): (view: View) => 
 }
 
 /** Every representation a release has: lists by region, entries, and the contract documents. */
-export function releaseViews(data: RegistryData): View[] {
+function releaseViews(data: RegistryData): View[] {
   const languagesAndFormats = LANGUAGES.flatMap((lang) => FORMATS.map((format) => ({ lang, format })))
   return [
     ...listRegions(data).flatMap((region) => languagesAndFormats.map((lf): View => ({ kind: 'list', region, ...lf }))),

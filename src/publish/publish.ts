@@ -8,7 +8,7 @@ export interface PublishOutcome extends BuiltRelease {
 }
 
 /** Last-Modified has one-second resolution; so does publishedAt, so that If-Modified-Since compares exactly. */
-export function publishTime(now: Date): string {
+function publishTime(now: Date): string {
   return new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString()
 }
 
