@@ -52,7 +52,7 @@ describe('GET /subprocessors/{id}', () => {
     expect(res.headers.get('Content-Disposition')).toBe('attachment; filename="liveagent-subprocessors-linode-uk-lv-v1.csv"')
     const rows = (await res.text()).replace(/^\uFEFF/, '').split('\r\n')
     expect(rows).toHaveLength(3)
-    expect(rows[1]!.startsWith('"linode-uk","Linode, LLC","","","Serveri","","LiveAgent Pakalpojumu Datu glabāšana","","atrašanās vieta Apvienotajā Karalistē","GB","uk",')).toBe(true)
+    expect(rows[1]!.startsWith('"linode-uk","Linode, LLC","","","Serveri","","LiveAgent Pakalpojumu Datu glabāšana","","atrašanās vieta Apvienotajā Karalistē","GB","eu; uk",')).toBe(true)
   })
 
   it('takes the format from a suffix or ?format=, and the language from ?lang=', async () => {

@@ -26,7 +26,8 @@ describe('JSON', () => {
       },
     })
     const entries = doc.subprocessors as Record<string, unknown>[]
-    expect(entries[0]).toEqual({
+    expect(entries.map((entry) => entry.id).slice(0, 2)).toEqual(['linode-eu', 'linode-uk'])
+    expect(entries[1]).toEqual({
       id: 'linode-uk',
       name: 'Linode, LLC',
       alsoWrittenAs: [],
@@ -37,7 +38,7 @@ describe('JSON', () => {
       purpose: 'Storing LiveAgent Service Data',
       customers: null,
       location: { countries: ['GB'], subdivisions: [], text: 'location: United Kingdom' },
-      regions: ['uk'],
+      regions: ['eu', 'uk'],
       assurances: [
         {
           id: 'certified-facilities',
@@ -45,7 +46,17 @@ describe('JSON', () => {
           standards: ['Tier III+', 'Tier IV', 'PCI DSS', 'SSAE-16', 'ISO 27001'],
         },
       ],
-      notes: [],
+      notes: [
+        {
+          field: 'purpose',
+          kind: 'derived',
+          text: 'The source\'s rows say only “Serveri” (Servers). The purpose “Storing LiveAgent Service Data” is derived from the table\'s introduction (“…juridiskās personas, kas iesaistītas LiveAgent Pakalpojumu Datu glabāšanā”, the legal entities involved in storing LiveAgent Service Data), not quoted from the row.',
+        },
+        {
+          field: 'regions',
+          text: 'The source says the systems are in co-location facilities “in the United States and Europe” and that a Customer\'s data stays in its region, “but it may be moved between data centres within the region” (“taču tos var pārvietot starp datu centriem reģionā”). Linode\'s data centres in the EU and in the United Kingdom are both data centres of the European region, so this row is listed for both the eu and the uk regions.',
+        },
+      ],
     })
   })
 })
@@ -64,10 +75,11 @@ describe('CSV', () => {
     const lines = text.slice(1).split('\r\n')
     expect(lines.at(-1)).toBe('')
     expect(text.replaceAll('\r\n', '').includes('\n')).toBe(false)
-    expect(lines[0]).toBe('"ID","Juridiskā persona","Rakstīts arī","Produkts","Kategorija","Loma","Nolūks","Klienti","Apstrādes atrašanās vieta","Valstu kodi","Klientu reģioni","Garantijas","Piezīmes par avotu"')
-    expect(lines).toHaveLength(1 + 9 + 1)
-    expect(lines[3]).toBe(
-      '"websupport-eu","Websupport, s.r.o.","","","Serveri","","LiveAgent Pakalpojumu Datu glabāšana","ES klienti","","","eu","LiveAgent serveri tiek izvietoti III+ vai IV līmeņa vai PCI DSS, SSAE-16 vai ISO 27001 prasībām atbilstošos objektos. Datu centru objekti tiek nodrošināti ar dublētu elektroenerģiju, katrā no tiem ir UPS un rezerves ģeneratori.","Avots nosauc klientu grupu (ES klienti), bet nenorāda apstrādes atrašanās vietu."',
+    expect(lines[0]).toBe('"ID","Juridiskā persona","Rakstīts arī","Produkts","Kategorija","Loma","Nolūks","Klienti","Apstrādes atrašanās vieta","Valstu kodi","Klientu reģioni","Garantijas","Objektu standarti (atbilst vismaz vienam)","Piezīmes par avotu"')
+    expect(lines).toHaveLength(1 + 10 + 1)
+    expect(lines[4]).toBe(
+      '"websupport-eu","Websupport, s.r.o.","","","Serveri","","LiveAgent Pakalpojumu Datu glabāšana","ES klienti","","","eu","LiveAgent serveri tiek izvietoti III+ vai IV līmeņa vai PCI DSS, SSAE-16 vai ISO 27001 prasībām atbilstošos objektos. Datu centru objekti tiek nodrošināti ar dublētu elektroenerģiju, katrā no tiem ir UPS un rezerves ģeneratori.","Tier III+; Tier IV; PCI DSS; SSAE-16; ISO 27001",' +
+        '"Avota rindās rakstīts tikai “Serveri”. Nolūks “LiveAgent Pakalpojumu Datu glabāšana” ir atvasināts no tabulas ievada (“…juridiskās personas, kas iesaistītas LiveAgent Pakalpojumu Datu glabāšanā”), nevis citēts no rindas. Avots nosauc klientu grupu (ES klienti), bet nenorāda apstrādes atrašanās vietu. Avots šai rindai nosauc klientu grupu “ES klienti”. Reģistrs to uzskaita tikai reģionam eu, tieši kā rakstīts, nevis reģionam uk."',
     )
   })
 
@@ -78,7 +90,7 @@ describe('CSV', () => {
 
   it('has an English header in English', async () => {
     const { text } = await csv('/subprocessors.csv?region=all&lang=en')
-    expect(text.slice(1, text.indexOf('\r\n'))).toBe('"ID","Legal entity","Also written as","Product","Category","Role","Purpose","Customers","Processing location","Country codes","Customer regions","Assurances","Notes on the source"')
+    expect(text.slice(1, text.indexOf('\r\n'))).toBe('"ID","Legal entity","Also written as","Product","Category","Role","Purpose","Customers","Processing location","Country codes","Customer regions","Assurances","Facility standards (meets at least one)","Notes on the source"')
   })
 })
 
@@ -93,8 +105,8 @@ describe('HTML', () => {
     expect(res.headers.get('Content-Type')).toBe('text/html; charset=utf-8')
     expect(html.startsWith('<!doctype html>\n<html lang="lv">\n<head>\n<meta charset="utf-8">')).toBe(true)
     expect(html.trimEnd().endsWith('</html>')).toBe(true)
-    expect(html).toContain('<title>LiveAgent: Apakšapstrādātāji (Eiropas Savienība)</title>')
-    expect(html).toContain('Reģions: <strong>Eiropas Savienība</strong>')
+    expect(html).toContain('<title>LiveAgent: Apakšapstrādātāji (Eiropa)</title>')
+    expect(html).toContain('Reģions: <strong>Eiropa</strong>')
     expect(html).toContain('Pēdējo reizi atjaunināts: <time datetime="2023-10-02">')
   })
 
@@ -112,7 +124,7 @@ describe('HTML', () => {
 
   it('links the same list in other regions and languages, and as JSON and CSV', async () => {
     const { html } = await page('/subprocessors.html?region=eu&lang=en')
-    expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=en" aria-current="page">European Union</a>')
+    expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=en" aria-current="page">Europe</a>')
     expect(html).toContain('<a href="/subprocessors.html?region=apac&#38;lang=en">Asia-Pacific</a>')
     expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=lv" hreflang="lv" lang="lv">Latviešu</a>')
     expect(html).toContain('<a href="/subprocessors.json?region=eu&#38;lang=en" type="application/json">JSON</a>')

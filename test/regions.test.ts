@@ -14,8 +14,8 @@ const EVERY_REGION = ['aws', 'quality-unit-llc', 'quality-unit-ukraine', 'twilio
 
 describe('region from ?region=', () => {
   it.each([
-    ['eu', 'European Union', ['linode-eu', 'websupport-eu']],
-    ['uk', 'United Kingdom', ['linode-uk']],
+    ['eu', 'Europe', ['linode-eu', 'linode-uk', 'websupport-eu']],
+    ['uk', 'United Kingdom', ['linode-eu', 'linode-uk']],
     ['us', 'United States', ['linode-us', 'aws-us-california']],
     ['apac', 'Asia-Pacific', ['linode-sg', 'aws-apac-singapore']],
   ])('lists only what applies to %s customers', async (region, name, own) => {

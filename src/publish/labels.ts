@@ -25,6 +25,7 @@ export interface Labels {
   countries: string
   regions: string
   assurances: string
+  standards: string
   notes: string
   notNamed: string
   notStated: string
@@ -60,6 +61,7 @@ export const LABELS: Record<Language, Labels> = {
     countries: 'Country codes',
     regions: 'Customer regions',
     assurances: 'Assurances',
+    standards: 'Facility standards (meets at least one)',
     notes: 'Notes on the source',
     notNamed: 'Not named in the source',
     notStated: 'Not stated in the source',
@@ -93,6 +95,7 @@ export const LABELS: Record<Language, Labels> = {
     countries: 'Valstu kodi',
     regions: 'Klientu reģioni',
     assurances: 'Garantijas',
+    standards: 'Objektu standarti (atbilst vismaz vienam)',
     notes: 'Piezīmes par avotu',
     notNamed: 'Avotā nav nosaukts',
     notStated: 'Avotā nav norādīta',

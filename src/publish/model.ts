@@ -2,6 +2,7 @@ import { ALL_REGIONS, ENTRY_SCHEMA_URL, type Format, SCHEMA_URL, viewUrl } from 
 import type {
   Language,
   RegistryData,
+  SourceNote,
   SubprocessorDocument,
   SubprocessorEntry,
   SubprocessorEntryDocument,
@@ -53,8 +54,12 @@ export function toSubprocessorDocument(data: RegistryData, entry: SubprocessorEn
       const assurance = data.registry.assurances[id]!
       return { id, text: assurance.text[lang], standards: assurance.standards }
     }),
-    notes: (entry.notes ?? []).map((note) => ({ field: note.field, text: note.note[lang] })),
+    notes: (entry.notes ?? []).map((note) => toNote(note, lang)),
   }
+}
+
+function toNote(note: SourceNote, lang: Language) {
+  return { field: note.field, ...(note.kind ? { kind: note.kind } : {}), text: note.note[lang] }
 }
 
 function formatLinks(url: (format: Format) => string) {
@@ -77,7 +82,7 @@ export function toListDocument(data: RegistryData, edition: Edition, view: { reg
     subprocessors: entriesFor(data, region).map((entry) => toSubprocessorDocument(data, entry, lang)),
     notes: [
       { field: 'source', text: source.note[lang] },
-      ...notes.map((note) => ({ field: note.field, text: note.note[lang] })),
+      ...notes.map((note) => toNote(note, lang)),
       { field: 'subprocessors.regions', text: data.subprocessors.regionsBasis[lang] },
       { field: 'region', text: data.regions.about[lang] },
     ],

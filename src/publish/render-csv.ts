@@ -18,7 +18,7 @@ export function renderCsv(lang: Language, entries: SubprocessorDocument[]): stri
   const l = LABELS[lang]
   const header = [
     l.id, l.entity, l.alsoWrittenAs, l.product, l.category, l.roles, l.purpose, l.customers,
-    l.location, l.countries, l.regions, l.assurances, l.notes,
+    l.location, l.countries, l.regions, l.assurances, l.standards, l.notes,
   ]
   const rows = entries.map((entry) => [
     entry.id,
@@ -33,6 +33,7 @@ export function renderCsv(lang: Language, entries: SubprocessorDocument[]): stri
     [...(entry.location?.countries ?? []), ...(entry.location?.subdivisions ?? [])].join('; '),
     entry.regions.join('; '),
     entry.assurances.map((assurance) => assurance.text).join(' '),
+    [...new Set(entry.assurances.flatMap((assurance) => assurance.standards))].join('; '),
     entry.notes.map((note) => note.text).join(' '),
   ])
   return BOM + [header, ...rows].map((row) => row.map(csvCell).join(',') + CRLF).join('')

@@ -10,6 +10,7 @@ export const REGION_IDS = ['eu', 'uk', 'us', 'apac'] as const
 export const CATEGORIES = ['infrastructure', 'service', 'subcontractor'] as const
 export const ROLES = ['affiliate', 'subcontractor'] as const
 export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const
+export const NOTE_KINDS = ['derived', 'translation'] as const
 
 const Text = z.string().refine((text) => text.trim() !== '', 'must not be empty')
 const Id = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case words joined by hyphens')
@@ -28,6 +29,8 @@ export const Localized = z.strictObject({ lv: Text, en: Text })
 /** Where the source is silent, vague or inconsistent, the data says so here instead of guessing. */
 export const SourceNote = z.strictObject({
   field: z.string().min(1),
+  /** `derived`: the field's text is the registry's reading, not quoted from the source; `translation`: a note on how it was translated. */
+  kind: z.enum(NOTE_KINDS).optional(),
   note: Localized,
 })
 
@@ -119,6 +122,7 @@ export type Language = z.infer<typeof Language>
 export type RegionId = z.infer<typeof RegionId>
 export type Category = z.infer<typeof Category>
 export type Localized = z.infer<typeof Localized>
+export type SourceNote = z.infer<typeof SourceNote>
 export type SubprocessorEntry = z.infer<typeof SubprocessorEntry>
 export type SubprocessorsFile = z.infer<typeof SubprocessorsFile>
 export type RegistryFile = z.infer<typeof RegistryFile>
@@ -133,7 +137,14 @@ export interface RegistryData {
 
 // The JSON representations, as the API serves them: a list, and one entry on its own.
 
-const Note = z.strictObject({ field: z.string(), text: z.string() })
+const Note = z.strictObject({
+  field: z.string().describe('The field the note is about.'),
+  kind: z
+    .enum(NOTE_KINDS)
+    .optional()
+    .describe('`derived`: the field is the registry\'s reading of the source, not quoted from it. `translation`: how the field was translated. Absent: where the source is vague, incomplete or inconsistent.'),
+  text: z.string(),
+})
 
 const FormatLinks = z
   .strictObject({ html: z.string(), json: z.string(), csv: z.string() })
@@ -159,7 +170,15 @@ export const SubprocessorDocument = z
       .nullable()
       .describe('null where the source gives no location.'),
     regions: z.array(RegionId).describe('The customer regions this entry applies to.'),
-    assurances: z.array(z.strictObject({ id: z.string(), text: z.string(), standards: z.array(z.string()) })),
+    assurances: z.array(
+      z.strictObject({
+        id: z.string(),
+        text: z.string(),
+        standards: z
+          .array(z.string())
+          .describe('A facility meets at least one of these standards: the source joins them with “or” (lv “vai”). Not a list of certifications held.'),
+      }),
+    ),
     notes: z.array(Note).describe('Where the source is incomplete or inconsistent.'),
   })
   .meta({ id: 'Subprocessor', title: 'A sub-processor, as it appears in a list' })
