@@ -7,7 +7,7 @@ import subprocessors from '../data/subprocessors.json'
 import { publishTo } from '../src/publish/publish'
 import type { RegistryData } from '../src/publish/schema'
 import { validateRegistry } from '../src/publish/validate'
-import { forgetCachedReleases } from '../src/storage'
+import { forgetCachedReleases } from '../src/storage/reader'
 
 export const ORIGIN = 'https://registry.example'
 

@@ -1,10 +1,10 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { syntheticEntry } from '../bench/generate'
+import { syntheticEntry } from './support/generate'
 import app from '../src/index'
 import { publishTo } from '../src/publish/publish'
-import { cachedRepresentationBytes, forgetCachedReleases, RELEASE_RECHECK_MS, REPRESENTATION_CACHE_BUDGET_BYTES } from '../src/storage'
+import { cachedRepresentationBytes, forgetCachedReleases, RELEASE_RECHECK_MS, REPRESENTATION_CACHE_BUDGET_BYTES } from '../src/storage/reader'
 import { ORIGIN, publish, realData, useFreshStorage } from './helpers'
 
 useFreshStorage()

@@ -5,7 +5,8 @@ import registry from '../data/registry.json'
 import subprocessors from '../data/subprocessors.json'
 import { planRelease } from '../src/publish/publish'
 import { validateRegistry } from '../src/publish/validate'
-import { forgetCachedReleases, readCurrentRelease, writeRelease } from '../src/storage'
+import { forgetCachedReleases } from '../src/storage/reader'
+import { readCurrentRelease, writeRelease } from '../src/storage/writer'
 import { fetchWorker, publish, realData, useFreshStorage } from './helpers'
 
 useFreshStorage()
@@ -19,7 +20,7 @@ describe('publishing', () => {
     const outcome = await publish()
     expect(outcome.changed).toBe(true)
     // 5 regions × 2 languages × 3 formats, 14 entries × 2 × 3, and the schema, OpenAPI and discovery documents.
-    expect(outcome.release).toMatchObject({ version: 1, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 30 + 84 + 3, entryPacks: 1 })
+    expect(outcome.release).toMatchObject({ version: 1, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 30 + 84 + 3, entryPackSizes: [14] })
     const written = await keys()
     // The lists and documents one key each, the 84 entry representations in one pack, and the release twice.
     expect(written).toHaveLength(30 + 3 + 1 + 2)
@@ -77,6 +78,32 @@ describe('publishing', () => {
     forgetCachedReleases()
     expect((await readCurrentRelease(env.REGISTRY))?.version).toBe(1)
     expect(await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) => res.text())).toBe(before)
+  })
+})
+
+describe('ETags across publishes', () => {
+  const EXPLICIT = '/subprocessors.json?region=eu&lang=en'
+
+  it('keeps every ETag when the same data is published again', async () => {
+    await publish()
+    const before = await fetchWorker(EXPLICIT)
+    const again = await publish(realData(), new Date('2026-12-01T00:00:00Z'))
+    expect(again.changed).toBe(false)
+    const after = await fetchWorker(EXPLICIT)
+    expect(after.headers.get('ETag')).toBe(before.headers.get('ETag'))
+    expect(after.headers.get('Last-Modified')).toBe('Fri, 20 Nov 2026 10:00:00 GMT')
+  })
+
+  it('changes the ETag when the data changes', async () => {
+    await publish()
+    const before = await fetchWorker(EXPLICIT)
+    const data = realData()
+    data.subprocessors.subprocessors[0]!.purpose.en = 'Hosting'
+    expect((await publish(data, new Date('2026-12-01T00:00:00Z'))).changed).toBe(true)
+    const after = await fetchWorker(EXPLICIT)
+    expect(after.headers.get('ETag')).not.toBe(before.headers.get('ETag'))
+    expect(after.headers.get('Last-Modified')).toBe('Tue, 01 Dec 2026 00:00:00 GMT')
+    expect((await after.json<{ version: number }>()).version).toBe(2)
   })
 })
 

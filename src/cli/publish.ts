@@ -12,7 +12,7 @@ import { parseArgs, promisify } from 'node:util'
 import { getPlatformProxy } from 'wrangler'
 import type { Release } from '../domain/representation'
 import { planRelease } from '../publish/publish'
-import { type KvRecord, type RenderedRepresentation, readCurrentRelease, releaseRecords, writeRelease } from '../storage'
+import { type KvRecord, type RenderedRepresentation, readCurrentRelease, releaseRecords, writeRelease } from '../storage/writer'
 import { loadDataOrExit } from './load-data'
 
 const BINDING = 'REGISTRY'

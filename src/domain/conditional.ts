@@ -13,7 +13,7 @@ export function isNotModified(
 ): boolean {
   if (ifNoneMatch !== undefined) {
     if (ifNoneMatch.trim() === '*') return true
-    return ifNoneMatch.match(ENTITY_TAG)?.includes(etag.replace(/^W\//, '')) ?? false
+    return ifNoneMatch.match(ENTITY_TAG)?.includes(etag) ?? false
   }
   if (ifModifiedSince === undefined) return false
   const since = Date.parse(ifModifiedSince)

@@ -1,30 +1,59 @@
-import type { ErrorDocument } from '../publish/schema'
+/**
+ * Every error the API answers with, and its status. A closed set: a new code is a deliberate
+ * change here, in the README's error table and in the published schema's enum.
+ */
+export const ERROR_STATUSES = {
+  unknown_region: 400,
+  unknown_language: 400,
+  unknown_format: 400,
+  repeated_parameter: 400,
+  conflicting_format: 400,
+  unknown_subprocessor: 404,
+  not_found: 404,
+  method_not_allowed: 405,
+  not_acceptable: 406,
+  // A bug of ours (a missing binding, a code path that throws): not the platform being away.
+  internal_error: 500,
+  not_published: 503,
+  // Storage lacks or damaged bytes that the release says exist: a retry may reach a healthy copy.
+  storage_fault: 503,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_STATUSES
+export type ErrorStatus = (typeof ERROR_STATUSES)[ErrorCode]
+export const ERROR_CODES = Object.keys(ERROR_STATUSES) as ErrorCode[]
+
+export interface ErrorDetails {
+  /** The parameter at fault. */
+  parameter?: string
+  /** The values that would have been accepted. */
+  allowed?: string[]
+}
+
+/** The one error body every 4xx and 5xx carries. */
+export interface ErrorBody {
+  error: { status: ErrorStatus; code: ErrorCode; message: string } & ErrorDetails
+}
 
 /** The one error the API reports; `onError` turns it into the one error body. */
 export class RegistryError extends Error {
+  readonly status: ErrorStatus
+
   constructor(
-    readonly status: 400 | 404 | 405 | 406 | 503,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
-    readonly details: { parameter?: string; allowed?: string[] } = {},
+    readonly details: ErrorDetails = {},
   ) {
     super(message)
+    this.status = ERROR_STATUSES[code]
   }
 }
 
-export function errorBody(error: RegistryError): ErrorDocument {
+export function errorBody(error: RegistryError): ErrorBody {
   return { error: { status: error.status, code: error.code, message: error.message, ...error.details } }
 }
 
 export const ALLOWED_METHODS = ['GET', 'HEAD', 'OPTIONS']
-/** Answered with 405 on every route. Registered by method, so a GET matches exactly one handler. */
-export const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE']
 
-export function methodNotAllowed(): never {
-  throw new RegistryError(405, 'method_not_allowed', 'This resource is read-only.', { allowed: ALLOWED_METHODS })
-}
-
-/** A release whose pointer moved but whose bytes are missing: storage, not the request, is at fault. */
-export function incompleteRelease(): RegistryError {
-  return new RegistryError(503, 'not_published', 'This version of the registry is incomplete in storage.')
-}
+/** How long a client should wait before retrying a 503, in seconds: the pointer-recheck interval, rounded up. */
+export const RETRY_AFTER_SECONDS = 5

@@ -18,9 +18,9 @@ const MEDIA_RANGE = /^(?:\*\/\*|[a-z0-9!#$&^_.+-]+\/(?:\*|[a-z0-9!#$&^_.+-]+))$/
 const LANGUAGE_RANGE = /^(?:\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*)$/i
 const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
 
-/** A header with any element that breaks its grammar counts as absent. */
+/** A header with any element that breaks its grammar, or with no element at all, counts as absent. */
 function isWellFormed(entries: AcceptEntry[], range: RegExp): boolean {
-  return entries.every((entry) => {
+  return entries.length > 0 && entries.every((entry) => {
     const q = entry.params.q ?? entry.params.Q
     return range.test(entry.type) && (q === undefined || QVALUE.test(q))
   })

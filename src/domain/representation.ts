@@ -92,10 +92,30 @@ export interface Release {
   fileStem: string
   /** The Content-Security-Policy the HTML pages of this release need. */
   htmlContentSecurityPolicy: string
-  /** Entry representations are stored in this many packs, chosen by a hash of the id. */
-  entryPacks: number
+  /** How many entries each pack holds; a pack is chosen by a hash of the id. An empty pack is never read. */
+  entryPackSizes: number[]
   representationCount: number
   totalBytes: number
+}
+
+const isStringArray = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string')
+
+/** Whether a stored value has a release record's shape; storage can hand back anything. */
+export function isRelease(value: unknown): value is Release {
+  if (typeof value !== 'object' || value === null) return false
+  const r = value as Record<string, unknown>
+  return (
+    Number.isInteger(r.version) && (r.version as number) >= 1 &&
+    typeof r.publishedAt === 'string' && !Number.isNaN(Date.parse(r.publishedAt)) &&
+    typeof r.digest === 'string' &&
+    isStringArray(r.regions) &&
+    isStringArray(r.languages) && (r.languages as string[]).length > 0 &&
+    typeof r.defaultLanguage === 'string' &&
+    typeof r.countryRegions === 'object' && r.countryRegions !== null &&
+    typeof r.fileStem === 'string' &&
+    typeof r.htmlContentSecurityPolicy === 'string' &&
+    Array.isArray(r.entryPackSizes) && r.entryPackSizes.length > 0 && r.entryPackSizes.every((size) => Number.isInteger(size) && size >= 0)
+  )
 }
 
 /** `rel="alternate"` for every other format and language of the same list or entry, and `describedby` for the schema. */

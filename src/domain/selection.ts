@@ -1,4 +1,4 @@
-import { RegistryError } from './errors'
+import { type ErrorCode, RegistryError } from './errors'
 import { ALL_REGIONS, FORMATS, type Format, type Release } from './representation'
 
 /** What the URL itself fixes; anything it leaves open is negotiated from headers or geolocation. */
@@ -19,7 +19,7 @@ export function readListSelection(query: Record<string, string[]>, suffix: strin
   if (suffix !== undefined) {
     const fromSuffix = allowed('format', suffix.toLowerCase(), FORMATS) as Format
     if (format && format !== fromSuffix) {
-      throw new RegistryError(400, 'conflicting_format', `The path asks for ${fromSuffix} but ?format= asks for ${format}.`, {
+      throw new RegistryError('conflicting_format', `The path asks for ${fromSuffix} but ?format= asks for ${format}.`, {
         parameter: 'format',
         allowed: [fromSuffix],
       })
@@ -29,19 +29,22 @@ export function readListSelection(query: Record<string, string[]>, suffix: strin
   return { region, lang, format }
 }
 
-function single(query: Record<string, string[]>, name: string, values: readonly string[]): string | undefined {
+function single(query: Record<string, string[]>, name: Parameter, values: readonly string[]): string | undefined {
   const given = query[name]
   if (!given) return undefined
   if (given.length > 1) {
-    throw new RegistryError(400, 'repeated_parameter', `"${name}" may be given once.`, { parameter: name, allowed: [...values] })
+    throw new RegistryError('repeated_parameter', `"${name}" may be given once.`, { parameter: name, allowed: [...values] })
   }
   return allowed(name, (given[0] ?? '').toLowerCase(), values)
 }
 
-function allowed(name: string, value: string, values: readonly string[]): string {
+const UNKNOWN_VALUE = { region: 'unknown_region', lang: 'unknown_language', format: 'unknown_format' } as const satisfies Record<string, ErrorCode>
+type Parameter = keyof typeof UNKNOWN_VALUE
+
+function allowed(name: Parameter, value: string, values: readonly string[]): string {
   if (values.includes(value)) return value
   const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value
-  throw new RegistryError(400, `unknown_${name === 'lang' ? 'language' : name}`, `Unknown ${name} "${shown}".`, {
+  throw new RegistryError(UNKNOWN_VALUE[name], `Unknown ${name} "${shown}".`, {
     parameter: name,
     allowed: [...values],
   })

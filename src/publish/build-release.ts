@@ -1,8 +1,10 @@
 import { countries } from 'countries-list'
 import { ALL_REGIONS, FORMATS, type Release, type View, viewPath } from '../domain/representation'
-import { entryPackCount, type RenderedRepresentation } from '../storage'
+import { base64, base64url, strongEtag } from '../domain/etag'
+import { entryPack, entryPackCount } from '../storage/keys'
+import type { RenderedRepresentation } from '../storage/writer'
 import { discoveryDocument, openApiDocument } from './documents'
-import { type Edition, listRegions, toEntryDocument, toListDocument } from './model'
+import { type ReleaseStamp, listRegions, toEntryDocument, toListDocument } from './model'
 import { renderCsv } from './render-csv'
 import { PAGE_STYLE, renderEntryHtml, renderListHtml } from './render-html'
 import { type Language, LANGUAGES, type RegistryData, registryJsonSchema } from './schema'
@@ -13,19 +15,11 @@ async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
 }
 
-function base64(bytes: Uint8Array): string {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-function base64url(bytes: Uint8Array): string {
-  return base64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-
-/** A strong ETag from the bytes alone: equal bytes share it, different bytes (in practice) never do. */
-async function strongEtag(body: Uint8Array): Promise<string> {
-  return `"${base64url((await sha256(body)).subarray(0, 18))}"`
+/** How many of these ids land in each pack. */
+function entryPackSizes(ids: string[]): number[] {
+  const sizes = new Array<number>(entryPackCount(ids.length)).fill(0)
+  for (const id of ids) sizes[entryPack(id, sizes.length)]!++
+  return sizes
 }
 
 /** ISO 3166-1 country → region: the operator's continent defaults, then its country overrides. */
@@ -41,26 +35,26 @@ function expandCountryRegions(data: RegistryData): Record<string, string> {
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
 
-/** A renderer for one edition of the data: call it with any view of the release. */
-export function renderer(data: RegistryData, edition: Edition): (view: View) => string {
+/** A renderer for one stamp of the data: call it with any view of the release. */
+export function renderer(data: RegistryData, stamp: ReleaseStamp): (view: View) => string {
   const entries = new Map(data.subprocessors.subprocessors.map((entry) => [entry.id, entry]))
   return (view) => {
     switch (view.kind) {
       case 'list': {
-        const doc = toListDocument(data, edition, { region: view.region, lang: view.lang as Language })
+        const doc = toListDocument(data, stamp, { region: view.region, lang: view.lang as Language })
         if (view.format === 'json') return json(doc)
         return view.format === 'csv' ? renderCsv(doc.language, doc.subprocessors) : renderListHtml(data, doc)
       }
       case 'entry': {
         const entry = entries.get(view.id)
         if (!entry) throw new Error(`no entry ${view.id}`)
-        const doc = toEntryDocument(data, edition, entry, view.lang as Language)
+        const doc = toEntryDocument(data, stamp, entry, view.lang as Language)
         if (view.format === 'json') return json(doc)
         return view.format === 'csv' ? renderCsv(doc.language, [doc]) : renderEntryHtml(data, doc)
       }
       case 'document':
         if (view.name === 'schema') return json(registryJsonSchema())
-        return json(view.name === 'openapi' ? openApiDocument(data, edition) : discoveryDocument(data, edition))
+        return json(view.name === 'openapi' ? openApiDocument(data, stamp) : discoveryDocument(data, stamp))
     }
   }
 }
@@ -77,15 +71,15 @@ function releaseViews(data: RegistryData): View[] {
   ]
 }
 
-export interface BuiltRelease {
+export interface RenderedRelease {
   release: Release
   representations: RenderedRepresentation[]
 }
 
 /** Renders every representation of the data and gives each its ETag. */
-export async function buildRelease(data: RegistryData, edition: Edition, onProgress?: (done: number, total: number) => void): Promise<BuiltRelease> {
+export async function buildRelease(data: RegistryData, stamp: ReleaseStamp, onProgress?: (done: number, total: number) => void): Promise<RenderedRelease> {
   const views = releaseViews(data)
-  const render = renderer(data, edition)
+  const render = renderer(data, stamp)
   const representations: RenderedRepresentation[] = []
   // Hashing a batch at once lets the runtime spread the digests over its threads.
   const BATCH = 500
@@ -105,13 +99,13 @@ export async function buildRelease(data: RegistryData, edition: Edition, onProgr
     countryRegions: expandCountryRegions(data),
     fileStem: `${data.registry.company.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-subprocessors`,
     htmlContentSecurityPolicy: `default-src 'none'; style-src 'sha256-${styleHash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    entryPacks: entryPackCount(data.subprocessors.subprocessors.length),
+    entryPackSizes: entryPackSizes(data.subprocessors.subprocessors.map((entry) => entry.id)),
   }
   // Everything a reader can observe, bytes and release facts alike, goes into the digest.
   const fingerprint = JSON.stringify(facts) + representations.map(({ path, etag }) => `\n${path} ${etag}`).sort().join('')
   const release: Release = {
-    version: edition.version,
-    publishedAt: edition.publishedAt,
+    version: stamp.version,
+    publishedAt: stamp.publishedAt,
     digest: base64url(await sha256(encoder.encode(fingerprint))),
     ...facts,
     representationCount: representations.length,

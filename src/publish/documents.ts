@@ -1,16 +1,16 @@
 import { ALL_REGIONS, DOCUMENTS, ENTRY_SCHEMA_URL, FORMATS, MEDIA_TYPES, SCHEMA_URL, viewUrl } from '../domain/representation'
-import { type Edition, listRegions, regionName } from './model'
+import { type ReleaseStamp, listRegions, regionName } from './model'
 import { ErrorDocument, LANGUAGES, type RegistryData, registryJsonSchema } from './schema'
 import { z } from 'zod'
 
 /** `/.well-known/subprocessors`: everything a tool needs to find the registry and its contract. */
-export function discoveryDocument(data: RegistryData, edition: Edition) {
+export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
   const { company, lastUpdated } = data.registry
   return {
     description: `${company.service} sub-processors, published by ${company.name}`,
     company,
-    version: edition.version,
-    publishedAt: edition.publishedAt,
+    version: stamp.version,
+    publishedAt: stamp.publishedAt,
     lastUpdated,
     schema: SCHEMA_URL,
     entrySchema: ENTRY_SCHEMA_URL,
@@ -57,7 +57,7 @@ const param = (name: string, location: 'query' | 'path' | 'header', description:
 })
 
 /** The OpenAPI 3.1 description of every public route, with the JSON Schema as its components. */
-export function openApiDocument(data: RegistryData, edition: Edition) {
+export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   const regionIds = listRegions(data)
   const schema = registryJsonSchema() as { $defs: Record<string, unknown> } & Record<string, unknown>
   const { $schema: _, $defs, ...list } = schema
@@ -112,7 +112,7 @@ export function openApiDocument(data: RegistryData, edition: Edition) {
     openapi: '3.1.0',
     info: {
       title: `${data.registry.company.service} sub-processor registry`,
-      version: String(edition.version),
+      version: String(stamp.version),
       description: `The sub-processors of ${data.registry.company.name} by customer region and language, as JSON, CSV and HTML. Every response carries a strong ETag; poll with If-None-Match and receive 304 until the list changes.`,
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',

@@ -10,7 +10,7 @@ import type {
 } from './schema'
 
 /** The version facts every representation of a release carries. */
-export interface Edition {
+export interface ReleaseStamp {
   version: number
   publishedAt: string
 }
@@ -66,13 +66,13 @@ function formatLinks(url: (format: Format) => string) {
   return { html: url('html'), json: url('json'), csv: url('csv') }
 }
 
-export function toListDocument(data: RegistryData, edition: Edition, view: { region: string; lang: Language }): SubprocessorListDocument {
+export function toListDocument(data: RegistryData, stamp: ReleaseStamp, view: { region: string; lang: Language }): SubprocessorListDocument {
   const { lang, region } = view
   const { company, lastUpdated, source, notes } = data.registry
   return {
     $schema: SCHEMA_URL,
-    version: edition.version,
-    publishedAt: edition.publishedAt,
+    version: stamp.version,
+    publishedAt: stamp.publishedAt,
     lastUpdated,
     language: lang,
     sourceLanguage: source.language,
@@ -89,11 +89,11 @@ export function toListDocument(data: RegistryData, edition: Edition, view: { reg
   }
 }
 
-export function toEntryDocument(data: RegistryData, edition: Edition, entry: SubprocessorEntry, lang: Language): SubprocessorEntryDocument {
+export function toEntryDocument(data: RegistryData, stamp: ReleaseStamp, entry: SubprocessorEntry, lang: Language): SubprocessorEntryDocument {
   return {
     $schema: ENTRY_SCHEMA_URL,
-    version: edition.version,
-    publishedAt: edition.publishedAt,
+    version: stamp.version,
+    publishedAt: stamp.publishedAt,
     lastUpdated: data.registry.lastUpdated,
     language: lang,
     sourceLanguage: data.registry.source.language,

@@ -1,8 +1,8 @@
-import { readCurrentRelease, writeRelease } from '../storage'
-import { type BuiltRelease, buildRelease } from './build-release'
+import { readCurrentRelease, writeRelease } from '../storage/writer'
+import { type RenderedRelease, buildRelease } from './build-release'
 import type { RegistryData } from './schema'
 
-export interface PublishOutcome extends BuiltRelease {
+export interface PublishResult extends RenderedRelease {
   /** False when the data renders to the bytes already published: nothing was written. */
   changed: boolean
 }
@@ -18,11 +18,11 @@ function publishTime(now: Date): string {
  * tells "same bytes" apart from "new data" or "new renderer".
  */
 export async function planRelease(
-  current: BuiltRelease['release'] | null,
+  current: RenderedRelease['release'] | null,
   data: RegistryData,
   now: Date,
   onProgress?: (done: number, total: number) => void,
-): Promise<PublishOutcome> {
+): Promise<PublishResult> {
   if (current) {
     const again = await buildRelease(data, { version: current.version, publishedAt: current.publishedAt }, onProgress)
     if (again.release.digest === current.digest) return { ...again, changed: false }
@@ -37,7 +37,7 @@ export async function publishTo(
   data: RegistryData,
   now = new Date(),
   onProgress?: (written: number, total: number) => void,
-): Promise<PublishOutcome> {
+): Promise<PublishResult> {
   const outcome = await planRelease(await readCurrentRelease(kv), data, now)
   if (outcome.changed) await writeRelease(kv, outcome.release, outcome.representations, onProgress)
   return outcome

@@ -4,6 +4,9 @@
  */
 import { countries } from 'countries-list'
 import { z } from 'zod'
+import { ERROR_CODES, ERROR_STATUSES, type ErrorBody } from '../domain/errors'
+
+const ERROR_STATUS_VALUES = [...new Set(Object.values(ERROR_STATUSES))]
 
 export const LANGUAGES = ['lv', 'en'] as const
 export const REGION_IDS = ['eu', 'uk', 'us', 'apac'] as const
@@ -230,15 +233,13 @@ export function registryJsonSchema(): Record<string, unknown> {
   return { ...list, $defs: { ...list.$defs, ...entry.$defs } }
 }
 
-/** The one error body every 4xx and 5xx carries. */
+/** The one error body every 4xx and 5xx carries: the domain's ErrorBody, described for the published schema. */
 export const ErrorDocument = z.strictObject({
   error: z.strictObject({
-    status: z.int().describe('The HTTP status, repeated.'),
-    code: z.string().describe('Stable machine-readable code, e.g. unknown_region.'),
+    status: z.union(ERROR_STATUS_VALUES.map((status) => z.literal(status))).describe('The HTTP status, repeated.'),
+    code: z.enum(ERROR_CODES).describe('Stable machine-readable code, e.g. unknown_region.'),
     message: z.string(),
     parameter: z.string().optional().describe('The parameter at fault.'),
     allowed: z.array(z.string()).optional().describe('The values that would have been accepted.'),
   }),
-})
-
-export type ErrorDocument = z.infer<typeof ErrorDocument>
+}) satisfies z.ZodType<ErrorBody>

@@ -1,11 +1,11 @@
 import { type Context, Hono } from 'hono'
 import { accepts } from 'hono/accepts'
 import { type CachingHeaders, cachingHeaders } from '../domain/caching'
-import { incompleteRelease, methodNotAllowed, RegistryError, WRITE_METHODS } from '../domain/errors'
+import { RegistryError } from '../domain/errors'
 import { pickLanguage, pickMediaType } from '../domain/negotiation'
 import { type EntryView, FORMATS, type Format, type ListView, MEDIA_TYPES, type Release } from '../domain/representation'
 import { readEntryRequest, readListSelection, resolveRegion } from '../domain/selection'
-import { type Env, respond, withRelease } from './respond'
+import { alwaysPresent, type Env, serveView, withRelease } from './serve'
 
 const OFFERED_MEDIA_TYPES = FORMATS.map((format) => MEDIA_TYPES[format])
 
@@ -14,7 +14,7 @@ function negotiateFormat(c: Context<Env>): Format {
   const format = FORMATS.find((f) => MEDIA_TYPES[f] === type)
   if (!format) {
     c.header('Vary', 'Accept')
-    throw new RegistryError(406, 'not_acceptable', 'Accept allows none of the formats this resource comes in.', { allowed: OFFERED_MEDIA_TYPES })
+    throw new RegistryError('not_acceptable', 'Accept allows none of the formats this resource comes in.', { allowed: OFFERED_MEDIA_TYPES })
   }
   return format
 }
@@ -35,7 +35,7 @@ const EXPLICIT_LISTS_KEPT = 256
 
 function serveList(c: Context<Env>, release: Release) {
   const known = explicitLists.get(c.req.url)
-  if (known?.version === release.version) return respond(c, release, known.view, known.caching, incompleteRelease)
+  if (known?.version === release.version) return serveView(c, release, known.view, known.caching, alwaysPresent)
 
   const selection = readListSelection(c.req.queries(), suffixOf(c.req.param('file')), release)
   const view: ListView = {
@@ -49,11 +49,11 @@ function serveList(c: Context<Env>, release: Release) {
     if (explicitLists.size >= EXPLICIT_LISTS_KEPT) explicitLists.clear()
     explicitLists.set(c.req.url, { version: release.version, view, caching })
   }
-  return respond(c, release, view, caching, incompleteRelease)
+  return serveView(c, release, view, caching, alwaysPresent)
 }
 
 for (const path of ['/', '/subprocessors', '/:file{subprocessors\\.[^/]*}']) {
-  subprocessors.get(path, (c) => withRelease(c, (release) => serveList(c, release))).on(WRITE_METHODS, path, methodNotAllowed)
+  subprocessors.get(path, (c) => withRelease(c, (release) => serveList(c, release)))
 }
 
 function serveEntry(c: Context<Env>, release: Release) {
@@ -64,11 +64,9 @@ function serveEntry(c: Context<Env>, release: Release) {
     format: request.format ?? negotiateFormat(c),
     lang: request.lang ?? negotiateLanguage(c, release),
   }
-  const unknown = () => new RegistryError(404, 'unknown_subprocessor', `No sub-processor has the id "${request.id.slice(0, 80)}".`)
+  const unknown = () => new RegistryError('unknown_subprocessor', `No sub-processor has the id "${request.id.slice(0, 80)}".`)
   // An entry does not depend on the visitor's region, so every response may be shared.
-  return respond(c, release, view, cachingHeaders(request, true), unknown)
+  return serveView(c, release, view, cachingHeaders(request, true), unknown)
 }
 
-subprocessors
-  .get('/subprocessors/:id', (c) => withRelease(c, (release) => serveEntry(c, release)))
-  .on(WRITE_METHODS, '/subprocessors/:id', methodNotAllowed)
+subprocessors.get('/subprocessors/:id', (c) => withRelease(c, (release) => serveEntry(c, release)))

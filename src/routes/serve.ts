@@ -4,7 +4,7 @@ import type { CachingHeaders } from '../domain/caching'
 import { isNotModified } from '../domain/conditional'
 import { ALLOWED_METHODS, RegistryError } from '../domain/errors'
 import type { Release, View } from '../domain/representation'
-import { cachedRepresentation, getCurrentRelease, getRepresentation, type StoredRepresentation } from '../storage'
+import { getCurrentRelease, loadRepresentation, NOT_IN_MEMORY, NOT_IN_RELEASE, peekRepresentation, type StoredRepresentation } from '../storage/reader'
 
 export type Env = { Bindings: Cloudflare.Env }
 
@@ -54,32 +54,36 @@ function headerSet(representation: StoredRepresentation, caching: CachingHeaders
 /** Runs `serve` with the current release; without a promise when this isolate holds a fresh one. */
 export function withRelease(c: Context<Env>, serve: (release: Release) => Response | Promise<Response>): Response | Promise<Response> {
   const release = getCurrentRelease(c.env.REGISTRY)
-  if (!(release instanceof Promise)) return serve(release)
-  return release.then((fetched) => {
-    if (!fetched) throw new RegistryError(503, 'not_published', 'No version of the registry has been published yet.')
-    return serve(fetched)
-  })
+  return release instanceof Promise ? release.then(serve) : serve(release)
 }
+
+/** What to answer for a view the release does not contain; only entries can be absent. */
+export type AbsentView = () => RegistryError
 
 /**
  * Serves a published representation: bytes and headers computed before this request, one
  * Response built. Preconditions are evaluated before a body is attached (Hono's etag() only
  * sees finished responses), so a 304 costs the same at any registry size.
  */
-export function respond(c: Context<Env>, release: Release, view: View, caching: CachingHeaders, missing: () => RegistryError): Response | Promise<Response> {
-  const warm = cachedRepresentation(release, view)
-  if (warm) return reply(c, warm, caching)
-  if (warm === null) throw missing()
-  return getRepresentation(c.env.REGISTRY, release, view).then((cold) => {
-    if (!cold) throw missing()
-    return reply(c, cold, caching)
+export function serveView(c: Context<Env>, release: Release, view: View, caching: CachingHeaders, absent: AbsentView): Response | Promise<Response> {
+  const warm = peekRepresentation(release, view)
+  if (warm === NOT_IN_RELEASE) throw absent()
+  if (warm !== NOT_IN_MEMORY) return responseFor(c, warm, caching)
+  return loadRepresentation(c.env.REGISTRY, release, view).then((cold) => {
+    if (cold === NOT_IN_RELEASE) throw absent()
+    return responseFor(c, cold, caching)
   })
 }
 
-function reply(c: Context<Env>, representation: StoredRepresentation, caching: CachingHeaders): Response {
+function responseFor(c: Context<Env>, representation: StoredRepresentation, caching: CachingHeaders): Response {
   const headers = headerSet(representation, caching)
   if (isNotModified(c.req.header('If-None-Match'), c.req.header('If-Modified-Since'), representation.etag, representation.lastModified)) {
     return new Response(null, { status: 304, headers: headers.notModified })
   }
   return new Response(representation.body, { headers: headers.ok })
+}
+
+/** For views every release has (lists, documents): their absence is storage's fault, not the request's. */
+export function alwaysPresent(): RegistryError {
+  return new RegistryError('storage_fault', 'This version of the registry is incomplete in storage.')
 }
