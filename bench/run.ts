@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { build } from 'esbuild'
 import { loadData } from '../src/cli/load-data'
-import { generateData } from './generate'
-import { bundleWorker, publishData, ROOT, serveRegistry } from './harness'
+import { generateData } from '../test/support/generate'
+import { bundleWorker, publishData, ROOT, serveRegistry } from '../test/support/harness'
 
 const quick = process.argv.includes('--quick')
 const SIZES = [14, 1000, 10000]

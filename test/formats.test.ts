@@ -1,8 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest'
-import { fetchWorker, publish, useFreshStorage } from './helpers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fetchWorker, publish } from './helpers'
 
-useFreshStorage()
-beforeEach(() => publish())
+beforeAll(() => publish())
 
 describe('JSON', () => {
   it('has the documented shape', async () => {

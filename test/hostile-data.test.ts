@@ -1,7 +1,6 @@
-import { beforeEach, describe, expect, it } from 'vitest'
-import { fetchWorker, publish, realData, useFreshStorage } from './helpers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fetchWorker, publish, realData } from './helpers'
 
-useFreshStorage()
 
 const HOSTILE = {
   name: 'A&B <Group> "Ltd" \'x\'',
@@ -13,7 +12,7 @@ const HOSTILE = {
   script: '</td><script>alert(1)</script>',
 }
 
-beforeEach(async () => {
+beforeAll(async () => {
   const data = realData()
   const [first, second, third] = data.subprocessors.subprocessors
   first!.name = HOSTILE.name

@@ -1,8 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest'
-import { fetchWorker, publish, useFreshStorage } from './helpers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fetchWorker, publish } from './helpers'
 
-useFreshStorage()
-beforeEach(() => publish())
+beforeAll(() => publish())
 
 async function languageFor(query: string, acceptLanguage?: string) {
   const res = await fetchWorker(`/subprocessors.json?region=eu${query}`, acceptLanguage === undefined ? {} : { headers: { 'Accept-Language': acceptLanguage } })

@@ -1,8 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest'
-import { fetchWorker, publish, useFreshStorage } from './helpers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fetchWorker, publish } from './helpers'
 
-useFreshStorage()
-beforeEach(() => publish())
+beforeAll(() => publish())
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8'
 

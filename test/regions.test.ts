@@ -1,8 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest'
-import { fetchWorker, publish, useFreshStorage } from './helpers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fetchWorker, publish } from './helpers'
 
-useFreshStorage()
-beforeEach(() => publish())
+beforeAll(() => publish())
 
 async function listFor(path: string, country?: string) {
   const res = await fetchWorker(path, country ? { cf: { country } as IncomingRequestCfProperties } : {})

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleWorker, publishData, ROOT, serveRegistry, tsx } from '../../bench/harness'
+import { bundleWorker, publishData, ROOT, serveRegistry, tsx } from '../support/harness'
 
 let work: string
 let bundle: Awaited<ReturnType<typeof bundleWorker>>

@@ -1,15 +1,15 @@
 /**
- * `tsx bench/generate.ts <entries> <dir>`: writes a synthetic data/ folder with that many
+ * `tsx test/support/generate.ts <entries> <dir>`: writes a synthetic data/ folder with that many
  * sub-processors, for load tests only. The registry and region files are the real ones; every
  * entry is plainly labelled synthetic and cycles through the shapes the real data has.
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { SubprocessorEntry, SubprocessorsFile } from '../src/publish/schema'
-import { REGION_IDS } from '../src/publish/schema'
+import type { SubprocessorEntry, SubprocessorsFile } from '../../src/publish/schema'
+import { REGION_IDS } from '../../src/publish/schema'
 
-const DATA = fileURLToPath(new URL('../data/', import.meta.url))
+const DATA = fileURLToPath(new URL('../../data/', import.meta.url))
 const LOCATIONS = [
   { countries: ['DE'], text: { lv: 'Vācija', en: 'Germany' } },
   { countries: ['GB'], text: { lv: 'Apvienotā Karaliste', en: 'United Kingdom' } },
@@ -45,7 +45,7 @@ export async function generateData(entries: number, dir: string): Promise<void> 
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [entries, dir] = process.argv.slice(2)
-  if (!entries || !dir) throw new Error('usage: tsx bench/generate.ts <entries> <dir>')
+  if (!entries || !dir) throw new Error('usage: tsx test/support/generate.ts <entries> <dir>')
   await generateData(Number(entries), dir)
   console.log(`Wrote ${entries} synthetic sub-processors to ${dir}`)
 }
