@@ -11,6 +11,7 @@
  *   v{n}/entries/{pack}          the representations of the entries whose id hashes to the pack
  *                                (see pack.ts); metadata { packed: true }. One KV value per ~64
  *                                entries keeps a 10,000-entry publish to a few hundred writes.
+ *   v{n}/changelog.json          every change record up to version n (JSON array of ChangeRecord)
  */
 
 export const CURRENT_RELEASE_KEY = 'release/current'
@@ -20,6 +21,8 @@ export const releaseKey = (version: number) => `release/v${version}`
 export const representationKey = (version: number, path: string) => `v${version}/${path}`
 
 export const packKey = (version: number, pack: number) => `v${version}/entries/${pack}`
+
+export const changeLogKey = (version: number) => `v${version}/changelog.json`
 
 /** What a stored value's metadata says of it: one representation with its ETag, or a pack. */
 export type StoredMetadata = { etag: string } | { packed: true }

@@ -7,7 +7,8 @@ import { strongEtag } from '../domain/etag'
 import { RegistryError } from '../domain/errors'
 import { isRelease, type Release, representationHeaders, type View, viewPath } from '../domain/representation'
 import { BlobCache, type CachedBlob } from './blob-cache'
-import { CURRENT_RELEASE_KEY, entryPack, packKey, representationKey, type StoredMetadata } from './keys'
+import type { ChangeRecord } from '../domain/change'
+import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, packKey, representationKey, type StoredMetadata } from './keys'
 import { unpack } from './pack'
 
 /** How long an isolate trusts the pointer it read; this bounds how long it serves a superseded version. */
@@ -144,6 +145,20 @@ async function fetchVerified(kv: KVNamespace, key: string, path: string): Promis
   const blob: CachedBlob = { bytes: bytes.byteLength, lastServed: 0, parts: new Map(parts.map(({ path, body, etag }) => [path, { body, etag }])) }
   cache.remember(key, blob)
   return blob
+}
+
+/** Every change record up to a release, for work off the request path (webhook delivery); read from KV each call. */
+export async function readChangeLog(kv: KVNamespace, release: Release): Promise<ChangeRecord[]> {
+  const key = changeLogKey(release.version)
+  const reading = kv.get<ChangeRecord[]>(key, 'json')
+  let records: ChangeRecord[] | null
+  try {
+    records = await reading
+  } catch (error) {
+    throw storageFault(key, 'read failed', error)
+  }
+  if (!Array.isArray(records)) throw storageFault(key, 'missing')
+  return records
 }
 
 /** Drops everything this isolate remembers, as a fresh isolate would start. */

@@ -1,0 +1,61 @@
+/**
+ * The typed change log: what changed in the list, since when, and what is coming. Computed at
+ * publish time by comparing the data of one version with the next (ids are identity), kept with
+ * every version, and read by the feeds, the page and webhook delivery.
+ */
+
+export const CHANGE_TYPES = ['added', 'removed', 'modified'] as const
+export type ChangeType = (typeof CHANGE_TYPES)[number]
+
+/** The fields of an entry a modification can name. */
+export const CHANGED_FIELDS = ['name', 'purpose', 'location', 'regions', 'assurances', 'category'] as const
+export type ChangedField = (typeof CHANGED_FIELDS)[number]
+
+/** Fields whose change needs the notice period; any other change is editorial and takes effect when published. */
+export const NOTICE_FIELDS: readonly ChangedField[] = ['location', 'regions', 'category']
+
+/** Why a change that needs notice takes effect sooner: an urgent engagement, or a correction of the transcription. */
+export interface ShortNotice {
+  kind: 'urgent' | 'correction'
+  /** Text per language, shown to readers wherever the change is. */
+  reason: Record<string, string>
+}
+
+/** One changed field: its value before and after, as data/ holds it (text per language where the field is text). */
+export interface FieldChange {
+  field: ChangedField
+  before: unknown
+  after: unknown
+}
+
+/** One change to one entry, as the change log keeps it. */
+export interface ChangeRecord {
+  /** Stable across publishes: the version that announced it, the entry, the type and the effective instant. */
+  id: string
+  type: ChangeType
+  entry: string
+  /** The entry's legal name as written (after the change; before it, for a removal); null where the source names none. */
+  name: string | null
+  /** For `modified`: every changed field, old and new. */
+  fields: FieldChange[]
+  /** Customer regions whose list the change touches: the entry's regions before and after. */
+  regions: string[]
+  announcedIn: number
+  announcedAt: string
+  effectiveAt: string
+  /** Until when a customer may object: the effective instant, for a change that needs notice; otherwise null. */
+  objectionDeadline: string | null
+  requiresNotice: boolean
+  shortNotice: ShortNotice | null
+  /** Set when a later version took the change back before it took effect. */
+  withdrawnIn: number | null
+  withdrawnAt: string | null
+}
+
+/** Where a change stands at an instant. */
+export type ChangeStatus = 'upcoming' | 'effective' | 'withdrawn'
+
+export function changeStatus(change: ChangeRecord, at: number): ChangeStatus {
+  if (change.withdrawnIn !== null) return 'withdrawn'
+  return Date.parse(change.effectiveAt) <= at ? 'effective' : 'upcoming'
+}
