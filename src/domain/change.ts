@@ -36,6 +36,8 @@ export interface ChangeRecord {
   entry: string
   /** The entry's legal name as written (after the change; before it, for a removal); null where the source names none. */
   name: string | null
+  /** One line per language saying what changes and when, rendered at publish time for readers that cannot render (webhook payloads). */
+  summary: Record<string, string>
   /** For `modified`: every changed field, old and new. */
   fields: FieldChange[]
   /** Customer regions whose list the change touches: the entry's regions before and after. */
