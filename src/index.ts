@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { ALLOWED_METHODS, errorBody, RegistryError, RETRY_AFTER_SECONDS } from './domain/errors'
 import { documents } from './routes/documents'
+import { history } from './routes/history'
 import { COMMON_HEADERS, CORS_OPTIONS } from './routes/serve'
 import { subprocessors } from './routes/subprocessors'
 
@@ -11,6 +12,7 @@ const app = new Hono<{ Bindings: Cloudflare.Env }>()
 app.options('*', cors(CORS_OPTIONS))
 
 app.route('/', subprocessors)
+app.route('/', history)
 app.route('/', documents)
 
 // Only GET routes are registered, so a GET matches one handler; any other method on a path that

@@ -103,6 +103,10 @@ describe('/openapi.json', () => {
       '/subprocessors': '/subprocessors',
       '/:file{subprocessors\\.[^/]*}': '/subprocessors.{format}',
       '/subprocessors/:id': '/subprocessors/{id}',
+      '/changes': '/changes',
+      '/:file{changes\\.[^/]*}': '/changes.{format}',
+      '/versions': '/versions',
+      '/:file{versions\\.[^/]*}': '/versions.{format}',
       '/schema.json': '/schema.json',
       '/openapi.json': '/openapi.json',
       '/.well-known/subprocessors': '/.well-known/subprocessors',
@@ -114,9 +118,11 @@ describe('/openapi.json', () => {
 
   it('documents the statuses and headers of the list', async () => {
     const { get } = (await openapi()).paths['/subprocessors']!
-    expect(Object.keys(get!.responses).sort()).toEqual(['200', '304', '400', '406', '503'])
+    expect(Object.keys(get!.responses).sort()).toEqual(['200', '304', '400', '404', '406', '503'])
     expect(Object.keys(get!.responses['200']!.headers!)).toEqual(expect.arrayContaining(['ETag', 'Last-Modified', 'Vary', 'Content-Location', 'Link']))
-    expect(get!.parameters!.map((p) => p.name)).toEqual(['region', 'lang', 'format', 'Accept-Language', 'If-None-Match', 'If-Modified-Since'])
+    expect(get!.parameters!.map((p) => p.name)).toEqual(['region', 'lang', 'format', 'version', 'at', 'Accept-Language', 'If-None-Match', 'If-Modified-Since'])
+    const changes = (await openapi()).paths['/changes']!.get!
+    expect(changes.parameters!.map((p) => p.name)).toEqual(['region', 'lang', 'format', 'since', 'Accept-Language', 'If-None-Match', 'If-Modified-Since'])
     const entry = (await openapi()).paths['/subprocessors/{id}']!.get!
     expect(Object.keys(entry.responses).sort()).toEqual(['200', '304', '400', '404', '406', '503'])
   })
@@ -157,6 +163,7 @@ describe('discovery', () => {
     const html = await fetchWorker('/subprocessors.html?region=us&lang=en').then((res) => res.text())
     const links = html.match(/<link rel="alternate"[^>]*>/g)
     expect(links).toEqual([
+      '<link rel="alternate" type="application/atom+xml" href="/changes.atom?region=us&#38;lang=en">',
       '<link rel="alternate" type="application/json" hreflang="en" href="/subprocessors.json?region=us&#38;lang=en">',
       '<link rel="alternate" type="text/csv" hreflang="en" href="/subprocessors.csv?region=us&#38;lang=en">',
       '<link rel="alternate" type="text/html" hreflang="lv" href="/subprocessors.html?region=us&#38;lang=lv">',

@@ -8,21 +8,35 @@ describe('JSON', () => {
     const res = await fetchWorker('/subprocessors.json?region=uk&lang=en')
     expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
     const doc = await res.json<Record<string, unknown>>()
-    expect(Object.keys(doc)).toEqual(['$schema', 'version', 'publishedAt', 'lastUpdated', 'language', 'sourceLanguage', 'region', 'company', 'links', 'subprocessors', 'notes'])
+    expect(Object.keys(doc)).toEqual([
+      '$schema', 'version', 'publishedAt', 'lastUpdated', 'lastChanged', 'state', 'inForce', 'language', 'sourceLanguage',
+      'region', 'company', 'notice', 'links', 'subprocessors', 'upcoming', 'notes',
+    ])
     expect(doc).toMatchObject({
       $schema: '/schema.json',
       version: 1,
       publishedAt: '2026-11-20T10:00:00.000Z',
       lastUpdated: '2023-10-02',
+      lastChanged: '2023-10-02',
+      state: 'in-force',
+      inForce: { from: '2026-11-20T10:00:00.000Z', until: null },
       language: 'en',
       sourceLanguage: 'lv',
       region: { id: 'uk', name: 'United Kingdom' },
       company: { name: 'Quality Unit, s. r. o.', service: 'LiveAgent', accountDomain: '*.ladesk.com', dpaContactEmail: 'andrej@liveagent.com' },
+      notice: {
+        periodDays: 30,
+        objectionsTo: 'andrej@liveagent.com',
+        note: 'The source gives neither a notice period nor a way to object to a new sub-processor. The registry announces changes that need notice 30 days ahead (the registry operator\'s setting, not a fact from the source), and names the DPA contact the source gives for objections: andrej@liveagent.com.',
+      },
       links: {
         html: '/subprocessors.html?region=uk&lang=en',
         json: '/subprocessors.json?region=uk&lang=en',
         csv: '/subprocessors.csv?region=uk&lang=en',
+        changes: '/changes.json?region=uk&lang=en',
+        atom: '/changes.atom?region=uk&lang=en',
       },
+      upcoming: [],
     })
     const entries = doc.subprocessors as Record<string, unknown>[]
     expect(entries.map((entry) => entry.id).slice(0, 2)).toEqual(['linode-eu', 'linode-uk'])

@@ -1,10 +1,13 @@
-import { reset } from 'cloudflare:test'
+import { applyD1Migrations, reset } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { afterEach } from 'vitest'
 import registry from '../data/registry.json'
+import announcements from '../data/announcements.json'
 import regions from '../data/regions.json'
 import subprocessors from '../data/subprocessors.json'
-import { publishTo } from '../src/publish/publish'
+import { type PublishTarget, publishTo } from '../src/publish/publish'
+import { d1Versions } from '../src/storage/arbiter'
+import { bindingAccess } from '../src/storage/writer'
 import type { RegistryData } from '../src/publish/schema'
 import { validateRegistry } from '../src/publish/validate'
 import { forgetCachedReleases } from '../src/storage/reader'
@@ -13,14 +16,17 @@ export const ORIGIN = 'https://registry.example'
 
 /** data/ as committed, validated. A fresh copy each call, so tests may change it. */
 export function realData(): RegistryData {
-  const result = validateRegistry(structuredClone({ registry, subprocessors, regions }))
+  const result = validateRegistry(structuredClone({ registry, subprocessors, regions, announcements }))
   if (!result.ok) throw new Error(`data/ is invalid: ${JSON.stringify(result.problems)}`)
   return result.data
 }
 
+/** The test's KV and D1, as `npm run publish-data` reaches local KV and D1. */
+export const TARGET: PublishTarget = { ...bindingAccess(env.REGISTRY), versions: d1Versions(env.DB) }
+
 /** Publishes into the test's KV, as `npm run publish-data` does into local KV, and starts readers afresh. */
 export async function publish(data: RegistryData = realData(), now = new Date('2026-11-20T10:00:00Z')) {
-  const outcome = await publishTo(env.REGISTRY, data, now)
+  const outcome = await publishTo(TARGET, data, now)
   forgetCachedReleases()
   return outcome
 }
@@ -33,6 +39,9 @@ export function fetchWorker(path: string, init?: RequestInit<IncomingRequestCfPr
 export function useFreshStorage() {
   afterEach(async () => {
     await reset()
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS)
+    // reset() has been seen to leave a row behind when the database was busy just before it.
+    await env.DB.exec('DELETE FROM versions')
     forgetCachedReleases()
   })
 }

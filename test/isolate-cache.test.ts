@@ -5,7 +5,7 @@ import { syntheticEntry } from './support/generate'
 import app from '../src/index'
 import { publishTo } from '../src/publish/publish'
 import { cachedRepresentationBytes, forgetCachedReleases, RELEASE_RECHECK_MS, REPRESENTATION_CACHE_BUDGET_BYTES } from '../src/storage/reader'
-import { ORIGIN, publish, realData, useFreshStorage } from './helpers'
+import { ORIGIN, publish, realData, TARGET, useFreshStorage } from './helpers'
 
 useFreshStorage()
 afterEach(() => vi.useRealTimers())
@@ -31,10 +31,10 @@ async function request(path: string, worker: ReturnType<typeof countingRegistry>
 
 describe('KV reads per request', () => {
   it('reads the pointer and the bytes once, then serves a warm isolate from memory', async () => {
-    await publish()
+    const { release } = await publish()
     const worker = countingRegistry()
     await request('/subprocessors.json?region=eu&lang=en', worker)
-    expect(worker.reads).toEqual(['release/current', 'v1/list/eu/en.json'])
+    expect(worker.reads).toEqual(['release/current', `${release.prefix}/s0/list/eu/en.json`])
 
     for (let i = 0; i < 20; i++) {
       const before = worker.reads.length
@@ -44,7 +44,7 @@ describe('KV reads per request', () => {
   })
 
   it('reads at most one KV value for a representation a warm isolate has not served yet', async () => {
-    await publish()
+    const { release } = await publish()
     const worker = countingRegistry()
     await request('/subprocessors.json?region=eu&lang=en', worker)
     const paths = ['/subprocessors.csv?region=uk&lang=lv', '/subprocessors.html?region=all&lang=en', '/subprocessors/twilio.json?lang=lv', '/subprocessors/aws.csv?lang=en', '/schema.json']
@@ -54,16 +54,16 @@ describe('KV reads per request', () => {
       expect(worker.reads.length - before).toBeLessThanOrEqual(1)
     }
     // Every entry shares one pack here, so the second entry cost nothing.
-    expect(worker.reads.slice(2)).toEqual(['v1/list/uk/lv.csv', 'v1/list/all/en.html', 'v1/entries/0', 'v1/doc/schema.json'])
+    expect(worker.reads.slice(2)).toEqual([`${release.prefix}/s0/list/uk/lv.csv`, `${release.prefix}/s0/list/all/en.html`, `${release.prefix}/s0/entries/0`, `${release.prefix}/doc/schema.json`])
   })
 
   it('shares one KV read among concurrent requests for the same bytes', async () => {
-    await publish()
+    const { release } = await publish()
     const worker = countingRegistry()
     await request('/subprocessors.csv?region=eu&lang=en', worker)
     const responses = await Promise.all(Array.from({ length: 25 }, () => request('/subprocessors.json?region=us&lang=lv', worker)))
     expect(responses.map((res) => res.status)).toEqual(Array(25).fill(200))
-    expect(worker.reads).toEqual(['release/current', 'v1/list/eu/en.csv', 'v1/list/us/lv.json'])
+    expect(worker.reads).toEqual(['release/current', `${release.prefix}/s0/list/eu/en.csv`, `${release.prefix}/s0/list/us/lv.json`])
   })
 
   it('rechecks the pointer once per RELEASE_RECHECK_MS', async () => {
@@ -81,6 +81,26 @@ describe('KV reads per request', () => {
   })
 })
 
+describe('history stays off the warm path', () => {
+  it('serves lists, ?version=, feeds and deltas of a many-version history with no KV read once warm', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date('2026-12-01T00:00:00Z'))
+    for (let version = 1; version <= 12; version++) {
+      const data = realData()
+      data.subprocessors.subprocessors[0]!.purpose.en = `Storing LiveAgent Service Data, wording ${version}`
+      if (version === 12) data.announcements = [{ remove: 'openai', effective: '2027-01-15' }]
+      await publishTo(TARGET, data, new Date(Date.UTC(2026, 10, version, 10)))
+    }
+    forgetCachedReleases()
+    const worker = countingRegistry()
+    const paths = ['/subprocessors.json?region=eu&lang=en', '/subprocessors.csv?region=us&lang=lv&version=3', '/changes.atom?region=eu&lang=en', '/changes.json?lang=en&since=9', '/versions.json']
+    for (const path of paths) expect((await request(path, worker)).status).toBe(200)
+    const cold = worker.reads.length
+    for (let round = 0; round < 5; round++) for (const path of paths) expect((await request(path, worker)).status).toBe(200)
+    expect(worker.reads.length).toBe(cold)
+  }, 60_000)
+})
+
 describe('freshness', () => {
   it(`serves a new version everywhere within ${RELEASE_RECHECK_MS} ms of its publish`, async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
@@ -96,7 +116,7 @@ describe('freshness', () => {
     const data = realData()
     data.registry.lastUpdated = '2024-05-01'
     // Published behind this isolate's back: its caches are not told.
-    await publishTo(env.REGISTRY, data, new Date('2026-11-28T12:00:01Z'))
+    await publishTo(TARGET, data, new Date('2026-11-28T12:00:01Z'))
 
     vi.setSystemTime(Date.now() + RELEASE_RECHECK_MS - 1)
     expect(await version()).toBe(1)

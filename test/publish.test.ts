@@ -1,13 +1,17 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import announcements from '../data/announcements.json'
 import regions from '../data/regions.json'
 import registry from '../data/registry.json'
 import subprocessors from '../data/subprocessors.json'
-import { planRelease } from '../src/publish/publish'
+import { type PublishTarget, publishTo } from '../src/publish/publish'
 import { validateRegistry } from '../src/publish/validate'
 import { forgetCachedReleases } from '../src/storage/reader'
-import { readCurrentRelease, writeRelease } from '../src/storage/writer'
-import { fetchWorker, publish, realData, useFreshStorage } from './helpers'
+import { readCurrentRelease, writeValues } from '../src/storage/writer'
+import { VersionTaken } from '../src/storage/arbiter'
+import type { SubprocessorListDocument } from '../src/publish/schema'
+import { ACME, announcing, at } from './support/history'
+import { fetchWorker, publish, realData, TARGET, useFreshStorage } from './helpers'
 
 useFreshStorage()
 
@@ -19,16 +23,16 @@ describe('publishing', () => {
   it('writes every representation under a new version and moves the pointer', async () => {
     const outcome = await publish()
     expect(outcome.changed).toBe(true)
-    // 5 regions × 2 languages × 3 formats, 14 entries × 2 × 3, and the schema, OpenAPI and discovery documents.
-    expect(outcome.release).toMatchObject({ version: 1, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 30 + 84 + 3, entryPackSizes: [14] })
+    // Per state: 5 regions × 2 languages × (3 list formats, 2 scheduled, 5 change formats twice), 14 entries × 2 × 3;
+    // per version: the schema, OpenAPI and discovery documents, and the version index in 2 languages × 2 formats.
+    expect(outcome.release).toMatchObject({ version: 1, parent: null, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 10 * (3 + 2 + 10) + 84 + 3 + 4, entryPackSizes: [[14]] })
+    expect(outcome.release.prefix).toBe(`v1.${outcome.release.digest.slice(0, 8)}`)
     const written = await keys()
-    // The lists and documents one key each, the 84 entry representations in one pack, and the release twice.
-    expect(written).toHaveLength(30 + 3 + 1 + 2)
-    expect(written).toContain('release/current')
-    expect(written).toContain('release/v1')
-    expect(written).toContain('v1/list/eu/lv.csv')
-    expect(written).toContain('v1/doc/openapi.json')
-    expect(written).toContain('v1/entries/0')
+    // One key per representation but the 84 entries in one pack; data, changes and history; the release twice.
+    expect(written).toHaveLength(10 * 15 + 1 + 3 + 4 + 3 + 2)
+    const { prefix } = outcome.release
+    expect(written).toEqual(expect.arrayContaining(['release/current', 'release/v1', `${prefix}/s0/list/eu/lv.csv`, `${prefix}/doc/openapi.json`, `${prefix}/s0/entries/0`, `${prefix}/data.json`, `${prefix}/changes.json`, `${prefix}/history.json`]))
+    expect(written.filter((key) => !key.startsWith('release/') && !key.startsWith(`${prefix}/`))).toEqual([])
   })
 
   it('writes nothing when the data has not changed', async () => {
@@ -41,14 +45,14 @@ describe('publishing', () => {
   })
 
   it('keeps earlier versions intact when publishing a new one', async () => {
-    await publish()
-    const v1 = await env.REGISTRY.get('v1/list/all/en.json')
+    const first = await publish()
+    const v1 = await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)
     const data = realData()
     data.registry.lastUpdated = '2024-01-15'
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
-    expect(outcome.release.version).toBe(2)
-    expect(await env.REGISTRY.get('v1/list/all/en.json')).toBe(v1)
-    expect((await keys()).filter((key) => key.startsWith('v2/'))).toHaveLength(34)
+    expect(outcome.release).toMatchObject({ version: 2, parent: 1 })
+    expect(await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)).toBe(v1)
+    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(10 * 15 + 1 + 3 + 4 + 3)
   })
 
   it('publishes a change to the region mapping alone as a new version', async () => {
@@ -61,24 +65,73 @@ describe('publishing', () => {
     expect(res.headers.get('Content-Location')).toBe('/subprocessors.json?region=uk&lang=en')
   })
 
-  it('never shows half a publish: a write that fails midway leaves the previous version current', async () => {
+  it('never shows half a publish: a write that fails midway leaves the previous version current, and a re-run completes', async () => {
     await publish()
     const before = await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) => res.text())
     const data = realData()
     data.subprocessors.subprocessors[0]!.purpose.en = 'Changed'
-    const plan = await planRelease(await readCurrentRelease(env.REGISTRY), data, new Date('2026-12-01T00:00:00Z'))
     let puts = 0
-    const failing = {
-      put: async (...args: Parameters<KVNamespace['put']>) => {
-        if (++puts > 10) throw new Error('storage went away')
-        return env.REGISTRY.put(...args)
-      },
+    const failing: PublishTarget = {
+      ...TARGET,
+      write: (records, onProgress) =>
+        writeValues({ put: async (...args: Parameters<KVNamespace['put']>) => (++puts > 10 ? Promise.reject(new Error('storage went away')) : env.REGISTRY.put(...args)) }, records, onProgress),
     }
-    await expect(writeRelease(failing, plan.release, plan.representations)).rejects.toThrow('storage went away')
+    await expect(publishTo(failing, data, new Date('2026-12-01T00:00:00Z'))).rejects.toThrow('storage went away')
     forgetCachedReleases()
-    expect((await readCurrentRelease(env.REGISTRY))?.version).toBe(1)
+    expect((await readCurrentRelease(TARGET.read))?.version).toBe(1)
     expect(await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) => res.text())).toBe(before)
+
+    const rerun = await publish(data, new Date('2026-12-01T00:05:00Z'))
+    expect(rerun.release.version).toBe(2)
+    expect((await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) => res.json<{ subprocessors: { purpose: string }[] }>())).subprocessors[0]!.purpose).toBe('Changed')
   })
+
+  it('completes a publish stopped after it took its version number: the next run moves the pointer', async () => {
+    await publish()
+    const data = realData()
+    data.subprocessors.subprocessors[0]!.purpose.en = 'Changed'
+    const stopped: PublishTarget = { ...TARGET, write: async (records, onProgress) => (records.some(({ key }) => key === 'release/current') ? Promise.reject(new Error('killed')) : TARGET.write(records, onProgress)) }
+    await expect(publishTo(stopped, data, new Date('2026-12-01T00:00:00Z'))).rejects.toThrow('killed')
+    forgetCachedReleases()
+    expect((await readCurrentRelease(TARGET.read))?.version).toBe(1)
+    expect((await TARGET.versions.latest())?.version).toBe(2)
+
+    const rerun = await publish(data, new Date('2026-12-01T00:05:00Z'))
+    expect(rerun).toMatchObject({ changed: false, release: { version: 2, publishedAt: '2026-12-01T00:00:00.000Z' } })
+    expect((await readCurrentRelease(TARGET.read))?.version).toBe(2)
+  })
+})
+
+const V1 = at('2026-11-20T10:00:00Z')
+const V2 = at('2026-11-21T10:00:00Z')
+
+describe('racing publishers', () => {
+  it('gives each version number to exactly one publish; the other makes nothing visible', async () => {
+    await publish(realData(), V1)
+    const a = announcing(realData(), { add: ACME, effective: '2027-01-15' })
+    const b = realData()
+    b.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.name = 'Twilio Inc.'
+    const outcomes = await Promise.allSettled([publish(a, V2), publish(b, V2)])
+    const won = outcomes.filter((outcome) => outcome.status === 'fulfilled')
+    const lost = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+    expect([won.length, lost.length]).toEqual([1, 1])
+    expect(lost[0]!.reason).toBeInstanceOf(VersionTaken)
+    expect((lost[0]!.reason as Error).message).toMatch(/^Version 2 was taken by another publish .*Nothing of this publish is visible\. Run it again to publish on top of version 2\.$/)
+
+    const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof publish>>>).value.release
+    expect((await TARGET.versions.latest())?.prefix).toBe(winner.prefix)
+    const keys = (await env.REGISTRY.list()).keys.map((key) => key.name)
+    // Only version 1's and the winner's values remain.
+    expect(keys.filter((key) => !key.startsWith('release/') && !key.startsWith('v1.') && !key.startsWith(`${winner.prefix}/`))).toEqual([])
+    const served = await fetchWorker('/subprocessors.json?region=all&lang=en').then((res) => res.json<SubprocessorListDocument>())
+    const twilio = served.subprocessors.find((entry) => entry.id === 'twilio')!.name
+    expect(served.upcoming.length === 1 ? twilio === 'Twilio, Inc.' : twilio === 'Twilio Inc.').toBe(true)
+    const versions = await fetchWorker('/versions.json').then((res) => res.json<{ versions: { version: number; parent: number | null }[] }>())
+    expect(versions.versions.map(({ version, parent }) => [version, parent])).toEqual([
+      [2, 1],
+      [1, null],
+    ])
+  }, 30_000)
 })
 
 describe('ETags across publishes', () => {
@@ -108,7 +161,7 @@ describe('ETags across publishes', () => {
 })
 
 describe('validation', () => {
-  const files = () => structuredClone({ registry, subprocessors, regions }) as Record<string, any>
+  const files = () => structuredClone({ registry, subprocessors, regions, announcements }) as Record<string, any>
 
   it('accepts data/ as committed', () => {
     expect(validateRegistry(files() as never).ok).toBe(true)
@@ -146,6 +199,32 @@ describe('validation', () => {
       'subprocessors.json linode-eu regions[0]',
       'subprocessors.json aws purpose.en',
       'regions.json eu name.en',
+    ])
+  })
+
+  it('names the file, the announced entry and the field of every problem in announcements.json', () => {
+    const broken = files()
+    const reason = { kind: 'urgent', reason: { lv: 'x', en: 'x' } }
+    broken.announcements.announcements = [
+      { add: { ...ACME, regions: ['mars'] }, effective: '2027-01-15' },
+      { remove: 'no-such-entry', effective: '2027-01-15' },
+      { change: 'twilio', set: { regions: ['us'] }, effective: '15 January 2027' },
+      { add: ACME, remove: 'openai' },
+      { change: 'twilio' },
+      { remove: 'openai', shortNotice: reason },
+      { add: { ...ACME, id: 'twilio' } },
+      { change: 'aws', set: { assurances: ['no-such-assurance'] }, effective: '2027-01-15' },
+    ]
+    const result = validateRegistry(broken as never)
+    expect(!result.ok && result.problems).toEqual([
+      { file: 'announcements.json', entry: 'acme-analytics', field: 'announcements[0].add.regions[0]', message: expect.stringContaining('Invalid option') },
+      { file: 'announcements.json', entry: 'no-such-entry', field: 'announcements[1].remove', message: '"no-such-entry" is not an entry in subprocessors.json or added above' },
+      { file: 'announcements.json', entry: 'twilio', field: 'announcements[2].effective', message: 'must be a date (2027-01-15) or an RFC 3339 instant (2027-01-15T09:00:00Z)' },
+      { file: 'announcements.json', entry: 'acme-analytics', field: 'announcements[3]', message: 'must have exactly one of "add", "remove" or "change", found "add" and "remove"' },
+      { file: 'announcements.json', entry: 'twilio', field: 'announcements[4].set', message: '"change" needs "set" with at least one field' },
+      { file: 'announcements.json', entry: 'openai', field: 'announcements[5].shortNotice', message: 'a removal needs no notice, so it takes no shortNotice' },
+      { file: 'announcements.json', entry: 'twilio', field: 'announcements[6].add.id', message: '"twilio" is already an entry' },
+      { file: 'announcements.json', entry: 'aws', field: 'announcements[7].set.assurances[0]', message: '"no-such-assurance" is not defined under "assurances" in registry.json' },
     ])
   })
 

@@ -36,18 +36,18 @@ describe('an entries pack missing from storage', () => {
     const data = realData()
     data.subprocessors.subprocessors = Array.from({ length: 200 }, (_, i) => syntheticEntry(i + 1))
     const { release } = await publish(data)
-    expect(release.entryPackSizes).toHaveLength(4)
+    expect(release.entryPackSizes[0]).toHaveLength(4)
     const ids = data.subprocessors.subprocessors.map((entry) => entry.id)
     const lost = ids.find((id) => entryPack(id, 4) === 2)!
     const kept = ids.find((id) => entryPack(id, 4) === 3)!
-    await env.REGISTRY.delete(packKey(1, 2))
-    return { lost, kept }
+    await env.REGISTRY.delete(packKey(release, 0, 2))
+    return { lost, kept, release }
   }
 
   it('answers 503 with Retry-After for an entry the release contains, and logs the key', async () => {
-    const { lost } = await publishAndDeletePack()
+    const { lost, release } = await publishAndDeletePack()
     await expectStorageFault(await fetchWorker(`/subprocessors/${lost}.json?lang=en`))
-    expect(loggedFaults()).toEqual([{ event: 'storage_fault', key: 'v1/entries/2', reason: 'missing' }])
+    expect(loggedFaults()).toEqual([{ event: 'storage_fault', key: `${release.prefix}/s0/entries/2`, reason: 'missing' }])
   })
 
   it('still serves entries of the other packs, and 404s an id the release does not contain', async () => {
@@ -62,8 +62,8 @@ describe('an entries pack missing from storage', () => {
 
 describe('bytes damaged in storage', () => {
   it('answers 503 for a list cut to half its length, never 200 under the original ETag', async () => {
-    await publish()
-    const key = representationKey(1, 'list/eu/en.json')
+    const { release } = await publish()
+    const key = representationKey(release, 0, 'list/eu/en.json')
     const { value, metadata } = await env.REGISTRY.getWithMetadata(key, 'arrayBuffer')
     await env.REGISTRY.put(key, value!.slice(0, value!.byteLength / 2), { metadata })
     await expectStorageFault(await fetchWorker('/subprocessors.json?region=eu&lang=en'))
@@ -71,8 +71,8 @@ describe('bytes damaged in storage', () => {
   })
 
   it('keeps no damaged bytes: once storage heals, the same isolate serves the real ones', async () => {
-    await publish()
-    const key = representationKey(1, 'list/eu/en.json')
+    const { release } = await publish()
+    const key = representationKey(release, 0, 'list/eu/en.json')
     const { value, metadata } = await env.REGISTRY.getWithMetadata(key, 'arrayBuffer')
     await env.REGISTRY.put(key, new TextEncoder().encode('{"version":1,"subprocessors":[]}'), { metadata })
     await expectStorageFault(await fetchWorker('/subprocessors.json?region=eu&lang=en'))
@@ -84,18 +84,18 @@ describe('bytes damaged in storage', () => {
   })
 
   it('answers 503 for an entry whose pack was cut short', async () => {
-    await publish()
-    const key = packKey(1, 0)
+    const { release } = await publish()
+    const key = packKey(release, 0, 0)
     const { value, metadata } = await env.REGISTRY.getWithMetadata(key, 'arrayBuffer')
     await env.REGISTRY.put(key, value!.slice(0, value!.byteLength - 100), { metadata })
     await expectStorageFault(await fetchWorker('/subprocessors/support-subcontractors.json?lang=en'))
   })
 
   it('answers 503 for a pack whose index is not JSON', async () => {
-    await publish()
-    await env.REGISTRY.put(packKey(1, 0), new TextEncoder().encode('{"entry/twilio\n'), { metadata: { packed: true } })
+    const { release } = await publish()
+    await env.REGISTRY.put(packKey(release, 0, 0), new TextEncoder().encode('{"entry/twilio\n'), { metadata: { packed: true } })
     await expectStorageFault(await fetchWorker('/subprocessors/twilio.json?lang=en'))
-    expect(loggedFaults()[0]).toMatchObject({ key: 'v1/entries/0', reason: 'unreadable pack' })
+    expect(loggedFaults()[0]).toMatchObject({ key: `${release.prefix}/s0/entries/0`, reason: 'unreadable value' })
   })
 })
 

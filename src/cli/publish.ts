@@ -1,8 +1,11 @@
 /**
  * `npm run publish-data -- [--remote | --via-wrangler] [--dry-run] [--data DIR] [--persist-to DIR]`
  *
- * Validates data/, renders every representation, gives each its ETag and writes them to KV
- * under a new version, moving the "current" pointer last. Unchanged data writes nothing.
+ * Validates data/, computes the typed change set against the current version (refusing changes
+ * announced with less notice than promised), renders every representation of every state, gives
+ * each its ETag and writes them to KV under the next version's own prefix. Then it takes the
+ * version number in D1, where only one publish can, and moves the pointer. Unchanged data writes
+ * nothing.
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -10,12 +13,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { getPlatformProxy } from 'wrangler'
-import type { Release } from '../domain/representation'
-import { planRelease } from '../publish/publish'
-import { type KvRecord, type RenderedRepresentation, readCurrentRelease, releaseRecords, writeRelease } from '../storage/writer'
+import type { ChangeRecord } from '../domain/change'
+import { NoticeViolations } from '../publish/changes'
+import { latestVersion, planRelease, type PublishTarget, readLatest, writePlan } from '../publish/publish'
+import { d1Versions, HOLDER_SQL, INSERT_SQL, insertValues, LATEST_SQL, parseClaimed, VersionTaken } from '../storage/arbiter'
+import { bindingAccess, type KvRecord } from '../storage/writer'
 import { loadDataOrExit } from './load-data'
 
-const BINDING = 'REGISTRY'
+const KV_BINDING = 'REGISTRY'
+const D1_BINDING = 'DB'
 
 const { values: options } = parseArgs({
   options: {
@@ -28,14 +34,20 @@ const { values: options } = parseArgs({
   },
 })
 
-interface Target {
+const OFFLINE = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
+const where = options.remote ? '--remote' : '--local'
+const persistence = !options.remote && options['persist-to'] ? ['--persist-to', options['persist-to']] : []
+
+function wrangler(...args: string[]) {
+  return promisify(execFile)(process.execPath, [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), ...args, '--config', options.config], { maxBuffer: 64 * 1024 * 1024, env: OFFLINE })
+}
+
+interface Target extends PublishTarget {
   describe: string
-  readCurrent(): Promise<Release | null>
-  write(release: Release, rendered: RenderedRepresentation[], progress: (done: number, total: number) => void): Promise<void>
   dispose(): Promise<void>
 }
 
-/** Local KV through wrangler's own platform proxy: the same store `wrangler dev` serves from. */
+/** Local KV and D1 through wrangler's own platform proxy: the same stores `wrangler dev` serves from. */
 async function localTarget(): Promise<Target> {
   const persistTo = options['persist-to']
   const proxy = await getPlatformProxy<Cloudflare.Env>({
@@ -43,52 +55,78 @@ async function localTarget(): Promise<Target> {
     persist: persistTo ? { path: join(persistTo, 'v3') } : true,
     remoteBindings: false,
   })
-  const kv = proxy.env[BINDING]
   return {
-    describe: `local KV (${persistTo ?? '.wrangler/state'})`,
-    readCurrent: () => readCurrentRelease(kv),
-    write: (release, rendered, progress) => writeRelease(kv, release, rendered, progress),
+    describe: `local KV and D1 (${persistTo ?? '.wrangler/state'})`,
+    ...bindingAccess(proxy.env[KV_BINDING]),
+    versions: d1Versions(proxy.env[D1_BINDING]),
     dispose: () => proxy.dispose(),
   }
 }
 
-/** KV through the wrangler CLI: `--remote` for the real namespace, or local storage to try the same path offline. */
-function wranglerTarget(where: '--remote' | '--local'): Target {
-  const run = (...args: string[]) =>
-    promisify(execFile)(process.execPath, [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), 'kv', ...args, '--binding', BINDING, where, '--config', options.config, ...(where === '--local' && options['persist-to'] ? ['--persist-to', options['persist-to']] : [])], {
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-    })
-  const bulk = async (records: KvRecord[]) => {
-    const dir = await mkdtemp(join(tmpdir(), 'registry-publish-'))
+/** An SQL literal, for statements sent through `wrangler d1 execute`, which takes no parameters. */
+function literal(value: string | number | null): string {
+  if (value === null) return 'NULL'
+  return typeof value === 'number' ? String(value) : `'${value.replaceAll("'", "''")}'`
+}
+
+/** KV and D1 through the wrangler CLI: `--remote` for the real account, or local storage to try the same path offline. */
+function wranglerTarget(): Target {
+  const kv = (...args: string[]) => wrangler('kv', ...args, '--binding', KV_BINDING, where, ...persistence)
+  const sql = async (statement: string) => {
+    const dir = await mkdtemp(join(tmpdir(), 'registry-sql-'))
     try {
-      const file = join(dir, 'bulk.json')
-      const entries = records.map(({ key, value, metadata }) => ({
-        key,
-        value: Buffer.from(value).toString('base64'),
-        base64: true,
-        ...(metadata ? { metadata } : {}),
-      }))
-      await writeFile(file, JSON.stringify(entries))
-      await run('bulk', 'put', file)
+      const file = join(dir, 'statement.sql')
+      await writeFile(file, statement)
+      const { stdout } = await wrangler('d1', 'execute', D1_BINDING, where, ...persistence, '--file', file, '--json', '--yes')
+      return JSON.parse(stdout) as { results: Record<string, unknown>[] }[]
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
   }
+  const bulk = async (verb: 'put' | 'delete', entries: unknown[]) => {
+    const dir = await mkdtemp(join(tmpdir(), 'registry-publish-'))
+    try {
+      const file = join(dir, 'bulk.json')
+      await writeFile(file, JSON.stringify(entries))
+      await kv('bulk', verb, file, ...(verb === 'delete' ? ['--force'] : []))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+  const BATCH = 1000
   return {
-    describe: where === '--remote' ? 'the Cloudflare KV namespace bound as REGISTRY' : 'local KV, through the wrangler CLI',
-    async readCurrent() {
-      const { stdout } = await run('key', 'get', 'release/current', '--text')
-      return stdout.trim().startsWith('{') ? (JSON.parse(stdout) as Release) : null
-    },
-    async write(release, rendered, progress) {
-      const { version, pointer } = releaseRecords(release, rendered)
-      const BATCH = 1000
-      for (let i = 0; i < version.length; i += BATCH) {
-        await bulk(version.slice(i, i + BATCH))
-        progress(Math.min(i + BATCH, version.length), version.length)
+    describe: options.remote ? 'the Cloudflare KV namespace and D1 database bound as REGISTRY and DB' : 'local KV and D1, through the wrangler CLI',
+    async read(key) {
+      try {
+        const { stdout } = await kv('key', 'get', key, '--text')
+        return stdout
+      } catch (error) {
+        if (/not found/i.test(String((error as { stderr?: string }).stderr ?? error))) return null
+        throw error
       }
-      await bulk([pointer])
+    },
+    async write(records: KvRecord[], progress) {
+      for (let i = 0; i < records.length; i += BATCH) {
+        const entries = records.slice(i, i + BATCH).map(({ key, value, metadata }) => ({ key, value: Buffer.from(value).toString('base64'), base64: true, ...(metadata ? { metadata } : {}) }))
+        await bulk('put', entries)
+        progress?.(Math.min(i + BATCH, records.length), records.length)
+      }
+    },
+    async remove(keys) {
+      for (let i = 0; i < keys.length; i += BATCH) await bulk('delete', keys.slice(i, i + BATCH))
+    },
+    versions: {
+      async latest() {
+        const [result] = await sql(LATEST_SQL)
+        const row = result?.results[0] as { release?: string } | undefined
+        return row?.release ? parseClaimed(row.release) : null
+      },
+      async insert(release) {
+        const values = insertValues(release).map(literal)
+        const bind = (statement: string) => statement.replace(/\?(\d)/g, (_, n: string) => values[Number(n) - 1]!)
+        const [, holder] = await sql(`${bind(INSERT_SQL)};\n${bind(HOLDER_SQL)};`)
+        return (holder?.results[0] as { prefix?: string } | undefined)?.prefix === release.prefix
+      },
     },
     dispose: async () => {},
   }
@@ -109,21 +147,37 @@ function progress(label: string, minimum: number) {
 }
 
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(2)} s`
+const day = (iso: string) => iso.slice(0, 10)
+
+/** One line per change: what, which entry, and when, with the objection deadline where there is one. */
+function describeChange(change: ChangeRecord, version: number): string {
+  const name = change.name ?? '(no name in the source)'
+  if (change.withdrawnIn === version) return `  withdrawn ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}, announced in version ${change.announcedIn} for ${day(change.effectiveAt)}`
+  const fields = change.fields.length ? ` [${change.fields.map(({ field }) => field).join(', ')}]` : ''
+  const when = change.effectiveAt === change.announcedAt ? `takes effect now (${day(change.effectiveAt)})` : `takes effect ${day(change.effectiveAt)}`
+  const objections = change.objectionDeadline ? `, objections until ${day(change.objectionDeadline)}` : ''
+  const shortNotice = change.shortNotice ? `, shorter notice (${change.shortNotice.kind})` : ''
+  return `  ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}${fields}: ${when}${objections}${shortNotice}`
+}
 
 const started = performance.now()
 const data = await loadDataOrExit(options.data)
-const target = options.remote ? wranglerTarget('--remote') : options['via-wrangler'] ? wranglerTarget('--local') : await localTarget()
+// The version table's schema, as `wrangler d1 migrations apply` keeps it: nothing to set up by hand.
+await wrangler('d1', 'migrations', 'apply', D1_BINDING, where, ...persistence)
+const target = options.remote || options['via-wrangler'] ? wranglerTarget() : await localTarget()
 try {
-  const current = await target.readCurrent()
-  const outcome = await planRelease(current, data, new Date(), progress('rendered', 1000))
+  // A dry run writes nothing, not even the pointer of a publish that stopped short.
+  const previous = options['dry-run'] ? await readLatest(target) : await latestVersion(target)
+  const plan = await planRelease(previous, data, new Date(), progress('rendered', 1000))
   console.log(`Rendered and hashed in ${seconds(started)}.`)
-  const { release, representations } = outcome
-  if (!outcome.changed) {
+  const { release, representations } = plan
+  if (!plan.changed) {
     console.log(`Unchanged: version ${release.version} in ${target.describe} already holds these bytes. Nothing written.`)
   } else {
     const groups = new Map<string, { count: number; bytes: number; formats: Map<string, number> }>()
     for (const { path, body } of representations) {
-      const kind = { list: 'lists', entry: 'entries', doc: 'documents' }[path.slice(0, path.indexOf('/'))] ?? 'other'
+      const kind =
+        { list: 'lists', scheduled: 'lists', entry: 'entries', doc: 'documents', changes: 'changes', changelog: 'changes', versions: 'documents' }[path.slice(0, path.indexOf('/'))] ?? 'other'
       const format = path.slice(path.lastIndexOf('.') + 1)
       const group = groups.get(kind) ?? { count: 0, bytes: 0, formats: new Map() }
       group.count++
@@ -131,22 +185,38 @@ try {
       group.formats.set(format, (group.formats.get(format) ?? 0) + body.byteLength)
       groups.set(kind, group)
     }
-    console.log(`Version ${release.version} (previous: ${current ? current.version : 'none'}), published at ${release.publishedAt}`)
+    console.log(`Version ${release.version} (previous: ${previous ? previous.release.version : 'none'}), published at ${release.publishedAt}`)
+    if (release.states.length > 1) console.log(`  ${release.states.length} states: from ${release.states.map((start) => new Date(start).toISOString()).join(', ')}`)
     console.log(`  ${release.representationCount} representations, ${formatBytes(release.totalBytes)} in all`)
     for (const [kind, { count, bytes, formats }] of groups) {
       const split = [...formats].map(([format, size]) => `${format} ${formatBytes(size)}`).join(', ')
       console.log(`  ${kind.padEnd(10)} ${String(count).padStart(6)}  ${formatBytes(bytes).padStart(10)}  (${split})`)
     }
+  }
+  if (plan.newChanges.length) {
+    console.log(`Changes in version ${plan.changed ? release.version : release.version + 1}${previous ? ` against version ${previous.release.version}` : ''}:`)
+    for (const change of plan.newChanges) console.log(describeChange(change, release.version))
+  } else if (previous) {
+    console.log('No changes to the list of sub-processors.')
+  }
+  if (plan.changed) {
     if (options['dry-run']) {
       console.log('Dry run: nothing written.')
     } else {
       const writing = performance.now()
-      await target.write(release, representations, progress('written', 100))
+      await writePlan(target, plan, progress('written', 1000))
       console.log(`Written in ${seconds(writing)}.`)
       console.log(`Published version ${release.version} to ${target.describe}; the current pointer now names it.`)
     }
   }
   console.log(`Done in ${seconds(started)}.`)
+} catch (error) {
+  if (error instanceof NoticeViolations || error instanceof VersionTaken) {
+    console.error(error.message)
+    process.exitCode = 1
+  } else {
+    throw error
+  }
 } finally {
   await target.dispose()
 }

@@ -7,8 +7,8 @@
 export const CHANGE_TYPES = ['added', 'removed', 'modified'] as const
 export type ChangeType = (typeof CHANGE_TYPES)[number]
 
-/** The fields of an entry a modification can name. */
-export const CHANGED_FIELDS = ['name', 'purpose', 'location', 'regions', 'assurances', 'category'] as const
+/** The fields of an entry a modification can name: every field but the id. */
+export const CHANGED_FIELDS = ['name', 'alsoWrittenAs', 'product', 'category', 'roles', 'purpose', 'customers', 'location', 'regions', 'assurances', 'notes'] as const
 export type ChangedField = (typeof CHANGED_FIELDS)[number]
 
 /** Fields whose change needs the notice period; any other change is editorial and takes effect when published. */
@@ -38,6 +38,8 @@ export interface ChangeRecord {
   name: string | null
   /** One line per language saying what changes and when, rendered at publish time for readers that cannot render (webhook payloads). */
   summary: Record<string, string>
+  /** The entry's data as data/ holds it after the change (before it, for a removal). */
+  snapshot: unknown
   /** For `modified`: every changed field, old and new. */
   fields: FieldChange[]
   /** Customer regions whose list the change touches: the entry's regions before and after. */

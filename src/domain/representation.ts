@@ -7,16 +7,28 @@
 export const FORMATS = ['json', 'html', 'csv'] as const
 export type Format = (typeof FORMATS)[number]
 
-export const MEDIA_TYPES: Record<Format, string> = {
+/** The change log comes in the list's formats and as two feeds. */
+export const CHANGE_FORMATS = ['json', 'html', 'csv', 'atom', 'jsonfeed'] as const
+export type ChangeFormat = (typeof CHANGE_FORMATS)[number]
+
+/** The version index is for tools and people only. */
+export const VERSION_FORMATS = ['json', 'html'] as const
+export type VersionFormat = (typeof VERSION_FORMATS)[number]
+
+export const MEDIA_TYPES: Record<ChangeFormat, string> = {
   json: 'application/json',
   html: 'text/html',
   csv: 'text/csv',
+  atom: 'application/atom+xml',
+  jsonfeed: 'application/feed+json',
 }
 
-const CONTENT_TYPES: Record<Format, string> = {
+const CONTENT_TYPES: Record<ChangeFormat, string> = {
   json: 'application/json; charset=utf-8',
   html: 'text/html; charset=utf-8',
   csv: 'text/csv; charset=utf-8; header=present',
+  atom: 'application/atom+xml; charset=utf-8',
+  jsonfeed: 'application/feed+json; charset=utf-8',
 }
 
 /** The region value that lists every sub-processor. */
@@ -31,12 +43,16 @@ export type DocumentName = keyof typeof DOCUMENTS
 
 export const SCHEMA_URL = DOCUMENTS.schema.url
 export const ENTRY_SCHEMA_URL = `${SCHEMA_URL}#/$defs/SubprocessorDocument`
+export const CHANGE_LOG_SCHEMA_URL = `${SCHEMA_URL}#/$defs/ChangeLog`
+export const VERSIONS_SCHEMA_URL = `${SCHEMA_URL}#/$defs/Versions`
 
 export interface ListView {
   kind: 'list'
   region: string
   lang: string
   format: Format
+  /** A future state, as announced now: marked so in JSON and on the page. */
+  scheduled?: boolean
 }
 
 export interface EntryView {
@@ -46,12 +62,30 @@ export interface EntryView {
   format: Format
 }
 
+export interface ChangesView {
+  kind: 'changes'
+  region: string
+  lang: string
+  format: ChangeFormat
+  /** Every change, stored so that any `?since=` is a slice of it; without, the latest changes. */
+  complete?: boolean
+}
+
+export interface VersionsView {
+  kind: 'versions'
+  lang: string
+  format: VersionFormat
+}
+
 export interface DocumentView {
   kind: 'document'
   name: DocumentName
 }
 
-export type View = ListView | EntryView | DocumentView
+export type View = ListView | EntryView | ChangesView | VersionsView | DocumentView
+
+/** Views that differ from one state of a version to the next; the others are the version's own. */
+export const isPerState = (view: View): view is ListView | EntryView | ChangesView => view.kind === 'list' || view.kind === 'entry' || view.kind === 'changes'
 
 /** The URL that names every choice, so that it serves the same bytes wherever it is fetched from. */
 export function viewUrl(view: View): string {
@@ -60,18 +94,26 @@ export function viewUrl(view: View): string {
       return `/subprocessors.${view.format}?region=${view.region}&lang=${view.lang}`
     case 'entry':
       return `/subprocessors/${view.id}.${view.format}?lang=${view.lang}`
+    case 'changes':
+      return `/changes.${view.format}?region=${view.region}&lang=${view.lang}${view.complete ? '&since=0' : ''}`
+    case 'versions':
+      return `/versions.${view.format}?lang=${view.lang}`
     case 'document':
       return DOCUMENTS[view.name].url
   }
 }
 
-/** Where a representation sits inside its release. */
+/** Where a representation sits inside its version (or the state of it). */
 export function viewPath(view: View): string {
   switch (view.kind) {
     case 'list':
-      return `list/${view.region}/${view.lang}.${view.format}`
+      return `${view.scheduled ? 'scheduled' : 'list'}/${view.region}/${view.lang}.${view.format}`
     case 'entry':
       return `entry/${view.id}/${view.lang}.${view.format}`
+    case 'changes':
+      return `${view.complete ? 'changelog' : 'changes'}/${view.region}/${view.lang}.${view.format}`
+    case 'versions':
+      return `versions/${view.lang}.${view.format}`
     case 'document':
       return DOCUMENTS[view.name].path
   }
@@ -80,7 +122,16 @@ export function viewPath(view: View): string {
 /** The immutable facts of one published version: small, read on every request, cached per isolate. */
 export interface Release {
   version: number
+  /** The version before it; null for the first. */
+  parent: number | null
   publishedAt: string
+  /** Where this version's values live in KV: unique to the publish that wrote them, so racing publishers never mix. */
+  prefix: string
+  /**
+   * When each state of the version begins, in ms since the epoch: the publish instant, then each
+   * instant an announced change takes effect. Every URL serves the state of the instant it is asked at.
+   */
+  states: number[]
   /** Over every representation's ETag and these facts: publishing the same bytes again changes nothing. */
   digest: string
   regions: string[]
@@ -92,13 +143,30 @@ export interface Release {
   fileStem: string
   /** The Content-Security-Policy the HTML pages of this release need. */
   htmlContentSecurityPolicy: string
-  /** How many entries each pack holds; a pack is chosen by a hash of the id. An empty pack is never read. */
-  entryPackSizes: number[]
+  /** Per state, how many entries each pack holds; a pack is chosen by a hash of the id. An empty pack is never read. */
+  entryPackSizes: number[][]
   representationCount: number
   totalBytes: number
 }
 
+/**
+ * The state of a release in force at an instant. An instant before the release was published
+ * (a publisher's clock ahead of the edge's) gets its first state: the release is current.
+ */
+export function stateAt(release: Release, at: number): number {
+  const { states } = release
+  // Most versions announce nothing ahead: one state, and no search on the request path.
+  if (states.length === 1) return 0
+  let state = 0
+  while (state + 1 < states.length && states[state + 1]! <= at) state++
+  return state
+}
+
+/** When a state gives way to the next; null for the last. */
+export const stateEnd = (release: Release, state: number): number | null => release.states[state + 1] ?? null
+
 const isStringArray = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string')
+const isCountArray = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every((count) => Number.isInteger(count) && count >= 0)
 
 /** Whether a stored value has a release record's shape; storage can hand back anything. */
 export function isRelease(value: unknown): value is Release {
@@ -106,7 +174,10 @@ export function isRelease(value: unknown): value is Release {
   const r = value as Record<string, unknown>
   return (
     Number.isInteger(r.version) && (r.version as number) >= 1 &&
+    (r.parent === null || Number.isInteger(r.parent)) &&
     typeof r.publishedAt === 'string' && !Number.isNaN(Date.parse(r.publishedAt)) &&
+    typeof r.prefix === 'string' && r.prefix !== '' &&
+    Array.isArray(r.states) && r.states.length > 0 && r.states.every((start) => Number.isFinite(start)) &&
     typeof r.digest === 'string' &&
     isStringArray(r.regions) &&
     isStringArray(r.languages) && (r.languages as string[]).length > 0 &&
@@ -114,36 +185,41 @@ export function isRelease(value: unknown): value is Release {
     typeof r.countryRegions === 'object' && r.countryRegions !== null &&
     typeof r.fileStem === 'string' &&
     typeof r.htmlContentSecurityPolicy === 'string' &&
-    Array.isArray(r.entryPackSizes) && r.entryPackSizes.length > 0 && r.entryPackSizes.every((size) => Number.isInteger(size) && size >= 0)
+    Array.isArray(r.entryPackSizes) && r.entryPackSizes.length === r.states.length && r.entryPackSizes.every(isCountArray)
   )
 }
 
-/** `rel="alternate"` for every other format and language of the same list or entry, and `describedby` for the schema. */
-function linkHeader(release: Release, view: ListView | EntryView): string {
+/** `rel="alternate"` for every other format and language of the same resource, and `describedby` for its schema. */
+function linkHeader(release: Release, view: ListView | EntryView | ChangesView | VersionsView): string {
   const links: string[] = []
+  const formats = view.kind === 'changes' ? CHANGE_FORMATS : view.kind === 'versions' ? VERSION_FORMATS : FORMATS
   for (const lang of release.languages) {
-    for (const format of FORMATS) {
+    for (const format of formats) {
       if (lang === view.lang && format === view.format) continue
-      links.push(`<${viewUrl({ ...view, lang, format })}>; rel="alternate"; type="${MEDIA_TYPES[format]}"; hreflang="${lang}"`)
+      links.push(`<${viewUrl({ ...view, lang, format } as View)}>; rel="alternate"; type="${MEDIA_TYPES[format]}"; hreflang="${lang}"`)
     }
   }
-  links.push(`<${view.kind === 'list' ? SCHEMA_URL : ENTRY_SCHEMA_URL}>; rel="describedby"; type="application/schema+json"`)
+  const schema = { list: SCHEMA_URL, entry: ENTRY_SCHEMA_URL, changes: CHANGE_LOG_SCHEMA_URL, versions: VERSIONS_SCHEMA_URL }[view.kind]
+  links.push(`<${schema}>; rel="describedby"; type="application/schema+json"`)
   return links.join(', ')
 }
 
-/** The headers that belong to a representation's bytes, whichever URL serves them. */
-export function representationHeaders(release: Release, view: View, etag: string): Record<string, string> {
+/**
+ * The headers that belong to a representation's bytes, whichever URL serves them. `since` is the
+ * instant the state they belong to began: their Last-Modified.
+ */
+export function representationHeaders(release: Release, view: View, etag: string, since: number): Record<string, string> {
   const headers: Record<string, string> = {
     'Content-Type': view.kind === 'document' ? DOCUMENTS[view.name].contentType : CONTENT_TYPES[view.format],
     'Content-Location': viewUrl(view),
     ETag: etag,
-    'Last-Modified': new Date(release.publishedAt).toUTCString(),
+    'Last-Modified': new Date(since).toUTCString(),
   }
   if (view.kind === 'document') return headers
   headers['Content-Language'] = view.lang
   headers.Link = linkHeader(release, view)
   if (view.format === 'csv') {
-    const subject = view.kind === 'list' ? view.region : view.id
+    const subject = view.kind === 'list' ? view.region : view.kind === 'entry' ? view.id : `changes-${view.region}`
     headers['Content-Disposition'] = `attachment; filename="${release.fileStem}-${subject}-${view.lang}-v${release.version}.csv"`
   }
   if (view.format === 'html') headers['Content-Security-Policy'] = release.htmlContentSecurityPolicy

@@ -1,23 +1,23 @@
 import { type ErrorCode, RegistryError } from './errors'
-import { ALL_REGIONS, FORMATS, type Format, type Release } from './representation'
+import { ALL_REGIONS, FORMATS, type Release } from './representation'
 
 /** What the URL itself fixes; anything it leaves open is negotiated from headers or geolocation. */
-export interface ListSelection {
+export interface Selection<F extends string = string> {
   region?: string
   lang?: string
-  format?: Format
+  format?: F
 }
 
 /**
  * Reads region, lang and format from the query and the path suffix (`/subprocessors.csv`).
  * Values are case-insensitive; unknown parameters are ignored so cache-busting stays harmless.
  */
-export function readListSelection(query: Record<string, string[]>, suffix: string | undefined, release: Release): ListSelection {
+export function readSelection<F extends string>(query: Record<string, string[]>, suffix: string | undefined, release: Release, formats: readonly F[]): Selection<F> {
   const region = single(query, 'region', [ALL_REGIONS, ...release.regions])
   const lang = single(query, 'lang', release.languages)
-  let format = single(query, 'format', FORMATS) as Format | undefined
+  let format = single(query, 'format', formats) as F | undefined
   if (suffix !== undefined) {
-    const fromSuffix = allowed('format', suffix.toLowerCase(), FORMATS) as Format
+    const fromSuffix = allowed('format', suffix.toLowerCase(), formats) as F
     if (format && format !== fromSuffix) {
       throw new RegistryError('conflicting_format', `The path asks for ${fromSuffix} but ?format= asks for ${format}.`, {
         parameter: 'format',
@@ -28,6 +28,73 @@ export function readListSelection(query: Record<string, string[]>, suffix: strin
   }
   return { region, lang, format }
 }
+
+/** The list's selection: its formats are JSON, HTML and CSV. */
+export const readListSelection = (query: Record<string, string[]>, suffix: string | undefined, release: Release) => readSelection(query, suffix, release, FORMATS)
+
+/** Which published moment a URL asks for: a version, an instant, or (neither) now. */
+export interface Moment {
+  version?: number
+  at?: number
+}
+
+const VERSION = /^[1-9][0-9]{0,8}$/
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i
+export const INSTANT_FORMS = ['YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SSZ', 'YYYY-MM-DDTHH:MM:SS±HH:MM']
+
+/** A date (midnight UTC) or an RFC 3339 instant with its offset, as ms since the epoch; null when it is neither. */
+export function parseInstant(value: string): number | null {
+  const date = DATE.exec(value)
+  const text = date ? `${value}T00:00:00Z` : INSTANT.test(value) ? value : null
+  if (!text) return null
+  const at = Date.parse(text)
+  // Date.parse rolls 2027-02-30 over to March; a date that does not exist is not accepted.
+  if (Number.isNaN(at) || (date && new Date(at).toISOString().slice(0, 10) !== value)) return null
+  return at
+}
+
+/** Reads `version` and `at`; a list may name one of them, not both. */
+export function readMoment(query: Record<string, string[]>): Moment {
+  const version = query.version && one(query, 'version')
+  const at = query.at && one(query, 'at')
+  if (version !== undefined && at !== undefined) {
+    throw new RegistryError('conflicting_parameters', 'Give either ?version= or ?at=, not both: a version names its own moment.', { parameter: 'at' })
+  }
+  if (version !== undefined) {
+    if (!VERSION.test(version)) throw new RegistryError('invalid_version', `"version" must be a version number such as 3, not "${shorten(version)}".`, { parameter: 'version' })
+    return { version: Number(version) }
+  }
+  if (at !== undefined) {
+    const instant = parseInstant(at)
+    if (instant === null) {
+      throw new RegistryError('invalid_instant', `"at" must be a date or an RFC 3339 instant with its offset, not "${shorten(at)}".`, { parameter: 'at', allowed: INSTANT_FORMS })
+    }
+    return { at: instant }
+  }
+  return {}
+}
+
+/** Reads `since` for the change log: a version from 0 (everything) to the latest. */
+export function readSince(query: Record<string, string[]>, release: Release): number | undefined {
+  if (!query.since) return undefined
+  const since = one(query, 'since')
+  if (!/^(?:0|[1-9][0-9]{0,8})$/.test(since)) {
+    throw new RegistryError('invalid_since', `"since" must be a version number from 0 to ${release.version}, not "${shorten(since)}".`, { parameter: 'since', allowed: [`0-${release.version}`] })
+  }
+  if (Number(since) > release.version) {
+    throw new RegistryError('invalid_since', `Version ${since} is beyond the latest, ${release.version}.`, { parameter: 'since', allowed: [`0-${release.version}`] })
+  }
+  return Number(since)
+}
+
+function one(query: Record<string, string[]>, name: string): string {
+  const given = query[name]!
+  if (given.length > 1) throw new RegistryError('repeated_parameter', `"${name}" may be given once.`, { parameter: name })
+  return given[0] ?? ''
+}
+
+const shorten = (value: string) => (value.length > 40 ? `${value.slice(0, 40)}…` : value)
 
 function single(query: Record<string, string[]>, name: Parameter, values: readonly string[]): string | undefined {
   const given = query[name]
@@ -43,15 +110,14 @@ type Parameter = keyof typeof UNKNOWN_VALUE
 
 function allowed(name: Parameter, value: string, values: readonly string[]): string {
   if (values.includes(value)) return value
-  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value
-  throw new RegistryError(UNKNOWN_VALUE[name], `Unknown ${name} "${shown}".`, {
+  throw new RegistryError(UNKNOWN_VALUE[name], `Unknown ${name} "${shorten(value)}".`, {
     parameter: name,
     allowed: [...values],
   })
 }
 
 /** An entry's id, and what the URL fixes of its format (`/subprocessors/twilio.csv`, `?format=`) and language. */
-export function readEntryRequest(query: Record<string, string[]>, idParam: string, release: Release): { id: string; lang?: string; format?: Format } {
+export function readEntryRequest(query: Record<string, string[]>, idParam: string, release: Release): { id: string; lang?: string; format?: (typeof FORMATS)[number] } {
   const dot = idParam.indexOf('.')
   const id = dot === -1 ? idParam : idParam.slice(0, dot)
   // An entry lists the regions it applies to, so `region` means nothing here and is ignored like any unknown parameter.

@@ -1,23 +1,28 @@
 import { countries } from 'countries-list'
-import { ALL_REGIONS, FORMATS, type Release, type View, viewPath } from '../domain/representation'
+import type { ChangeRecord } from '../domain/change'
 import { base64, base64url, strongEtag } from '../domain/etag'
-import { entryPack, entryPackCount } from '../storage/keys'
-import type { RenderedRepresentation } from '../storage/writer'
+import { ALL_REGIONS, CHANGE_FORMATS, FORMATS, type Release, VERSION_FORMATS, type View, viewPath } from '../domain/representation'
+import { entryPack, entryPackCount, versionPrefix } from '../storage/keys'
+import { encodeLog, type LogParts, wholeLog } from '../storage/log'
+import type { RenderedRepresentation, VersionInputs } from '../storage/writer'
+import { boundariesAfter, entriesAt } from './changes'
 import { discoveryDocument, openApiDocument } from './documents'
-import { type ReleaseStamp, listRegions, toEntryDocument, toListDocument } from './model'
+import { type ListState, listRegions, type ReleaseStamp, toEntryDocument, toListDocument } from './model'
+import { LATEST_CHANGES, renderChangeLog, renderVersionsHtml, versionsDocument } from './render-changes'
 import { renderCsv } from './render-csv'
 import { PAGE_STYLE, renderEntryHtml, renderListHtml } from './render-html'
-import { type Language, LANGUAGES, type RegistryData, registryJsonSchema } from './schema'
+import { type Language, LANGUAGES, type RegistryData, registryJsonSchema, type SubprocessorEntry } from './schema'
 
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
 }
 
-/** How many of these ids land in each pack. */
-function entryPackSizes(ids: string[]): number[] {
-  const sizes = new Array<number>(entryPackCount(ids.length)).fill(0)
+/** How many of these ids land in each of the packs. */
+function entryPackSizes(ids: string[], packs: number): number[] {
+  const sizes = new Array<number>(packs).fill(0)
   for (const id of ids) sizes[entryPack(id, sizes.length)]!++
   return sizes
 }
@@ -35,22 +40,35 @@ function expandCountryRegions(data: RegistryData): Record<string, string> {
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
 
-/** A renderer for one stamp of the data: call it with any view of the release. */
-export function renderer(data: RegistryData, stamp: ReleaseStamp): (view: View) => string {
-  const entries = new Map(data.subprocessors.subprocessors.map((entry) => [entry.id, entry]))
-  return (view) => {
+/** One state of a version, as the renderers need it. */
+interface StateModel extends ListState {
+  byId: Map<string, SubprocessorEntry>
+}
+
+/** A renderer for one version of the data: call it with any view and state of the release. */
+export function renderer(data: RegistryData, stamp: ReleaseStamp, changes: ChangeRecord[], history: [number, number][], states: StateModel[]) {
+  return (view: View, state: number): string | LogParts => {
+    const model = states[state]!
     switch (view.kind) {
       case 'list': {
-        const doc = toListDocument(data, stamp, { region: view.region, lang: view.lang as Language })
+        const doc = toListDocument(data, stamp, { region: view.region, lang: view.lang as Language }, { ...model, scheduled: view.scheduled === true })
         if (view.format === 'json') return json(doc)
         return view.format === 'csv' ? renderCsv(doc.language, doc.subprocessors) : renderListHtml(data, doc)
       }
       case 'entry': {
-        const entry = entries.get(view.id)
+        const entry = model.byId.get(view.id)
         if (!entry) throw new Error(`no entry ${view.id}`)
         const doc = toEntryDocument(data, stamp, entry, view.lang as Language)
         if (view.format === 'json') return json(doc)
         return view.format === 'csv' ? renderCsv(doc.language, [doc]) : renderEntryHtml(data, doc)
+      }
+      case 'changes': {
+        const parts = renderChangeLog({ data, stamp, changes, at: model.from }, view.region, view.lang as Language, view.format, view.complete ? undefined : LATEST_CHANGES)
+        return view.complete ? parts : decoder.decode(wholeLog(parts))
+      }
+      case 'versions': {
+        const doc = versionsDocument(history, changes, view.lang as Language)
+        return view.format === 'json' ? json(doc) : renderVersionsHtml(data, doc)
       }
       case 'document':
         if (view.name === 'schema') return json(registryJsonSchema())
@@ -59,57 +77,106 @@ export function renderer(data: RegistryData, stamp: ReleaseStamp): (view: View) 
   }
 }
 
-/** Every representation a release has: lists by region, entries, and the contract documents. */
-function releaseViews(data: RegistryData): View[] {
-  const languagesAndFormats = LANGUAGES.flatMap((lang) => FORMATS.map((format) => ({ lang, format })))
+/** Every representation of one state: lists (and their scheduled twins), entries, and the change logs. */
+function stateViews(data: RegistryData, entries: SubprocessorEntry[]): View[] {
+  const regions = listRegions(data)
+  const views: View[] = []
+  for (const lang of LANGUAGES) {
+    for (const region of regions) {
+      for (const format of FORMATS) views.push({ kind: 'list', region, lang, format })
+      // A CSV has no place to say "scheduled", so a future state's CSV is the state's own.
+      for (const format of ['json', 'html'] as const) views.push({ kind: 'list', region, lang, format, scheduled: true })
+      for (const format of CHANGE_FORMATS) views.push({ kind: 'changes', region, lang, format }, { kind: 'changes', region, lang, format, complete: true })
+    }
+    for (const entry of entries) for (const format of FORMATS) views.push({ kind: 'entry', id: entry.id, lang, format })
+  }
+  return views
+}
+
+/** The version's own representations: the contract documents and the version index. */
+function versionViews(): View[] {
   return [
-    ...listRegions(data).flatMap((region) => languagesAndFormats.map((lf): View => ({ kind: 'list', region, ...lf }))),
-    ...data.subprocessors.subprocessors.flatMap((entry) => languagesAndFormats.map((lf): View => ({ kind: 'entry', id: entry.id, ...lf }))),
     { kind: 'document', name: 'schema' },
     { kind: 'document', name: 'openapi' },
     { kind: 'document', name: 'discovery' },
+    ...LANGUAGES.flatMap((lang) => VERSION_FORMATS.map((format): View => ({ kind: 'versions', lang, format }))),
   ]
 }
 
 export interface RenderedRelease {
   release: Release
   representations: RenderedRepresentation[]
+  /** What the next version is computed from. */
+  inputs: VersionInputs
 }
 
-/** Renders every representation of the data and gives each its ETag. */
-export async function buildRelease(data: RegistryData, stamp: ReleaseStamp, onProgress?: (done: number, total: number) => void): Promise<RenderedRelease> {
-  const views = releaseViews(data)
-  const render = renderer(data, stamp)
+/**
+ * Renders every representation of every state of a version and gives each its ETag. A state
+ * begins at the publish instant and at each instant an announced change takes effect.
+ */
+export async function buildRelease(
+  data: RegistryData,
+  stamp: ReleaseStamp,
+  changes: ChangeRecord[],
+  history: [number, number][],
+  onProgress?: (done: number, total: number) => void,
+): Promise<RenderedRelease> {
+  const publishedAt = Date.parse(stamp.publishedAt)
+  const starts = [publishedAt, ...boundariesAfter(data, publishedAt)]
+  const states: StateModel[] = starts.map((from, i) => {
+    const entries = entriesAt(data, from, publishedAt)
+    return { entries, byId: new Map(entries.map((entry) => [entry.id, entry])), changes, from, until: starts[i + 1] ?? null, scheduled: false }
+  })
+  const packs = entryPackCount(Math.max(...states.map((state) => state.entries.length)))
+  const work = [
+    ...states.flatMap((state, i) => stateViews(data, state.entries).map((view) => ({ view, state: i as number | null }))),
+    ...versionViews().map((view) => ({ view, state: null })),
+  ]
+  const render = renderer(data, stamp, changes, history, states)
   const representations: RenderedRepresentation[] = []
   // Hashing a batch at once lets the runtime spread the digests over its threads.
   const BATCH = 500
-  for (let start = 0; start < views.length; start += BATCH) {
-    const batch = views.slice(start, start + BATCH).map((view) => ({ view, body: encoder.encode(render(view)) }))
-    const etags = await Promise.all(batch.map(({ body }) => strongEtag(body)))
-    batch.forEach(({ view, body }, i) => {
-      representations.push({ path: viewPath(view), body, etag: etags[i]!, ...(view.kind === 'entry' ? { entryId: view.id } : {}) })
+  for (let start = 0; start < work.length; start += BATCH) {
+    const batch = work.slice(start, start + BATCH).map(({ view, state }) => {
+      const rendered = render(view, state ?? 0)
+      return typeof rendered === 'string' ? { view, state, body: encoder.encode(rendered) } : { view, state, body: wholeLog(rendered), log: rendered }
     })
-    onProgress?.(representations.length, views.length)
+    const etags = await Promise.all(batch.map(({ body }) => strongEtag(body)))
+    batch.forEach(({ view, state, body, log }, i) => {
+      const etag = etags[i]!
+      representations.push({
+        path: viewPath(view),
+        state,
+        etag,
+        ...(log ? { body: encodeLog(log, etag), log: true } : { body }),
+        ...(view.kind === 'entry' ? { entryId: view.id } : {}),
+      })
+    })
+    onProgress?.(representations.length, work.length)
   }
   const styleHash = base64(await sha256(encoder.encode(PAGE_STYLE)))
   const facts = {
+    states: starts,
     regions: listRegions(data).filter((region) => region !== ALL_REGIONS),
     languages: [...LANGUAGES],
     defaultLanguage: data.registry.defaultLanguage,
     countryRegions: expandCountryRegions(data),
     fileStem: `${data.registry.company.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-subprocessors`,
     htmlContentSecurityPolicy: `default-src 'none'; style-src 'sha256-${styleHash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    entryPackSizes: entryPackSizes(data.subprocessors.subprocessors.map((entry) => entry.id)),
+    entryPackSizes: states.map((state) => entryPackSizes(state.entries.map((entry) => entry.id), packs)),
   }
   // Everything a reader can observe, bytes and release facts alike, goes into the digest.
-  const fingerprint = JSON.stringify(facts) + representations.map(({ path, etag }) => `\n${path} ${etag}`).sort().join('')
+  const fingerprint = JSON.stringify(facts) + representations.map(({ state, path, etag }) => `\n${state ?? '-'} ${path} ${etag}`).sort().join('')
+  const digest = base64url(await sha256(encoder.encode(fingerprint)))
   const release: Release = {
     version: stamp.version,
+    parent: stamp.version > 1 ? stamp.version - 1 : null,
     publishedAt: stamp.publishedAt,
-    digest: base64url(await sha256(encoder.encode(fingerprint))),
+    prefix: versionPrefix(stamp.version, digest),
+    digest,
     ...facts,
     representationCount: representations.length,
     totalBytes: representations.reduce((sum, { body }) => sum + body.byteLength, 0),
   }
-  return { release, representations }
+  return { release, representations, inputs: { data, changes, history } }
 }

@@ -1,6 +1,6 @@
 import { RETAINED_304_HEADERS } from 'hono/etag'
-import { cachingHeaders, UNNEGOTIATED_CACHING } from '../domain/caching'
-import { ALL_REGIONS, DOCUMENTS, ENTRY_SCHEMA_URL, FORMATS, MEDIA_TYPES, SCHEMA_URL, viewUrl } from '../domain/representation'
+import { cachingHeaders, immutableCaching, UNNEGOTIATED_CACHING } from '../domain/caching'
+import { ALL_REGIONS, CHANGE_FORMATS, DOCUMENTS, ENTRY_SCHEMA_URL, FORMATS, MEDIA_TYPES, SCHEMA_URL, VERSION_FORMATS, viewUrl } from '../domain/representation'
 import { type ReleaseStamp, listRegions, regionName } from './model'
 import { ErrorDocument, LANGUAGES, type RegistryData, registryJsonSchema } from './schema'
 import { z } from 'zod'
@@ -27,6 +27,19 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
       ),
     ),
     entry: { template: '/subprocessors/{id}.{format}?lang={lang}', ids: viewUrl({ kind: 'list', region: ALL_REGIONS, lang: data.registry.defaultLanguage, format: 'json' }) },
+    history: {
+      versions: viewUrl({ kind: 'versions', lang: data.registry.defaultLanguage, format: 'json' }),
+      version: '/subprocessors.{format}?region={region}&lang={lang}&version={version}',
+      at: '/subprocessors.{format}?region={region}&lang={lang}&at={date-or-instant}',
+    },
+    changes: {
+      template: '/changes.{format}?region={region}&lang={lang}&since={version}',
+      formats: CHANGE_FORMATS.map((format) => ({ format, type: MEDIA_TYPES[format] })),
+      feeds: listRegions(data).flatMap((region) =>
+        LANGUAGES.flatMap((lang) => (['atom', 'jsonfeed'] as const).map((format) => ({ region, lang, format, type: MEDIA_TYPES[format], href: viewUrl({ kind: 'changes', region, lang, format }) }))),
+      ),
+    },
+    notice: { periodDays: data.registry.notice.periodDays, objectionsTo: data.registry.notice.objectionsTo },
   }
 }
 
@@ -67,7 +80,11 @@ const oneOf = (values: readonly string[]): JsonSchema => ({ type: 'string', enum
 // The header values come from the code that sets them, so the document cannot drift from the Worker.
 const SHARED_CACHE_CONTROL = UNNEGOTIATED_CACHING['Cache-Control']
 const PER_VISITOR_CACHE_CONTROL = cachingHeaders({}, false)['Cache-Control']
+const IMMUTABLE_CACHE_CONTROL = immutableCaching({})['Cache-Control']
+// Within MAX_AGE_SECONDS of an announced change taking effect, max-age ends when it does.
+const UNTIL_NEXT_STATE = '(public|private), max-age=\\d+'
 const VARY_VALUES = [{}, { format: 'json' }, { lang: 'en' }].map((fixed) => cachingHeaders(fixed, true).Vary!)
+const exactly = (values: string[]) => values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
 
 // RFC 9110: a strong entity tag is an opaque quoted string, and HTTP-dates are sent as IMF-fixdate.
 const STRONG_ETAG = { type: 'string', pattern: '^"[!#-~]+"$' }
@@ -78,13 +95,13 @@ const HTTP_DATE = {
 
 const VALIDATOR_HEADERS = {
   ETag: header('Strong validator of these bytes, computed when the version was published.', STRONG_ETAG),
-  'Last-Modified': header('When the version was published.', HTTP_DATE),
+  'Last-Modified': header('When the state of the version these bytes show began: its publish, or an announced change taking effect.', HTTP_DATE),
   'Content-Location': header('The URL that names every choice, and serves these same bytes.', { type: 'string', format: 'uri-reference' }),
 }
 
 const VARY = header('`Accept` unless the URL fixes the format; `Accept-Language` unless it fixes the language.', oneOf(VARY_VALUES), false)
 
-/** The headers of a list or an entry, whose format and language may be negotiated. */
+/** The headers of a list, an entry or the change log, whose format and language may be negotiated. */
 function negotiatedHeaders(languages: readonly string[], cacheControl: Header): Record<string, Header> {
   return {
     ...VALIDATOR_HEADERS,
@@ -97,10 +114,16 @@ function negotiatedHeaders(languages: readonly string[], cacheControl: Header): 
 }
 
 const SHARED = header('Shared caches may keep it: it depends on nothing but the URL and the headers `Vary` names.', oneOf([SHARED_CACHE_CONTROL]))
-const SHARED_UNLESS_LOCATED = header(
-  '`public` where the URL names the region; `private` where it came from the visitor\'s location or the default.',
-  oneOf([SHARED_CACHE_CONTROL, PER_VISITOR_CACHE_CONTROL]),
+const cacheControl = (description: string, values: string[]) => header(description, { type: 'string', pattern: `^(?:${exactly(values)}|${UNTIL_NEXT_STATE})$` })
+const SHARED_OR_VERSIONED = cacheControl(
+  '`public`; `immutable` for a version named by `?version=`; a shorter max-age when an announced change takes effect sooner.',
+  [SHARED_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL],
 )
+const SHARED_UNLESS_LOCATED = cacheControl(
+  '`public` where the URL names the region; `private` where it came from the visitor\'s location or the default; `immutable` for `?version=` or a settled past `?at=`; a shorter max-age when an announced change takes effect sooner.',
+  [SHARED_CACHE_CONTROL, PER_VISITOR_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL],
+)
+const SHARED_UNTIL_NEXT_STATE = cacheControl('`public`; a shorter max-age when an announced change takes effect sooner.', [SHARED_CACHE_CONTROL])
 
 const DOCUMENT_HEADERS = { ...VALIDATOR_HEADERS, 'Cache-Control': SHARED }
 
@@ -146,15 +169,52 @@ const DISCOVERY_SCHEMA = {
       items: object({ region: { type: 'string' }, lang: { type: 'string' }, format: oneOf(FORMATS), type: { type: 'string' }, href: { type: 'string', format: 'uri-reference' } }),
     },
     entry: object({ template: { type: 'string' }, ids: { type: 'string', format: 'uri-reference' } }),
+    history: object({ versions: { type: 'string', format: 'uri-reference' }, version: { type: 'string' }, at: { type: 'string' } }),
+    changes: object({
+      template: { type: 'string' },
+      formats: { type: 'array', items: object({ format: oneOf(CHANGE_FORMATS), type: { type: 'string' } }) },
+      feeds: {
+        type: 'array',
+        items: object({ region: { type: 'string' }, lang: { type: 'string' }, format: oneOf(['atom', 'jsonfeed']), type: { type: 'string' }, href: { type: 'string', format: 'uri-reference' } }),
+      },
+    }),
+    notice: object({ periodDays: { type: 'integer', minimum: 0 }, objectionsTo: { type: 'string' } }),
   }),
   title: 'Discovery',
+}
+
+/** JSON Feed 1.1 (jsonfeed.org/version/1.1), as the change log serves it; each item carries the typed change. */
+const JSON_FEED_SCHEMA = {
+  ...object({
+    version: { const: 'https://jsonfeed.org/version/1.1' },
+    title: { type: 'string' },
+    home_page_url: { type: 'string', format: 'uri-reference' },
+    feed_url: { type: 'string', format: 'uri-reference' },
+    description: { type: 'string' },
+    language: { type: 'string' },
+    authors: { type: 'array', items: object({ name: { type: 'string' } }) },
+    items: {
+      type: 'array',
+      items: object({
+        id: { type: 'string' },
+        url: { type: 'string', format: 'uri-reference' },
+        title: { type: 'string' },
+        content_text: { type: 'string' },
+        date_published: { type: 'string', format: 'date-time' },
+        date_modified: { type: 'string', format: 'date-time' },
+        tags: strings,
+        _subprocessor_change: { $ref: '#/components/schemas/Change' },
+      }),
+    },
+  }),
+  title: 'JSON Feed',
 }
 
 /** One error body for every route, in `components.responses`: GET refers to them, HEAD carries their headers alone. */
 const ERROR_RESPONSES = {
   400: errorResponse('BadRequest', 'A parameter has an unknown value, is given twice, or disagrees with the path.'),
-  404: errorResponse('NotFound', 'Nothing is published at this URL: no sub-processor has this id, or no route has this path.'),
-  406: errorResponse('NotAcceptable', 'Accept allows none of JSON, CSV and HTML.', { Vary: header('The choice depended on Accept.', oneOf(['Accept'])) }),
+  404: errorResponse('NotFound', 'Nothing is published at this URL: no sub-processor has this id (in this version), no such version was published (`unknown_version`), or no route has this path.'),
+  406: errorResponse('NotAcceptable', 'Accept allows none of the formats this resource comes in.', { Vary: header('The choice depended on Accept.', oneOf(['Accept'])) }),
   503: errorResponse('Unavailable', '`not_published`: nothing has been published yet; `storage_fault`: storage lacks or damaged bytes the release says exist. Retry after the given seconds.', {
     'Retry-After': header('Seconds to wait before retrying.', { type: 'string', pattern: '^[0-9]+$' }, true),
   }),
@@ -216,6 +276,7 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   ) as Record<string, Record<string, unknown>>
   delete components.Error!.$schema
   components.Discovery = DISCOVERY_SCHEMA
+  components.JsonFeed = JSON_FEED_SCHEMA
 
   const lang = param('lang', 'query', 'Language; else Accept-Language; else the default.', oneOf(LANGUAGES))
   const acceptLanguage = param('Accept-Language', 'header', 'Consulted when `lang` is absent.', { type: 'string' })
@@ -223,6 +284,20 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   const formatInPath = param('format', 'path', 'Format; overrides Accept.', oneOf(FORMATS))
   const id = param('id', 'path', 'The id of a sub-processor.', { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' })
   const region = param('region', 'query', "Customer region; else the visitor's country through the operator's mapping; else `all`.", oneOf(listRegions(data)))
+
+  const version = param('version', 'query', 'A published version: its bytes exactly, with the ETag they had, cached for good. 404 `unknown_version` outside 1 to the latest.', { type: 'integer', minimum: 1 })
+  const at = param(
+    'at',
+    'query',
+    'The list in force at a date (midnight UTC) or an RFC 3339 instant. In the past: the state then. In the future: the state announced now, with `"state": "scheduled"`. Not with `version`.',
+    { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:[Zz]|[+-]\\d{2}:\\d{2}))?$' },
+  )
+  const since = param('since', 'query', 'Only the changes announced or withdrawn after this version: a poller\'s delta. 0 gives every change; beyond the latest is a 400.', { type: 'integer', minimum: 0 })
+  const changeRegion = param('region', 'query', 'Only the changes that touch this region\'s list; else every change.', oneOf(listRegions(data)))
+  const changeFormat = param('format', 'query', 'Format; overrides Accept. Must agree with a path suffix.', oneOf(CHANGE_FORMATS))
+  const changeFormatInPath = param('format', 'path', 'Format; overrides Accept.', oneOf(CHANGE_FORMATS))
+  const versionFormat = param('format', 'query', 'Format; overrides Accept. Must agree with a path suffix.', oneOf(VERSION_FORMATS))
+  const versionFormatInPath = param('format', 'path', 'Format; overrides Accept.', oneOf(VERSION_FORMATS))
 
   const formats = (jsonSchema: string) => ({
     'application/json': { schema: { $ref: `#/components/schemas/${jsonSchema}` } },
@@ -233,19 +308,41 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
     readOperations({
       name,
       summary: 'The sub-processors that apply to a customer region',
-      parameters: [...pathParameters, region, lang, format, acceptLanguage],
+      parameters: [...pathParameters, region, lang, format, version, at, acceptLanguage],
       headers: negotiatedHeaders(LANGUAGES, SHARED_UNLESS_LOCATED),
       content: formats('SubprocessorList'),
-      errors: [400, 406],
+      errors: [400, 404, 406],
     })
   const entry = (name: string, pathParameters: Parameter[]) =>
     readOperations({
       name,
       summary: 'One sub-processor, with the regions it applies to',
-      parameters: [id, ...pathParameters, lang, format, acceptLanguage],
-      headers: negotiatedHeaders(LANGUAGES, SHARED),
+      parameters: [id, ...pathParameters, lang, format, version, acceptLanguage],
+      headers: negotiatedHeaders(LANGUAGES, SHARED_OR_VERSIONED),
       content: formats('SubprocessorDocument'),
       errors: [400, 404, 406],
+    })
+  const changes = (name: string, pathParameters: Parameter[]) =>
+    readOperations({
+      name,
+      summary: 'What changed and what is coming: the typed change log, as JSON, CSV, a page, Atom 1.0 or JSON Feed 1.1',
+      parameters: [...pathParameters, changeRegion, lang, changeFormat, since, acceptLanguage],
+      headers: negotiatedHeaders(LANGUAGES, SHARED_UNTIL_NEXT_STATE),
+      content: {
+        ...formats('ChangeLog'),
+        [MEDIA_TYPES.atom]: { schema: { type: 'string' } },
+        [MEDIA_TYPES.jsonfeed]: { schema: { $ref: '#/components/schemas/JsonFeed' } },
+      },
+      errors: [400, 406],
+    })
+  const versions = (name: string, pathParameters: Parameter[]) =>
+    readOperations({
+      name,
+      summary: 'Every published version: number, publish time, parent and the counts of its changes',
+      parameters: [...pathParameters, lang, versionFormat, acceptLanguage],
+      headers: negotiatedHeaders(LANGUAGES, SHARED),
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Versions' } }, 'text/html': { schema: { type: 'string' } } },
+      errors: [400, 406],
     })
   const document = (name: string, summary: string, type: string, body: JsonSchema) =>
     readOperations({ name, summary, parameters: [], headers: DOCUMENT_HEADERS, content: { [type]: { schema: body } }, errors: [] })
@@ -255,7 +352,7 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
     info: {
       title: `${company.service} sub-processor registry`,
       version: String(stamp.version),
-      description: `The sub-processors of ${company.name} by customer region and language, as JSON, CSV and HTML. Every response carries a strong ETag; poll with If-None-Match and receive 304 until the list changes.`,
+      description: `The sub-processors of ${company.name} by customer region and language, as JSON, CSV and HTML, with every published version, the list at any instant, and a typed change log with Atom and JSON feeds. Every response carries a strong ETag; poll with If-None-Match and receive 304 until something changes.`,
       contact: { name: company.name, email: company.dpaContactEmail },
       license: { name: 'MIT', identifier: 'MIT' },
     },
@@ -270,6 +367,10 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       '/subprocessors.{format}': list('SubprocessorListInFormat', [formatInPath]),
       '/subprocessors/{id}': entry('Subprocessor', []),
       '/subprocessors/{id}.{format}': entry('SubprocessorInFormat', [formatInPath]),
+      '/changes': changes('ChangeLog', []),
+      '/changes.{format}': changes('ChangeLogInFormat', [changeFormatInPath]),
+      '/versions': versions('Versions', []),
+      '/versions.{format}': versions('VersionsInFormat', [versionFormatInPath]),
       [DOCUMENTS.schema.url]: document('JsonSchema', 'The JSON Schema of the JSON documents', DOCUMENTS.schema.contentType, JSON_SCHEMA_DOCUMENT),
       [DOCUMENTS.openapi.url]: document('OpenApiDocument', 'This description', 'application/vnd.oai.openapi+json', OPENAPI_DOCUMENT),
       [DOCUMENTS.discovery.url]: document('DiscoveryDocument', 'Links to every list, format and language, the schema and this description', 'application/json', {

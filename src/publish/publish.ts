@@ -1,10 +1,23 @@
-import { readCurrentRelease, writeRelease } from '../storage/writer'
-import { type RenderedRelease, buildRelease } from './build-release'
+import type { ChangeRecord } from '../domain/change'
+import type { Release } from '../domain/representation'
+import { type VersionTable, VersionTaken } from '../storage/arbiter'
+import { type KvRead, type KvWrite, pointerRecords, readCurrentRelease, readVersionInputs, type VersionInputs, versionRecords } from '../storage/writer'
+import { buildRelease, type RenderedRelease } from './build-release'
+import { computeChanges, touchedIn } from './changes'
+import { summarize } from './render-changes'
 import type { RegistryData } from './schema'
 
 export interface PublishResult extends RenderedRelease {
   /** False when the data renders to the bytes already published: nothing was written. */
   changed: boolean
+  /** The change records this version announced or withdrew. */
+  newChanges: ChangeRecord[]
+}
+
+/** The version a publish builds on: its release and what it was published from. */
+export interface PreviousVersion {
+  release: Release
+  inputs: VersionInputs
 }
 
 /** Last-Modified has one-second resolution; so does publishedAt, so that If-Modified-Since compares exactly. */
@@ -13,32 +26,78 @@ function publishTime(now: Date): string {
 }
 
 /**
- * Decides what to publish: nothing when the data renders to the current release's bytes,
- * else the next version. Rendering with the current version's own number and time is what
- * tells "same bytes" apart from "new data" or "new renderer".
+ * Decides what to publish: nothing when the data renders to the current release's bytes, else
+ * the next version with its typed change set. Throws NoticeViolations for a change that would
+ * take effect sooner than the notice period allows. Rendering with the current version's own
+ * number, time and change log is what tells "same bytes" apart from "new data" or "new renderer".
  */
-export async function planRelease(
-  current: RenderedRelease['release'] | null,
-  data: RegistryData,
-  now: Date,
-  onProgress?: (done: number, total: number) => void,
-): Promise<PublishResult> {
-  if (current) {
-    const again = await buildRelease(data, { version: current.version, publishedAt: current.publishedAt }, onProgress)
-    if (again.release.digest === current.digest) return { ...again, changed: false }
+export async function planRelease(previous: PreviousVersion | null, data: RegistryData, now: Date, onProgress?: (done: number, total: number) => void): Promise<PublishResult> {
+  const stamp = { version: (previous?.release.version ?? 0) + 1, publishedAt: publishTime(now) }
+  const changes = computeChanges(
+    previous && { stamp: previous.release, data: previous.inputs.data, changes: previous.inputs.changes },
+    data,
+    stamp,
+    (change) => summarize(data, change),
+  )
+  const newChanges = changes.filter((change) => touchedIn(change) === stamp.version)
+  if (previous && newChanges.length === 0) {
+    const { inputs, release } = previous
+    const again = await buildRelease(data, release, inputs.changes, inputs.history, onProgress)
+    if (again.release.digest === release.digest) return { ...again, changed: false, newChanges }
   }
-  const next = await buildRelease(data, { version: (current?.version ?? 0) + 1, publishedAt: publishTime(now) }, onProgress)
-  return { ...next, changed: true }
+  const history: [number, number][] = [...(previous?.inputs.history ?? []), [stamp.version, Date.parse(stamp.publishedAt)]]
+  return { ...(await buildRelease(data, stamp, changes, history, onProgress)), changed: true, newChanges }
 }
 
-/** Publishes to a KV binding (local KV, or the test's): plan, then write the version and move the pointer last. */
-export async function publishTo(
-  kv: KVNamespace,
-  data: RegistryData,
-  now = new Date(),
-  onProgress?: (written: number, total: number) => void,
-): Promise<PublishResult> {
-  const outcome = await planRelease(await readCurrentRelease(kv), data, now)
-  if (outcome.changed) await writeRelease(kv, outcome.release, outcome.representations, onProgress)
-  return outcome
+/** Where a publish goes: KV for the bytes, and the version table that arbitrates numbers. */
+export interface PublishTarget {
+  read: KvRead
+  write: KvWrite
+  /** Deletes what a publish wrote, when another took its version number first. */
+  remove(keys: string[]): Promise<void>
+  versions: VersionTable
+}
+
+/**
+ * The version to build on, after making sure the pointer names it: a publish stopped between
+ * taking its number and moving the pointer is completed here, by the next one.
+ */
+export async function latestVersion(target: PublishTarget): Promise<PreviousVersion | null> {
+  const latest = await readLatest(target)
+  if (!latest) return null
+  const pointer = await readCurrentRelease(target.read)
+  if (!pointer || pointer.version < latest.release.version) await target.write(pointerRecords(latest.release))
+  return latest
+}
+
+/** The newest version the version table holds, and what it was published from. */
+export async function readLatest(target: PublishTarget): Promise<PreviousVersion | null> {
+  const latest = await target.versions.latest()
+  return latest && { release: latest, inputs: await readVersionInputs(target.read, latest) }
+}
+
+/**
+ * Publishes: plan; write the version's values under its own prefix; take the version number in
+ * the version table (only one publish can); then the release record and the pointer. A publish
+ * that loses the number throws VersionTaken, having made nothing visible.
+ */
+export async function publishTo(target: PublishTarget, data: RegistryData, now = new Date(), onProgress?: (written: number, total: number) => void): Promise<PublishResult> {
+  return writePlan(target, await planRelease(await latestVersion(target), data, now), onProgress)
+}
+
+/** Writes a planned version and makes it current, if it can take its version number. */
+export async function writePlan(target: PublishTarget, plan: PublishResult, onProgress?: (written: number, total: number) => void): Promise<PublishResult> {
+  if (!plan.changed) return plan
+  const records = versionRecords(plan.release, plan.representations, plan.inputs)
+  await target.write(records, onProgress)
+  if (!(await target.versions.insert(plan.release))) {
+    const holder = await target.versions.latest()
+    await target.remove(records.map(({ key }) => key))
+    throw new VersionTaken(plan.release.version, holder)
+  }
+  await target.write(pointerRecords(plan.release))
+  // A later version may have moved the pointer while this one did: the pointer ends on the newest.
+  const newest = await target.versions.latest()
+  if (newest && newest.version > plan.release.version) await target.write(pointerRecords(newest))
+  return plan
 }

@@ -1,4 +1,6 @@
 import { ALL_REGIONS, FORMATS, MEDIA_TYPES, type EntryView, type ListView, viewUrl } from '../domain/representation'
+import { CHANGE_LABELS } from './change-labels'
+import { formatInstant } from './dates'
 import { LABELS } from './labels'
 import { listRegions, regionName } from './model'
 import type { Language, Localized, RegistryData, SubprocessorDocument, SubprocessorEntryDocument, SubprocessorListDocument } from './schema'
@@ -47,10 +49,11 @@ function nav(label: string, items: string[]): string {
 }
 
 /** The parts every page shares: the head with its alternates, and navigation to other languages and formats. */
-function page(view: ListView | EntryView, title: string, header: string[], main: string[]): string {
+function page(view: ListView | EntryView, title: string, header: string[], main: string[], feed?: string): string {
   const lang = view.lang as Language
   const l = LABELS[lang]
   const alternates = [
+    ...(feed ? [`<link rel="alternate" type="application/atom+xml" href="${h(feed)}">`] : []),
     ...FORMATS.filter((format) => format !== 'html').map(
       (format) => `<link rel="alternate" type="${MEDIA_TYPES[format]}" hreflang="${lang}" href="${h(viewUrl({ ...view, format }))}">`,
     ),
@@ -150,6 +153,22 @@ export function renderListHtml(data: RegistryData, doc: SubprocessorListDocument
     `<a href="mailto:${h(company.dpaContactEmail)}">${h(company.dpaContactEmail)}</a>`,
   )
 
+  const c = CHANGE_LABELS[lang]
+  const state = doc.state === 'scheduled' ? c.scheduledState(formatInstant(doc.inForce.from, lang)) : c.inForceState(formatInstant(doc.inForce.from, lang), doc.inForce.until && formatInstant(doc.inForce.until, lang))
+  const upcoming = doc.upcoming.length
+    ? [
+        '<section aria-labelledby="upcoming">',
+        `<h2 id="upcoming">${h(c.upcomingTitle)}</h2>`,
+        `<ul>\n${doc.upcoming
+          .map((change) => {
+            const object = change.objectionDeadline ? ` ${h(c.howToObject(doc.notice.objectionsTo, formatInstant(change.objectionDeadline, lang)))}` : ''
+            const shortNotice = change.shortNotice ? ` ${h(c.shortNotice[change.shortNotice.kind])}: ${h(change.shortNotice.reason)}` : ''
+            return `<li><strong>${h(change.summary)}</strong>.${object}${shortNotice}</li>`
+          })
+          .join('\n')}\n</ul>`,
+        '</section>',
+      ]
+    : []
   return page(
     view,
     `${company.service}: ${l.title} (${doc.region.name})`,
@@ -157,9 +176,11 @@ export function renderListHtml(data: RegistryData, doc: SubprocessorListDocument
       `<p>${h(company.name)} · ${h(company.service)}</p>`,
       `<h1>${h(company.service)}: ${h(l.title)}</h1>`,
       `<p>${h(l.region)}: <strong>${h(doc.region.name)}</strong>. ${dates(doc, lang)}</p>`,
+      `<p>${h(state)}</p>`,
       nav(l.regionsNav, regions),
     ],
     [
+      ...upcoming,
       `<section aria-label="${h(company.service)}">\n${paragraphs(policy.introduction, lang)}\n</section>`,
       policySection('what-is-a-sub-processor', policy.whatIsASubprocessor),
       policySection('due-diligence', policy.dueDiligence),
@@ -175,6 +196,7 @@ export function renderListHtml(data: RegistryData, doc: SubprocessorListDocument
       `<ul class="notes">\n${doc.notes.map((note) => `<li>${h(note.text)}</li>`).join('\n')}\n</ul>`,
       '</section>',
     ],
+    doc.links.atom,
   )
 }
 

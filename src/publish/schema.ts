@@ -4,6 +4,7 @@
  */
 import { countries } from 'countries-list'
 import { z } from 'zod'
+import { CHANGE_TYPES, CHANGED_FIELDS } from '../domain/change'
 import { ERROR_CODES, ERROR_STATUSES, type ErrorBody } from '../domain/errors'
 
 const ERROR_STATUS_VALUES = [...new Set(Object.values(ERROR_STATUSES))]
@@ -80,6 +81,18 @@ export const Assurance = z.strictObject({
   note: Localized.optional(),
 })
 
+/** The notice period customers get before a change that needs it, and where they object. */
+export const NoticePolicy = z.strictObject({
+  /** Days between an announcement and the earliest effective date of a change that needs notice. */
+  periodDays: z.int().min(0).default(30),
+  /** Where a customer sends an objection. */
+  objectionsTo: z.email(),
+  /** What the source says of notice and objections, and what is the operator's own setting. */
+  note: Localized,
+  /** The authority and date of the tag: URIs that identify changes in the feeds (RFC 4151), e.g. "liveagent.com,2023-10-02". */
+  tagAuthority: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,},\d{4}(?:-\d{2}(?:-\d{2})?)?$/, 'must be a domain name and a date, e.g. "example.com,2023-10-02"'),
+})
+
 export const RegistryFile = z.strictObject({
   source: z.strictObject({
     file: Text,
@@ -109,6 +122,39 @@ export const RegistryFile = z.strictObject({
   }),
   assurances: z.record(Id, Assurance),
   notes: z.array(SourceNote),
+  notice: NoticePolicy,
+})
+
+/** A date (midnight UTC) or an RFC 3339 instant with its offset. */
+export const EffectiveInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  error: 'must be a date (2027-01-15) or an RFC 3339 instant (2027-01-15T09:00:00Z)',
+})
+
+/** Why a change that needs notice may take effect sooner; shown to readers wherever the change is. */
+export const ShortNoticeReason = z.strictObject({
+  kind: z.enum(['urgent', 'correction']),
+  reason: Localized,
+})
+
+/** The fields of an entry a scheduled change can set: each replaces the entry's value from the effective date. */
+export const EntryFields = SubprocessorEntry.omit({ id: true }).partial()
+
+/**
+ * One change the operator announces, with its date: exactly one of `add` (a whole new entry),
+ * `remove` (an entry's id) or `change` (an entry's id, with `set`). Without `effective` it takes
+ * effect when published.
+ */
+export const Announcement = z.strictObject({
+  add: SubprocessorEntry.optional(),
+  remove: Id.optional(),
+  change: Id.optional(),
+  set: EntryFields.optional(),
+  effective: EffectiveInstant.optional(),
+  shortNotice: ShortNoticeReason.optional(),
+})
+
+export const AnnouncementsFile = z.strictObject({
+  announcements: z.array(z.unknown()),
 })
 
 export const RegionsFile = z.strictObject({
@@ -130,12 +176,17 @@ export type SubprocessorEntry = z.infer<typeof SubprocessorEntry>
 export type SubprocessorsFile = z.infer<typeof SubprocessorsFile>
 export type RegistryFile = z.infer<typeof RegistryFile>
 export type RegionsFile = z.infer<typeof RegionsFile>
+export type Announcement = z.infer<typeof Announcement>
+export type EntryFields = z.infer<typeof EntryFields>
+export type NoticePolicy = z.infer<typeof NoticePolicy>
 
 /** The data/ folder, validated: what every renderer reads. */
 export interface RegistryData {
   registry: RegistryFile
   subprocessors: SubprocessorsFile
   regions: RegionsFile
+  /** Changes announced ahead of their effective date, in the order written. */
+  announcements: Announcement[]
 }
 
 // The JSON representations, as the API serves them: a list, and one entry on its own.
@@ -194,10 +245,62 @@ const Envelope = {
   sourceLanguage: Language,
 }
 
+const Instant = z.iso.datetime()
+
+export const ChangeDocument = z
+  .strictObject({
+    id: z.string().describe('Stable across publishes: the announcing version, the entry, the type and the effective instant.'),
+    tag: z.string().describe('The same identity as a tag: URI (RFC 4151), as the Atom and JSON feeds give it.'),
+    type: z.enum(CHANGE_TYPES),
+    status: z.enum(['upcoming', 'effective', 'withdrawn']).describe('Where the change stands from the instant this document is in force.'),
+    entry: z.strictObject({
+      id: z.string(),
+      name: z.string().nullable().describe('The legal name as written; null where the source names none.'),
+      href: z.string().describe('The entry, in the same language; it answers 404 until an addition takes effect and after a removal does.'),
+      document: SubprocessorDocument.describe('The entry as it is after the change (before it, for a removal).'),
+    }),
+    summary: z.string().describe('One line: what changes, and when.'),
+    fields: z
+      .array(z.strictObject({ field: z.enum(CHANGED_FIELDS), before: z.unknown(), after: z.unknown() }))
+      .describe('For a modification, each changed field with its old and new value, as an entry document shows them; empty otherwise.'),
+    regions: z.array(RegionId).describe('The customer regions whose lists the change touches.'),
+    version: z.int().min(1).describe('The version that announced the change.'),
+    announcedAt: Instant,
+    effectiveAt: Instant.describe('From this instant on, every list shows the change.'),
+    objectionDeadline: Instant.nullable().describe('Until when a customer may object, for a change that needs notice; null otherwise.'),
+    requiresNotice: z.boolean().describe('An addition, or a change of location, regions or category.'),
+    shortNotice: z
+      .strictObject({ kind: z.enum(['urgent', 'correction']), reason: z.string() })
+      .nullable()
+      .describe('Why a change that needs notice takes effect sooner than the notice period.'),
+    withdrawn: z.strictObject({ version: z.int().min(1), at: Instant }).nullable().describe('Set when a later version took the change back before it took effect.'),
+  })
+  .meta({ id: 'Change', title: 'One change to the list' })
+
+const Notice = z
+  .strictObject({
+    periodDays: z.int().min(0),
+    objectionsTo: z.string().describe('Where to send an objection.'),
+    note: z.string(),
+  })
+  .describe('The notice customers get before a change that needs it, and how to object.')
+
+const ListLinks = FormatLinks.extend({
+  changes: z.string().describe('The changes that touch this list, as JSON.'),
+  atom: z.string().describe('The same changes as an Atom feed.'),
+})
+
 export const SubprocessorListDocument = z
   .strictObject({
     $schema: z.string().describe('The JSON Schema of this document.'),
     ...Envelope,
+    lastChanged: z.iso.date().describe('The date of the last change in force that touched this list; the source\'s date before any.'),
+    state: z
+      .enum(['in-force', 'scheduled'])
+      .describe('`in-force`: the list as it applies from `inForce.from`. `scheduled`: a future state, as announced now; a later version may still change it.'),
+    inForce: z
+      .strictObject({ from: Instant, until: Instant.nullable().describe('When the next announced change takes effect; null when none is announced.') })
+      .describe('The span this state of the list holds for.'),
     region: z.strictObject({ id: z.enum([...REGION_IDS, 'all']), name: z.string() }).describe('The customer region this list is for.'),
     company: z.strictObject({
       name: z.string(),
@@ -205,11 +308,46 @@ export const SubprocessorListDocument = z
       accountDomain: z.string(),
       dpaContactEmail: z.string(),
     }),
-    links: FormatLinks,
-    subprocessors: z.array(SubprocessorDocument),
+    notice: Notice,
+    links: ListLinks,
+    subprocessors: z.array(SubprocessorDocument).describe('The sub-processors in force.'),
+    upcoming: z.array(ChangeDocument).describe('Announced changes that touch this list and are not yet in force, soonest first; never mixed into `subprocessors`.'),
     notes: z.array(Note).describe('About the list as a whole: its source, and how regions are read.'),
   })
   .meta({ title: 'Sub-processor list' })
+
+export const ChangeLogDocument = z
+  .strictObject({
+    $schema: z.string(),
+    version: z.int().min(1).describe('The version this log is part of.'),
+    publishedAt: Instant,
+    language: Language,
+    region: z.strictObject({ id: z.enum([...REGION_IDS, 'all']), name: z.string() }).describe('Only changes that touch this region\'s list.'),
+    notice: Notice,
+    links: z.strictObject({ html: z.string(), json: z.string(), csv: z.string(), atom: z.string(), jsonfeed: z.string(), all: z.string().describe('Every change, not only the latest.') }),
+    changes: z
+      .array(ChangeDocument)
+      .describe('Newest first, by the version that announced (or withdrew) them. Without `since`, the latest changes; with `since=N`, every change after version N.'),
+  })
+  .meta({ id: 'ChangeLog', title: 'Changes to the list' })
+
+export const VersionsDocument = z
+  .strictObject({
+    $schema: z.string(),
+    language: Language,
+    versions: z
+      .array(
+        z.strictObject({
+          version: z.int().min(1),
+          publishedAt: Instant,
+          parent: z.int().min(1).nullable(),
+          changes: z.strictObject({ added: z.int(), removed: z.int(), modified: z.int(), withdrawn: z.int() }).describe('What the version announced or withdrew.'),
+          links: z.strictObject({ list: z.string().describe('The list exactly as this version published it.'), changes: z.string().describe('The changes after the version before it.') }),
+        }),
+      )
+      .describe('Every version ever published, newest first; none is ever rewritten or removed.'),
+  })
+  .meta({ id: 'Versions', title: 'Every published version' })
 
 export const SubprocessorEntryDocument = SubprocessorDocument.extend({
   $schema: z.string().describe('The JSON Schema of this document.'),
@@ -220,6 +358,9 @@ export const SubprocessorEntryDocument = SubprocessorDocument.extend({
 export type SubprocessorDocument = z.infer<typeof SubprocessorDocument>
 export type SubprocessorListDocument = z.infer<typeof SubprocessorListDocument>
 export type SubprocessorEntryDocument = z.infer<typeof SubprocessorEntryDocument>
+export type ChangeDocument = z.infer<typeof ChangeDocument>
+export type ChangeLogDocument = z.infer<typeof ChangeLogDocument>
+export type VersionsDocument = z.infer<typeof VersionsDocument>
 
 /**
  * The JSON Schema served at /schema.json, generated from the schemas above: the list at the
@@ -229,8 +370,8 @@ export function registryJsonSchema(): Record<string, unknown> {
   type Generated = Record<string, unknown> & { $defs?: Record<string, unknown> }
   const list = z.toJSONSchema(SubprocessorListDocument, { target: 'draft-2020-12' }) as Generated
   // A schema with a meta id comes out as a $ref into its own $defs; those $defs are what we need.
-  const entry = z.toJSONSchema(SubprocessorEntryDocument, { target: 'draft-2020-12' }) as Generated
-  return { ...list, $defs: { ...list.$defs, ...entry.$defs } }
+  const defs = [SubprocessorEntryDocument, ChangeLogDocument, VersionsDocument].map((schema) => (z.toJSONSchema(schema, { target: 'draft-2020-12' }) as Generated).$defs)
+  return { ...list, $defs: Object.assign({}, list.$defs, ...defs) }
 }
 
 /** The one error body every 4xx and 5xx carries: the domain's ErrorBody, described for the published schema. */

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import {
+  Announcement,
+  AnnouncementsFile,
   type RegistryData,
   RegionsFile,
   REGION_IDS,
@@ -12,6 +14,7 @@ export const DATA_FILES = {
   registry: 'registry.json',
   subprocessors: 'subprocessors.json',
   regions: 'regions.json',
+  announcements: 'announcements.json',
 } as const
 
 /** One thing wrong with data/, with its place: the file, the entry (when there is one) and the field. */
@@ -71,8 +74,60 @@ export function validateRegistry(files: Record<keyof typeof DATA_FILES, unknown>
       if (!ENTRY_FIELDS.has(top)) at(`notes[${i}].field`, `"${note.field}" is not a field of an entry`)
     })
   }
-  if (problems.length || !registry || !envelope || !regions) return { ok: false, problems }
-  return { ok: true, data: { registry, subprocessors: { ...envelope, subprocessors: entries }, regions } }
+  const announcements = checkAnnouncements(files.announcements, entries, registry, problems)
+  if (problems.length || !registry || !envelope || !regions || !announcements) return { ok: false, problems }
+  return { ok: true, data: { registry, subprocessors: { ...envelope, subprocessors: entries }, regions, announcements } }
+}
+
+/** The id an announcement is about, read from the raw value so that a broken one is still named. */
+function announcedId(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null) return null
+  const { add, remove, change } = raw as { add?: { id?: unknown }; remove?: unknown; change?: unknown }
+  const id = add?.id ?? remove ?? change
+  return typeof id === 'string' ? id : null
+}
+
+function checkAnnouncements(file: unknown, entries: SubprocessorEntry[], registry: RegistryFile | null, problems: Problem[]): Announcement[] | null {
+  const envelope = check(AnnouncementsFile, file, DATA_FILES.announcements, problems)
+  if (!envelope) return null
+  const report = (i: number, entry: string | null, field: string, message: string) =>
+    problems.push({ file: DATA_FILES.announcements, entry, field: `announcements[${i}]${field ? `.${field}` : ''}`, message })
+  const inBase = new Set(entries.map((entry) => entry.id))
+  const added = new Set<string>()
+  const scheduled = new Set<string>()
+  const parsed: Announcement[] = []
+  envelope.announcements.forEach((raw, i) => {
+    const id = announcedId(raw)
+    const result = Announcement.safeParse(raw)
+    if (!result.success) {
+      for (const issue of result.error.issues) report(i, id, issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : String(key))).join('.').replace(/\.\[/g, '['), issue.message)
+      return
+    }
+    const announcement = result.data
+    const kinds = (['add', 'remove', 'change'] as const).filter((kind) => announcement[kind] !== undefined)
+    if (kinds.length !== 1) return report(i, id, '', `must have exactly one of "add", "remove" or "change", found ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`)
+    if (announcement.change !== undefined && (!announcement.set || Object.keys(announcement.set).length === 0)) return report(i, id, 'set', '"change" needs "set" with at least one field')
+    if (announcement.change === undefined && announcement.set !== undefined) return report(i, id, 'set', '"set" belongs to a "change"')
+    if (announcement.remove !== undefined && announcement.shortNotice) return report(i, id, 'shortNotice', 'a removal needs no notice, so it takes no shortNotice')
+    if (announcement.add) {
+      if (inBase.has(announcement.add.id) || added.has(announcement.add.id)) return report(i, id, 'add.id', `"${announcement.add.id}" is already an entry`)
+      added.add(announcement.add.id)
+    } else {
+      const target = (announcement.remove ?? announcement.change)!
+      if (!inBase.has(target) && !added.has(target)) return report(i, id, announcement.remove ? 'remove' : 'change', `"${target}" is not an entry in ${DATA_FILES.subprocessors} or added above`)
+    }
+    const key = `${id} ${announcement.effective ?? ''}`
+    if (scheduled.has(key)) return report(i, id, 'effective', `another announcement about "${id}" takes effect at the same time`)
+    scheduled.add(key)
+    const fields = announcement.add ?? announcement.set ?? {}
+    fields.assurances?.forEach((assurance, j) => {
+      if (registry && !(assurance in registry.assurances)) {
+        report(i, id, `${announcement.add ? 'add' : 'set'}.assurances[${j}]`, `"${assurance}" is not defined under "assurances" in ${DATA_FILES.registry}`)
+      }
+    })
+    parsed.push(announcement)
+  })
+  return parsed
 }
 
 function check<T extends z.ZodType>(schema: T, value: unknown, file: string, problems: Problem[], at: PropertyKey[] = []): z.infer<T> | null {

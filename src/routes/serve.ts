@@ -1,10 +1,12 @@
 import type { Context } from 'hono'
+import { accepts } from 'hono/accepts'
 import { RETAINED_304_HEADERS } from 'hono/etag'
-import type { CachingHeaders } from '../domain/caching'
+import { type CachingHeaders, cachingUntil, isPrecomputed } from '../domain/caching'
 import { isNotModified } from '../domain/conditional'
 import { ALLOWED_METHODS, RegistryError } from '../domain/errors'
-import type { Release, View } from '../domain/representation'
-import { getCurrentRelease, loadRepresentation, NOT_IN_MEMORY, NOT_IN_RELEASE, peekRepresentation, type StoredRepresentation } from '../storage/reader'
+import { pickLanguage, pickMediaType } from '../domain/negotiation'
+import { type ChangeFormat, MEDIA_TYPES, type Release, stateAt, stateEnd, type View } from '../domain/representation'
+import { getCurrentRelease, getRelease, loadRepresentation, NOT_IN_MEMORY, NOT_IN_RELEASE, peekRepresentation, type StoredRepresentation } from '../storage/reader'
 
 export type Env = { Bindings: Cloudflare.Env }
 
@@ -43,17 +45,25 @@ function headerSet(representation: StoredRepresentation, caching: CachingHeaders
   let variants = headerSets.get(representation)
   if (!variants) headerSets.set(representation, (variants = new Map()))
   let set = variants.get(caching)
-  if (!set) {
-    const ok = { ...COMMON_HEADERS, ...representation.headers, ...caching }
-    const notModified = Object.fromEntries(Object.entries(ok).filter(([name]) => NOT_MODIFIED_HEADERS.has(name.toLowerCase())))
-    variants.set(caching, (set = { ok, notModified }))
-  }
+  if (!set) variants.set(caching, (set = buildHeaderSet(representation, caching)))
   return set
+}
+
+function buildHeaderSet(representation: StoredRepresentation, caching: CachingHeaders): HeaderSet {
+  const ok = { ...COMMON_HEADERS, ...representation.headers, ...caching }
+  const notModified = Object.fromEntries(Object.entries(ok).filter(([name]) => NOT_MODIFIED_HEADERS.has(name.toLowerCase())))
+  return { ok, notModified }
 }
 
 /** Runs `serve` with the current release; without a promise when this isolate holds a fresh one. */
 export function withRelease(c: Context<Env>, serve: (release: Release) => Response | Promise<Response>): Response | Promise<Response> {
   const release = getCurrentRelease(c.env.REGISTRY)
+  return release instanceof Promise ? release.then(serve) : serve(release)
+}
+
+/** Runs `serve` with any published version's release. */
+export function withVersion(c: Context<Env>, current: Release, version: number, serve: (release: Release) => Response | Promise<Response>): Response | Promise<Response> {
+  const release = getRelease(c.env.REGISTRY, current, version)
   return release instanceof Promise ? release.then(serve) : serve(release)
 }
 
@@ -63,27 +73,63 @@ export type AbsentView = () => RegistryError
 /**
  * Serves a published representation: bytes and headers computed before this request, one
  * Response built. Preconditions are evaluated before a body is attached (Hono's etag() only
- * sees finished responses), so a 304 costs the same at any registry size.
+ * sees finished responses), so a 304 costs the same at any registry size. `location` names the
+ * URL of these bytes when it is not the view's own (a version or an instant in the query).
  */
-export function serveView(c: Context<Env>, release: Release, view: View, caching: CachingHeaders, absent: AbsentView): Response | Promise<Response> {
-  const warm = peekRepresentation(release, view)
+export function serveView(
+  c: Context<Env>,
+  release: Release,
+  state: number,
+  view: View,
+  caching: CachingHeaders,
+  absent: AbsentView,
+  location?: string,
+): Response | Promise<Response> {
+  const warm = peekRepresentation(release, state, view)
   if (warm === NOT_IN_RELEASE) throw absent()
-  if (warm !== NOT_IN_MEMORY) return responseFor(c, warm, caching)
-  return loadRepresentation(c.env.REGISTRY, release, view).then((cold) => {
+  if (warm !== NOT_IN_MEMORY) return responseFor(c, warm, caching, location)
+  return loadRepresentation(c.env.REGISTRY, release, state, view).then((cold) => {
     if (cold === NOT_IN_RELEASE) throw absent()
-    return responseFor(c, cold, caching)
+    return responseFor(c, cold, caching, location)
   })
 }
 
-function responseFor(c: Context<Env>, representation: StoredRepresentation, caching: CachingHeaders): Response {
-  const headers = headerSet(representation, caching)
-  if (isNotModified(c.req.header('If-None-Match'), c.req.header('If-Modified-Since'), representation.etag, representation.lastModified)) {
-    return new Response(null, { status: 304, headers: headers.notModified })
-  }
-  return new Response(representation.body, { headers: headers.ok })
+export function responseFor(c: Context<Env>, representation: StoredRepresentation, caching: CachingHeaders, location?: string): Response {
+  // Precomputed header sets for the common case; caching cut short by a boundary, or another location, build theirs.
+  const headers = isPrecomputed(caching) ? headerSet(representation, caching) : buildHeaderSet(representation, caching)
+  const notModified = isNotModified(c.req.header('If-None-Match'), c.req.header('If-Modified-Since'), representation.etag, representation.lastModified)
+  const chosen = notModified ? headers.notModified : headers.ok
+  const sent = location ? { ...chosen, 'Content-Location': location } : chosen
+  return notModified ? new Response(null, { status: 304, headers: sent }) : new Response(representation.body, { headers: sent })
 }
 
 /** For views every release has (lists, documents): their absence is storage's fault, not the request's. */
 export function alwaysPresent(): RegistryError {
   return new RegistryError('storage_fault', 'This version of the registry is incomplete in storage.')
 }
+
+/** The state of the current release in force now, and caching that ends when it does. */
+export function currentState(release: Release, caching: CachingHeaders): { state: number; caching: CachingHeaders } {
+  const now = Date.now()
+  const state = stateAt(release, now)
+  return { state, caching: release.states.length === 1 ? caching : cachingUntil(caching, stateEnd(release, state), now) }
+}
+
+/** Picks a media type from Accept among a resource's formats; 406 when none is acceptable. */
+export function negotiateFormat<F extends ChangeFormat>(c: Context<Env>, formats: readonly F[]): F {
+  const offered = formats.map((format) => MEDIA_TYPES[format])
+  const type = accepts(c, { header: 'Accept', supports: offered, default: offered[0]!, match: pickMediaType })
+  const format = formats.find((f) => MEDIA_TYPES[f] === type)
+  if (!format) {
+    c.header('Vary', 'Accept')
+    throw new RegistryError('not_acceptable', 'Accept allows none of the formats this resource comes in.', { allowed: offered })
+  }
+  return format
+}
+
+export function negotiateLanguage(c: Context<Env>, release: Release): string {
+  return accepts(c, { header: 'Accept-Language', supports: release.languages, default: release.defaultLanguage, match: pickLanguage })
+}
+
+/** `/subprocessors.csv` names its format; `/subprocessors.xml` reaches the handler to get a 400 listing the formats. */
+export const suffixOf = (file: string | undefined) => file?.slice(file.indexOf('.') + 1)

@@ -1,55 +1,77 @@
 import { type Context, Hono } from 'hono'
-import { accepts } from 'hono/accepts'
-import { type CachingHeaders, cachingHeaders } from '../domain/caching'
+import { type CachingHeaders, cachingHeaders, immutableCaching } from '../domain/caching'
 import { RegistryError } from '../domain/errors'
-import { pickLanguage, pickMediaType } from '../domain/negotiation'
-import { type EntryView, FORMATS, type Format, type ListView, MEDIA_TYPES, type Release } from '../domain/representation'
-import { readEntryRequest, readListSelection, resolveRegion } from '../domain/selection'
-import { alwaysPresent, type Env, serveView, withRelease } from './serve'
-
-const OFFERED_MEDIA_TYPES = FORMATS.map((format) => MEDIA_TYPES[format])
-
-function negotiateFormat(c: Context<Env>): Format {
-  const type = accepts(c, { header: 'Accept', supports: OFFERED_MEDIA_TYPES, default: MEDIA_TYPES.json, match: pickMediaType })
-  const format = FORMATS.find((f) => MEDIA_TYPES[f] === type)
-  if (!format) {
-    c.header('Vary', 'Accept')
-    throw new RegistryError('not_acceptable', 'Accept allows none of the formats this resource comes in.', { allowed: OFFERED_MEDIA_TYPES })
-  }
-  return format
-}
-
-function negotiateLanguage(c: Context<Env>, release: Release): string {
-  return accepts(c, { header: 'Accept-Language', supports: release.languages, default: release.defaultLanguage, match: pickLanguage })
-}
-
-/** `/subprocessors.csv` names its format; `/subprocessors.xml` reaches the handler to get a 400 listing the formats. */
-const suffixOf = (file: string | undefined) => file?.slice(file.indexOf('.') + 1)
+import { type EntryView, FORMATS, type ListView, type Release, stateAt, viewUrl } from '../domain/representation'
+import { readEntryRequest, readListSelection, readMoment, resolveRegion } from '../domain/selection'
+import { getHistory } from '../storage/reader'
+import { alwaysPresent, currentState, type Env, negotiateFormat, negotiateLanguage, serveView, suffixOf, withRelease, withVersion } from './serve'
 
 export const subprocessors = new Hono<Env>()
 
-// A URL that names region, language and format resolves the same way until the next release,
-// so pollers skip query parsing; bounded, since unknown parameters make URLs unlimited.
-const explicitLists = new Map<string, { version: number; view: ListView; caching: CachingHeaders }>()
+// A URL that names region, language and format (and no moment) resolves the same way until the
+// next release, so pollers skip query parsing; bounded, since unknown parameters make URLs unlimited.
+const explicitLists = new Map<string, { release: Release; view: ListView; caching: CachingHeaders }>()
 const EXPLICIT_LISTS_KEPT = 256
+/** An instant this recent may still gain a version (KV propagation, the pointer recheck): not yet immutable. */
+const SETTLED_AFTER_MS = 5 * 60 * 1000
 
 function serveList(c: Context<Env>, release: Release) {
   const known = explicitLists.get(c.req.url)
-  if (known?.version === release.version) return serveView(c, release, known.view, known.caching, alwaysPresent)
+  if (known?.release === release) {
+    const { state, caching } = currentState(release, known.caching)
+    return serveView(c, release, state, known.view, caching, alwaysPresent)
+  }
 
-  const selection = readListSelection(c.req.queries(), suffixOf(c.req.param('file')), release)
+  const query = c.req.queries()
+  const selection = readListSelection(query, suffixOf(c.req.param('file')), release)
+  const moment = readMoment(query)
   const view: ListView = {
     kind: 'list',
-    format: selection.format ?? negotiateFormat(c),
+    format: selection.format ?? negotiateFormat(c, FORMATS),
     lang: selection.lang ?? negotiateLanguage(c, release),
     region: selection.region ?? resolveRegion(c.req.raw.cf?.country, release),
   }
-  const caching = cachingHeaders(selection, selection.region !== undefined)
+  const shared = selection.region !== undefined
+  if (moment.version !== undefined) {
+    const version = moment.version
+    return withVersion(c, release, version, (versioned) => serveView(c, versioned, 0, view, immutableCaching(selection), alwaysPresent, `${viewUrl(view)}&version=${version}`))
+  }
+  if (moment.at !== undefined) return serveListAt(c, release, view, cachingHeaders(selection, shared), immutableCaching(selection), moment.at)
+
+  const caching = cachingHeaders(selection, shared)
   if (selection.format && selection.lang && selection.region) {
     if (explicitLists.size >= EXPLICIT_LISTS_KEPT) explicitLists.clear()
-    explicitLists.set(c.req.url, { version: release.version, view, caching })
+    explicitLists.set(c.req.url, { release, view, caching })
   }
-  return serveView(c, release, view, caching, alwaysPresent)
+  const current = currentState(release, caching)
+  return serveView(c, release, current.state, view, current.caching, alwaysPresent)
+}
+
+/**
+ * The list in force at an instant. In the past: the state of the version current then, which
+ * never changes. In the future: the state the current version announces, marked as scheduled.
+ */
+async function serveListAt(c: Context<Env>, current: Release, view: ListView, caching: CachingHeaders, immutable: CachingHeaders, at: number) {
+  const instant = new Date(at).toISOString()
+  const now = Date.now()
+  if (at >= now) {
+    // A CSV has no place to say "scheduled"; it is the state's own.
+    const scheduled: ListView = view.format === 'csv' ? view : { ...view, scheduled: true }
+    return serveView(c, current, stateAt(current, at), scheduled, caching, alwaysPresent, `${viewUrl(view)}&at=${instant}`)
+  }
+  const history = await getHistory(c.env.REGISTRY, current)
+  let version = 0
+  for (const [number, publishedAt] of history) if (publishedAt <= at) version = number
+  if (version === 0) {
+    throw new RegistryError('unknown_version', `No version had been published at ${instant}; the first was published at ${new Date(history[0]![1]).toISOString()}.`, {
+      parameter: 'at',
+    })
+  }
+  return withVersion(c, current, version, (release) => {
+    const state = stateAt(release, at)
+    const location = `${viewUrl(view)}&at=${new Date(release.states[state]!).toISOString()}`
+    return serveView(c, release, state, view, at < now - SETTLED_AFTER_MS ? immutable : caching, alwaysPresent, location)
+  })
 }
 
 for (const path of ['/', '/subprocessors', '/:file{subprocessors\\.[^/]*}']) {
@@ -57,16 +79,28 @@ for (const path of ['/', '/subprocessors', '/:file{subprocessors\\.[^/]*}']) {
 }
 
 function serveEntry(c: Context<Env>, release: Release) {
-  const request = readEntryRequest(c.req.queries(), c.req.param('id') ?? '', release)
+  const query = c.req.queries()
+  const request = readEntryRequest(query, c.req.param('id') ?? '', release)
+  if (query.at) {
+    throw new RegistryError('unsupported_parameter', '"at" applies to lists: ask /subprocessors.json?at=… for the list at an instant, or this entry with ?version=.', {
+      parameter: 'at',
+      allowed: ['version'],
+    })
+  }
+  const { version } = readMoment(query)
   const view: EntryView = {
     kind: 'entry',
     id: request.id,
-    format: request.format ?? negotiateFormat(c),
+    format: request.format ?? negotiateFormat(c, FORMATS),
     lang: request.lang ?? negotiateLanguage(c, release),
   }
-  const unknown = () => new RegistryError('unknown_subprocessor', `No sub-processor has the id "${request.id.slice(0, 80)}".`)
+  const unknown = () => new RegistryError('unknown_subprocessor', `No sub-processor has the id "${request.id.slice(0, 80)}"${version ? ` in version ${version}` : ''}.`)
+  if (version !== undefined) {
+    return withVersion(c, release, version, (versioned) => serveView(c, versioned, 0, view, immutableCaching(request), unknown, `${viewUrl(view)}&version=${version}`))
+  }
   // An entry does not depend on the visitor's region, so every response may be shared.
-  return serveView(c, release, view, cachingHeaders(request, true), unknown)
+  const current = currentState(release, cachingHeaders(request, true))
+  return serveView(c, release, current.state, view, current.caching, unknown)
 }
 
 subprocessors.get('/subprocessors/:id', (c) => withRelease(c, (release) => serveEntry(c, release)))

@@ -1,3 +1,4 @@
+import type { DecodedLog } from './log'
 import type { StoredRepresentation } from './reader'
 
 /** One KV value as an isolate keeps it: its size, and the representations found in it. */
@@ -6,6 +7,8 @@ export interface CachedBlob {
   /** When it was last served, on the cache's own clock; eviction drops the least recent. */
   lastServed: number
   parts: Map<string, CachedPart>
+  /** For a sliceable log: its parts, and the slices served so far (a few per log; their bytes are a subset of its own). */
+  log?: { decoded: DecodedLog; slices: Map<number, StoredRepresentation> }
 }
 
 export interface CachedPart {

@@ -1,31 +1,52 @@
 /**
  * The registry's KV key layout: every key the Worker reads and the publisher writes is spelled
- * here and nowhere else. Each published version lives under its own prefix and is never
- * rewritten; the pointer to the current version is written last, so a reader never sees half a
- * publish.
+ * here and nowhere else. A version's values live under its own prefix, unique to the publish that
+ * wrote them, and are never rewritten; the pointer to the current version is written last, so a
+ * reader never sees half a publish, and two racing publishers never write the same key.
  *
- *   release/current              the current Release (JSON), written last
- *   release/v{n}                 every Release ever published (JSON)
- *   v{n}/list/{region}/{lang}.{format}, v{n}/doc/{name}.json
- *                                one representation each; metadata { etag }
- *   v{n}/entries/{pack}          the representations of the entries whose id hashes to the pack
- *                                (see pack.ts); metadata { packed: true }. One KV value per ~64
- *                                entries keeps a 10,000-entry publish to a few hundred writes.
- *   v{n}/changelog.json          every change record up to version n (JSON array of ChangeRecord)
+ *   release/current                       the current Release (JSON), written last
+ *   release/v{n}                          every Release ever published (JSON)
+ *   {prefix}/s{k}/list/{region}/{lang}.{format}
+ *   {prefix}/s{k}/scheduled/{region}/{lang}.{format}
+ *   {prefix}/s{k}/changes/{region}/{lang}.{format}
+ *                                         one representation of state k each; metadata { etag }
+ *   {prefix}/s{k}/changelog/{region}/{lang}.{format}
+ *                                         every change, sliceable by version (see log.ts); metadata { log: true }
+ *   {prefix}/s{k}/entries/{pack}          the entries whose id hashes to the pack (see pack.ts); metadata
+ *                                         { packed: true }. One value per ~64 entries keeps a 10,000-entry
+ *                                         publish to a few hundred writes.
+ *   {prefix}/doc/{name}.json, {prefix}/versions/{lang}.{format}
+ *                                         the version's own representations; metadata { etag }
+ *   {prefix}/data.json                    the data the version was published from
+ *   {prefix}/changes.json                 every change record up to the version (ChangeRecord[])
+ *   {prefix}/history.json                 [version, publishedAt] of every version up to this one
+ *
+ * A prefix is `v{n}.{first 8 characters of the release digest}`.
  */
 
 export const CURRENT_RELEASE_KEY = 'release/current'
 
 export const releaseKey = (version: number) => `release/v${version}`
 
-export const representationKey = (version: number, path: string) => `v${version}/${path}`
+export const versionPrefix = (version: number, digest: string) => `v${version}.${digest.slice(0, 8)}`
 
-export const packKey = (version: number, pack: number) => `v${version}/entries/${pack}`
+interface Placed {
+  prefix: string
+}
 
-export const changeLogKey = (version: number) => `v${version}/changelog.json`
+/** A representation's key: per state for lists, entries and changes (state k), else the version's own (state null). */
+export const representationKey = (release: Placed, state: number | null, path: string) => (state === null ? `${release.prefix}/${path}` : `${release.prefix}/s${state}/${path}`)
 
-/** What a stored value's metadata says of it: one representation with its ETag, or a pack. */
-export type StoredMetadata = { etag: string } | { packed: true }
+export const packKey = (release: Placed, state: number, pack: number) => `${release.prefix}/s${state}/entries/${pack}`
+
+export const dataKey = (release: Placed) => `${release.prefix}/data.json`
+
+export const changeLogKey = (release: Placed) => `${release.prefix}/changes.json`
+
+export const historyKey = (release: Placed) => `${release.prefix}/history.json`
+
+/** What a stored value's metadata says of it: one representation with its ETag, a pack, or a sliceable log. */
+export type StoredMetadata = { etag: string } | { packed: true } | { log: true }
 
 const ENTRIES_PER_PACK = 64
 

@@ -3,12 +3,13 @@
  * current release and the bytes it has served in isolate memory, and checks every value it loads
  * against the digest its ETag was made from, so damaged storage becomes a 503, never a 200.
  */
+import type { ChangeRecord } from '../domain/change'
 import { strongEtag } from '../domain/etag'
 import { RegistryError } from '../domain/errors'
-import { isRelease, type Release, representationHeaders, type View, viewPath } from '../domain/representation'
+import { type ChangesView, isPerState, isRelease, type Release, representationHeaders, type View, viewPath, viewUrl } from '../domain/representation'
 import { BlobCache, type CachedBlob } from './blob-cache'
-import type { ChangeRecord } from '../domain/change'
-import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, packKey, representationKey, type StoredMetadata } from './keys'
+import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, historyKey, packKey, releaseKey, representationKey, type StoredMetadata } from './keys'
+import { decodeLog, sliceLog } from './log'
 import { unpack } from './pack'
 
 /** How long an isolate trusts the pointer it read; this bounds how long it serves a superseded version. */
@@ -33,10 +34,24 @@ let currentRelease: { release: Release; checkedAt: number } | null = null
 const cache = new BlobCache(REPRESENTATION_CACHE_BUDGET_BYTES)
 // Concurrent misses on one key share one KV read.
 const loading = new Map<string, Promise<CachedBlob>>()
+// Earlier versions are immutable: once read, an isolate keeps their records.
+const releases = new Map<number, Release | Promise<Release>>()
+const RELEASES_KEPT = 64
+const SLICES_KEPT_PER_LOG = 16
+let history: { version: number; versions: Promise<[number, number][]> } | null = null
 
 function storageFault(key: string, reason: string, cause?: unknown): RegistryError {
   console.error(JSON.stringify({ event: 'storage_fault', key, reason, cause: cause instanceof Error ? cause.message : cause }))
   return new RegistryError('storage_fault', 'The registry\'s storage could not provide this intact; try again shortly.')
+}
+
+/** A KV read whose failure is storage's fault (503); started outside the try, so a missing binding stays our bug (500). */
+async function read<T>(key: string, reading: Promise<T>): Promise<T> {
+  try {
+    return await reading
+  } catch (error) {
+    throw storageFault(key, 'read failed', error)
+  }
 }
 
 /** The current release, re-read from KV at most once per RELEASE_RECHECK_MS per isolate. */
@@ -48,18 +63,10 @@ export function getCurrentRelease(kv: KVNamespace): Release | Promise<Release> {
 
 async function readPointer(kv: KVNamespace): Promise<Release> {
   const now = Date.now()
-  // Started outside the try: a binding that is not there is our bug (500), a read that fails is storage's (503).
-  const reading = kv.get(CURRENT_RELEASE_KEY, 'text')
-  let text: string | null
-  try {
-    text = await reading
-  } catch (error) {
-    throw storageFault(CURRENT_RELEASE_KEY, 'read failed', error)
-  }
+  const text = await read(CURRENT_RELEASE_KEY, kv.get(CURRENT_RELEASE_KEY, 'text'))
   if (text === null) throw new RegistryError('not_published', 'No version of the registry has been published yet.')
   const release = parseRelease(text)
   if (!release) throw storageFault(CURRENT_RELEASE_KEY, 'not a release record')
-  if (currentRelease && currentRelease.release.version !== release.version) cache.clear()
   currentRelease = { release, checkedAt: now }
   return release
 }
@@ -73,43 +80,120 @@ function parseRelease(text: string): Release | null {
   }
 }
 
-/** Where a view's bytes are stored; null for an entry whose pack the release says is empty. */
-function locate(release: Release, view: View): { key: string; path: string } | null {
-  const path = viewPath(view)
-  if (view.kind !== 'entry') return { key: representationKey(release.version, path), path }
-  const pack = entryPack(view.id, release.entryPackSizes.length)
-  return release.entryPackSizes[pack] ? { key: packKey(release.version, pack), path } : null
+/** Any published version's release; a version outside 1..current is unknown (404), a missing record a storage fault. */
+export function getRelease(kv: KVNamespace, current: Release, version: number): Release | Promise<Release> {
+  if (version === current.version) return current
+  if (!Number.isInteger(version) || version < 1 || version > current.version) {
+    throw new RegistryError('unknown_version', `No version ${version} has been published; versions 1 to ${current.version} exist.`, {
+      parameter: 'version',
+      allowed: [`1-${current.version}`],
+    })
+  }
+  const known = releases.get(version)
+  if (known) return known
+  const key = releaseKey(version)
+  const pending = read(key, kv.get(key, 'text')).then((text) => {
+    const release = text === null ? null : parseRelease(text)
+    if (!release || release.version !== version) {
+      releases.delete(version)
+      throw storageFault(key, text === null ? 'missing' : 'not a release record')
+    }
+    releases.set(version, release)
+    return release
+  })
+  if (releases.size >= RELEASES_KEPT) releases.clear()
+  releases.set(version, pending)
+  return pending
 }
 
-function servable(release: Release, view: View, blob: CachedBlob, path: string): StoredRepresentation | typeof NOT_IN_RELEASE {
+/** [version, publishedAt in ms] of every version up to the current one, oldest first: for `?at=`. */
+export function getHistory(kv: KVNamespace, current: Release): Promise<[number, number][]> {
+  if (history?.version !== current.version) {
+    const key = historyKey(current)
+    const versions = read(key, kv.get<[number, number][]>(key, 'json')).then((value) => {
+      if (!Array.isArray(value) || value.length !== current.version) {
+        history = null
+        throw storageFault(key, value === null ? 'missing' : 'not a version history')
+      }
+      return value
+    })
+    history = { version: current.version, versions }
+  }
+  return history.versions
+}
+
+/** Where a view's bytes are stored; null for an entry whose pack the release says is empty. */
+function locate(release: Release, state: number, view: View): { key: string; path: string } | null {
+  const path = viewPath(view)
+  if (view.kind !== 'entry') return { key: representationKey(release, isPerState(view) ? state : null, path), path }
+  const sizes = release.entryPackSizes[state]!
+  const pack = entryPack(view.id, sizes.length)
+  return sizes[pack] ? { key: packKey(release, state, pack), path } : null
+}
+
+function servable(release: Release, state: number, view: View, blob: CachedBlob, path: string): StoredRepresentation | typeof NOT_IN_RELEASE {
   const part = blob.parts.get(path)
   if (!part) return NOT_IN_RELEASE
-  part.servable ??= {
-    body: part.body,
-    etag: part.etag,
-    lastModified: Date.parse(release.publishedAt),
-    headers: { ...representationHeaders(release, view, part.etag), 'Content-Length': String(part.body.byteLength) },
+  if (!part.servable) {
+    const since = isPerState(view) ? release.states[state]! : Date.parse(release.publishedAt)
+    part.servable = {
+      body: part.body,
+      etag: part.etag,
+      lastModified: since,
+      headers: { ...representationHeaders(release, view, part.etag, since), 'Content-Length': String(part.body.byteLength) },
+    }
   }
   return part.servable
 }
 
 /** The representation if this isolate holds it: the warm path, with no promise on it. */
-export function peekRepresentation(release: Release, view: View): StoredRepresentation | typeof NOT_IN_RELEASE | typeof NOT_IN_MEMORY {
-  const place = locate(release, view)
+export function peekRepresentation(release: Release, state: number, view: View): StoredRepresentation | typeof NOT_IN_RELEASE | typeof NOT_IN_MEMORY {
+  const place = locate(release, state, view)
   if (!place) return NOT_IN_RELEASE
   const blob = cache.get(place.key)
   if (!blob) return NOT_IN_MEMORY
   cache.markServed(blob)
-  return servable(release, view, blob, place.path)
+  return servable(release, state, view, blob, place.path)
 }
 
 /** The representation from KV, checked and kept in memory; a value the release promises but storage lacks or damaged throws a storage fault. */
-export async function loadRepresentation(kv: KVNamespace, release: Release, view: View): Promise<StoredRepresentation | typeof NOT_IN_RELEASE> {
-  const place = locate(release, view)
+export async function loadRepresentation(kv: KVNamespace, release: Release, state: number, view: View): Promise<StoredRepresentation | typeof NOT_IN_RELEASE> {
+  const place = locate(release, state, view)
   if (!place) return NOT_IN_RELEASE
   const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path))
   cache.markServed(blob)
-  return servable(release, view, blob, place.path)
+  return servable(release, state, view, blob, place.path)
+}
+
+/**
+ * The changes after version `since`: a slice of the stored log, cut where the items of later
+ * versions end. Its ETag is the whole log's, with the cut named in it: equal for equal bytes.
+ */
+export async function loadChangeSlice(kv: KVNamespace, release: Release, state: number, view: ChangesView, since: number): Promise<StoredRepresentation> {
+  const complete: ChangesView = { ...view, complete: true }
+  const place = locate(release, state, complete)!
+  const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path))
+  cache.markServed(blob)
+  const log = blob.log!
+  let slice = log.slices.get(since)
+  if (!slice) {
+    const body = sliceLog(log.decoded, since)
+    const etag = `${log.decoded.etag.slice(0, -1)}.${since}"`
+    const lastModified = release.states[state]!
+    slice = {
+      body,
+      etag,
+      lastModified,
+      headers: {
+        ...representationHeaders(release, complete, etag, lastModified),
+        'Content-Location': viewUrl(view) + `&since=${since}`,
+        'Content-Length': String(body.byteLength),
+      },
+    }
+    if (log.slices.size >= SLICES_KEPT_PER_LOG) log.slices.clear()
+    log.slices.set(since, slice)
+  }
+  return slice
 }
 
 function load(kv: KVNamespace, key: string, path: string): Promise<CachedBlob> {
@@ -122,41 +206,34 @@ function load(kv: KVNamespace, key: string, path: string): Promise<CachedBlob> {
 }
 
 async function fetchVerified(kv: KVNamespace, key: string, path: string): Promise<CachedBlob> {
-  const reading = kv.getWithMetadata<StoredMetadata>(key, 'arrayBuffer')
-  let stored: KVNamespaceGetWithMetadataResult<ArrayBuffer, StoredMetadata>
-  try {
-    stored = await reading
-  } catch (error) {
-    throw storageFault(key, 'read failed', error)
-  }
-  const { value, metadata } = stored
+  const { value, metadata } = await read(key, kv.getWithMetadata<StoredMetadata>(key, 'arrayBuffer'))
   if (!value || !metadata) throw storageFault(key, 'missing')
   const bytes = new Uint8Array(value)
   let parts
+  let log: CachedBlob['log']
   try {
-    parts = 'packed' in metadata ? unpack(bytes) : [{ path, body: bytes, etag: metadata.etag }]
+    if ('packed' in metadata) parts = unpack(bytes)
+    else if ('log' in metadata) {
+      const decoded = decodeLog(bytes)
+      log = { decoded, slices: new Map() }
+      parts = [{ path, body: decoded.whole, etag: decoded.etag }]
+    } else parts = [{ path, body: bytes, etag: metadata.etag }]
   } catch (error) {
-    throw storageFault(key, 'unreadable pack', error)
+    throw storageFault(key, 'unreadable value', error)
   }
   // Once per value per isolate: the warm path serves what was checked here and never hashes.
   const digests = await Promise.all(parts.map(({ body }) => strongEtag(body)))
   const damaged = parts.findIndex((part, i) => part.etag !== digests[i])
   if (damaged !== -1) throw storageFault(key, `bytes of ${parts[damaged]!.path} do not match their ETag`)
-  const blob: CachedBlob = { bytes: bytes.byteLength, lastServed: 0, parts: new Map(parts.map(({ path, body, etag }) => [path, { body, etag }])) }
+  const blob: CachedBlob = { bytes: bytes.byteLength, lastServed: 0, parts: new Map(parts.map(({ path, body, etag }) => [path, { body, etag }])), log }
   cache.remember(key, blob)
   return blob
 }
 
 /** Every change record up to a release, for work off the request path (webhook delivery); read from KV each call. */
 export async function readChangeLog(kv: KVNamespace, release: Release): Promise<ChangeRecord[]> {
-  const key = changeLogKey(release.version)
-  const reading = kv.get<ChangeRecord[]>(key, 'json')
-  let records: ChangeRecord[] | null
-  try {
-    records = await reading
-  } catch (error) {
-    throw storageFault(key, 'read failed', error)
-  }
+  const key = changeLogKey(release)
+  const records = await read(key, kv.get<ChangeRecord[]>(key, 'json'))
   if (!Array.isArray(records)) throw storageFault(key, 'missing')
   return records
 }
@@ -164,6 +241,8 @@ export async function readChangeLog(kv: KVNamespace, release: Release): Promise<
 /** Drops everything this isolate remembers, as a fresh isolate would start. */
 export function forgetCachedReleases(): void {
   currentRelease = null
+  history = null
+  releases.clear()
   cache.clear()
 }
 

@@ -1,14 +1,30 @@
 /**
  * The publisher's writer: the only publish-side module that touches the KV binding. A version's
- * values are written first, every one of them, and the pointer last.
+ * values are written first, every one of them, under the version's own prefix; its release record
+ * and the pointer come last, and only once the version number is the publisher's (see arbiter.ts).
  */
+import type { ChangeRecord } from '../domain/change'
 import { isRelease, type Release } from '../domain/representation'
-import { CURRENT_RELEASE_KEY, entryPack, packKey, releaseKey, representationKey, type StoredMetadata } from './keys'
+import type { RegistryData } from '../publish/schema'
+import { changeLogKey, CURRENT_RELEASE_KEY, dataKey, entryPack, historyKey, packKey, releaseKey, representationKey, type StoredMetadata } from './keys'
 import { pack, type PackedPart } from './pack'
 
-/** A rendered representation, ready to write; entries name their id so they can be packed. */
+/** A rendered representation, ready to write. */
 export interface RenderedRepresentation extends PackedPart {
+  /** The state of the version it shows; null for the version's own (documents, the version index). */
+  state: number | null
+  /** Entries name their id, so that they can be packed. */
   entryId?: string
+  /** The body is a sliceable log (log.ts), its ETag inside it. */
+  log?: true
+}
+
+/** What the next version is computed from: kept with every version. */
+export interface VersionInputs {
+  data: RegistryData
+  changes: ChangeRecord[]
+  /** [version, publishedAt in ms] of every version up to this one, oldest first. */
+  history: [number, number][]
 }
 
 export interface KvRecord {
@@ -17,9 +33,14 @@ export interface KvRecord {
   metadata?: StoredMetadata
 }
 
+/** Reads one KV value as text; null when there is none. */
+export type KvRead = (key: string) => Promise<string | null>
+/** Writes KV values (in batches where the route to KV allows), reporting progress. */
+export type KvWrite = (records: KvRecord[], onProgress?: (written: number, total: number) => void) => Promise<void>
+
 /** The current release as KV holds it now, read directly, never through an isolate's caches. */
-export async function readCurrentRelease(kv: Pick<KVNamespace, 'get'>): Promise<Release | null> {
-  const text = await kv.get(CURRENT_RELEASE_KEY, 'text')
+export async function readCurrentRelease(read: KvRead): Promise<Release | null> {
+  const text = await read(CURRENT_RELEASE_KEY)
   return text === null ? null : parseStoredRelease(text)
 }
 
@@ -30,43 +51,72 @@ export function parseStoredRelease(text: string): Release {
   return value
 }
 
-/** Everything a release writes, in two steps: the immutable version first, then the pointer to it. */
-export function releaseRecords(release: Release, rendered: RenderedRepresentation[]): { version: KvRecord[]; pointer: KvRecord } {
-  const version: KvRecord[] = []
-  const packs = new Map<number, RenderedRepresentation[]>()
-  for (const representation of rendered) {
-    if (representation.entryId === undefined) {
-      version.push({ key: representationKey(release.version, representation.path), value: representation.body, metadata: { etag: representation.etag } })
-    } else {
-      const number = entryPack(representation.entryId, release.entryPackSizes.length)
-      const parts = packs.get(number)
-      if (parts) parts.push(representation)
-      else packs.set(number, [representation])
-    }
+/** The data, change records and history a version was published with. */
+export async function readVersionInputs(read: KvRead, release: Release): Promise<VersionInputs> {
+  const [data, changes, history] = await Promise.all([dataKey, changeLogKey, historyKey].map(async (key) => JSON.parse((await read(key(release))) ?? 'null') as unknown))
+  if (!data || !Array.isArray(changes) || !Array.isArray(history)) {
+    throw new Error(`version ${release.version} lacks its data, change log or history under ${release.prefix}/; storage is incomplete`)
   }
-  for (const [number, parts] of packs) version.push({ key: packKey(release.version, number), value: pack(parts), metadata: { packed: true } })
-  version.push({ key: releaseKey(release.version), value: JSON.stringify(release) })
-  return { version, pointer: { key: CURRENT_RELEASE_KEY, value: JSON.stringify(release) } }
+  return { data: data as RegistryData, changes: changes as ChangeRecord[], history: history as [number, number][] }
 }
 
-/** Writes a release to a KV binding; the pointer moves only after every other write has finished. */
-export async function writeRelease(
-  kv: Pick<KVNamespace, 'put'>,
-  release: Release,
-  rendered: RenderedRepresentation[],
-  onProgress?: (written: number, total: number) => void,
-): Promise<void> {
-  const { version, pointer } = releaseRecords(release, rendered)
+/** Every value of a version, under its prefix: representations (entries in packs), then what the next version needs. */
+export function versionRecords(release: Release, rendered: RenderedRepresentation[], inputs: VersionInputs): KvRecord[] {
+  const records: KvRecord[] = []
+  const packs = new Map<string, RenderedRepresentation[]>()
+  for (const representation of rendered) {
+    if (representation.entryId === undefined) {
+      records.push({
+        key: representationKey(release, representation.state, representation.path),
+        value: representation.body,
+        metadata: representation.log ? { log: true } : { etag: representation.etag },
+      })
+    } else {
+      const state = representation.state!
+      const key = packKey(release, state, entryPack(representation.entryId, release.entryPackSizes[state]!.length))
+      const parts = packs.get(key)
+      if (parts) parts.push(representation)
+      else packs.set(key, [representation])
+    }
+  }
+  for (const [key, parts] of packs) records.push({ key, value: pack(parts), metadata: { packed: true } })
+  records.push({ key: dataKey(release), value: JSON.stringify(inputs.data) })
+  records.push({ key: changeLogKey(release), value: JSON.stringify(inputs.changes) })
+  records.push({ key: historyKey(release), value: JSON.stringify(inputs.history) })
+  return records
+}
+
+/** Writes values to a KV binding, a few at a time; none of them is visible until a release names their prefix. */
+export async function writeValues(kv: Pick<KVNamespace, 'put'>, records: KvRecord[], onProgress?: (written: number, total: number) => void): Promise<void> {
   const CONCURRENCY = 16
   let next = 0
   let written = 0
   const worker = async () => {
-    while (next < version.length) {
-      const record = version[next++]!
+    while (next < records.length) {
+      const record = records[next++]!
       await kv.put(record.key, record.value, record.metadata ? { metadata: record.metadata } : undefined)
-      onProgress?.(++written, version.length)
+      onProgress?.(++written, records.length)
     }
   }
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, version.length) }, worker))
-  await kv.put(pointer.key, pointer.value)
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, records.length) }, worker))
+}
+
+/** The release record and the pointer, in that order: what makes a written version visible. */
+export function pointerRecords(release: Release): KvRecord[] {
+  const record = JSON.stringify(release)
+  return [
+    { key: releaseKey(release.version), value: record },
+    { key: CURRENT_RELEASE_KEY, value: record },
+  ]
+}
+
+/** Reads and writes through a KV binding (local KV, or a test's). */
+export function bindingAccess(kv: Pick<KVNamespace, 'get' | 'put' | 'delete'>): { read: KvRead; write: KvWrite; remove: (keys: string[]) => Promise<void> } {
+  return {
+    read: (key) => kv.get(key, 'text'),
+    write: (records, onProgress) => writeValues(kv, records, onProgress),
+    remove: async (keys) => {
+      await Promise.all(keys.map((key) => kv.delete(key)))
+    },
+  }
 }

@@ -35,7 +35,7 @@ export function syntheticEntry(i: number): SubprocessorEntry {
 
 export async function generateData(entries: number, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true })
-  for (const file of ['registry.json', 'regions.json']) await copyFile(join(DATA, file), join(dir, file))
+  for (const file of ['registry.json', 'regions.json', 'announcements.json']) await copyFile(join(DATA, file), join(dir, file))
   const file: SubprocessorsFile = {
     regionsBasis: { lv: 'Sintētiski dati slodzes testiem.', en: 'Synthetic data for load tests.' },
     subprocessors: Array.from({ length: entries }, (_, i) => syntheticEntry(i + 1)),

@@ -1,0 +1,204 @@
+/**
+ * The change log, computed at publish time: the entries in force at any instant, and the typed
+ * change set of a new version against the one before it (ids are identity), with the notice
+ * rules applied. Plain functions over the validated data.
+ */
+import { CHANGED_FIELDS, type ChangedField, type ChangeRecord, type ChangeType, type FieldChange, NOTICE_FIELDS, type ShortNotice } from '../domain/change'
+import type { ReleaseStamp } from './model'
+import type { Announcement, RegistryData, SubprocessorEntry } from './schema'
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/** When an announcement takes effect: its date at midnight UTC, its instant, or (undated) when published. */
+export function effectiveInstant(announcement: Announcement, publishedAt: number): number {
+  return announcement.effective === undefined ? publishedAt : Date.parse(announcement.effective.length === 10 ? `${announcement.effective}T00:00:00Z` : announcement.effective)
+}
+
+const announcedEntry = (announcement: Announcement): string => (announcement.add?.id ?? announcement.remove ?? announcement.change)!
+const announcedType = (announcement: Announcement): ChangeType => (announcement.add ? 'added' : announcement.remove ? 'removed' : 'modified')
+
+/** The announcements in the order they take effect; ties keep the order written. */
+function inEffectOrder(data: RegistryData, publishedAt: number): { announcement: Announcement; at: number }[] {
+  return data.announcements.map((announcement) => ({ announcement, at: effectiveInstant(announcement, publishedAt) })).sort((a, b) => a.at - b.at)
+}
+
+function apply(entries: SubprocessorEntry[], announcement: Announcement): SubprocessorEntry[] {
+  if (announcement.add) return [...entries, announcement.add]
+  if (announcement.remove) return entries.filter((entry) => entry.id !== announcement.remove)
+  return entries.map((entry) => (entry.id === announcement.change ? { ...entry, ...announcement.set } : entry))
+}
+
+/** The entries in force at an instant: the written entries, with every announcement effective by then applied. */
+export function entriesAt(data: RegistryData, at: number, publishedAt: number): SubprocessorEntry[] {
+  let entries = data.subprocessors.subprocessors
+  for (const { announcement, at: effective } of inEffectOrder(data, publishedAt)) if (effective <= at) entries = apply(entries, announcement)
+  return entries
+}
+
+/** The instants after publishing at which the entries in force change: where a version's states begin. */
+export function boundariesAfter(data: RegistryData, publishedAt: number): number[] {
+  return [...new Set(inEffectOrder(data, publishedAt).map(({ at }) => at).filter((at) => at > publishedAt))]
+}
+
+// Key order does not make two values different.
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((key) => (value as Record<string, unknown>)[key] !== undefined).map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
+
+function changedFields(before: SubprocessorEntry, after: SubprocessorEntry): FieldChange[] {
+  return CHANGED_FIELDS.filter((field) => canonical(before[field] ?? null) !== canonical(after[field] ?? null)).map((field) => ({
+    field,
+    before: before[field] ?? null,
+    after: after[field] ?? null,
+  }))
+}
+
+const needsNotice = (type: ChangeType, fields: FieldChange[]) => type === 'added' || (type === 'modified' && fields.some(({ field }) => NOTICE_FIELDS.includes(field)))
+
+/** A change that would take effect sooner than the notice period allows; publishing refuses it. */
+export interface NoticeViolation {
+  entry: string
+  type: ChangeType
+  effectiveAt: string
+  earliestAllowed: string
+  message: string
+}
+
+export class NoticeViolations extends Error {
+  constructor(readonly violations: NoticeViolation[]) {
+    super(`${violations.length} change${violations.length === 1 ? '' : 's'} would take effect without the notice the registry promises:\n${violations.map((v) => `  ${v.message}`).join('\n')}`)
+  }
+}
+
+/** What a version is computed from: its data, and the change records of the version before it. */
+export interface Previous {
+  stamp: ReleaseStamp
+  data: RegistryData
+  changes: ChangeRecord[]
+}
+
+const day = (instant: number) => new Date(instant).toISOString().slice(0, 10)
+const iso = (instant: number) => new Date(instant).toISOString()
+
+/**
+ * The change records of a new version: every earlier record (a not-yet-effective one the data no
+ * longer announces is marked withdrawn), then what takes effect now, then what is newly announced.
+ * Throws NoticeViolations, naming every offending entry, when a change that needs notice would take
+ * effect sooner than the notice period, or an announcement is dated in the past.
+ */
+export function computeChanges(
+  previous: Previous | null,
+  data: RegistryData,
+  stamp: ReleaseStamp,
+  summarize: (record: Omit<ChangeRecord, 'summary'>) => Record<string, string>,
+): ChangeRecord[] {
+  const now = Date.parse(stamp.publishedAt)
+  const period = data.registry.notice.periodDays * DAY_MS
+  const earliest = now + period
+  const violations: NoticeViolation[] = []
+  const fresh: Omit<ChangeRecord, 'summary'>[] = []
+
+  const previousKeys = new Set(previous?.data.announcements.map(canonical) ?? [])
+  const isNew = (announcement: Announcement) => !previousKeys.has(canonical(announcement))
+  // A new announcement that takes effect now lends its shortNotice to the change it makes now.
+  const newImmediate = new Map<string, Announcement>()
+  for (const announcement of data.announcements) if (isNew(announcement) && effectiveInstant(announcement, now) === now) newImmediate.set(announcedEntry(announcement), announcement)
+
+  const record = (type: ChangeType, before: SubprocessorEntry | undefined, after: SubprocessorEntry | undefined, at: number, shortNotice: ShortNotice | null) => {
+    const entry = (after ?? before)!
+    const fields = before && after ? changedFields(before, after) : []
+    const requiresNotice = needsNotice(type, fields)
+    const effectiveAt = iso(at)
+    fresh.push({
+      id: `v${stamp.version}/${entry.id}/${type}/${effectiveAt}`,
+      type,
+      entry: entry.id,
+      name: entry.name,
+      snapshot: entry,
+      fields,
+      regions: [...new Set([...(before?.regions ?? []), ...(after?.regions ?? [])])],
+      announcedIn: stamp.version,
+      announcedAt: stamp.publishedAt,
+      effectiveAt,
+      objectionDeadline: requiresNotice ? effectiveAt : null,
+      requiresNotice,
+      shortNotice,
+      withdrawnIn: null,
+      withdrawnAt: null,
+    })
+    if (requiresNotice && at < earliest && !shortNotice) {
+      const what = type === 'added' ? 'an addition' : `a change of ${fields.filter(({ field }) => NOTICE_FIELDS.includes(field)).map(({ field }) => field).join(', ')}`
+      violations.push({
+        entry: entry.id,
+        type,
+        effectiveAt,
+        earliestAllowed: day(earliest),
+        message: `${entry.id}: ${what} needs ${data.registry.notice.periodDays} days' notice, but it would take effect ${at <= now ? `when published (${day(now)})` : `on ${day(at)}`}; the earliest date allowed is ${day(earliest)}. Announce it in announcements.json with "effective" on or after that date, or give "shortNotice" with its reason.`,
+      })
+    }
+  }
+
+  // What takes effect now, against what the previous version has in force now.
+  if (previous) {
+    const before = new Map(entriesAt(previous.data, now, Date.parse(previous.stamp.publishedAt)).map((entry) => [entry.id, entry]))
+    const after = new Map(entriesAt(data, now, now).map((entry) => [entry.id, entry]))
+    const shortNoticeOf = (id: string) => newImmediate.get(id)?.shortNotice ?? null
+    for (const [id, entry] of after) {
+      const old = before.get(id)
+      if (!old) record('added', undefined, entry, now, shortNoticeOf(id))
+      else if (changedFields(old, entry).length) record('modified', old, entry, now, shortNoticeOf(id))
+    }
+    for (const [id, entry] of before) if (!after.has(id)) record('removed', entry, undefined, now, null)
+  }
+
+  // What is newly announced for later.
+  for (const { announcement, at } of inEffectOrder(data, now)) {
+    if (!isNew(announcement) || at === now) continue
+    const id = announcedEntry(announcement)
+    if (at < now) {
+      violations.push({
+        entry: id,
+        type: announcedType(announcement),
+        effectiveAt: iso(at),
+        earliestAllowed: day(earliest),
+        message: `${id}: the announcement takes effect on ${announcement.effective}, which has already passed; an announcement cannot be retroactive. Give a date on or after ${day(earliest)} (or, for a change that needs no notice, any date from today).`,
+      })
+      continue
+    }
+    const before = entriesAt(data, at - 1, now).find((entry) => entry.id === id)
+    const after = entriesAt(data, at, now).find((entry) => entry.id === id)
+    record(announcedType(announcement), before, after, at, announcement.shortNotice ?? null)
+  }
+
+  if (violations.length) throw new NoticeViolations(violations)
+
+  // Announced before, not yet effective, and no longer announced: taken back.
+  const stillAnnounced = new Set(data.announcements.map((announcement) => `${announcedEntry(announcement)} ${announcedType(announcement)} ${iso(effectiveInstant(announcement, now))}`))
+  const kept = (previous?.changes ?? []).map((change) =>
+    change.withdrawnIn === null && Date.parse(change.effectiveAt) > now && !stillAnnounced.has(`${change.entry} ${change.type} ${change.effectiveAt}`)
+      ? { ...change, withdrawnIn: stamp.version, withdrawnAt: stamp.publishedAt }
+      : change,
+  )
+  return [...kept, ...fresh.map((change) => ({ ...change, summary: summarize(change) }))]
+}
+
+/** The records a version introduced or touched: what `?since=` a version before it returns. */
+export function touchedIn(change: ChangeRecord): number {
+  return Math.max(change.announcedIn, change.withdrawnIn ?? 0)
+}
+
+/** Counts of a version's own changes by type, withdrawals apart. */
+export function changeCounts(changes: ChangeRecord[], version: number): Record<ChangeType | 'withdrawn', number> {
+  const counts = { added: 0, removed: 0, modified: 0, withdrawn: 0 }
+  for (const change of changes) {
+    if (change.announcedIn === version) counts[change.type]++
+    if (change.withdrawnIn === version) counts.withdrawn++
+  }
+  return counts
+}
+
+export type { ChangedField }
