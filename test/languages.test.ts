@@ -59,3 +59,16 @@ describe('language negotiation', () => {
     expect(twilio(en)).toBe('LiveAgent uses Twilio as its VoIP service provider.')
   })
 })
+
+describe('the order of languages', () => {
+  it('is the same in the page, its Link header and the discovery document', async () => {
+    const res = await fetchWorker('/subprocessors.html?region=eu&lang=en')
+    const page = await res.text()
+    const switcher = [...page.matchAll(/<a href="[^"]*" (?:aria-current="page" )?hreflang="([a-z]+)"/g)].map((match) => match[1])
+    const linked = [...new Set([...res.headers.get('Link')!.matchAll(/hreflang="([a-z]+)"/g)].map((match) => match[1]))]
+    const discovery = await fetchWorker('/.well-known/subprocessors').then((r) => r.json<{ languages: string[] }>())
+    expect(switcher).toEqual(['lv', 'en'])
+    expect(linked).toEqual(switcher)
+    expect(discovery.languages).toEqual(switcher)
+  })
+})

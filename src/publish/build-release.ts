@@ -2,7 +2,7 @@ import { countries } from 'countries-list'
 import { ALL_REGIONS, FORMATS, type Release, type View, viewPath } from '../domain/representation'
 import { entryPackCount, type RenderedRepresentation } from '../storage'
 import { discoveryDocument, openApiDocument } from './documents'
-import { type Edition, listRegions, toEntryDocument, toListDocument } from './model'
+import { type Edition, listRegions, toEntryDocument, toEntryPage, toListDocument, toListPage } from './model'
 import { renderCsv } from './render-csv'
 import { PAGE_STYLE, renderEntryHtml, renderListHtml } from './render-html'
 import { type Language, LANGUAGES, type RegistryData, registryJsonSchema } from './schema'
@@ -49,14 +49,14 @@ export function renderer(data: RegistryData, edition: Edition): (view: View) => 
       case 'list': {
         const doc = toListDocument(data, edition, { region: view.region, lang: view.lang as Language })
         if (view.format === 'json') return json(doc)
-        return view.format === 'csv' ? renderCsv(doc.language, doc.subprocessors) : renderListHtml(data, doc)
+        return view.format === 'csv' ? renderCsv(doc.language, doc.subprocessors) : renderListHtml(toListPage(data, doc))
       }
       case 'entry': {
         const entry = entries.get(view.id)
         if (!entry) throw new Error(`no entry ${view.id}`)
         const doc = toEntryDocument(data, edition, entry, view.lang as Language)
         if (view.format === 'json') return json(doc)
-        return view.format === 'csv' ? renderCsv(doc.language, [doc]) : renderEntryHtml(data, doc)
+        return view.format === 'csv' ? renderCsv(doc.language, [doc]) : renderEntryHtml(toEntryPage(data, doc))
       }
       case 'document':
         if (view.name === 'schema') return json(registryJsonSchema())

@@ -1,7 +1,6 @@
-import { ALL_REGIONS, FORMATS, MEDIA_TYPES, type EntryView, type ListView, viewUrl } from '../domain/representation'
-import { LABELS } from './labels'
-import { listRegions, regionName } from './model'
-import type { Language, Localized, RegistryData, SubprocessorDocument, SubprocessorEntryDocument, SubprocessorListDocument } from './schema'
+import { html } from 'hono/html'
+import type { EntryPage, ListPage, PageEntry, PageLink } from './model'
+import type { Language } from './schema'
 
 /** The page's only styling, inline so the page needs no other request; its hash goes into the CSP. */
 export const PAGE_STYLE = [
@@ -17,13 +16,24 @@ export const PAGE_STYLE = [
   'dt{font-weight:600;margin-top:.5rem}',
 ].join('')
 
-/** Escapes text for HTML content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+/** Markup from `html`: every interpolated string is escaped, and only markup written here is not. */
+type Markup = ReturnType<typeof html>
+
+const NAMED_REFERENCES: Record<string, string> = { '&amp;': '&#38;', '&lt;': '&#60;', '&gt;': '&#62;', '&quot;': '&#34;' }
+
+/**
+ * The finished page as text. Hono escapes with named references; the published pages have always
+ * used numeric ones (`&#38;`), which mean the same characters, so their bytes and ETags stay put.
+ */
+function toText(markup: Markup): string {
+  if (markup instanceof Promise) throw new Error('a page renders synchronously')
+  return markup.toString().replace(/&(?:amp|lt|gt|quot);/g, (reference) => NAMED_REFERENCES[reference]!)
 }
 
-const h = escapeHtml
-const LANGUAGES = Object.keys(LABELS) as Language[]
+/** A text as the pages write it, escaped. */
+export function escapeHtml(text: string): string {
+  return toText(html`${text}`)
+}
 
 // Building an Intl.DateTimeFormat costs far more than using one, and a release renders thousands of pages.
 const DATE_FORMATS = new Map<Language, Intl.DateTimeFormat>()
@@ -34,176 +44,151 @@ function formatDate(iso: string, lang: Language): string {
   return format.format(new Date(iso))
 }
 
-function paragraphs(texts: Localized[], lang: Language): string {
-  return texts.map((text) => `<p>${h(text[lang])}</p>`).join('\n')
+const paragraphs = (texts: string[]) => texts.map((text) => html`<p>${text}</p>`)
+const joined = (parts: Markup[], separator: Markup) => parts.flatMap((part, i) => (i ? [separator, part] : [part]))
+
+function navLink(link: PageLink, extra: Markup = html``): Markup {
+  const current = link.current ? html` aria-current="page"` : ''
+  const lang = link.lang ? html` hreflang="${link.lang}" lang="${link.lang}"` : ''
+  const type = link.type ? html` type="${link.type}"` : ''
+  return html`<li><a href="${link.href}"${current}${lang}${type}${extra}>${link.text}</a></li>`
 }
 
-function navLink(target: ListView | EntryView, text: string, current: boolean, attrs = ''): string {
-  return `<li><a href="${h(viewUrl(target))}"${current ? ' aria-current="page"' : ''}${attrs}>${h(text)}</a></li>`
-}
-
-function nav(label: string, items: string[]): string {
-  return `<nav aria-label="${h(label)}"><p>${h(label)}:</p><ul>${items.join('')}</ul></nav>`
+function nav(label: string, items: Markup[]): Markup {
+  return html`<nav aria-label="${label}"><p>${label}:</p><ul>${items}</ul></nav>`
 }
 
 /** The parts every page shares: the head with its alternates, and navigation to other languages and formats. */
-function page(view: ListView | EntryView, title: string, header: string[], main: string[]): string {
-  const lang = view.lang as Language
-  const l = LABELS[lang]
-  const alternates = [
-    ...FORMATS.filter((format) => format !== 'html').map(
-      (format) => `<link rel="alternate" type="${MEDIA_TYPES[format]}" hreflang="${lang}" href="${h(viewUrl({ ...view, format }))}">`,
-    ),
-    ...LANGUAGES.filter((other) => other !== lang).map(
-      (other) => `<link rel="alternate" type="text/html" hreflang="${other}" href="${h(viewUrl({ ...view, lang: other, format: 'html' }))}">`,
-    ),
-  ]
-  const languages = LANGUAGES.map((other) =>
-    navLink({ ...view, lang: other, format: 'html' }, LABELS[other].languageName, other === lang, ` hreflang="${other}" lang="${other}"`),
-  )
-  const formats = [
-    navLink({ ...view, format: 'json' }, l.jsonLink, false, ' type="application/json"'),
-    navLink({ ...view, format: 'csv' }, l.csvLink, false, ' type="text/csv" download'),
-  ]
-  return `<!doctype html>
+function page(model: ListPage | EntryPage, title: string, header: Markup[], main: Markup[]): string {
+  const { lang, labels } = model
+  const alternates = model.alternates.map((link) => html`<link rel="alternate" type="${link.type}" hreflang="${link.hreflang}" href="${link.href}">`)
+  const formats = model.formats.map((link) => navLink(link, link.type === 'text/csv' ? html` download` : html``))
+  return toText(html`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${h(title)}</title>
-${alternates.join('\n')}
+<title>${title}</title>
+${joined(alternates, html`\n`)}
 <style>${PAGE_STYLE}</style>
 </head>
 <body>
 <header>
-${header.join('\n')}
-${nav(l.languagesNav, languages)}
-${nav(l.formatsNav, formats)}
+${joined(header, html`\n`)}
+${nav(labels.languagesNav, model.languages.map((link) => navLink(link)))}
+${nav(labels.formatsNav, formats)}
 </header>
 <main>
-${main.join('\n')}
+${joined(main, html`\n`)}
 </main>
 </body>
 </html>
-`
+`)
 }
 
-function dates(doc: { lastUpdated: string; version: number; publishedAt: string }, lang: Language): string {
-  const l = LABELS[lang]
-  return `${h(l.lastUpdated)}: <time datetime="${doc.lastUpdated}">${h(formatDate(doc.lastUpdated, lang))}</time>. ${h(l.version(doc.version, formatDate(doc.publishedAt, lang)))}`
+function dates(model: ListPage | EntryPage): Markup {
+  const { lang, labels, edition } = model
+  return html`${labels.lastUpdated}: <time datetime="${edition.lastUpdated}">${formatDate(edition.lastUpdated, lang)}</time>. ${labels.version(edition.version, formatDate(edition.publishedAt, lang))}`
 }
 
-function entryCells(data: RegistryData, entry: SubprocessorDocument, lang: Language) {
-  const l = LABELS[lang]
-  const extras = [
-    ...entry.roles.map((role) => l.role[role]),
-    ...entry.alsoWrittenAs.map((alias) => `${l.alsoWrittenAs}: ${alias}`),
-    ...(entry.product ? [`${l.product}: ${entry.product}`] : []),
-  ]
-  const codes = entry.location ? [...entry.location.countries, ...entry.location.subdivisions] : []
+function entryCells(model: ListPage | EntryPage, entry: PageEntry) {
+  const { labels } = model
+  const br = html`<br>`
   return {
-    name: entry.name === null ? `<em>${h(l.notNamed)}</em>` : h(entry.name),
-    extras: extras.map((extra) => `<small>${h(extra)}</small>`).join(''),
-    purpose: `${h(entry.purpose)}${entry.customers ? `<small>${h(l.customers)}: ${h(entry.customers)}</small>` : ''}`,
-    location: entry.location ? `${h(entry.location.text)}${codes.length ? ` <small>${h(codes.join(', '))}</small>` : ''}` : `<em>${h(l.notStated)}</em>`,
-    regions: h(entry.regions.map((id) => regionName(data, id, lang)).join(', ')),
-    assurances: entry.assurances.map((assurance) => h(assurance.text)).join('<br>'),
-    notes: entry.notes.map((note) => h(note.text)).join('<br>'),
+    name: entry.name === null ? html`<em>${labels.notNamed}</em>` : html`${entry.name}`,
+    extras: entry.extras.map((extra) => html`<small>${extra}</small>`),
+    purpose: html`${entry.purpose}${entry.customers ? html`<small>${labels.customers}: ${entry.customers}</small>` : ''}`,
+    location: entry.location
+      ? html`${entry.location.text}${entry.location.codes.length ? html` <small>${entry.location.codes.join(', ')}</small>` : ''}`
+      : html`<em>${labels.notStated}</em>`,
+    regions: html`${entry.regions}`,
+    assurances: joined(entry.assurances.map((text) => html`${text}`), br),
+    notes: joined(entry.notes.map((text) => html`${text}`), br),
   }
 }
 
 /** The whole list as one accessible page: no scripts, no external assets, every value escaped. */
-export function renderListHtml(data: RegistryData, doc: SubprocessorListDocument): string {
-  const lang = doc.language
-  const l = LABELS[lang]
-  const view: ListView = { kind: 'list', region: doc.region.id, lang, format: 'html' }
-  const { policy, categories, company } = data.registry
+export function renderListHtml(model: ListPage): string {
+  const { labels, company, policy, region } = model
 
-  const regions = listRegions(data).map((region) => navLink({ ...view, region }, regionName(data, region, lang), region === doc.region.id))
-
-  const tables = (Object.keys(categories) as (keyof typeof categories)[]).map((category) => {
-    const section = categories[category]
-    const rows = doc.subprocessors
-      .filter((entry) => entry.category === category)
-      .map((entry) => {
-        const cells = entryCells(data, entry, lang)
-        const link = `<a href="${h(viewUrl({ kind: 'entry', id: entry.id, lang, format: 'html' }))}">${cells.name}</a>`
-        return `<tr id="${h(entry.id)}"><th scope="row">${link}${cells.extras}</th><td>${cells.purpose}</td><td>${cells.location}</td><td>${cells.regions}</td><td>${cells.assurances}</td><td class="notes">${cells.notes}</td></tr>`
-      })
+  const tables = model.categories.map((category) => {
+    const rows = category.entries.map((entry) => {
+      const cells = entryCells(model, entry)
+      return html`<tr id="${entry.id}"><th scope="row"><a href="${entry.href}">${cells.name}</a>${cells.extras}</th><td>${cells.purpose}</td><td>${cells.location}</td><td>${cells.regions}</td><td>${cells.assurances}</td><td class="notes">${cells.notes}</td></tr>`
+    })
+    const headings = [labels.entity, labels.purpose, labels.location, labels.regions, labels.assurances, labels.notes]
     const table = rows.length
-      ? [
-          '<table>',
-          `<caption>${h(section.heading[lang])}: ${h(doc.region.name)}</caption>`,
-          `<thead><tr>${[l.entity, l.purpose, l.location, l.regions, l.assurances, l.notes].map((th) => `<th scope="col">${h(th)}</th>`).join('')}</tr></thead>`,
-          `<tbody>\n${rows.join('\n')}\n</tbody>`,
-          '</table>',
-        ].join('\n')
-      : `<p>${h(l.noneInRegion)}</p>`
-    return [`<section aria-labelledby="${category}">`, `<h2 id="${category}">${h(section.heading[lang])}</h2>`, paragraphs(section.paragraphs, lang), table, '</section>'].join('\n')
+      ? html`<table>
+<caption>${category.heading}: ${region.name}</caption>
+<thead><tr>${headings.map((th) => html`<th scope="col">${th}</th>`)}</tr></thead>
+<tbody>
+${joined(rows, html`\n`)}
+</tbody>
+</table>`
+      : html`<p>${labels.noneInRegion}</p>`
+    return html`<section aria-labelledby="${category.id}">
+<h2 id="${category.id}">${category.heading}</h2>
+${joined(paragraphs(category.paragraphs), html`\n`)}
+${table}
+</section>`
   })
 
-  const policySection = (id: string, section: { heading: Localized; paragraphs: Localized[] }, extra = '') =>
-    [`<section aria-labelledby="${id}">`, `<h2 id="${id}">${h(section.heading[lang])}</h2>`, paragraphs(section.paragraphs, lang), extra, '</section>'].join('\n')
-
-  const dpaContact = h(policy.dpaContact[lang]).replace(
-    h(company.dpaContactEmail),
-    `<a href="mailto:${h(company.dpaContactEmail)}">${h(company.dpaContactEmail)}</a>`,
+  const sections = policy.sections.map(
+    (section) => html`<section aria-labelledby="${section.id}">
+<h2 id="${section.id}">${section.heading}</h2>
+${joined(paragraphs(section.paragraphs), html`\n`)}
+${section.items.length ? html`<ul>\n${joined(section.items.map((item) => html`<li>${item}</li>`), html`\n`)}\n</ul>` : ''}
+</section>`,
   )
 
+  const email = html`<a href="mailto:${company.dpaContactEmail}">${company.dpaContactEmail}</a>`
+
   return page(
-    view,
-    `${company.service}: ${l.title} (${doc.region.name})`,
+    model,
+    `${company.service}: ${labels.title} (${region.name})`,
     [
-      `<p>${h(company.name)} · ${h(company.service)}</p>`,
-      `<h1>${h(company.service)}: ${h(l.title)}</h1>`,
-      `<p>${h(l.region)}: <strong>${h(doc.region.name)}</strong>. ${dates(doc, lang)}</p>`,
-      nav(l.regionsNav, regions),
+      html`<p>${company.name} · ${company.service}</p>`,
+      html`<h1>${company.service}: ${labels.title}</h1>`,
+      html`<p>${labels.region}: <strong>${region.name}</strong>. ${dates(model)}</p>`,
+      nav(labels.regionsNav, model.regions.map((link) => navLink(link))),
     ],
     [
-      `<section aria-label="${h(company.service)}">\n${paragraphs(policy.introduction, lang)}\n</section>`,
-      policySection('what-is-a-sub-processor', policy.whatIsASubprocessor),
-      policySection('due-diligence', policy.dueDiligence),
-      policySection(
-        'contractual-safeguards',
-        policy.contractualSafeguards,
-        `<ul>\n${policy.contractualSafeguards.obligations.map((o) => `<li>${h(o[lang])}</li>`).join('\n')}\n</ul>`,
-      ),
-      `<section>\n${paragraphs(policy.disclaimer, lang)}\n<p>${dpaContact}</p>\n</section>`,
+      html`<section aria-label="${company.service}">\n${joined(paragraphs(policy.introduction), html`\n`)}\n</section>`,
+      ...sections,
+      html`<section>\n${joined(paragraphs(policy.disclaimer), html`\n`)}\n<p>${joined(policy.dpaContact.map((text) => html`${text}`), email)}</p>\n</section>`,
       ...tables,
-      '<section aria-labelledby="about-this-list">',
-      `<h2 id="about-this-list">${h(l.sourceNotes)}</h2>`,
-      `<ul class="notes">\n${doc.notes.map((note) => `<li>${h(note.text)}</li>`).join('\n')}\n</ul>`,
-      '</section>',
+      html`<section aria-labelledby="about-this-list">
+<h2 id="about-this-list">${labels.sourceNotes}</h2>
+<ul class="notes">
+${joined(model.notes.map((note) => html`<li>${note}</li>`), html`\n`)}
+</ul>
+</section>`,
     ],
   )
 }
 
 /** One sub-processor on its own page, with a link back to the list. */
-export function renderEntryHtml(data: RegistryData, doc: SubprocessorEntryDocument): string {
-  const lang = doc.language
-  const l = LABELS[lang]
-  const { company } = data.registry
-  const cells = entryCells(data, doc, lang)
-  const plainName = doc.name ?? l.notNamed
-  const field = (term: string, value: string) => (value ? `<dt>${h(term)}</dt><dd>${value}</dd>` : '')
+export function renderEntryHtml(model: EntryPage): string {
+  const { labels, company, entry } = model
+  const cells = entryCells(model, entry)
+  const field = (term: string, value: Markup | Markup[]) => html`<dt>${term}</dt><dd>${value}</dd>`
+  const fields = [
+    field(labels.id, html`${entry.id}`),
+    field(labels.category, html`${entry.categoryLabel}${cells.extras}`),
+    field(labels.purpose, cells.purpose),
+    field(labels.location, cells.location),
+    field(labels.regions, cells.regions),
+    ...(entry.assurances.length ? [field(labels.assurances, cells.assurances)] : []),
+    ...(entry.notes.length ? [field(labels.notes, cells.notes)] : []),
+  ]
   return page(
-    { kind: 'entry', id: doc.id, lang, format: 'html' },
-    `${company.service}: ${plainName} (${l.title})`,
+    model,
+    `${company.service}: ${entry.name ?? labels.notNamed} (${labels.title})`,
     [
-      `<p>${h(company.name)} · ${h(company.service)} · <a href="${h(viewUrl({ kind: 'list', region: ALL_REGIONS, lang, format: 'html' }))}">${h(l.allSubprocessors)}</a></p>`,
-      `<h1>${cells.name}</h1>`,
-      `<p>${dates(doc, lang)}</p>`,
+      html`<p>${company.name} · ${company.service} · <a href="${model.listHref}">${labels.allSubprocessors}</a></p>`,
+      html`<h1>${cells.name}</h1>`,
+      html`<p>${dates(model)}</p>`,
     ],
-    [
-      '<dl>',
-      field(l.id, h(doc.id)),
-      field(l.category, h(doc.categoryLabel) + cells.extras),
-      field(l.purpose, cells.purpose),
-      field(l.location, cells.location),
-      field(l.regions, cells.regions),
-      field(l.assurances, cells.assurances),
-      field(l.notes, cells.notes),
-      '</dl>',
-    ],
+    [html`<dl>`, ...fields, html`</dl>`],
   )
 }
