@@ -6,7 +6,7 @@ import subprocessors from '../data/subprocessors.json'
 import { planRelease } from '../src/publish/publish'
 import { validateRegistry } from '../src/publish/validate'
 import { forgetCachedReleases, readCurrentRelease, writeRelease } from '../src/storage'
-import { fetchWorker, publish, realData, useFreshStorage } from './helpers'
+import { fetchWorker, LOCALES, publish, realData, useFreshStorage } from './helpers'
 
 useFreshStorage()
 
@@ -18,11 +18,11 @@ describe('publishing', () => {
   it('writes every representation under a new version and moves the pointer', async () => {
     const outcome = await publish()
     expect(outcome.changed).toBe(true)
-    // 5 regions × 2 languages × 3 formats, 14 entries × 2 × 3, and the schema, OpenAPI and discovery documents.
-    expect(outcome.release).toMatchObject({ version: 1, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 30 + 84 + 3, entryPacks: 1 })
+    // 5 regions × 3 languages × 3 formats, 14 entries × 3 × 3, and the schema, OpenAPI and discovery documents.
+    expect(outcome.release).toMatchObject({ version: 1, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 45 + 126 + 3, entryPacks: 1 })
     const written = await keys()
-    // The lists and documents one key each, the 84 entry representations in one pack, and the release twice.
-    expect(written).toHaveLength(30 + 3 + 1 + 2)
+    // The lists and documents one key each, the 126 entry representations in one pack, and the release twice.
+    expect(written).toHaveLength(45 + 3 + 1 + 2)
     expect(written).toContain('release/current')
     expect(written).toContain('release/v1')
     expect(written).toContain('v1/list/eu/lv.csv')
@@ -47,7 +47,7 @@ describe('publishing', () => {
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.release.version).toBe(2)
     expect(await env.REGISTRY.get('v1/list/all/en.json')).toBe(v1)
-    expect((await keys()).filter((key) => key.startsWith('v2/'))).toHaveLength(34)
+    expect((await keys()).filter((key) => key.startsWith('v2/'))).toHaveLength(45 + 3 + 1)
   })
 
   it('publishes a change to the region mapping alone as a new version', async () => {
@@ -81,7 +81,7 @@ describe('publishing', () => {
 })
 
 describe('validation', () => {
-  const files = () => structuredClone({ registry, subprocessors, regions }) as Record<string, any>
+  const files = () => structuredClone({ registry, subprocessors, regions, locales: LOCALES }) as Record<string, any>
 
   it('accepts data/ as committed', () => {
     expect(validateRegistry(files() as never).ok).toBe(true)
@@ -93,7 +93,7 @@ describe('validation', () => {
     broken.subprocessors.subprocessors[2].assurances = ['no-such-assurance']
     broken.subprocessors.subprocessors[3].id = 'linode-eu'
     broken.subprocessors.subprocessors[5].location.subdivisions = ['SG-01']
-    broken.subprocessors.subprocessors[6].notes = [{ field: 'colour', note: { lv: 'x', en: 'x' } }]
+    broken.subprocessors.subprocessors[6].notes = [{ field: 'colour', note: { lv: 'x', en: 'x', de: 'x' } }]
     broken.regions.countryOverrides.ZZ = 'uk'
     const result = validateRegistry(broken as never)
     expect(result.ok).toBe(false)
@@ -118,6 +118,7 @@ describe('validation', () => {
       'registry.json null lastUpdated',
       'subprocessors.json linode-eu regions[0]',
       'subprocessors.json aws purpose.en',
+      'subprocessors.json aws purpose.de',
       'regions.json eu name.en',
     ])
   })

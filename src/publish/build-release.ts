@@ -4,8 +4,8 @@ import { entryPackCount, type RenderedRepresentation } from '../storage'
 import { discoveryDocument, openApiDocument } from './documents'
 import { type Edition, listRegions, toEntryDocument, toEntryPage, toListDocument, toListPage } from './model'
 import { renderCsv } from './render-csv'
-import { PAGE_STYLE, renderEntryHtml, renderListHtml } from './render-html'
-import { type Language, LANGUAGES, type RegistryData, registryJsonSchema } from './schema'
+import { PAGE_SCRIPT, PAGE_STYLE, renderEntryHtml, renderListHtml } from './render-html'
+import { type RegistryData, registryJsonSchema } from './schema'
 
 const encoder = new TextEncoder()
 
@@ -47,19 +47,19 @@ export function renderer(data: RegistryData, edition: Edition): (view: View) => 
   return (view) => {
     switch (view.kind) {
       case 'list': {
-        const doc = toListDocument(data, edition, { region: view.region, lang: view.lang as Language })
+        const doc = toListDocument(data, edition, { region: view.region, lang: view.lang })
         if (view.format === 'json') return json(doc)
-        return view.format === 'csv' ? renderCsv(doc.language, doc.subprocessors) : renderListHtml(toListPage(data, doc))
+        return view.format === 'csv' ? renderCsv(data.locales[doc.language]!.labels, doc.subprocessors) : renderListHtml(toListPage(data, doc))
       }
       case 'entry': {
         const entry = entries.get(view.id)
         if (!entry) throw new Error(`no entry ${view.id}`)
-        const doc = toEntryDocument(data, edition, entry, view.lang as Language)
+        const doc = toEntryDocument(data, edition, entry, view.lang)
         if (view.format === 'json') return json(doc)
-        return view.format === 'csv' ? renderCsv(doc.language, [doc]) : renderEntryHtml(toEntryPage(data, doc))
+        return view.format === 'csv' ? renderCsv(data.locales[doc.language]!.labels, [doc]) : renderEntryHtml(toEntryPage(data, doc))
       }
       case 'document':
-        if (view.name === 'schema') return json(registryJsonSchema())
+        if (view.name === 'schema') return json(registryJsonSchema(data.registry.languages))
         return json(view.name === 'openapi' ? openApiDocument(data, edition) : discoveryDocument(data, edition))
     }
   }
@@ -67,7 +67,7 @@ export function renderer(data: RegistryData, edition: Edition): (view: View) => 
 
 /** Every representation a release has: lists by region, entries, and the contract documents. */
 function releaseViews(data: RegistryData): View[] {
-  const languagesAndFormats = LANGUAGES.flatMap((lang) => FORMATS.map((format) => ({ lang, format })))
+  const languagesAndFormats = data.registry.languages.flatMap((lang) => FORMATS.map((format) => ({ lang, format })))
   return [
     ...listRegions(data).flatMap((region) => languagesAndFormats.map((lf): View => ({ kind: 'list', region, ...lf }))),
     ...data.subprocessors.subprocessors.flatMap((entry) => languagesAndFormats.map((lf): View => ({ kind: 'entry', id: entry.id, ...lf }))),
@@ -97,14 +97,14 @@ export async function buildRelease(data: RegistryData, edition: Edition, onProgr
     })
     onProgress?.(representations.length, views.length)
   }
-  const styleHash = base64(await sha256(encoder.encode(PAGE_STYLE)))
+  const [styleHash, scriptHash] = await Promise.all([PAGE_STYLE, PAGE_SCRIPT].map(async (text) => base64(await sha256(encoder.encode(text)))))
   const facts = {
     regions: listRegions(data).filter((region) => region !== ALL_REGIONS),
-    languages: [...LANGUAGES],
+    languages: [...data.registry.languages],
     defaultLanguage: data.registry.defaultLanguage,
     countryRegions: expandCountryRegions(data),
     fileStem: `${data.registry.company.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-subprocessors`,
-    htmlContentSecurityPolicy: `default-src 'none'; style-src 'sha256-${styleHash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    htmlContentSecurityPolicy: `default-src 'none'; style-src 'sha256-${styleHash}'; script-src 'sha256-${scriptHash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     entryPacks: entryPackCount(data.subprocessors.subprocessors.length),
   }
   // Everything a reader can observe, bytes and release facts alike, goes into the digest.

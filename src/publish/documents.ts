@@ -1,11 +1,11 @@
 import { ALL_REGIONS, DOCUMENTS, ENTRY_SCHEMA_URL, FORMATS, MEDIA_TYPES, SCHEMA_URL, viewUrl } from '../domain/representation'
 import { type Edition, listRegions, regionName } from './model'
-import { ErrorDocument, LANGUAGES, type RegistryData, registryJsonSchema } from './schema'
+import { ErrorDocument, type RegistryData, registryJsonSchema } from './schema'
 import { z } from 'zod'
 
 /** `/.well-known/subprocessors`: everything a tool needs to find the registry and its contract. */
 export function discoveryDocument(data: RegistryData, edition: Edition) {
-  const { company, lastUpdated } = data.registry
+  const { company, lastUpdated, languages } = data.registry
   return {
     description: `${company.service} sub-processors, published by ${company.name}`,
     company,
@@ -15,12 +15,12 @@ export function discoveryDocument(data: RegistryData, edition: Edition) {
     schema: SCHEMA_URL,
     entrySchema: ENTRY_SCHEMA_URL,
     openapi: DOCUMENTS.openapi.url,
-    languages: [...LANGUAGES],
+    languages: [...languages],
     defaultLanguage: data.registry.defaultLanguage,
-    regions: listRegions(data).map((id) => ({ id, name: Object.fromEntries(LANGUAGES.map((lang) => [lang, regionName(data, id, lang)])) })),
+    regions: listRegions(data).map((id) => ({ id, name: Object.fromEntries(languages.map((lang) => [lang, regionName(data, id, lang)])) })),
     formats: FORMATS.map((format) => ({ format, type: MEDIA_TYPES[format] })),
     lists: listRegions(data).flatMap((region) =>
-      LANGUAGES.flatMap((lang) =>
+      languages.flatMap((lang) =>
         FORMATS.map((format) => ({ region, lang, format, type: MEDIA_TYPES[format], href: viewUrl({ kind: 'list', region, lang, format }) })),
       ),
     ),
@@ -59,7 +59,7 @@ const param = (name: string, location: 'query' | 'path' | 'header', description:
 /** The OpenAPI 3.1 description of every public route, with the JSON Schema as its components. */
 export function openApiDocument(data: RegistryData, edition: Edition) {
   const regionIds = listRegions(data)
-  const schema = registryJsonSchema() as { $defs: Record<string, unknown> } & Record<string, unknown>
+  const schema = registryJsonSchema(data.registry.languages) as { $defs: Record<string, unknown> } & Record<string, unknown>
   const { $schema: _, $defs, ...list } = schema
   const components = JSON.parse(
     JSON.stringify({ SubprocessorList: list, ...$defs, Error: z.toJSONSchema(ErrorDocument, { target: 'draft-2020-12' }) }).replaceAll('#/$defs/', '#/components/schemas/'),
@@ -70,7 +70,7 @@ export function openApiDocument(data: RegistryData, edition: Edition) {
     param('If-None-Match', 'header', 'ETags from earlier responses; a match answers 304.', { type: 'string' }),
     param('If-Modified-Since', 'header', 'Used only without If-None-Match.', { type: 'string' }),
   ]
-  const lang = param('lang', 'query', 'Language; else Accept-Language; else the default.', { type: 'string', enum: [...LANGUAGES] })
+  const lang = param('lang', 'query', 'Language; else Accept-Language; else the default.', { type: 'string', enum: [...data.registry.languages] })
   const acceptLanguage = param('Accept-Language', 'header', 'Consulted when `lang` is absent.', { type: 'string' })
   const format = param('format', 'query', 'Format; overrides Accept. Must agree with a path suffix.', { type: 'string', enum: [...FORMATS] })
   const formatInPath = param('format', 'path', 'Format; overrides Accept.', { type: 'string', enum: [...FORMATS] })

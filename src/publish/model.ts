@@ -1,9 +1,9 @@
 import { ALL_REGIONS, ENTRY_SCHEMA_URL, type EntryView, FORMATS, type Format, type ListView, MEDIA_TYPES, SCHEMA_URL, viewUrl } from '../domain/representation'
-import { LABELS, type Labels } from './labels'
 import {
-  type Language,
   CATEGORIES,
-  LANGUAGES,
+  type CHANGE_TYPES,
+  type Labels,
+  type Language,
   type Localized,
   type RegistryData,
   type SourceNote,
@@ -19,16 +19,21 @@ export interface Edition {
   publishedAt: string
 }
 
+/** A text in a language. Validated data has every declared language; lacking one, the first text given stands in. */
+export function textIn(text: Localized, lang: Language): string {
+  return text[lang] ?? Object.values(text)[0] ?? ''
+}
+
 /** Every region a list can be asked for, `all` first. */
 export function listRegions(data: RegistryData): string[] {
   return [ALL_REGIONS, ...data.regions.regions.map((region) => region.id)]
 }
 
 export function regionName(data: RegistryData, region: string, lang: Language): string {
-  if (region === ALL_REGIONS) return data.regions.allRegionsName[lang]
+  if (region === ALL_REGIONS) return textIn(data.regions.allRegionsName, lang)
   const found = data.regions.regions.find((r) => r.id === region)
   if (!found) throw new Error(`unknown region ${region}`)
-  return found.name[lang]
+  return textIn(found.name, lang)
 }
 
 /** The entries that apply to customers of a region, in the source's order. */
@@ -44,26 +49,26 @@ export function toSubprocessorDocument(data: RegistryData, entry: SubprocessorEn
     alsoWrittenAs: entry.alsoWrittenAs ?? [],
     product: entry.product ?? null,
     category: entry.category,
-    categoryLabel: data.registry.categories[entry.category].label[lang],
+    categoryLabel: textIn(data.registry.categories[entry.category].label, lang),
     roles: entry.roles ?? [],
-    purpose: entry.purpose[lang],
-    customers: entry.customers?.[lang] ?? null,
+    purpose: textIn(entry.purpose, lang),
+    customers: entry.customers ? textIn(entry.customers, lang) : null,
     location: entry.location && {
       countries: entry.location.countries,
       subdivisions: entry.location.subdivisions ?? [],
-      text: entry.location.text[lang],
+      text: textIn(entry.location.text, lang),
     },
     regions: entry.regions,
     assurances: entry.assurances.map((id) => {
       const assurance = data.registry.assurances[id]!
-      return { id, text: assurance.text[lang], standards: assurance.standards }
+      return { id, text: textIn(assurance.text, lang), standards: assurance.standards }
     }),
     notes: (entry.notes ?? []).map((note) => toNote(note, lang)),
   }
 }
 
 function toNote(note: SourceNote, lang: Language) {
-  return { field: note.field, ...(note.kind ? { kind: note.kind } : {}), text: note.note[lang] }
+  return { field: note.field, ...(note.kind ? { kind: note.kind } : {}), text: textIn(note.note, lang) }
 }
 
 function formatLinks(url: (format: Format) => string) {
@@ -85,10 +90,10 @@ export function toListDocument(data: RegistryData, edition: Edition, view: { reg
     links: formatLinks((format) => viewUrl({ kind: 'list', region, lang, format })),
     subprocessors: entriesFor(data, region).map((entry) => toSubprocessorDocument(data, entry, lang)),
     notes: [
-      { field: 'source', text: source.note[lang] },
+      { field: 'source', text: textIn(source.note, lang) },
       ...notes.map((note) => toNote(note, lang)),
-      { field: 'subprocessors.regions', text: data.subprocessors.regionsBasis[lang] },
-      { field: 'region', text: data.regions.about[lang] },
+      { field: 'subprocessors.regions', text: textIn(data.subprocessors.regionsBasis, lang) },
+      { field: 'region', text: textIn(data.regions.about, lang) },
     ],
   }
 }
@@ -116,7 +121,7 @@ export interface PageLink {
   href: string
   text: string
   current: boolean
-  /** The language of the target, where it differs by language. */
+  /** The language of the target, where links differ by language. */
   lang?: string
   /** The media type of the target, where it is not a page. */
   type?: string
@@ -129,14 +134,44 @@ export interface Alternate {
   hreflang: string
 }
 
-interface PageBase {
-  lang: Language
-  labels: Labels
-  company: { name: string; service: string; dpaContactEmail: string }
-  edition: { version: number; publishedAt: string; lastUpdated: string }
-  alternates: Alternate[]
-  languages: PageLink[]
-  formats: PageLink[]
+/** One announced or recent change to the list, as the change log gives it, in the page's language. */
+export interface PageChange {
+  type: (typeof CHANGE_TYPES)[number]
+  id: string
+  name: string
+  /** One line, in the page's language. */
+  summary: string
+  announcedAt: string
+  effectiveAt: string
+  objectionDeadline: string
+  /** Why the change takes effect sooner than the usual notice period, where it does. */
+  shortNoticeReason?: string
+}
+
+export interface PageChanges {
+  upcoming: PageChange[]
+  recent: PageChange[]
+}
+
+/** A feed of the list's changes, linked from the page's head and header. */
+export interface PageFeed {
+  href: string
+  type: 'application/atom+xml' | 'application/feed+json'
+}
+
+export const NO_CHANGES: PageChanges = { upcoming: [], recent: [] }
+
+export interface PageAssurance {
+  id: string
+  /** Its number on the page, where rows refer to it. */
+  number: number
+  text: string
+  standards: string[]
+}
+
+export interface PageNote {
+  number: number
+  text: string
 }
 
 /** One sub-processor as a row of the list, or as the entry page, in the page's language. */
@@ -148,10 +183,25 @@ export interface PageEntry {
   extras: string[]
   purpose: string
   customers: string | null
-  location: { text: string; codes: string[] } | null
+  /** The source's wording, and the countries as names with their codes. */
+  location: { text: string; places: string[] } | null
   regions: string
-  assurances: string[]
-  notes: string[]
+  assurances: PageAssurance[]
+  notes: PageNote[]
+}
+
+interface PageBase {
+  lang: Language
+  labels: Labels
+  /** What the page says about being a translation; null in the source language. */
+  translationNotice: string | null
+  company: { name: string; service: string; dpaContactEmail: string }
+  edition: { version: number; publishedAt: string; lastUpdated: string }
+  /** The page's own URL, path and query. */
+  href: string
+  alternates: Alternate[]
+  languages: PageLink[]
+  formats: PageLink[]
 }
 
 export interface PolicySection {
@@ -164,6 +214,14 @@ export interface PolicySection {
 export interface ListPage extends PageBase {
   region: { id: string; name: string }
   regions: PageLink[]
+  inForce: number
+  feeds: PageFeed[]
+  changes: PageChanges
+  categories: { id: string; heading: string; paragraphs: string[]; entries: PageEntry[] }[]
+  /** Each assurance the rows refer to, once. */
+  assurances: PageAssurance[]
+  /** Each note on the rows, once. */
+  notes: PageNote[]
   policy: {
     introduction: string[]
     sections: PolicySection[]
@@ -171,8 +229,7 @@ export interface ListPage extends PageBase {
     /** The DPA contact sentence, split around the e-mail address it names, so that the address can be a link. */
     dpaContact: string[]
   }
-  categories: { id: string; heading: string; paragraphs: string[]; entries: PageEntry[] }[]
-  notes: string[]
+  aboutTheList: string[]
 }
 
 export interface EntryPage extends PageBase {
@@ -180,79 +237,122 @@ export interface EntryPage extends PageBase {
   listHref: string
 }
 
+const COUNTRY_NAMES = new Map<Language, Intl.DisplayNames>()
+
+function countryName(code: string, lang: Language): string {
+  let names = COUNTRY_NAMES.get(lang)
+  if (!names) COUNTRY_NAMES.set(lang, (names = new Intl.DisplayNames([lang], { type: 'region', fallback: 'code' })))
+  return names.of(code) ?? code
+}
+
 function pageBase(data: RegistryData, doc: SubprocessorListDocument | SubprocessorEntryDocument, view: ListView | EntryView): PageBase {
   const lang = doc.language
-  const labels = LABELS[lang]
+  const locale = data.registry.languages.includes(lang) ? data.locales[lang]! : data.locales[data.registry.source.language]!
+  const { labels } = locale
   const { name, service, dpaContactEmail } = data.registry.company
+  const { languages } = data.registry
   return {
     lang,
     labels,
+    translationNotice: locale.translation?.notice ?? null,
     company: { name, service, dpaContactEmail },
     edition: { version: doc.version, publishedAt: doc.publishedAt, lastUpdated: doc.lastUpdated },
+    href: viewUrl(view),
     alternates: [
       ...FORMATS.filter((format) => format !== 'html').map((format) => ({ href: viewUrl({ ...view, format }), type: MEDIA_TYPES[format], hreflang: lang })),
-      ...LANGUAGES.filter((other) => other !== lang).map((other) => ({ href: viewUrl({ ...view, lang: other, format: 'html' }), type: MEDIA_TYPES.html, hreflang: other })),
+      ...languages.filter((other) => other !== lang).map((other) => ({ href: viewUrl({ ...view, lang: other, format: 'html' }), type: MEDIA_TYPES.html, hreflang: other })),
     ],
-    languages: LANGUAGES.map((other) => ({ href: viewUrl({ ...view, lang: other, format: 'html' }), text: LABELS[other].languageName, current: other === lang, lang: other })),
+    languages: languages.map((other) => ({ href: viewUrl({ ...view, lang: other, format: 'html' }), text: data.locales[other]!.name, current: other === lang, lang: other })),
     formats: [
-      { href: viewUrl({ ...view, format: 'json' }), text: labels.jsonLink, current: false, type: MEDIA_TYPES.json },
       { href: viewUrl({ ...view, format: 'csv' }), text: labels.csvLink, current: false, type: MEDIA_TYPES.csv },
+      { href: viewUrl({ ...view, format: 'json' }), text: labels.jsonLink, current: false, type: MEDIA_TYPES.json },
     ],
   }
 }
 
-function toPageEntry(data: RegistryData, entry: SubprocessorDocument, lang: Language): PageEntry {
-  const labels = LABELS[lang]
+/** Numbers things in the order the page first shows them, so that each is written once and referred to. */
+function numbering<T>() {
+  const numbered = new Map<string, T>()
+  return {
+    of(key: string, make: (number: number) => T): T {
+      let found = numbered.get(key)
+      if (!found) numbered.set(key, (found = make(numbered.size + 1)))
+      return found
+    },
+    all: () => [...numbered.values()],
+  }
+}
+
+function toPageEntry(
+  data: RegistryData,
+  entry: SubprocessorDocument,
+  lang: Language,
+  assurances = numbering<PageAssurance>(),
+  notes = numbering<PageNote>(),
+): PageEntry {
+  const { labels } = data.locales[lang] ?? data.locales[data.registry.source.language]!
   return {
     id: entry.id,
     href: viewUrl({ kind: 'entry', id: entry.id, lang, format: 'html' }),
     name: entry.name,
     extras: [
-      ...entry.roles.map((role) => labels.role[role]),
+      ...entry.roles.map((role) => labels.roleNames[role]),
       ...entry.alsoWrittenAs.map((alias) => `${labels.alsoWrittenAs}: ${alias}`),
       ...(entry.product ? [`${labels.product}: ${entry.product}`] : []),
     ],
     purpose: entry.purpose,
     customers: entry.customers,
-    location: entry.location && { text: entry.location.text, codes: [...entry.location.countries, ...entry.location.subdivisions] },
+    location: entry.location && {
+      text: entry.location.text,
+      places: [...entry.location.countries.map((code) => `${countryName(code, lang)} (${code})`), ...entry.location.subdivisions],
+    },
     regions: entry.regions.map((id) => regionName(data, id, lang)).join(', '),
-    assurances: entry.assurances.map((assurance) => assurance.text),
-    notes: entry.notes.map((note) => note.text),
+    assurances: entry.assurances.map(({ id, text, standards }) => assurances.of(id, (number) => ({ id, number, text, standards }))),
+    notes: entry.notes.map(({ text }) => notes.of(text, (number) => ({ number, text }))),
   }
 }
 
-/** The list page of one region in one language. */
-export function toListPage(data: RegistryData, doc: SubprocessorListDocument): ListPage {
+/** The list page of one region in one language; the change log, once it exists, fills `changes` and `feeds`. */
+export function toListPage(data: RegistryData, doc: SubprocessorListDocument, log: { changes: PageChanges; feeds: PageFeed[] } = { changes: NO_CHANGES, feeds: [] }): ListPage {
   const lang = doc.language
   const view: ListView = { kind: 'list', region: doc.region.id, lang, format: 'html' }
   const { policy, categories, company } = data.registry
+  const texts = (list: Localized[]) => list.map((text) => textIn(text, lang))
   const section = (id: string, { heading, paragraphs }: { heading: Localized; paragraphs: Localized[] }, items: Localized[] = []): PolicySection => ({
     id,
-    heading: heading[lang],
-    paragraphs: paragraphs.map((text) => text[lang]),
-    items: items.map((text) => text[lang]),
+    heading: textIn(heading, lang),
+    paragraphs: texts(paragraphs),
+    items: texts(items),
   })
+  const assurances = numbering<PageAssurance>()
+  const notes = numbering<PageNote>()
+  const grouped = CATEGORIES.map((id) => ({
+    id,
+    heading: textIn(categories[id].heading, lang),
+    paragraphs: texts(categories[id].paragraphs),
+    entries: doc.subprocessors.filter((entry) => entry.category === id).map((entry) => toPageEntry(data, entry, lang, assurances, notes)),
+  }))
   return {
     ...pageBase(data, doc, view),
     region: doc.region,
     regions: listRegions(data).map((region) => ({ href: viewUrl({ ...view, region }), text: regionName(data, region, lang), current: region === doc.region.id })),
+    inForce: doc.subprocessors.length,
+    feeds: log.feeds,
+    changes: log.changes,
+    categories: grouped,
+    assurances: assurances.all(),
+    notes: notes.all(),
     policy: {
-      introduction: policy.introduction.map((text) => text[lang]),
+      introduction: texts(policy.introduction),
       sections: [
         section('what-is-a-sub-processor', policy.whatIsASubprocessor),
         section('due-diligence', policy.dueDiligence),
         section('contractual-safeguards', policy.contractualSafeguards, policy.contractualSafeguards.obligations),
       ],
-      disclaimer: policy.disclaimer.map((text) => text[lang]),
-      dpaContact: policy.dpaContact[lang].split(company.dpaContactEmail),
+      disclaimer: texts(policy.disclaimer),
+      dpaContact: textIn(policy.dpaContact, lang).split(company.dpaContactEmail),
     },
-    categories: CATEGORIES.map((id) => ({
-      id,
-      heading: categories[id].heading[lang],
-      paragraphs: categories[id].paragraphs.map((text) => text[lang]),
-      entries: doc.subprocessors.filter((entry) => entry.category === id).map((entry) => toPageEntry(data, entry, lang)),
-    })),
-    notes: doc.notes.map((note) => note.text),
+    aboutTheList: doc.notes.map((note) => note.text),
   }
 }
 

@@ -5,134 +5,238 @@
 import { countries } from 'countries-list'
 import { z } from 'zod'
 
-export const LANGUAGES = ['lv', 'en'] as const
 export const REGION_IDS = ['eu', 'uk', 'us', 'apac'] as const
 export const CATEGORIES = ['infrastructure', 'service', 'subcontractor'] as const
 export const ROLES = ['affiliate', 'subcontractor'] as const
 export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const
 export const NOTE_KINDS = ['derived', 'translation'] as const
+export const CHANGE_TYPES = ['added', 'removed', 'modified'] as const
 
-const Text = z.string().refine((text) => text.trim() !== '', 'must not be empty')
+/** The words a page or CSV file shows around the data, one locale file per language. */
+const LABEL_NAMES = [
+  'title', 'skipToList', 'region', 'inForce', 'lastUpdated', 'version', 'published', 'regionsNav', 'languagesNav', 'formatsNav',
+  'jsonLink', 'csvLink', 'atomFeed', 'jsonFeed', 'contents', 'filter', 'filterStatus', 'entity', 'id', 'alsoWrittenAs', 'product',
+  'category', 'roles', 'purpose', 'customers', 'location', 'countries', 'regions', 'assurances', 'standards', 'notes', 'notNamed',
+  'notStated', 'noneInRegion', 'assurance', 'note', 'meetsOneOf', 'aboutTheList', 'policy', 'upcomingChanges', 'recentChanges',
+  'announced', 'effective', 'objectionDeadline', 'howToObject', 'shortNotice', 'pageAddress', 'allSubprocessors',
+] as const
+type LabelName = (typeof LABEL_NAMES)[number]
+
+/** Labels with blanks that the renderer fills; each must keep exactly these. */
+export const LABEL_BLANKS: Partial<Record<LabelName, readonly string[]>> = {
+  published: ['date'],
+  filterStatus: ['shown', 'total'],
+  assurance: ['number'],
+  note: ['number'],
+  meetsOneOf: ['standards'],
+  announced: ['date'],
+  effective: ['date'],
+  objectionDeadline: ['date'],
+  howToObject: ['email'],
+  shortNotice: ['reason'],
+}
+
+/** A language as the URL, the JSON and the locale file name spell it: an ISO 639 code, e.g. "lv". */
+export type Language = string
+/** Text in every declared language; the source language's is the source wording, the others translate it. */
+export type Localized = Record<Language, string>
+
+const nonEmpty = (text: string) => text.trim() !== ''
+const Text = z.string().refine(nonEmpty, 'must not be empty')
 const Id = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case words joined by hyphens')
+const LanguageTag = z.string().regex(/^[a-z]{2,3}$/, 'must be an ISO 639 language code in lower case, such as "lv"')
 const isCountry = (code: string) => /^[A-Z]{2}$/.test(code) && Object.hasOwn(countries, code)
 const notACountry = (code: unknown) => `${JSON.stringify(code)} is not an ISO 3166-1 alpha-2 country code`
 const CountryCode = z.string().refine(isCountry, { error: (issue) => notACountry(issue.input) })
 const SubdivisionCode = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code such as "US-CA"')
 
-export const Language = z.enum(LANGUAGES)
 export const RegionId = z.enum(REGION_IDS)
 export const Category = z.enum(CATEGORIES)
 
-/** Text in every language; Latvian is the source wording, English its translation. */
-export const Localized = z.strictObject({ lv: Text, en: Text })
-
-/** Where the source is silent, vague or inconsistent, the data says so here instead of guessing. */
-export const SourceNote = z.strictObject({
-  field: z.string().min(1),
-  /** `derived`: the field's text is the registry's reading, not quoted from the source; `translation`: a note on how it was translated. */
-  kind: z.enum(NOTE_KINDS).optional(),
-  note: Localized,
-})
-
-const Section = z.strictObject({
-  heading: Localized,
-  paragraphs: z.array(Localized),
-})
-
-const CategorySection = Section.extend({ label: Localized })
-
-export const SubprocessorEntry = z.strictObject({
-  id: Id,
-  /** The legal entity name exactly as the source writes it; null where the source names none. */
-  name: Text.nullable(),
-  alsoWrittenAs: z.array(Text).optional(),
-  /** A product or brand the source names next to the entity (e.g. MailChimp for Intuit). */
-  product: Text.optional(),
-  category: Category,
-  roles: z.array(z.enum(ROLES)).optional(),
-  purpose: Localized,
-  /** The customer group the source names in the row, as written. */
-  customers: Localized.optional(),
-  location: z
-    .strictObject({
-      countries: z.array(CountryCode),
-      subdivisions: z.array(SubdivisionCode).optional(),
-      text: Localized,
+/**
+ * The languages data/registry.json declares: checked first, because every localized text and
+ * every locale file is then checked against them.
+ */
+export const LanguageDeclaration = z
+  .object({
+    source: z.object({ language: LanguageTag }),
+    languages: z.array(LanguageTag).min(1, 'must declare at least one language'),
+    defaultLanguage: LanguageTag,
+  })
+  .superRefine(({ source, languages, defaultLanguage }, ctx) => {
+    languages.forEach((lang, i) => {
+      if (languages.indexOf(lang) !== i) ctx.addIssue({ code: 'custom', path: ['languages', i], message: `"${lang}" is declared more than once` })
     })
-    .nullable(),
-  regions: z.array(RegionId).min(1, 'must list at least one region'),
-  assurances: z.array(Id),
-  notes: z.array(SourceNote).optional(),
-})
+    if (!languages.includes(source.language)) ctx.addIssue({ code: 'custom', path: ['source', 'language'], message: `"${source.language}" is not in "languages"` })
+    if (!languages.includes(defaultLanguage)) ctx.addIssue({ code: 'custom', path: ['defaultLanguage'], message: `"${defaultLanguage}" is not in "languages"` })
+  })
 
-export const SubprocessorsFile = z.strictObject({
-  regionsBasis: Localized,
-  subprocessors: z.array(SubprocessorEntry).min(1, 'must list at least one sub-processor'),
-})
+const missingOr = (what: string, otherwise: string) => (issue: { input: unknown }) => (issue.input === undefined ? `${what} is missing` : otherwise)
 
-export const Assurance = z.strictObject({
-  text: Localized,
-  /** The facility meets at least one of these; the source joins them with "or". */
-  standards: z.array(Text),
-  note: Localized.optional(),
-})
+/** Exactly the declared languages, each non-empty: a missing translation names its language. */
+function localizedSchema(languages: readonly Language[]): z.ZodType<Localized> {
+  const shape = Object.fromEntries(
+    languages.map((lang) => [lang, z.string({ error: missingOr(`the ${lang} text`, `the ${lang} text must be a string`) }).refine(nonEmpty, `the ${lang} text must not be empty`)]),
+  )
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `${issue.keys.map((key) => `"${key}"`).join(', ')} is not a language registry.json declares` : undefined),
+  })
+}
 
-export const RegistryFile = z.strictObject({
-  source: z.strictObject({
-    file: Text,
-    language: Language,
-    note: Localized,
-  }),
-  company: z.strictObject({
+function labelsSchema(lang: Language) {
+  const label = (name: string) =>
+    z
+      .string({ error: missingOr(`the label "${name}" in ${lang}`, `the label "${name}" in ${lang} must be a string`) })
+      .refine(nonEmpty, `the label "${name}" in ${lang} must not be empty`)
+  const withBlanks = (name: LabelName) =>
+    label(name).superRefine((text, ctx) => {
+      const blanks = LABEL_BLANKS[name] ?? []
+      const found = [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!)
+      for (const blank of blanks) if (!found.includes(blank)) ctx.addIssue({ code: 'custom', message: `the label "${name}" in ${lang} must contain {${blank}}` })
+      for (const blank of found) if (!blanks.includes(blank)) ctx.addIssue({ code: 'custom', message: `the label "${name}" in ${lang} has no blank {${blank}}` })
+    })
+  const group = <K extends string>(name: string, keys: readonly K[]) =>
+    z.strictObject(Object.fromEntries(keys.map((key) => [key, label(`${name}.${key}`)])) as unknown as Record<K, z.ZodType<string>>, {
+      error: missingOr(`the labels "${name}" in ${lang}`, `the labels "${name}" in ${lang} must be an object`),
+    })
+  return z.strictObject({
+    ...(Object.fromEntries(LABEL_NAMES.map((name) => [name, withBlanks(name)])) as unknown as Record<LabelName, z.ZodType<string>>),
+    changeTypes: group('changeTypes', CHANGE_TYPES),
+    roleNames: group('roleNames', ROLES),
+  })
+}
+
+/** A locale file, data/locales/<lang>.json: the language's own name, whether it is a translation, and its labels. */
+function localeSchema(lang: Language, languages: readonly Language[]) {
+  return z.strictObject({
+    /** The language's name in itself, as the language switcher shows it. */
     name: Text,
-    service: Text,
-    accountDomain: Text,
-    dpaContactEmail: z.email(),
-  }),
-  lastUpdated: z.iso.date(),
-  defaultLanguage: Language,
-  policy: z.strictObject({
-    introduction: z.array(Localized),
-    whatIsASubprocessor: Section,
-    dueDiligence: Section,
-    contractualSafeguards: Section.extend({ obligations: z.array(Localized).min(1) }),
-    disclaimer: z.array(Localized),
-    dpaContact: Localized,
-  }),
-  categories: z.strictObject({
-    infrastructure: CategorySection,
-    service: CategorySection,
-    subcontractor: CategorySection,
-  }),
-  assurances: z.record(Id, Assurance),
-  notes: z.array(SourceNote),
-})
+    /** Present on every language but the source's: which language it translates, and what the page says about that. */
+    translation: z.strictObject({ of: z.enum(languages), notice: Text }).optional(),
+    labels: labelsSchema(lang),
+  })
+}
 
-export const RegionsFile = z.strictObject({
-  about: Localized,
-  regions: z.array(z.strictObject({ id: RegionId, name: Localized })).min(1),
-  allRegionsName: Localized,
-  continentDefaults: z.partialRecord(z.enum(CONTINENTS), RegionId),
-  countryOverrides: z.record(z.string(), RegionId).superRefine((overrides, ctx) => {
-    for (const code of Object.keys(overrides)) if (!isCountry(code)) ctx.addIssue({ code: 'custom', path: [code], message: notACountry(code) })
-  }),
-})
+/** The schemas of the data/ files, for the languages registry.json declares. */
+export function dataSchemas(languages: readonly Language[]) {
+  const Language = z.enum(languages as [Language, ...Language[]])
+  const Localized = localizedSchema(languages)
 
-export type Language = z.infer<typeof Language>
+  /** Where the source is silent, vague or inconsistent, the data says so here instead of guessing. */
+  const SourceNote = z.strictObject({
+    field: z.string().min(1),
+    /** `derived`: the field's text is the registry's reading, not quoted from the source; `translation`: a note on how it was translated. */
+    kind: z.enum(NOTE_KINDS).optional(),
+    note: Localized,
+  })
+
+  const Section = z.strictObject({
+    heading: Localized,
+    paragraphs: z.array(Localized),
+  })
+
+  const CategorySection = Section.extend({ label: Localized })
+
+  const SubprocessorEntry = z.strictObject({
+    id: Id,
+    /** The legal entity name exactly as the source writes it; null where the source names none. */
+    name: Text.nullable(),
+    alsoWrittenAs: z.array(Text).optional(),
+    /** A product or brand the source names next to the entity (e.g. MailChimp for Intuit). */
+    product: Text.optional(),
+    category: Category,
+    roles: z.array(z.enum(ROLES)).optional(),
+    purpose: Localized,
+    /** The customer group the source names in the row, as written. */
+    customers: Localized.optional(),
+    location: z
+      .strictObject({
+        countries: z.array(CountryCode),
+        subdivisions: z.array(SubdivisionCode).optional(),
+        text: Localized,
+      })
+      .nullable(),
+    regions: z.array(RegionId).min(1, 'must list at least one region'),
+    assurances: z.array(Id),
+    notes: z.array(SourceNote).optional(),
+  })
+
+  const SubprocessorsFile = z.strictObject({
+    regionsBasis: Localized,
+    subprocessors: z.array(SubprocessorEntry).min(1, 'must list at least one sub-processor'),
+  })
+
+  const Assurance = z.strictObject({
+    text: Localized,
+    /** The facility meets at least one of these; the source joins them with "or". */
+    standards: z.array(Text),
+    note: Localized.optional(),
+  })
+
+  const RegistryFile = z.strictObject({
+    source: z.strictObject({
+      file: Text,
+      language: Language,
+      note: Localized,
+    }),
+    company: z.strictObject({
+      name: Text,
+      service: Text,
+      accountDomain: Text,
+      dpaContactEmail: z.email(),
+    }),
+    lastUpdated: z.iso.date(),
+    /** Every language the registry serves, in the order lists, links and headers name them. */
+    languages: z.array(Language),
+    defaultLanguage: Language,
+    policy: z.strictObject({
+      introduction: z.array(Localized),
+      whatIsASubprocessor: Section,
+      dueDiligence: Section,
+      contractualSafeguards: Section.extend({ obligations: z.array(Localized).min(1) }),
+      disclaimer: z.array(Localized),
+      dpaContact: Localized,
+    }),
+    categories: z.strictObject({
+      infrastructure: CategorySection,
+      service: CategorySection,
+      subcontractor: CategorySection,
+    }),
+    assurances: z.record(Id, Assurance),
+    notes: z.array(SourceNote),
+  })
+
+  const RegionsFile = z.strictObject({
+    about: Localized,
+    regions: z.array(z.strictObject({ id: RegionId, name: Localized })).min(1),
+    allRegionsName: Localized,
+    continentDefaults: z.partialRecord(z.enum(CONTINENTS), RegionId),
+    countryOverrides: z.record(z.string(), RegionId).superRefine((overrides, ctx) => {
+      for (const code of Object.keys(overrides)) if (!isCountry(code)) ctx.addIssue({ code: 'custom', path: [code], message: notACountry(code) })
+    }),
+  })
+
+  return { SourceNote, SubprocessorEntry, SubprocessorsFile, RegistryFile, RegionsFile, locale: (lang: Language) => localeSchema(lang, languages) }
+}
+
+type DataSchemas = ReturnType<typeof dataSchemas>
+export type SourceNote = z.infer<DataSchemas['SourceNote']>
+export type SubprocessorEntry = z.infer<DataSchemas['SubprocessorEntry']>
+export type SubprocessorsFile = z.infer<DataSchemas['SubprocessorsFile']>
+export type RegistryFile = z.infer<DataSchemas['RegistryFile']>
+export type RegionsFile = z.infer<DataSchemas['RegionsFile']>
+export type Locale = z.infer<ReturnType<typeof localeSchema>>
+export type Labels = Locale['labels']
 export type RegionId = z.infer<typeof RegionId>
 export type Category = z.infer<typeof Category>
-export type Localized = z.infer<typeof Localized>
-export type SourceNote = z.infer<typeof SourceNote>
-export type SubprocessorEntry = z.infer<typeof SubprocessorEntry>
-export type SubprocessorsFile = z.infer<typeof SubprocessorsFile>
-export type RegistryFile = z.infer<typeof RegistryFile>
-export type RegionsFile = z.infer<typeof RegionsFile>
 
 /** The data/ folder, validated: what every renderer reads. */
 export interface RegistryData {
   registry: RegistryFile
   subprocessors: SubprocessorsFile
   regions: RegionsFile
+  /** One per language registry.json declares. */
+  locales: Record<Language, Locale>
 }
 
 // The JSON representations, as the API serves them: a list, and one entry on its own.
@@ -183,47 +287,54 @@ export const SubprocessorDocument = z
   })
   .meta({ id: 'Subprocessor', title: 'A sub-processor, as it appears in a list' })
 
-const Envelope = {
-  version: z.int().min(1).describe('Counts publishes; every published version is kept.'),
-  publishedAt: z.iso.datetime().describe('When this version was published.'),
-  lastUpdated: z.iso.date().describe('The date the source document gives for its last change.'),
-  language: Language,
-  sourceLanguage: Language,
-}
+/** The list and entry documents, whose `language` names one of the declared languages. */
+export function documentSchemas(languages: readonly Language[]) {
+  const Language = z.enum(languages as [Language, ...Language[]]).describe('A language the registry declares (ISO 639).')
+  const Envelope = {
+    version: z.int().min(1).describe('Counts publishes; every published version is kept.'),
+    publishedAt: z.iso.datetime().describe('When this version was published.'),
+    lastUpdated: z.iso.date().describe('The date the source document gives for its last change.'),
+    language: Language,
+    sourceLanguage: Language,
+  }
 
-export const SubprocessorListDocument = z
-  .strictObject({
+  const SubprocessorListDocument = z
+    .strictObject({
+      $schema: z.string().describe('The JSON Schema of this document.'),
+      ...Envelope,
+      region: z.strictObject({ id: z.enum([...REGION_IDS, 'all']), name: z.string() }).describe('The customer region this list is for.'),
+      company: z.strictObject({
+        name: z.string(),
+        service: z.string(),
+        accountDomain: z.string(),
+        dpaContactEmail: z.string(),
+      }),
+      links: FormatLinks,
+      subprocessors: z.array(SubprocessorDocument),
+      notes: z.array(Note).describe('About the list as a whole: its source, and how regions are read.'),
+    })
+    .meta({ title: 'Sub-processor list' })
+
+  const SubprocessorEntryDocument = SubprocessorDocument.extend({
     $schema: z.string().describe('The JSON Schema of this document.'),
     ...Envelope,
-    region: z.strictObject({ id: z.enum([...REGION_IDS, 'all']), name: z.string() }).describe('The customer region this list is for.'),
-    company: z.strictObject({
-      name: z.string(),
-      service: z.string(),
-      accountDomain: z.string(),
-      dpaContactEmail: z.string(),
-    }),
-    links: FormatLinks,
-    subprocessors: z.array(SubprocessorDocument),
-    notes: z.array(Note).describe('About the list as a whole: its source, and how regions are read.'),
-  })
-  .meta({ title: 'Sub-processor list' })
+    links: FormatLinks.extend({ list: z.string().describe('The list of every region, in the same language.') }),
+  }).meta({ id: 'SubprocessorDocument', title: 'One sub-processor, on its own' })
 
-export const SubprocessorEntryDocument = SubprocessorDocument.extend({
-  $schema: z.string().describe('The JSON Schema of this document.'),
-  ...Envelope,
-  links: FormatLinks.extend({ list: z.string().describe('The list of every region, in the same language.') }),
-}).meta({ id: 'SubprocessorDocument', title: 'One sub-processor, on its own' })
+  return { SubprocessorListDocument, SubprocessorEntryDocument }
+}
 
 export type SubprocessorDocument = z.infer<typeof SubprocessorDocument>
-export type SubprocessorListDocument = z.infer<typeof SubprocessorListDocument>
-export type SubprocessorEntryDocument = z.infer<typeof SubprocessorEntryDocument>
+export type SubprocessorListDocument = z.infer<ReturnType<typeof documentSchemas>['SubprocessorListDocument']>
+export type SubprocessorEntryDocument = z.infer<ReturnType<typeof documentSchemas>['SubprocessorEntryDocument']>
 
 /**
  * The JSON Schema served at /schema.json, generated from the schemas above: the list at the
  * top level, and an entry on its own at #/$defs/SubprocessorDocument.
  */
-export function registryJsonSchema(): Record<string, unknown> {
+export function registryJsonSchema(languages: readonly Language[]): Record<string, unknown> {
   type Generated = Record<string, unknown> & { $defs?: Record<string, unknown> }
+  const { SubprocessorListDocument, SubprocessorEntryDocument } = documentSchemas(languages)
   const list = z.toJSONSchema(SubprocessorListDocument, { target: 'draft-2020-12' }) as Generated
   // A schema with a meta id comes out as a $ref into its own $defs; those $defs are what we need.
   const entry = z.toJSONSchema(SubprocessorEntryDocument, { target: 'draft-2020-12' }) as Generated
