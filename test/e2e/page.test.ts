@@ -64,6 +64,21 @@ describe.skipIf(!CHROMIUM)('the page in Chromium', () => {
     expect(blockedAll).toEqual([])
   })
 
+  it('has no axe violations on any entry page, and fits 320 px', async () => {
+    const ids = (await list('all', 'en')).subprocessors.map((entry) => entry.id)
+    const { context, tab } = await open(`${BASE}/subprocessors/${ids[0]}.html?lang=en`, { viewport: { width: 320, height: 800 } })
+    const found: (Violation & { at: string })[] = []
+    for (const id of ids) {
+      for (const lang of LANGUAGES) {
+        await tab.goto(`${BASE}/subprocessors/${id}.html?lang=${lang}`)
+        for (const violation of await axeViolations(tab)) found.push({ ...violation, at: `${id}/${lang}` })
+        expect(await tab.evaluate<number>('document.documentElement.scrollWidth'), `${id}/${lang}`).toBeLessThanOrEqual(320)
+      }
+    }
+    expect(found).toEqual([])
+    await context.close()
+  })
+
   it('is complete without script: every row, no filter', async () => {
     const { context, tab } = await open(page('all', 'en'), { javaScriptEnabled: false })
     const doc = await list('all', 'en')
