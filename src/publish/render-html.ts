@@ -235,14 +235,15 @@ ${paragraphs(category.paragraphs)}
   })
 
   const changes = changeSections(model)
-  const contents: [string, string][] = [
-    ...(model.changes.upcoming.length ? [['upcoming-changes', labels.upcomingChanges] as [string, string]] : []),
-    ...(model.changes.recent.length ? [['recent-changes', labels.recentChanges] as [string, string]] : []),
-    ...model.categories.map((category): [string, string] => [category.id, category.heading]),
-    ...(model.assurances.length ? [['assurances', labels.assurances] as [string, string]] : []),
-    ...(model.notes.length ? [['notes', labels.notes] as [string, string]] : []),
-    ['policy', labels.policy],
-    ['about-this-list', labels.aboutTheList],
+  const shown = (present: boolean, id: string, text: string) => (present ? [{ id, text }] : [])
+  const contents = [
+    ...shown(model.changes.upcoming.length > 0, 'upcoming-changes', labels.upcomingChanges),
+    ...shown(model.changes.recent.length > 0, 'recent-changes', labels.recentChanges),
+    ...model.categories.map((category) => ({ id: category.id, text: category.heading })),
+    ...shown(model.assurances.length > 0, 'assurances', labels.assurances),
+    ...shown(model.notes.length > 0, 'notes', labels.notes),
+    { id: 'policy', text: labels.policy },
+    { id: 'about-this-list', text: labels.aboutTheList },
   ]
 
   const sections = policy.sections.map(
@@ -261,7 +262,7 @@ ${section.items.length ? html`<ul>\n${lines(section.items.map((item) => html`<li
     facts: [fact(labels.region, html`<strong>${region.name}</strong>`), fact(labels.inForce, model.inForce)],
     navs: [nav(labels.regionsNav, model.regions), nav(labels.languagesNav, model.languages), nav(labels.formatsNav, model.formats, feedLinks)],
     main: [
-      html`<nav aria-labelledby="contents"><h2 id="contents">${labels.contents}</h2><ol>${contents.map(([id, text]) => html`<li><a href="#${id}">${text}</a></li>`)}</ol></nav>`,
+      html`<nav aria-labelledby="contents"><h2 id="contents">${labels.contents}</h2><ol>${contents.map(({ id, text }) => html`<li><a href="#${id}">${text}</a></li>`)}</ol></nav>`,
       html`<div id="filter" role="search" hidden><label for="filter-input">${labels.filter}</label><br><input id="filter-input" type="search" autocomplete="off"><p role="status" data-template="${labels.filterStatus}"></p></div>`,
       ...changes,
       ...tables,

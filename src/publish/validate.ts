@@ -24,6 +24,7 @@ export interface Problem {
 
 export type Validation = { ok: true; data: RegistryData } | { ok: false; problems: Problem[] }
 
+// An entry has the same fields whatever the languages.
 const ENTRY_FIELDS = new Set(Object.keys(dataSchemas(['lv']).SubprocessorEntry.shape))
 
 /**
