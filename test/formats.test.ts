@@ -164,7 +164,7 @@ describe('HTML', () => {
     expect(html).toContain('<a href="/subprocessors.json?region=eu&#38;lang=en" type="application/json">JSON</a>')
     expect(html).toContain('<a href="/subprocessors.csv?region=eu&#38;lang=en" type="text/csv" download>CSV (for spreadsheets)</a>')
     expect(html).toContain('<link rel="alternate" type="text/html" hreflang="lv" href="/subprocessors.html?region=eu&#38;lang=lv">')
-    expect(html).toContain('<p>Address of this list: <a id="address" href="/subprocessors.html?region=eu&#38;lang=en">/subprocessors.html?region=eu&#38;lang=en</a></p>')
+    expect(html).toContain('<p>Address of this page: <a id="address" href="/subprocessors.html?region=eu&#38;lang=en">/subprocessors.html?region=eu&#38;lang=en</a></p>')
   })
 
   it('needs no other request, and runs only its own script, allowed by its hash', async () => {
@@ -174,9 +174,15 @@ describe('HTML', () => {
     expect(html.match(/<link [^>]*>/g)?.every((link) => link.includes('rel="alternate"'))).toBe(true)
     const csp = res.headers.get('Content-Security-Policy')!
     const hash = async (text: string) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))))
-    const style = html.slice(html.indexOf('<style>') + 7, html.indexOf('</style>'))
-    const script = html.slice(html.indexOf('<script type="module">') + 22, html.indexOf('</script>'))
-    expect(csp).toBe(`default-src 'none'; style-src 'sha256-${await hash(style)}'; script-src 'sha256-${await hash(script)}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
+    const between = (text: string, start: string, end: string) => text.slice(text.indexOf(start) + start.length, text.indexOf(end))
+    const entry = await page('/subprocessors/twilio.html?lang=en')
+    const [listStyle, entryStyle] = [between(html, '<style>', '</style>'), between(entry.html, '<style>', '</style>')]
+    const script = between(html, '<script type="module">', '</script>')
+    expect(csp).toBe(
+      `default-src 'none'; style-src 'sha256-${await hash(listStyle)}' 'sha256-${await hash(entryStyle)}'; script-src 'sha256-${await hash(script)}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    )
+    expect(entry.res.headers.get('Content-Security-Policy')).toBe(csp)
+    expect(entry.html).not.toContain('<script')
     expect(csp).not.toContain('unsafe-inline')
   })
 

@@ -4,7 +4,7 @@ import { entryPackCount, type RenderedRepresentation } from '../storage'
 import { discoveryDocument, openApiDocument } from './documents'
 import { type Edition, listRegions, toEntryDocument, toEntryPage, toListDocument, toListPage } from './model'
 import { renderCsv } from './render-csv'
-import { PAGE_SCRIPT, PAGE_STYLE, renderEntryHtml, renderListHtml } from './render-html'
+import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT, renderEntryHtml, renderListHtml } from './render-html'
 import { type RegistryData, registryJsonSchema } from './schema'
 
 const encoder = new TextEncoder()
@@ -97,14 +97,16 @@ export async function buildRelease(data: RegistryData, edition: Edition, onProgr
     })
     onProgress?.(representations.length, views.length)
   }
-  const [styleHash, scriptHash] = await Promise.all([PAGE_STYLE, PAGE_SCRIPT].map(async (text) => base64(await sha256(encoder.encode(text)))))
+  const [listStyle, entryStyle, script] = await Promise.all(
+    [LIST_PAGE_STYLE, ENTRY_PAGE_STYLE, PAGE_SCRIPT].map(async (text) => `'sha256-${base64(await sha256(encoder.encode(text)))}'`),
+  )
   const facts = {
     regions: listRegions(data).filter((region) => region !== ALL_REGIONS),
     languages: [...data.registry.languages],
     defaultLanguage: data.registry.defaultLanguage,
     countryRegions: expandCountryRegions(data),
     fileStem: `${data.registry.company.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-subprocessors`,
-    htmlContentSecurityPolicy: `default-src 'none'; style-src 'sha256-${styleHash}'; script-src 'sha256-${scriptHash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    htmlContentSecurityPolicy: `default-src 'none'; style-src ${listStyle} ${entryStyle}; script-src ${script}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     entryPacks: entryPackCount(data.subprocessors.subprocessors.length),
   }
   // Everything a reader can observe, bytes and release facts alike, goes into the digest.

@@ -2,12 +2,9 @@ import { html, raw } from 'hono/html'
 import type { EntryPage, ListPage, PageChange, PageEntry, PageLink } from './model'
 import type { Language } from './schema'
 
-/**
- * The pages' only styling, inline so that a page needs no other request; its hash goes into the
- * CSP. Narrow screens get one card per row (WCAG 1.4.10: no sideways scrolling at 320 px), dark
- * schemes their own colours, and print repeats the table head and keeps rows whole.
- */
-export const PAGE_STYLE = [
+// The pages' only styling, inline so that a page needs no other request; each style's hash goes
+// into the CSP. Entry pages, thousands of them, carry only what they use.
+const BASE_STYLE = [
   ':root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#4a4a4a;--line:#8a8a8a;--head:#eef0f3;--link:#0b57d0;--focus:#b3261e;--mark:#fff3c4}',
   '@media (prefers-color-scheme:dark){:root{--fg:#eaeaea;--bg:#14161a;--muted:#c4c4c4;--line:#6b6f76;--head:#262a31;--link:#9ec1ff;--focus:#ffb4a9;--mark:#3d3400}}',
   '*{box-sizing:border-box}',
@@ -16,24 +13,36 @@ export const PAGE_STYLE = [
   ':focus-visible{outline:3px solid var(--focus);outline-offset:2px}',
   '.skip{position:absolute;left:-999rem}.skip:focus{position:static}',
   'h1{margin:.25rem 0}header p{margin:.25rem 0}',
-  '.facts{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;margin:.5rem 0}.facts div{display:flex;gap:.4rem}.facts dt{font-weight:600}.facts dd{margin:0}',
+  '.facts{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;margin:.5rem 0}.facts div{display:flex;gap:.4rem}dt{font-weight:600}.facts dd{margin:0}',
   'nav p{margin:.5rem 0 0;font-weight:600}',
-  '#main>nav ol{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;list-style:none;padding:0}',
   'nav ul{list-style:none;padding:0;margin:.25rem 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}',
   '[aria-current]{font-weight:700;color:var(--fg);text-decoration:none}',
+  'small{display:block;color:var(--muted)}',
+  'code{white-space:nowrap}',
+  '@media print{:root{--fg:#000;--bg:#fff;--muted:#333;--line:#666;--head:#eee;--link:#000}body{font-size:10pt;max-width:none;padding:0}.skip,nav,[role=search]{display:none!important}a{text-decoration:none}li,.facts{break-inside:avoid}h2,h3{break-after:avoid}}',
+]
+
+/**
+ * The list page adds its tables: one card per row on narrow screens (WCAG 1.4.10: no sideways
+ * scrolling at 320 px), and in print a table head on every page and no row split across pages.
+ */
+const LIST_STYLE = [
+  '#main>nav ol{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;list-style:none;padding:0}',
   'table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}',
   'caption{text-align:left;font-weight:600;padding:.25rem 0}',
   'th,td{border:1px solid var(--line);padding:.4rem;text-align:left;vertical-align:top}',
   'thead th{background:var(--head)}',
-  'small{display:block;color:var(--muted)}',
-  'code,td a[href^="#"]{white-space:nowrap}',
+  'td a[href^="#"]{white-space:nowrap}',
   '.refs{list-style:none;padding:0}.refs li{margin:.5rem 0}',
   '.upcoming{background:var(--mark);border-left:4px solid var(--focus);padding:.25rem 1rem}',
   'input{font:inherit;padding:.3rem;width:min(100%,24rem);color:inherit;background:var(--bg);border:1px solid var(--line)}',
   '[hidden]{display:none!important}',
   '@media screen and (max-width:40rem){table,tbody,tr,th,td{display:block}thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}tr{border:1px solid var(--line);margin:0 0 .75rem}th,td{border:0;border-top:1px solid var(--line)}tr>:first-child{border:0}caption{display:block}td:empty{display:none}td::before{content:attr(data-label);display:block;font-weight:600;font-size:.875rem;color:var(--muted)}}',
-  '@media print{:root{--fg:#000;--bg:#fff;--muted:#333;--line:#666;--head:#eee;--link:#000}body{font-size:10pt;max-width:none;padding:0}.skip,nav,[role=search]{display:none!important}a{text-decoration:none}thead{display:table-header-group}tr,li,.facts{break-inside:avoid}h2,h3{break-after:avoid}}',
-].join('')
+  '@media print{thead{display:table-header-group}tr{break-inside:avoid}}',
+]
+
+export const LIST_PAGE_STYLE = [...BASE_STYLE, ...LIST_STYLE].join('')
+export const ENTRY_PAGE_STYLE = BASE_STYLE.join('')
 
 /**
  * The list page's filter, added only when script runs: the page is complete without it. It
@@ -54,7 +63,7 @@ export const PAGE_SCRIPT = [
 ].join('\n')
 
 // Written here, not taken from data: the only text the pages carry unescaped, byte for byte as hashed into the CSP.
-const STYLE = raw(PAGE_STYLE)
+const STYLES = { list: raw(LIST_PAGE_STYLE), entry: raw(ENTRY_PAGE_STYLE) }
 const SCRIPT = raw(PAGE_SCRIPT)
 
 /** Markup from `html`: every interpolated string is escaped, and only markup written here is not. */
@@ -126,10 +135,10 @@ function page(model: ListPage | EntryPage, parts: { title: string; header: Marku
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${parts.title}</title>
 ${lines(alternates)}
-<style>${STYLE}</style>
+<style>${'entry' in model ? STYLES.entry : STYLES.list}</style>
 </head>
 <body>
-<a class="skip" href="#main">${labels.skipToList}</a>
+<a class="skip" href="#main">${labels.skipToMain}</a>
 <header>
 ${lines(parts.header)}
 ${model.translationNotice ? html`<p>${model.translationNotice}</p>` : ''}

@@ -14,7 +14,7 @@ export const CHANGE_TYPES = ['added', 'removed', 'modified'] as const
 
 /** The words a page or CSV file shows around the data, one locale file per language. */
 const LABEL_NAMES = [
-  'title', 'skipToList', 'region', 'inForce', 'lastUpdated', 'version', 'published', 'regionsNav', 'languagesNav', 'formatsNav',
+  'title', 'skipToMain', 'region', 'inForce', 'lastUpdated', 'version', 'published', 'regionsNav', 'languagesNav', 'formatsNav',
   'jsonLink', 'csvLink', 'atomFeed', 'jsonFeed', 'contents', 'filter', 'filterStatus', 'entity', 'id', 'alsoWrittenAs', 'product',
   'category', 'roles', 'purpose', 'customers', 'location', 'countries', 'regions', 'assurances', 'standards', 'notes', 'notNamed',
   'notStated', 'noneInRegion', 'assurance', 'note', 'meetsOneOf', 'aboutTheList', 'policy', 'upcomingChanges', 'recentChanges',
