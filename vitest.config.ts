@@ -16,6 +16,17 @@ export default defineConfig(async () => {
           // The commands, the deployable bundle and the served contract, from Node.
           test: { name: 'system', include: ['test/system/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
         },
+        {
+          // The page in Debian's Chromium, against what `npm start` serves: axe, layout, keyboard, filter, CSV, print.
+          test: {
+            name: 'e2e',
+            include: ['test/e2e/*.test.ts'],
+            environment: 'node',
+            globalSetup: ['test/e2e/global-setup.ts'],
+            testTimeout: 300_000,
+            hookTimeout: 180_000,
+          },
+        },
       ],
     },
   }

@@ -95,10 +95,19 @@ describe('an addition announced ahead of its effective date', () => {
   it('shows the upcoming change on the page, with its effective date, objection deadline and how to object', async () => {
     clock('2026-11-22T00:00:00Z')
     const page = await fetchWorker('/subprocessors.html?region=uk&lang=en').then((res) => res.text())
-    expect(page).toContain('Upcoming changes')
-    expect(page).toContain('Added: Acme Analytics, Inc., from January 15, 2027')
-    expect(page).toContain('To object, write to andrej@liveagent.com before January 15, 2027.')
-    expect(page).toContain('<link rel="alternate" type="application/atom+xml"')
+    expect(page).toContain(
+      [
+        '<section class="upcoming" aria-labelledby="upcoming-changes">',
+        '<h2 id="upcoming-changes">Upcoming changes</h2>',
+        '<p>To object, write to <a href="mailto:andrej@liveagent.com">andrej@liveagent.com</a> before the objection deadline.</p>',
+        '<ul>',
+        '<li><strong>Added: Acme Analytics, Inc.</strong>. A synthetic sub-processor for tests.<small>Announced <time datetime="2026-11-21">November 21, 2026</time> · Effective <time datetime="2027-01-15">January 15, 2027</time> · <strong>Objections by <time datetime="2027-01-15">January 15, 2027</time></strong></small></li>',
+        '</ul>',
+        '</section>',
+      ].join('\n'),
+    )
+    expect(page).toContain('<p>In force from <time datetime="2026-11-21">November 21, 2026</time> until <time datetime="2027-01-15">January 15, 2027</time>, when an announced change takes effect.</p>')
+    expect(page).toContain('<link rel="alternate" type="application/atom+xml" hreflang="en" href="/changes.atom?region=uk&#38;lang=en">')
   })
 })
 

@@ -6,7 +6,7 @@ import app from '../src/index'
 import { fetchWorker, publish, realData } from './helpers'
 
 const REGIONS = ['all', 'eu', 'uk', 'us', 'apac']
-const LANGS = ['lv', 'en']
+const LANGS = realData().registry.languages
 const IDS = realData().subprocessors.subprocessors.map((entry) => entry.id)
 
 beforeAll(() => publish())
@@ -135,7 +135,7 @@ describe('discovery', () => {
     expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
     const doc = await res.json<{ schema: string; openapi: string; lists: { region: string; lang: string; format: string; type: string; href: string }[]; entry: { template: string } }>()
     expect(doc).toMatchObject({ schema: '/schema.json', openapi: '/openapi.json', entry: { template: '/subprocessors/{id}.{format}?lang={lang}' } })
-    expect(doc.lists).toHaveLength(30)
+    expect(doc.lists).toHaveLength(REGIONS.length * LANGS.length * 3)
     for (const list of doc.lists) {
       const listed = await fetchWorker(list.href)
       expect(listed.status).toBe(200)
@@ -154,6 +154,9 @@ describe('discovery', () => {
         '</subprocessors.json?region=eu&lang=en>; rel="alternate"; type="application/json"; hreflang="en"',
         '</subprocessors.html?region=eu&lang=en>; rel="alternate"; type="text/html"; hreflang="en"',
         '</subprocessors.csv?region=eu&lang=en>; rel="alternate"; type="text/csv"; hreflang="en"',
+        '</subprocessors.json?region=eu&lang=de>; rel="alternate"; type="application/json"; hreflang="de"',
+        '</subprocessors.html?region=eu&lang=de>; rel="alternate"; type="text/html"; hreflang="de"',
+        '</subprocessors.csv?region=eu&lang=de>; rel="alternate"; type="text/csv"; hreflang="de"',
         '</schema.json>; rel="describedby"; type="application/schema+json"',
       ].join(', '),
     )
@@ -163,10 +166,12 @@ describe('discovery', () => {
     const html = await fetchWorker('/subprocessors.html?region=us&lang=en').then((res) => res.text())
     const links = html.match(/<link rel="alternate"[^>]*>/g)
     expect(links).toEqual([
-      '<link rel="alternate" type="application/atom+xml" href="/changes.atom?region=us&#38;lang=en">',
       '<link rel="alternate" type="application/json" hreflang="en" href="/subprocessors.json?region=us&#38;lang=en">',
       '<link rel="alternate" type="text/csv" hreflang="en" href="/subprocessors.csv?region=us&#38;lang=en">',
       '<link rel="alternate" type="text/html" hreflang="lv" href="/subprocessors.html?region=us&#38;lang=lv">',
+      '<link rel="alternate" type="text/html" hreflang="de" href="/subprocessors.html?region=us&#38;lang=de">',
+      '<link rel="alternate" type="application/atom+xml" hreflang="en" href="/changes.atom?region=us&#38;lang=en">',
+      '<link rel="alternate" type="application/feed+json" hreflang="en" href="/changes.jsonfeed?region=us&#38;lang=en">',
     ])
   })
 })

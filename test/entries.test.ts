@@ -33,7 +33,7 @@ describe('GET /subprocessors/{id}', () => {
       regions: ['eu', 'uk', 'us', 'apac'],
       assurances: [],
       notes: [
-        { field: 'purpose.lv', text: 'The source text spells it “Twillio”; the Latvian text keeps the source\'s spelling and the English text spells the name correctly.' },
+        { field: 'purpose.lv', text: 'The source text spells it “Twillio”; the Latvian text keeps the source\'s spelling and the translations spell the name correctly.' },
         { field: 'location', text: 'The source does not give a processing location.' },
       ],
       links: {
@@ -85,6 +85,9 @@ describe('GET /subprocessors/{id}', () => {
         '</subprocessors/aws.csv?lang=lv>; rel="alternate"; type="text/csv"; hreflang="lv"',
         '</subprocessors/aws.json?lang=en>; rel="alternate"; type="application/json"; hreflang="en"',
         '</subprocessors/aws.csv?lang=en>; rel="alternate"; type="text/csv"; hreflang="en"',
+        '</subprocessors/aws.json?lang=de>; rel="alternate"; type="application/json"; hreflang="de"',
+        '</subprocessors/aws.html?lang=de>; rel="alternate"; type="text/html"; hreflang="de"',
+        '</subprocessors/aws.csv?lang=de>; rel="alternate"; type="text/csv"; hreflang="de"',
         '</schema.json#/$defs/SubprocessorDocument>; rel="describedby"; type="application/schema+json"',
       ].join(', '),
     )
@@ -120,7 +123,7 @@ describe('GET /subprocessors/{id}', () => {
 
   it('answers 400 for an unknown format or language', async () => {
     expect((await fetchWorker('/subprocessors/twilio.xml')).status).toBe(400)
-    expect((await fetchWorker('/subprocessors/twilio?lang=de')).status).toBe(400)
+    expect((await fetchWorker('/subprocessors/twilio?lang=fr')).status).toBe(400)
     expect((await fetchWorker('/subprocessors/twilio.csv?format=json')).status).toBe(400)
     expect((await fetchWorker('/subprocessors/twilio.json.json')).status).toBe(400)
   })

@@ -1,7 +1,4 @@
-declare module '*?raw' {
-  const text: string
-  export default text
-}
+/// <reference types="vite/client" />
 
 declare namespace Cloudflare {
   interface Env {

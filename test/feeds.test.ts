@@ -93,7 +93,7 @@ describe('the Atom feed', () => {
     })
     expect(entry.link.find((link) => (link['@rel'] ?? 'alternate') === 'alternate')!['@href']).toBe('/subprocessors/acme-analytics.html?lang=en')
     expect(entry.category.map((category) => category['@term'])).toEqual(['added', 'upcoming'])
-    expect(entry.content['#text']).toContain('To object, write to andrej@liveagent.com before January 15, 2027.')
+    expect(entry.content['#text']).toContain('Objections by January 15, 2027. To object, write to andrej@liveagent.com before the objection deadline.')
     // The us list is not touched by the change.
     expect((await atom('/changes.atom?region=us&lang=en')).entry).toBeUndefined()
 
@@ -116,7 +116,7 @@ describe('the Atom feed', () => {
   it('is linked from the page and the discovery document', async () => {
     await publish(realData(), at('2026-11-20T10:00:00Z'))
     const page = await fetchWorker('/subprocessors.html?region=eu&lang=lv').then((res) => res.text())
-    expect(page).toContain('<link rel="alternate" type="application/atom+xml" href="/changes.atom?region=eu&#38;lang=lv">')
+    expect(page).toContain('<link rel="alternate" type="application/atom+xml" hreflang="lv" href="/changes.atom?region=eu&#38;lang=lv">')
     const discovery = await fetchWorker('/.well-known/subprocessors').then((res) => res.json<{ changes: { feeds: { href: string; type: string }[] } }>())
     expect(discovery.changes.feeds).toContainEqual({ region: 'eu', lang: 'lv', format: 'atom', type: 'application/atom+xml', href: '/changes.atom?region=eu&lang=lv' })
   })
@@ -135,7 +135,7 @@ describe('the JSON Feed', () => {
     expect(feed.items[0]).toMatchObject({
       id: 'tag:liveagent.com,2023-10-02:subprocessors/change/v2/openai/removed/2026-12-21T00:00:00.000Z',
       url: '/subprocessors/openai.html?lang=lv',
-      title: 'Izņemts: OpenAI',
+      title: 'Noņemts: OpenAI',
       date_published: '2026-11-21T10:00:00.000Z',
       tags: ['removed', 'upcoming'],
       _subprocessor_change: { type: 'removed', entry: { id: 'openai' }, effectiveAt: '2026-12-21T00:00:00.000Z' },

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { fetchWorker, publish } from './helpers'
+import { fetchWorker, publish, realData } from './helpers'
 
 beforeAll(() => publish())
 
@@ -119,45 +119,111 @@ describe('HTML', () => {
     expect(html.startsWith('<!doctype html>\n<html lang="lv">\n<head>\n<meta charset="utf-8">')).toBe(true)
     expect(html.trimEnd().endsWith('</html>')).toBe(true)
     expect(html).toContain('<title>LiveAgent: Apakšapstrādātāji (Eiropa)</title>')
-    expect(html).toContain('Reģions: <strong>Eiropa</strong>')
-    expect(html).toContain('Pēdējo reizi atjaunināts: <time datetime="2023-10-02">')
   })
 
-  it('has the policy text and a table per category', async () => {
+  it('opens with the region, the number in force, the date of the last change and the version', async () => {
+    const { html } = await page('/subprocessors.html?region=eu&lang=en')
+    expect(html).toContain(
+      [
+        '<dl class="facts">',
+        '<div><dt>Region</dt><dd><strong>Europe</strong></dd></div>',
+        '<div><dt>Sub-processors in force</dt><dd>10</dd></div>',
+        '<div><dt>Last changed</dt><dd><time datetime="2023-10-02">October 2, 2023</time></dd></div>',
+        '<div><dt>Version</dt><dd>1, published <time datetime="2026-11-20">November 20, 2026</time></dd></div>',
+        '</dl>',
+      ].join('\n'),
+    )
+    const german = await page('/subprocessors.html?region=uk&lang=de')
+    expect(german.html).toContain('<div><dt>Geltende Unterauftragsverarbeiter</dt><dd>9</dd></div>')
+    expect(german.html).toContain('<div><dt>Zuletzt geändert</dt><dd><time datetime="2023-10-02">2. Oktober 2023</time></dd></div>')
+  })
+
+  it('puts the tables first and the policy text after them, with contents to reach each', async () => {
     const { html } = await page('/subprocessors.html?region=us&lang=en')
-    expect(html).toContain('<h2 id="due-diligence">Due diligence:</h2>')
+    const at = (text: string) => html.indexOf(text)
+    expect(html).toContain(
+      '<nav aria-labelledby="contents"><h2 id="contents">Contents</h2><ol><li><a href="#infrastructure">Infrastructure sub-processors</a></li><li><a href="#service">Other sub-processors</a></li><li><a href="#subcontractor">Subcontractors</a></li><li><a href="#assurances">Assurances</a></li><li><a href="#notes">Notes on the source</a></li><li><a href="#policy">How sub-processors are engaged</a></li><li><a href="#about-this-list">About this list</a></li></ol></nav>',
+    )
+    expect(at('<caption>Infrastructure sub-processors: United States</caption>')).toBeGreaterThan(at('<main id="main">'))
+    expect(at('<caption>Other sub-processors: United States</caption>')).toBeGreaterThan(at('<caption>Infrastructure sub-processors: United States</caption>'))
+    expect(at('<caption>Subcontractors: United States</caption>')).toBeGreaterThan(at('<caption>Other sub-processors: United States</caption>'))
+    expect(at('<h2 id="policy">How sub-processors are engaged</h2>')).toBeGreaterThan(at('<caption>Subcontractors: United States</caption>'))
+    expect(html).toContain('<h3 id="due-diligence">Due diligence:</h3>')
     expect(html).toContain('<li>to implement and maintain appropriate technical and organisational measures;</li>')
-    expect(html).toContain('<a href="mailto:andrej@liveagent.com">andrej@liveagent.com</a>')
-    expect(html).toContain('<caption>Infrastructure sub-processors: United States</caption>')
-    expect(html).toContain('<caption>Other sub-processors: United States</caption>')
-    expect(html).toContain('<caption>Subcontractors: United States</caption>')
+    expect(html).toContain('please write to us at <a href="mailto:andrej@liveagent.com">andrej@liveagent.com</a>.</p>')
     expect(html.match(/<tr id="/g)).toHaveLength(9)
-    expect(html).toContain('<tr id="aws-us-california"><th scope="row"><a href="/subprocessors/aws-us-california.html?lang=en">Amazon Web Services, LLC</a></th>')
+    expect(html).toContain(
+      '<tr id="aws-us-california"><th scope="row"><a href="/subprocessors/aws-us-california.html?lang=en">Amazon Web Services, LLC</a><small><code>aws-us-california</code></small></th><td data-label="Purpose">Storing LiveAgent Service Data<small>Customers: US customers</small></td><td data-label="Processing location">California<small>United States (US), US-CA</small></td>',
+    )
   })
 
-  it('links the same list in other regions and languages, and as JSON and CSV', async () => {
+  it('writes an assurance shared by many rows once, and refers to it from each row', async () => {
+    const { html } = await page('/subprocessors.html?region=all&lang=en')
+    const assurance = 'LiveAgent servers are hosted in facilities that meet Tier III+ or IV, or PCI DSS, SSAE-16 or ISO 27001 requirements.'
+    expect(html.split(assurance)).toHaveLength(3)
+    expect(html.match(/<td data-label="Assurances"><a href="#assurance-1">Assurance 1<\/a><\/td>/g)).toHaveLength(6)
+    expect(html).toContain(`<li id="assurance-1"><strong>Assurance 1.</strong> ${assurance}`)
+    expect(html).toContain('<small>Meets at least one of: Tier III+, Tier IV, PCI DSS, SSAE-16, ISO 27001.</small>')
+    const derived = 'The source&#39;s rows say only “Serveri” (Servers).'
+    expect(html.split(derived)).toHaveLength(2)
+  })
+
+  it('links the same list in other regions and languages, and as CSV and JSON', async () => {
     const { html } = await page('/subprocessors.html?region=eu&lang=en')
     expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=en" aria-current="page">Europe</a>')
     expect(html).toContain('<a href="/subprocessors.html?region=apac&#38;lang=en">Asia-Pacific</a>')
     expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=lv" hreflang="lv" lang="lv">Latviešu</a>')
+    expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=de" hreflang="de" lang="de">Deutsch</a>')
     expect(html).toContain('<a href="/subprocessors.json?region=eu&#38;lang=en" type="application/json">JSON</a>')
     expect(html).toContain('<a href="/subprocessors.csv?region=eu&#38;lang=en" type="text/csv" download>CSV (for spreadsheets)</a>')
     expect(html).toContain('<link rel="alternate" type="text/html" hreflang="lv" href="/subprocessors.html?region=eu&#38;lang=lv">')
+    expect(html).toContain('<p>Address of this page: <a id="address" href="/subprocessors.html?region=eu&#38;lang=en">/subprocessors.html?region=eu&#38;lang=en</a></p>')
   })
 
-  it('needs no script and no other request, and says so in its CSP', async () => {
+  it('needs no other request, and runs only its own script, allowed by its hash', async () => {
     const { res, html } = await page('/subprocessors.html?region=all&lang=en')
-    expect(html).not.toMatch(/<script|<img|<iframe|src=|@import|url\(/i)
+    expect(html).not.toMatch(/<img|<iframe|src=|@import|url\(|style="| on[a-z]+="/i)
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script type="module">'])
     expect(html.match(/<link [^>]*>/g)?.every((link) => link.includes('rel="alternate"'))).toBe(true)
     const csp = res.headers.get('Content-Security-Policy')!
-    const style = html.slice(html.indexOf('<style>') + 7, html.indexOf('</style>'))
-    const hash = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(style)))))
-    expect(csp).toBe(`default-src 'none'; style-src 'sha256-${hash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
+    const hash = async (text: string) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))))
+    const between = (text: string, start: string, end: string) => text.slice(text.indexOf(start) + start.length, text.indexOf(end))
+    const entry = await page('/subprocessors/twilio.html?lang=en')
+    const [listStyle, entryStyle] = [between(html, '<style>', '</style>'), between(entry.html, '<style>', '</style>')]
+    const script = between(html, '<script type="module">', '</script>')
+    expect(csp).toBe(
+      `default-src 'none'; style-src 'sha256-${await hash(listStyle)}' 'sha256-${await hash(entryStyle)}'; script-src 'sha256-${await hash(script)}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    )
+    expect(entry.res.headers.get('Content-Security-Policy')).toBe(csp)
+    expect(entry.html).not.toContain('<script')
+    expect(csp).not.toContain('unsafe-inline')
+  })
+
+  it('offers the filter only to script, so that the page is complete without it', async () => {
+    const { html } = await page('/subprocessors.html?region=all&lang=en')
+    expect(html).toContain(
+      '<div id="filter" role="search" hidden><label for="filter-input">Filter by name, purpose or country</label><br><input id="filter-input" type="search" autocomplete="off"><p role="status" data-template="{shown} of {total} rows shown"></p></div>',
+    )
   })
 
   it('marks what the source leaves out', async () => {
     const { html } = await page('/subprocessors.html?region=all&lang=en')
-    expect(html).toContain('<tr id="support-subcontractors"><th scope="row"><a href="/subprocessors/support-subcontractors.html?lang=en"><em>Not named in the source</em></a></th>')
-    expect(html).toContain('<tr id="websupport-eu"><th scope="row"><a href="/subprocessors/websupport-eu.html?lang=en">Websupport, s.r.o.</a></th><td>Storing LiveAgent Service Data<small>Customers: EU customers</small></td><td><em>Not stated in the source</em></td>')
+    expect(html).toContain('<tr id="support-subcontractors"><th scope="row"><a href="/subprocessors/support-subcontractors.html?lang=en"><em>Not named in the source</em></a>')
+    expect(html).toContain(
+      '<tr id="websupport-eu"><th scope="row"><a href="/subprocessors/websupport-eu.html?lang=en">Websupport, s.r.o.</a><small><code>websupport-eu</code></small></th><td data-label="Purpose">Storing LiveAgent Service Data<small>Customers: EU customers</small></td><td data-label="Processing location"><em>Not stated in the source</em></td>',
+    )
+  })
+
+  it('stays under 60 KiB gzip in every region and language', async () => {
+    const { languages } = realData().registry
+    const sizes: Record<string, number> = {}
+    for (const region of ['all', 'eu', 'uk', 'us', 'apac']) {
+      for (const lang of languages) {
+        const body = (await fetchWorker(`/subprocessors.html?region=${region}&lang=${lang}`)).body!
+        sizes[`${region}/${lang}`] = (await new Response(body.pipeThrough(new CompressionStream('gzip'))).arrayBuffer()).byteLength
+      }
+    }
+    expect(Object.keys(sizes)).toHaveLength(5 * languages.length)
+    expect(Math.max(...Object.values(sizes))).toBeLessThan(60 * 1024)
   })
 })

@@ -15,8 +15,13 @@ import { forgetCachedReleases } from '../src/storage/reader'
 export const ORIGIN = 'https://registry.example'
 
 /** data/ as committed, validated. A fresh copy each call, so tests may change it. */
+/** Every locale file, by language, whatever languages data/ declares. */
+export const LOCALES = Object.fromEntries(
+  Object.entries(import.meta.glob<unknown>('../data/locales/*.json', { eager: true, import: 'default' })).map(([path, locale]) => [path.slice(path.lastIndexOf('/') + 1, -'.json'.length), locale]),
+)
+
 export function realData(): RegistryData {
-  const result = validateRegistry(structuredClone({ registry, subprocessors, regions, announcements }))
+  const result = validateRegistry(structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }))
   if (!result.ok) throw new Error(`data/ is invalid: ${JSON.stringify(result.problems)}`)
   return result.data
 }

@@ -5,6 +5,7 @@ import { syntheticEntry } from './support/generate'
 import app from '../src/index'
 import { publishTo } from '../src/publish/publish'
 import { cachedRepresentationBytes, forgetCachedReleases, RELEASE_RECHECK_MS, REPRESENTATION_CACHE_BUDGET_BYTES } from '../src/storage/reader'
+import type { RegistryData } from '../src/publish/schema'
 import { ORIGIN, publish, realData, TARGET, useFreshStorage } from './helpers'
 
 useFreshStorage()
@@ -99,6 +100,35 @@ describe('history stays off the warm path', () => {
     for (let round = 0; round < 5; round++) for (const path of paths) expect((await request(path, worker)).status).toBe(200)
     expect(worker.reads.length).toBe(cold)
   }, 60_000)
+})
+
+/** The data without one of its languages: as an operator who stops serving it would publish it. */
+function withoutLanguage(data: RegistryData, lang: string): RegistryData {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip)
+    if (!value || typeof value !== 'object') return value
+    const record = value as Record<string, unknown>
+    const localized = data.registry.languages.every((language) => typeof record[language] === 'string')
+    return Object.fromEntries(Object.entries(record).filter(([key]) => !(localized && key === lang)).map(([key, inner]) => [key, strip(inner)]))
+  }
+  const { [lang]: _, ...locales } = data.locales
+  const stripped = strip({ ...data, locales: {} }) as RegistryData
+  return { ...stripped, registry: { ...stripped.registry, languages: data.registry.languages.filter((language) => language !== lang) }, locales }
+}
+
+describe('the memo of fully explicit URLs', () => {
+  it('is never used across releases: a language one release drops gets 400, not the old resolution', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date('2026-11-28T12:00:00Z'))
+    await publish()
+    const worker = countingRegistry()
+    expect((await request('/subprocessors.json?region=eu&lang=de', worker)).status).toBe(200)
+    await publishTo(TARGET, withoutLanguage(realData(), 'de'), new Date('2026-11-28T12:00:01Z'))
+    vi.setSystemTime(Date.now() + RELEASE_RECHECK_MS)
+    const res = await app.fetch(new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=de`), worker.env, createExecutionContext())
+    expect(res.status).toBe(400)
+    expect((await res.json<{ error: { code: string; allowed: string[] } }>()).error).toMatchObject({ code: 'unknown_language', allowed: ['lv', 'en'] })
+  })
 })
 
 describe('freshness', () => {

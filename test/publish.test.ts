@@ -11,7 +11,7 @@ import { readCurrentRelease, writeValues } from '../src/storage/writer'
 import { VersionTaken } from '../src/storage/arbiter'
 import type { SubprocessorListDocument } from '../src/publish/schema'
 import { ACME, announcing, at } from './support/history'
-import { fetchWorker, publish, realData, TARGET, useFreshStorage } from './helpers'
+import { fetchWorker, LOCALES, publish, realData, TARGET, useFreshStorage } from './helpers'
 
 useFreshStorage()
 
@@ -23,13 +23,13 @@ describe('publishing', () => {
   it('writes every representation under a new version and moves the pointer', async () => {
     const outcome = await publish()
     expect(outcome.changed).toBe(true)
-    // Per state: 5 regions × 2 languages × (3 list formats, 2 scheduled, 5 change formats twice), 14 entries × 2 × 3;
-    // per version: the schema, OpenAPI and discovery documents, and the version index in 2 languages × 2 formats.
-    expect(outcome.release).toMatchObject({ version: 1, parent: null, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 10 * (3 + 2 + 10) + 84 + 3 + 4, entryPackSizes: [[14]] })
+    // Per state: 5 regions × 3 languages × (3 list formats, 2 scheduled, 5 change formats twice), 14 entries × 3 × 3;
+    // per version: the schema, OpenAPI and discovery documents, and the version index in 3 languages × 2 formats.
+    expect(outcome.release).toMatchObject({ version: 1, parent: null, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 15 * (3 + 2 + 10) + 126 + 3 + 6, entryPackSizes: [[14]] })
     expect(outcome.release.prefix).toBe(`v1.${outcome.release.digest.slice(0, 8)}`)
     const written = await keys()
-    // One key per representation but the 84 entries in one pack; data, changes and history; the release twice.
-    expect(written).toHaveLength(10 * 15 + 1 + 3 + 4 + 3 + 2)
+    // One key per representation but the 126 entries in one pack; data, changes and history; the release twice.
+    expect(written).toHaveLength(15 * 15 + 1 + 3 + 6 + 3 + 2)
     const { prefix } = outcome.release
     expect(written).toEqual(expect.arrayContaining(['release/current', 'release/v1', `${prefix}/s0/list/eu/lv.csv`, `${prefix}/doc/openapi.json`, `${prefix}/s0/entries/0`, `${prefix}/data.json`, `${prefix}/changes.json`, `${prefix}/history.json`]))
     expect(written.filter((key) => !key.startsWith('release/') && !key.startsWith(`${prefix}/`))).toEqual([])
@@ -52,7 +52,7 @@ describe('publishing', () => {
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.release).toMatchObject({ version: 2, parent: 1 })
     expect(await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)).toBe(v1)
-    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(10 * 15 + 1 + 3 + 4 + 3)
+    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(15 * 15 + 1 + 3 + 6 + 3)
   })
 
   it('publishes a change to the region mapping alone as a new version', async () => {
@@ -161,7 +161,7 @@ describe('ETags across publishes', () => {
 })
 
 describe('validation', () => {
-  const files = () => structuredClone({ registry, subprocessors, regions, announcements }) as Record<string, any>
+  const files = () => structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }) as Record<string, any>
 
   it('accepts data/ as committed', () => {
     expect(validateRegistry(files() as never).ok).toBe(true)
@@ -173,7 +173,7 @@ describe('validation', () => {
     broken.subprocessors.subprocessors[2].assurances = ['no-such-assurance']
     broken.subprocessors.subprocessors[3].id = 'linode-eu'
     broken.subprocessors.subprocessors[5].location.subdivisions = ['SG-01']
-    broken.subprocessors.subprocessors[6].notes = [{ field: 'colour', note: { lv: 'x', en: 'x' } }]
+    broken.subprocessors.subprocessors[6].notes = [{ field: 'colour', note: { lv: 'x', en: 'x', de: 'x' } }]
     broken.regions.countryOverrides.ZZ = 'uk'
     const result = validateRegistry(broken as never)
     expect(result.ok).toBe(false)
@@ -198,13 +198,14 @@ describe('validation', () => {
       'registry.json null lastUpdated',
       'subprocessors.json linode-eu regions[0]',
       'subprocessors.json aws purpose.en',
+      'subprocessors.json aws purpose.de',
       'regions.json eu name.en',
     ])
   })
 
   it('names the file, the announced entry and the field of every problem in announcements.json', () => {
     const broken = files()
-    const reason = { kind: 'urgent', reason: { lv: 'x', en: 'x' } }
+    const reason = { kind: 'urgent', reason: { lv: 'x', en: 'x', de: 'x' } }
     broken.announcements.announcements = [
       { add: { ...ACME, regions: ['mars'] }, effective: '2027-01-15' },
       { remove: 'no-such-entry', effective: '2027-01-15' },
@@ -217,7 +218,7 @@ describe('validation', () => {
     ]
     const result = validateRegistry(broken as never)
     expect(!result.ok && result.problems).toEqual([
-      { file: 'announcements.json', entry: 'acme-analytics', field: 'announcements[0].add.regions[0]', message: expect.stringContaining('Invalid option') },
+      { file: 'announcements.json', entry: 'acme-analytics', field: 'announcements[0].add.regions[0]', message: 'Invalid option: expected one of "eu"|"uk"|"us"|"apac"' },
       { file: 'announcements.json', entry: 'no-such-entry', field: 'announcements[1].remove', message: '"no-such-entry" is not an entry in subprocessors.json or added above' },
       { file: 'announcements.json', entry: 'twilio', field: 'announcements[2].effective', message: 'must be a date (2027-01-15) or an RFC 3339 instant (2027-01-15T09:00:00Z)' },
       { file: 'announcements.json', entry: 'acme-analytics', field: 'announcements[3]', message: 'must have exactly one of "add", "remove" or "change", found "add" and "remove"' },

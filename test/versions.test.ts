@@ -50,7 +50,7 @@ describe('a history of three versions', () => {
     })
     const page = await fetchWorker('/versions', { headers: { Accept: 'text/html', 'Accept-Language': 'lv' } })
     expect(page.headers.get('Content-Type')).toBe('text/html; charset=utf-8')
-    expect(await page.text()).toContain('<a href="/subprocessors.html?region=all&amp;lang=lv&amp;version=1">1</a>')
+    expect(await page.text()).toContain('<a href="/subprocessors.html?region=all&#38;lang=lv&#38;version=1">1</a>')
   })
 
   it('serves ?version=N as exactly the bytes and ETag it had when current, cached for good', async () => {
@@ -104,7 +104,7 @@ describe('a history of three versions', () => {
     expect(doc).toMatchObject({ version: 3, state: 'scheduled', inForce: { from: '2027-01-15T00:00:00.000Z', until: null } })
     expect(doc.subprocessors.map((entry) => entry.id)).toContain('acme-analytics')
     const page = await fetchWorker('/subprocessors.html?region=eu&lang=en&at=2027-02-01').then((r) => r.text())
-    expect(page).toContain('Scheduled: the list as announced to be in force from January 15, 2027. A later version may still change it.')
+    expect(page).toContain('<p class="upcoming"><strong>Scheduled: the list as announced to be in force from <time datetime="2027-01-15">January 15, 2027</time>. A later version may still change it.</strong></p>')
     // Before the announced date, the future is today's list, still marked as a forecast.
     const soon = await fetchWorker(`${LIST}&at=2026-12-24`).then((r) => r.json<SubprocessorListDocument>())
     expect(soon).toMatchObject({ state: 'scheduled', inForce: { from: '2026-11-22T10:00:00.000Z', until: '2027-01-15T00:00:00.000Z' } })

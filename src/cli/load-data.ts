@@ -1,21 +1,28 @@
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DATA_FILES, type Problem, type Validation, validateRegistry } from '../publish/validate'
+import { DATA_FILES, type DataFiles, LOCALES_FOLDER, localeFile, type Problem, type Validation, validateRegistry } from '../publish/validate'
 
 /** Reads and validates data/: a file that is missing or not JSON is a problem like any other. */
 export async function loadData(dir: string): Promise<Validation> {
   const problems: Problem[] = []
-  const parsed: Record<string, unknown> = {}
-  for (const [name, file] of Object.entries(DATA_FILES)) {
+  const read = async (file: string) => {
     const path = join(dir, file)
     try {
-      parsed[name] = JSON.parse(await readFile(path, 'utf8'))
+      return JSON.parse(await readFile(path, 'utf8')) as unknown
     } catch (error) {
       problems.push({ file: path, entry: null, field: '(whole file)', message: (error as Error).message })
     }
   }
+  const parsed: Record<string, unknown> = {}
+  for (const [name, file] of Object.entries(DATA_FILES)) parsed[name] = await read(file)
+  const locales: Record<string, unknown> = {}
+  const localeNames = await readdir(join(dir, LOCALES_FOLDER)).catch(() => [])
+  for (const name of localeNames.filter((name) => name.endsWith('.json'))) {
+    const lang = name.slice(0, -'.json'.length)
+    locales[lang] = await read(localeFile(lang))
+  }
   if (problems.length) return { ok: false, problems }
-  const result = validateRegistry(parsed as Record<keyof typeof DATA_FILES, unknown>)
+  const result = validateRegistry({ ...(parsed as Omit<DataFiles, 'locales'>), locales })
   if (result.ok) return result
   return { ok: false, problems: result.problems.map((problem) => ({ ...problem, file: join(dir, problem.file) })) }
 }

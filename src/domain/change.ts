@@ -11,7 +11,7 @@ export type ChangeType = (typeof CHANGE_TYPES)[number]
 export const CHANGED_FIELDS = ['name', 'alsoWrittenAs', 'product', 'category', 'roles', 'purpose', 'customers', 'location', 'regions', 'assurances', 'notes'] as const
 export type ChangedField = (typeof CHANGED_FIELDS)[number]
 
-/** Fields whose change needs the notice period; any other change is editorial and takes effect when published. */
+/** Fields whose change needs the notice period (a location by its place, not its wording); any other change is editorial and takes effect when published. */
 export const NOTICE_FIELDS: readonly ChangedField[] = ['location', 'regions', 'category']
 
 /** Why a change that needs notice takes effect sooner: an urgent engagement, or a correction of the transcription. */

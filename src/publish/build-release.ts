@@ -7,11 +7,11 @@ import { encodeLog, type LogParts, wholeLog } from '../storage/log'
 import type { RenderedRepresentation, VersionInputs } from '../storage/writer'
 import { boundariesAfter, entriesAt } from './changes'
 import { discoveryDocument, openApiDocument } from './documents'
-import { type ListState, listRegions, type ReleaseStamp, toEntryDocument, toListDocument } from './model'
+import { type ListState, listRegions, type ReleaseStamp, toEntryDocument, toEntryPage, toListDocument, toListPage } from './model'
 import { LATEST_CHANGES, renderChangeLog, renderVersionsHtml, versionsDocument } from './render-changes'
 import { renderCsv } from './render-csv'
-import { PAGE_STYLE, renderEntryHtml, renderListHtml } from './render-html'
-import { type Language, LANGUAGES, type RegistryData, registryJsonSchema, type SubprocessorEntry } from './schema'
+import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT, renderEntryHtml, renderListHtml } from './render-html'
+import { type RegistryData, registryJsonSchema, type SubprocessorEntry } from './schema'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -51,27 +51,28 @@ export function renderer(data: RegistryData, stamp: ReleaseStamp, changes: Chang
     const model = states[state]!
     switch (view.kind) {
       case 'list': {
-        const doc = toListDocument(data, stamp, { region: view.region, lang: view.lang as Language }, { ...model, scheduled: view.scheduled === true })
+        const state = { ...model, scheduled: view.scheduled === true }
+        const doc = toListDocument(data, stamp, { region: view.region, lang: view.lang }, state)
         if (view.format === 'json') return json(doc)
-        return view.format === 'csv' ? renderCsv(doc.language, doc.subprocessors) : renderListHtml(data, doc)
+        return view.format === 'csv' ? renderCsv(data.locales[doc.language]!.labels, doc.subprocessors) : renderListHtml(toListPage(data, doc, state))
       }
       case 'entry': {
         const entry = model.byId.get(view.id)
         if (!entry) throw new Error(`no entry ${view.id}`)
-        const doc = toEntryDocument(data, stamp, entry, view.lang as Language)
+        const doc = toEntryDocument(data, stamp, entry, view.lang)
         if (view.format === 'json') return json(doc)
-        return view.format === 'csv' ? renderCsv(doc.language, [doc]) : renderEntryHtml(data, doc)
+        return view.format === 'csv' ? renderCsv(data.locales[doc.language]!.labels, [doc]) : renderEntryHtml(toEntryPage(data, doc))
       }
       case 'changes': {
-        const parts = renderChangeLog({ data, stamp, changes, at: model.from }, view.region, view.lang as Language, view.format, view.complete ? undefined : LATEST_CHANGES)
+        const parts = renderChangeLog({ data, stamp, changes, at: model.from }, view.region, view.lang, view.format, view.complete ? undefined : LATEST_CHANGES)
         return view.complete ? parts : decoder.decode(wholeLog(parts))
       }
       case 'versions': {
-        const doc = versionsDocument(history, changes, view.lang as Language)
+        const doc = versionsDocument(history, changes, view.lang)
         return view.format === 'json' ? json(doc) : renderVersionsHtml(data, doc)
       }
       case 'document':
-        if (view.name === 'schema') return json(registryJsonSchema())
+        if (view.name === 'schema') return json(registryJsonSchema(data.registry.languages))
         return json(view.name === 'openapi' ? openApiDocument(data, stamp) : discoveryDocument(data, stamp))
     }
   }
@@ -81,7 +82,7 @@ export function renderer(data: RegistryData, stamp: ReleaseStamp, changes: Chang
 function stateViews(data: RegistryData, entries: SubprocessorEntry[]): View[] {
   const regions = listRegions(data)
   const views: View[] = []
-  for (const lang of LANGUAGES) {
+  for (const lang of data.registry.languages) {
     for (const region of regions) {
       for (const format of FORMATS) views.push({ kind: 'list', region, lang, format })
       // A CSV has no place to say "scheduled", so a future state's CSV is the state's own.
@@ -94,12 +95,12 @@ function stateViews(data: RegistryData, entries: SubprocessorEntry[]): View[] {
 }
 
 /** The version's own representations: the contract documents and the version index. */
-function versionViews(): View[] {
+function versionViews(data: RegistryData): View[] {
   return [
     { kind: 'document', name: 'schema' },
     { kind: 'document', name: 'openapi' },
     { kind: 'document', name: 'discovery' },
-    ...LANGUAGES.flatMap((lang) => VERSION_FORMATS.map((format): View => ({ kind: 'versions', lang, format }))),
+    ...data.registry.languages.flatMap((lang) => VERSION_FORMATS.map((format): View => ({ kind: 'versions', lang, format }))),
   ]
 }
 
@@ -130,7 +131,7 @@ export async function buildRelease(
   const packs = entryPackCount(Math.max(...states.map((state) => state.entries.length)))
   const work = [
     ...states.flatMap((state, i) => stateViews(data, state.entries).map((view) => ({ view, state: i as number | null }))),
-    ...versionViews().map((view) => ({ view, state: null })),
+    ...versionViews(data).map((view) => ({ view, state: null })),
   ]
   const render = renderer(data, stamp, changes, history, states)
   const representations: RenderedRepresentation[] = []
@@ -154,15 +155,17 @@ export async function buildRelease(
     })
     onProgress?.(representations.length, work.length)
   }
-  const styleHash = base64(await sha256(encoder.encode(PAGE_STYLE)))
+  const [listStyle, entryStyle, script] = await Promise.all(
+    [LIST_PAGE_STYLE, ENTRY_PAGE_STYLE, PAGE_SCRIPT].map(async (text) => `'sha256-${base64(await sha256(encoder.encode(text)))}'`),
+  )
   const facts = {
     states: starts,
     regions: listRegions(data).filter((region) => region !== ALL_REGIONS),
-    languages: [...LANGUAGES],
+    languages: [...data.registry.languages],
     defaultLanguage: data.registry.defaultLanguage,
     countryRegions: expandCountryRegions(data),
     fileStem: `${data.registry.company.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-subprocessors`,
-    htmlContentSecurityPolicy: `default-src 'none'; style-src 'sha256-${styleHash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    htmlContentSecurityPolicy: `default-src 'none'; style-src ${listStyle} ${entryStyle}; script-src ${script}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     entryPackSizes: states.map((state) => entryPackSizes(state.entries.map((entry) => entry.id), packs)),
   }
   // Everything a reader can observe, bytes and release facts alike, goes into the digest.

@@ -57,7 +57,16 @@ function changedFields(before: SubprocessorEntry, after: SubprocessorEntry): Fie
   }))
 }
 
-const needsNotice = (type: ChangeType, fields: FieldChange[]) => type === 'added' || (type === 'modified' && fields.some(({ field }) => NOTICE_FIELDS.includes(field)))
+/** Where the data is processed, apart from how it is worded: rewording or translating a location is editorial. */
+const place = (location: unknown) => {
+  const { countries, subdivisions } = (location ?? {}) as { countries?: string[]; subdivisions?: string[] }
+  return location ? canonical({ countries, subdivisions: subdivisions ?? [] }) : 'none'
+}
+
+/** A notice field that changed in substance: a new region or category, or a new place (not a new wording of it). */
+const changesInSubstance = ({ field, before, after }: FieldChange) => NOTICE_FIELDS.includes(field) && (field !== 'location' || place(before) !== place(after))
+
+const needsNotice = (type: ChangeType, fields: FieldChange[]) => type === 'added' || (type === 'modified' && fields.some(changesInSubstance))
 
 /** A change that would take effect sooner than the notice period allows; publishing refuses it. */
 export interface NoticeViolation {
@@ -131,7 +140,7 @@ export function computeChanges(
       withdrawnAt: null,
     })
     if (requiresNotice && at < earliest && !shortNotice) {
-      const what = type === 'added' ? 'an addition' : `a change of ${fields.filter(({ field }) => NOTICE_FIELDS.includes(field)).map(({ field }) => field).join(', ')}`
+      const what = type === 'added' ? 'an addition' : `a change of ${fields.filter(changesInSubstance).map(({ field }) => field).join(', ')}`
       violations.push({
         entry: entry.id,
         type,

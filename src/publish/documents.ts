@@ -2,12 +2,12 @@ import { RETAINED_304_HEADERS } from 'hono/etag'
 import { cachingHeaders, immutableCaching, UNNEGOTIATED_CACHING } from '../domain/caching'
 import { ALL_REGIONS, CHANGE_FORMATS, DOCUMENTS, ENTRY_SCHEMA_URL, FORMATS, MEDIA_TYPES, SCHEMA_URL, VERSION_FORMATS, viewUrl } from '../domain/representation'
 import { type ReleaseStamp, listRegions, regionName } from './model'
-import { ErrorDocument, LANGUAGES, type RegistryData, registryJsonSchema } from './schema'
+import { ErrorDocument, type RegistryData, registryJsonSchema } from './schema'
 import { z } from 'zod'
 
 /** `/.well-known/subprocessors`: everything a tool needs to find the registry and its contract. */
 export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
-  const { company, lastUpdated } = data.registry
+  const { company, lastUpdated, languages } = data.registry
   return {
     description: `${company.service} sub-processors, published by ${company.name}`,
     company,
@@ -17,12 +17,12 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
     schema: SCHEMA_URL,
     entrySchema: ENTRY_SCHEMA_URL,
     openapi: DOCUMENTS.openapi.url,
-    languages: [...LANGUAGES],
+    languages: [...languages],
     defaultLanguage: data.registry.defaultLanguage,
-    regions: listRegions(data).map((id) => ({ id, name: Object.fromEntries(LANGUAGES.map((lang) => [lang, regionName(data, id, lang)])) })),
+    regions: listRegions(data).map((id) => ({ id, name: Object.fromEntries(languages.map((lang) => [lang, regionName(data, id, lang)])) })),
     formats: FORMATS.map((format) => ({ format, type: MEDIA_TYPES[format] })),
     lists: listRegions(data).flatMap((region) =>
-      LANGUAGES.flatMap((lang) =>
+      languages.flatMap((lang) =>
         FORMATS.map((format) => ({ region, lang, format, type: MEDIA_TYPES[format], href: viewUrl({ kind: 'list', region, lang, format }) })),
       ),
     ),
@@ -36,7 +36,7 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
       template: '/changes.{format}?region={region}&lang={lang}&since={version}',
       formats: CHANGE_FORMATS.map((format) => ({ format, type: MEDIA_TYPES[format] })),
       feeds: listRegions(data).flatMap((region) =>
-        LANGUAGES.flatMap((lang) => (['atom', 'jsonfeed'] as const).map((format) => ({ region, lang, format, type: MEDIA_TYPES[format], href: viewUrl({ kind: 'changes', region, lang, format }) }))),
+        languages.flatMap((lang) => (['atom', 'jsonfeed'] as const).map((format) => ({ region, lang, format, type: MEDIA_TYPES[format], href: viewUrl({ kind: 'changes', region, lang, format }) }))),
       ),
     },
     notice: { periodDays: data.registry.notice.periodDays, objectionsTo: data.registry.notice.objectionsTo },
@@ -269,7 +269,8 @@ function readOperations(route: ReadRoute) {
 /** The OpenAPI 3.1 description of every public route, with the JSON Schema as its components. */
 export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   const { company } = data.registry
-  const schema = registryJsonSchema() as { $defs: Record<string, unknown> } & Record<string, unknown>
+  const { languages } = data.registry
+  const schema = registryJsonSchema(languages) as { $defs: Record<string, unknown> } & Record<string, unknown>
   const { $schema: _, $defs, ...listSchema } = schema
   const components = JSON.parse(
     JSON.stringify({ SubprocessorList: listSchema, ...$defs, Error: z.toJSONSchema(ErrorDocument, { target: 'draft-2020-12' }) }).replaceAll('#/$defs/', '#/components/schemas/'),
@@ -278,7 +279,7 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   components.Discovery = DISCOVERY_SCHEMA
   components.JsonFeed = JSON_FEED_SCHEMA
 
-  const lang = param('lang', 'query', 'Language; else Accept-Language; else the default.', oneOf(LANGUAGES))
+  const lang = param('lang', 'query', 'Language; else Accept-Language; else the default.', oneOf(languages))
   const acceptLanguage = param('Accept-Language', 'header', 'Consulted when `lang` is absent.', { type: 'string' })
   const format = param('format', 'query', 'Format; overrides Accept. Must agree with a path suffix.', oneOf(FORMATS))
   const formatInPath = param('format', 'path', 'Format; overrides Accept.', oneOf(FORMATS))
@@ -309,7 +310,7 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       name,
       summary: 'The sub-processors that apply to a customer region',
       parameters: [...pathParameters, region, lang, format, version, at, acceptLanguage],
-      headers: negotiatedHeaders(LANGUAGES, SHARED_UNLESS_LOCATED),
+      headers: negotiatedHeaders(languages, SHARED_UNLESS_LOCATED),
       content: formats('SubprocessorList'),
       errors: [400, 404, 406],
     })
@@ -318,7 +319,7 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       name,
       summary: 'One sub-processor, with the regions it applies to',
       parameters: [id, ...pathParameters, lang, format, version, acceptLanguage],
-      headers: negotiatedHeaders(LANGUAGES, SHARED_OR_VERSIONED),
+      headers: negotiatedHeaders(languages, SHARED_OR_VERSIONED),
       content: formats('SubprocessorDocument'),
       errors: [400, 404, 406],
     })
@@ -327,7 +328,7 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       name,
       summary: 'What changed and what is coming: the typed change log, as JSON, CSV, a page, Atom 1.0 or JSON Feed 1.1',
       parameters: [...pathParameters, changeRegion, lang, changeFormat, since, acceptLanguage],
-      headers: negotiatedHeaders(LANGUAGES, SHARED_UNTIL_NEXT_STATE),
+      headers: negotiatedHeaders(languages, SHARED_UNTIL_NEXT_STATE),
       content: {
         ...formats('ChangeLog'),
         [MEDIA_TYPES.atom]: { schema: { type: 'string' } },
@@ -340,7 +341,7 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       name,
       summary: 'Every published version: number, publish time, parent and the counts of its changes',
       parameters: [...pathParameters, lang, versionFormat, acceptLanguage],
-      headers: negotiatedHeaders(LANGUAGES, SHARED),
+      headers: negotiatedHeaders(languages, SHARED),
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Versions' } }, 'text/html': { schema: { type: 'string' } } },
       errors: [400, 406],
     })

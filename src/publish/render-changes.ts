@@ -7,14 +7,12 @@ import { html, raw } from 'hono/html'
 import { type ChangeRecord, changeStatus } from '../domain/change'
 import { ALL_REGIONS, CHANGE_FORMATS, CHANGE_LOG_SCHEMA_URL, type ChangeFormat, MEDIA_TYPES, VERSIONS_SCHEMA_URL, viewUrl } from '../domain/representation'
 import type { LogParts } from '../storage/log'
-import { CHANGE_LABELS } from './change-labels'
 import { changeCounts, touchedIn } from './changes'
 import { formatInstant } from './dates'
-import { LABELS } from './labels'
-import { changeDocument, changeTag, regionName, type ReleaseStamp } from './model'
+import { changeDocument, changeTag, plainValue, regionName, type ReleaseStamp, textIn } from './model'
 import { csvCell } from './render-csv'
-import { PAGE_STYLE } from './render-html'
-import type { ChangeLogDocument, Language, RegistryData, VersionsDocument } from './schema'
+import { LIST_PAGE_STYLE, markupText } from './render-html'
+import type { ChangeLogDocument, Labels, Language, RegistryData, VersionsDocument } from './schema'
 
 const encoder = new TextEncoder()
 /** Without `since`, a log holds this many of the latest changes, so that its cost does not grow with history. */
@@ -24,14 +22,25 @@ const feedTag = (data: RegistryData, region: string, lang: string) => `tag:${dat
 /** An id usable as an HTML fragment. */
 const anchor = (id: string) => `change-${id.replace(/[^A-Za-z0-9]+/g, '-')}`
 
-const nameOf = (_data: RegistryData, change: Pick<ChangeRecord, 'name'>, lang: Language) => change.name ?? LABELS[lang].notNamed
+const labelsOf = (data: RegistryData, lang: Language): Labels => data.locales[lang]!.labels
+const nameOf = (data: RegistryData, change: Pick<ChangeRecord, 'name'>, lang: Language) => change.name ?? labelsOf(data, lang).notNamed
+
+/** A label with its blanks filled, as plain text (the locale schema makes sure every blank is there). */
+const filled = (template: string, values: Record<string, string | number>) => template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name]))
 
 /** The one-line summary of a change in every language; kept in the record for readers that cannot render. */
 export function summarize(data: RegistryData, change: Omit<ChangeRecord, 'summary'>): Record<string, string> {
   return Object.fromEntries(
-    (Object.keys(CHANGE_LABELS) as Language[]).map((lang) => [lang, CHANGE_LABELS[lang].summary(change.type, nameOf(data, change, lang), formatInstant(change.effectiveAt, lang))]),
+    data.registry.languages.map((lang) => {
+      const labels = labelsOf(data, lang)
+      return [lang, filled(labels.changeSummary, { type: labels.changeTypes[change.type], name: nameOf(data, change, lang), date: formatInstant(change.effectiveAt, lang) })]
+    }),
   )
 }
+
+/** How to object to a change, in a line: until when, and where. */
+const objection = (data: RegistryData, labels: Labels, deadline: string, lang: Language) =>
+  `${filled(labels.objectionDeadline, { date: formatInstant(deadline, lang) })}. ${filled(labels.howToObject, { email: data.registry.notice.objectionsTo })}`
 
 /** When a change last moved, as its feed entry's `updated`: announced, taken effect, or withdrawn. */
 function updatedAt(change: ChangeRecord, at: number): number {
@@ -61,7 +70,7 @@ export interface LogContext {
 const notice = (data: RegistryData, lang: Language) => ({
   periodDays: data.registry.notice.periodDays,
   objectionsTo: data.registry.notice.objectionsTo,
-  note: data.registry.notice.note[lang],
+  note: textIn(data.registry.notice.note, lang),
 })
 
 function logLinks(region: string, lang: Language) {
@@ -90,7 +99,7 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
   const { data, stamp, at } = ctx
   const all = changesFor(ctx.changes, region)
   const shown = latest === undefined ? all : all.slice(0, latest)
-  const l = CHANGE_LABELS[lang]
+  const l = labelsOf(data, lang)
   const regionLabel = regionName(data, region, lang)
   const updated = new Date(Math.max(Date.parse(stamp.publishedAt), ...all.map((change) => updatedAt(change, at)))).toISOString()
   const items = (render: (change: ChangeRecord) => string) => shown.map((change) => ({ body: text(render(change)), touched: touchedIn(change) }))
@@ -118,10 +127,10 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
     case 'jsonfeed': {
       const feed = {
         version: 'https://jsonfeed.org/version/1.1',
-        title: l.feedTitle(data.registry.company.service, regionLabel),
+        title: filled(l.feedTitle, { service: data.registry.company.service, region: regionLabel }),
         home_page_url: viewUrl({ kind: 'changes', region, lang, format: 'html' }),
         feed_url: viewUrl({ kind: 'changes', region, lang, format: 'jsonfeed' }),
-        description: data.registry.notice.note[lang],
+        description: textIn(data.registry.notice.note, lang),
         language: lang,
         authors: [{ name: data.registry.company.name }],
         items: ITEMS,
@@ -133,7 +142,7 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
           const item = {
             id: changeTag(data, change.id),
             url: viewUrl({ kind: 'entry', id: change.entry, lang, format: 'html' }),
-            title: `${l.type[change.type]}: ${nameOf(data, change, lang)}`,
+            title: `${l.changeTypes[change.type]}: ${nameOf(data, change, lang)}`,
             content_text: plainText(ctx, change, lang),
             date_published: change.announcedAt,
             date_modified: new Date(updatedAt(change, at)).toISOString(),
@@ -150,8 +159,8 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
       const head = html`<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${lang}">
 <id>${feedTag(data, region, lang)}</id>
-<title>${l.feedTitle(data.registry.company.service, regionLabel)}</title>
-<subtitle>${data.registry.notice.note[lang]}</subtitle>
+<title>${filled(l.feedTitle, { service: data.registry.company.service, region: regionLabel })}</title>
+<subtitle>${textIn(data.registry.notice.note, lang)}</subtitle>
 <updated>${updated}</updated>
 <author><name>${data.registry.company.name}</name><email>${data.registry.notice.objectionsTo}</email></author>
 <link rel="self" type="${MEDIA_TYPES.atom}" href="${viewUrl({ kind: 'changes', region, lang, format: 'atom' })}"/>
@@ -163,13 +172,13 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
         items: items((change) =>
           String(html`<entry>
 <id>${changeTag(data, change.id)}</id>
-<title>${l.type[change.type]}: ${nameOf(data, change, lang)}</title>
+<title>${l.changeTypes[change.type]}: ${nameOf(data, change, lang)}</title>
 <published>${change.announcedAt}</published>
 <updated>${new Date(updatedAt(change, at)).toISOString()}</updated>
 <link rel="alternate" type="text/html" href="${viewUrl({ kind: 'entry', id: change.entry, lang, format: 'html' })}"/>
 <link rel="related" type="text/html" href="${viewUrl({ kind: 'changes', region, lang, format: 'html' })}#${anchor(change.id)}"/>
-<category term="${change.type}" label="${l.type[change.type]}"/>
-<category term="${changeStatus(change, at)}" label="${l.status[changeStatus(change, at)]}"/>
+<category term="${change.type}" label="${l.changeTypes[change.type]}"/>
+<category term="${changeStatus(change, at)}" label="${l.changeStatuses[changeStatus(change, at)]}"/>
 <content type="text">${plainText(ctx, change, lang)}</content>
 </entry>`),
         ),
@@ -178,7 +187,7 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
       }
     }
     case 'csv': {
-      const c = l.columns
+      const c = l.changeColumns
       const header = [c.summary, c.id, c.type, c.status, c.entry, c.name, c.fields, c.regions, c.version, c.announced, c.effective, c.objectionsUntil, c.shortNotice, c.withdrawn]
       return {
         head: text(`\uFEFF${header.map(csvCell).join(',')}\r\n`),
@@ -191,13 +200,13 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
             doc.status,
             change.entry,
             change.name ?? '',
-            change.fields.map(({ field }) => l.field[field]).join('; '),
+            change.fields.map(({ field }) => l.fieldNames[field]).join('; '),
             change.regions.join('; '),
             String(change.announcedIn),
             change.announcedAt,
             change.effectiveAt,
             change.objectionDeadline ?? '',
-            doc.shortNotice ? `${l.shortNotice[doc.shortNotice.kind]}: ${doc.shortNotice.reason}` : '',
+            doc.shortNotice ? `${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}` : '',
             doc.withdrawn ? `${doc.withdrawn.version} ${doc.withdrawn.at}` : '',
           ]
             .map(csvCell)
@@ -209,27 +218,26 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
     }
     case 'html': {
       const title = `${data.registry.company.service}: ${l.changesTitle} (${regionLabel})`
+      const c = l.changeColumns
       const { head, tail } = around(
-        String(
-          changesPage(data, lang, title, [
-            html`<p>${data.registry.notice.note[lang]}</p>`,
-            latest === undefined ? html`<p>${l.allChanges}.</p>` : html`<p>${l.latestOnly(latest)} <a href="${viewUrl({ kind: 'changes', region, lang, format: 'html', complete: true })}">${l.allChanges}</a></p>`,
-            html`<table>
+        changesPage(data, lang, title, [
+          html`<p>${textIn(data.registry.notice.note, lang)}</p>`,
+          latest === undefined ? html`<p>${l.allChanges}.</p>` : html`<p>${filled(l.latestOnly, { count: latest })} <a href="${viewUrl({ kind: 'changes', region, lang, format: 'html', complete: true })}">${l.allChanges}</a></p>`,
+          html`<table>
 <caption>${l.changesTitle}: ${regionLabel}</caption>
-<thead><tr><th scope="col">${l.change}</th><th scope="col">${l.whatChanges}</th><th scope="col">${l.effective}</th><th scope="col">${l.objectionsUntil}</th><th scope="col">${l.version}</th></tr></thead>
+<thead><tr><th scope="col">${c.summary}</th><th scope="col">${l.whatChanges}</th><th scope="col">${c.effective}</th><th scope="col">${c.objectionsUntil}</th><th scope="col">${c.version}</th></tr></thead>
 <tbody>
 ${raw(ITEMS)}
 </tbody>
 </table>`,
-            shown.length ? '' : html`<p>${l.noChanges}</p>`,
-            html`<nav aria-label="${l.allChanges}"><ul>${CHANGE_FORMATS.filter((f) => f !== 'html').map((f) => html`<li><a href="${viewUrl({ kind: 'changes', region, lang, format: f })}" type="${MEDIA_TYPES[f]}">${f.toUpperCase()}</a></li>`)}</ul></nav>`,
-          ], [region, lang]),
-        ),
+          shown.length ? '' : html`<p>${l.noChanges}</p>`,
+          html`<nav aria-label="${l.formatsNav}"><ul>${CHANGE_FORMATS.filter((f) => f !== 'html').map((f) => html`<li><a href="${viewUrl({ kind: 'changes', region, lang, format: f })}" type="${MEDIA_TYPES[f]}">${f.toUpperCase()}</a></li>`)}</ul></nav>`,
+        ], [region, lang]),
         ITEMS,
       )
       return {
         head: text(head),
-        items: items((change) => String(changeRow(ctx, change, lang))),
+        items: items((change) => markupText(changeRow(ctx, change, lang))),
         separator: text('\n'),
         tail: text(tail),
       }
@@ -241,59 +249,56 @@ const indent = (json: string, by: string) => json.replace(/^/gm, by)
 
 /** A change in plain text: for feed readers and spreadsheets. */
 function plainText(ctx: LogContext, change: ChangeRecord, lang: Language): string {
-  const l = CHANGE_LABELS[lang]
+  const l = labelsOf(ctx.data, lang)
   const doc = changeDocument(ctx.data, change, lang, ctx.at)
   const lines = [doc.summary]
-  for (const field of doc.fields) lines.push(`${l.field[field.field]}: ${describe(field.before, lang)} → ${describe(field.after, lang)}`)
+  for (const field of doc.fields) lines.push(`${l.fieldNames[field.field]}: ${plainValue(field.before, l)} → ${plainValue(field.after, l)}`)
   lines.push(`${l.regions}: ${change.regions.join(', ')}`)
-  if (doc.shortNotice) lines.push(`${l.shortNotice[doc.shortNotice.kind]}: ${doc.shortNotice.reason}`)
-  if (change.objectionDeadline && doc.status === 'upcoming') lines.push(l.howToObject(ctx.data.registry.notice.objectionsTo, formatInstant(change.objectionDeadline, lang)))
-  if (doc.withdrawn) lines.push(l.withdrawn(doc.withdrawn.version, formatInstant(doc.withdrawn.at, lang)))
+  if (doc.shortNotice) lines.push(`${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}`)
+  if (change.objectionDeadline && doc.status === 'upcoming') lines.push(objection(ctx.data, l, change.objectionDeadline, lang))
+  if (doc.withdrawn) lines.push(filled(l.withdrawnIn, { version: doc.withdrawn.version, date: formatInstant(doc.withdrawn.at, lang) }))
   return lines.join('\n')
 }
 
-/** A field's value in words: text as it is, lists joined, objects by their text. */
-function describe(value: unknown, lang: Language): string {
-  if (value === null || value === undefined) return CHANGE_LABELS[lang].none
-  if (Array.isArray(value)) return value.length ? value.map((item) => describe(item, lang)).join('; ') : CHANGE_LABELS[lang].none
-  if (typeof value === 'object') {
-    const { text, id, field } = value as { text?: string; id?: string; field?: string }
-    return text ?? id ?? field ?? JSON.stringify(value)
-  }
-  return String(value)
-}
-
 function changeRow(ctx: LogContext, change: ChangeRecord, lang: Language) {
-  const l = CHANGE_LABELS[lang]
+  const l = labelsOf(ctx.data, lang)
   const doc = changeDocument(ctx.data, change, lang, ctx.at)
   const status = doc.status
-  return html`<tr id="${anchor(change.id)}" class="${status}"><th scope="row">${l.status[status]}: ${doc.summary}</th><td>${doc.fields.length ? html`<ul>${doc.fields.map((field) => html`<li>${l.field[field.field]}: ${describe(field.before, lang)} → ${describe(field.after, lang)}</li>`)}</ul>` : l.type[change.type]}${doc.shortNotice ? html`<p>${l.shortNotice[doc.shortNotice.kind]}: ${doc.shortNotice.reason}</p>` : ''}${doc.withdrawn ? html`<p>${l.withdrawn(doc.withdrawn.version, formatInstant(doc.withdrawn.at, lang))}</p>` : ''}</td><td><time datetime="${change.effectiveAt}">${formatInstant(change.effectiveAt, lang)}</time></td><td>${change.objectionDeadline ? html`<time datetime="${change.objectionDeadline}">${formatInstant(change.objectionDeadline, lang)}</time>${status === 'upcoming' ? html`<br>${l.howToObject(ctx.data.registry.notice.objectionsTo, formatInstant(change.objectionDeadline, lang))}` : ''}` : '—'}</td><td>${change.announcedIn}</td></tr>`
+  const fields = doc.fields.length
+    ? html`<ul>${doc.fields.map((field) => html`<li>${l.fieldNames[field.field]}: ${plainValue(field.before, l)} → ${plainValue(field.after, l)}</li>`)}</ul>`
+    : l.changeTypes[change.type]
+  const deadline = change.objectionDeadline
+    ? html`<time datetime="${change.objectionDeadline}">${formatInstant(change.objectionDeadline, lang)}</time>${status === 'upcoming' ? html`<br>${filled(l.howToObject, { email: ctx.data.registry.notice.objectionsTo })}` : ''}`
+    : '—'
+  return html`<tr id="${anchor(change.id)}" class="${status}"><th scope="row">${l.changeStatuses[status]}: ${doc.summary}</th><td>${fields}${doc.shortNotice ? html`<p>${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}</p>` : ''}${doc.withdrawn ? html`<p>${filled(l.withdrawnIn, { version: doc.withdrawn.version, date: formatInstant(doc.withdrawn.at, lang) })}</p>` : ''}</td><td><time datetime="${change.effectiveAt}">${formatInstant(change.effectiveAt, lang)}</time></td><td>${deadline}</td><td>${change.announcedIn}</td></tr>`
 }
 
-/** The shell of the change log and version pages: the list's own style, hashed into the same CSP. */
-function changesPage(data: RegistryData, lang: Language, title: string, main: unknown[], listLink?: [string, Language]) {
-  const languages = Object.keys(CHANGE_LABELS) as Language[]
-  return html`<!doctype html>
+/** The shell of the change log and version pages: the list page's style, hashed into the same CSP, and no script. */
+function changesPage(data: RegistryData, lang: Language, title: string, main: unknown[], listLink?: [string, Language]): string {
+  const l = labelsOf(data, lang)
+  const languageLinks = (href: (other: Language) => string) =>
+    html`<nav aria-label="${l.languagesNav}"><ul>${data.registry.languages.map((other) => html`<li><a href="${href(other)}" hreflang="${other}" lang="${other}"${other === lang ? raw(' aria-current="page"') : ''}>${data.locales[other]!.name}</a></li>`)}</ul></nav>`
+  return markupText(html`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
-${listLink ? html`<link rel="alternate" type="${MEDIA_TYPES.atom}" href="${viewUrl({ kind: 'changes', region: listLink[0], lang, format: 'atom' })}">` : ''}
-<style>${raw(PAGE_STYLE)}</style>
+${listLink ? html`<link rel="alternate" type="${MEDIA_TYPES.atom}" hreflang="${lang}" href="${viewUrl({ kind: 'changes', region: listLink[0], lang, format: 'atom' })}">` : ''}
+<style>${raw(LIST_PAGE_STYLE)}</style>
 </head>
 <body>
 <header>
 <p>${data.registry.company.name} · ${data.registry.company.service}${listLink ? html` · <a href="${viewUrl({ kind: 'list', region: listLink[0], lang, format: 'html' })}">${regionName(data, listLink[0], lang)}</a>` : ''}</p>
 <h1>${title}</h1>
-${listLink ? html`<nav aria-label="${lang === 'lv' ? 'Valoda' : 'Language'}"><ul>${languages.map((other) => html`<li><a href="${viewUrl({ kind: 'changes', region: listLink[0], lang: other, format: 'html' })}" hreflang="${other}" lang="${other}"${other === lang ? raw(' aria-current="page"') : ''}>${other}</a></li>`)}</ul></nav>` : ''}
+${listLink ? languageLinks((other) => viewUrl({ kind: 'changes', region: listLink[0], lang: other, format: 'html' })) : languageLinks((other) => viewUrl({ kind: 'versions', lang: other, format: 'html' }))}
 </header>
-<main>
+<main id="main">
 ${main}
 </main>
 </body>
 </html>
-`
+`)
 }
 
 /** `/versions`: every version with its parent, publish time and the counts of its changes. */
@@ -316,18 +321,16 @@ export function versionsDocument(history: [number, number][], changes: ChangeRec
 
 export function renderVersionsHtml(data: RegistryData, document: VersionsDocument): string {
   const lang = document.language
-  const l = CHANGE_LABELS[lang]
-  return String(
-    changesPage(data, lang, `${data.registry.company.service}: ${l.versionsTitle}`, [
-      html`<table>
+  const l = labelsOf(data, lang)
+  return changesPage(data, lang, `${data.registry.company.service}: ${l.versionsTitle}`, [
+    html`<table>
 <caption>${l.versionsTitle}</caption>
-<thead><tr><th scope="col">${l.version}</th><th scope="col">${l.published}</th><th scope="col">${l.parent}</th><th scope="col">${l.changesTitle}</th></tr></thead>
+<thead><tr><th scope="col">${l.version}</th><th scope="col">${l.parentVersion}</th><th scope="col">${l.changesTitle}</th></tr></thead>
 <tbody>
 ${document.versions.map(
   (version) =>
-    html`<tr><th scope="row"><a href="${version.links.list.replace('/subprocessors.json', '/subprocessors.html')}">${version.version}</a></th><td><time datetime="${version.publishedAt}">${formatInstant(version.publishedAt, lang)}</time></td><td>${version.parent ?? '—'}</td><td><a href="${version.links.changes.replace('/changes.json', '/changes.html')}">${l.counts(version.changes.added, version.changes.removed, version.changes.modified, version.changes.withdrawn)}</a></td></tr>\n`,
+    html`<tr><th scope="row"><a href="${version.links.list.replace('/subprocessors.json', '/subprocessors.html')}">${version.version}</a><small>${filled(l.published, { date: formatInstant(version.publishedAt, lang) })}</small></th><td>${version.parent ?? '—'}</td><td><a href="${version.links.changes.replace('/changes.json', '/changes.html')}">${filled(l.changeCounts, version.changes)}</a></td></tr>\n`,
 )}</tbody>
 </table>`,
-    ]),
-  )
+  ])
 }

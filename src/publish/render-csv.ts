@@ -1,5 +1,4 @@
-import { LABELS } from './labels'
-import type { Language, SubprocessorDocument } from './schema'
+import type { Labels, SubprocessorDocument } from './schema'
 
 // Excel reads UTF-8 only with a byte order mark; without it ā, š and ž turn to mojibake.
 const BOM = '\uFEFF'
@@ -14,8 +13,8 @@ export function csvCell(value: string): string {
 }
 
 /** RFC 4180 CSV, one row per sub-processor, headed in the given language. */
-export function renderCsv(lang: Language, entries: SubprocessorDocument[]): string {
-  const l = LABELS[lang]
+export function renderCsv(labels: Labels, entries: SubprocessorDocument[]): string {
+  const l = labels
   const header = [
     l.id, l.entity, l.alsoWrittenAs, l.product, l.category, l.roles, l.purpose, l.customers,
     l.location, l.countries, l.regions, l.assurances, l.standards, l.notes,
@@ -26,7 +25,7 @@ export function renderCsv(lang: Language, entries: SubprocessorDocument[]): stri
     entry.alsoWrittenAs.join('; '),
     entry.product ?? '',
     entry.categoryLabel,
-    entry.roles.map((role) => l.role[role]).join('; '),
+    entry.roles.map((role) => l.roleNames[role]).join('; '),
     entry.purpose,
     entry.customers ?? '',
     entry.location?.text ?? '',

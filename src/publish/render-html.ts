@@ -1,31 +1,92 @@
-import { ALL_REGIONS, FORMATS, MEDIA_TYPES, type EntryView, type ListView, viewUrl } from '../domain/representation'
-import { CHANGE_LABELS } from './change-labels'
-import { formatInstant } from './dates'
-import { LABELS } from './labels'
-import { listRegions, regionName } from './model'
-import type { Language, Localized, RegistryData, SubprocessorDocument, SubprocessorEntryDocument, SubprocessorListDocument } from './schema'
+import { html, raw } from 'hono/html'
+import type { EntryPage, ListPage, PageChange, PageEntry, PageLink } from './model'
+import type { Language } from './schema'
 
-/** The page's only styling, inline so the page needs no other request; its hash goes into the CSP. */
-export const PAGE_STYLE = [
-  'body{font:16px/1.5 system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff}',
-  'table{border-collapse:collapse;width:100%;margin:1rem 0}',
+// The pages' only styling, inline so that a page needs no other request; each style's hash goes
+// into the CSP. Entry pages, thousands of them, carry only what they use.
+const BASE_STYLE = [
+  ':root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#4a4a4a;--line:#8a8a8a;--head:#eef0f3;--link:#0b57d0;--focus:#b3261e;--mark:#fff3c4}',
+  '@media (prefers-color-scheme:dark){:root{--fg:#eaeaea;--bg:#14161a;--muted:#c4c4c4;--line:#6b6f76;--head:#262a31;--link:#9ec1ff;--focus:#ffb4a9;--mark:#3d3400}}',
+  '*{box-sizing:border-box}',
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:75rem;margin:0 auto;padding:1rem;color:var(--fg);background:var(--bg);overflow-wrap:break-word}',
+  'a{color:var(--link)}',
+  ':focus-visible{outline:3px solid var(--focus);outline-offset:2px}',
+  '.skip{position:absolute;left:-999rem}.skip:focus{position:static}',
+  'h1{margin:.25rem 0}header p{margin:.25rem 0}',
+  '.facts{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;margin:.5rem 0}.facts div{display:flex;gap:.4rem}dt{font-weight:600}.facts dd{margin:0}',
+  'nav p{margin:.5rem 0 0;font-weight:600}',
+  'nav ul{list-style:none;padding:0;margin:.25rem 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}',
+  '[aria-current]{font-weight:700;color:var(--fg);text-decoration:none}',
+  'small{display:block;color:var(--muted)}',
+  'code{white-space:nowrap}',
+  '@media print{:root{--fg:#000;--bg:#fff;--muted:#333;--line:#666;--head:#eee;--link:#000}body{font-size:10pt;max-width:none;padding:0}.skip,nav,[role=search]{display:none!important}a{text-decoration:none}li,.facts{break-inside:avoid}h2,h3{break-after:avoid}}',
+]
+
+/**
+ * The list page adds its tables: one card per row on narrow screens (WCAG 1.4.10: no sideways
+ * scrolling at 320 px), and in print a table head on every page and no row split across pages.
+ */
+const LIST_STYLE = [
+  '#main>nav ol{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;list-style:none;padding:0}',
+  'table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}',
   'caption{text-align:left;font-weight:600;padding:.25rem 0}',
-  'th,td{border:1px solid #999;padding:.4rem;text-align:left;vertical-align:top}',
-  'thead th{background:#eee}',
-  'nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}',
-  '[aria-current]{font-weight:700}',
-  'small{display:block;color:#444}',
-  '.notes{font-size:.9rem;color:#444}',
-  'dt{font-weight:600;margin-top:.5rem}',
-].join('')
+  'th,td{border:1px solid var(--line);padding:.4rem;text-align:left;vertical-align:top}',
+  'thead th{background:var(--head)}',
+  'td a[href^="#"]{white-space:nowrap}',
+  '.refs{list-style:none;padding:0}.refs li{margin:.5rem 0}',
+  '.upcoming{background:var(--mark);border-left:4px solid var(--focus);padding:.25rem 1rem}',
+  'input{font:inherit;padding:.3rem;width:min(100%,24rem);color:inherit;background:var(--bg);border:1px solid var(--line)}',
+  '[hidden]{display:none!important}',
+  '@media screen and (max-width:40rem){table,tbody,tr,th,td{display:block}thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}tr{border:1px solid var(--line);margin:0 0 .75rem}th,td{border:0;border-top:1px solid var(--line)}tr>:first-child{border:0}caption{display:block}td:empty{display:none}td::before{content:attr(data-label);display:block;font-weight:600;font-size:.875rem;color:var(--muted)}}',
+  '@media print{thead{display:table-header-group}tr{break-inside:avoid}}',
+]
 
-/** Escapes text for HTML content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+export const LIST_PAGE_STYLE = [...BASE_STYLE, ...LIST_STYLE].join('')
+export const ENTRY_PAGE_STYLE = BASE_STYLE.join('')
+
+/**
+ * The list page's filter, added only when script runs: the page is complete without it. It
+ * matches names, purposes and countries, and keeps the filter in the fragment (#q=…) so that a
+ * filtered view can be shared. Its hash goes into the CSP; it reads its words from the page.
+ */
+export const PAGE_SCRIPT = [
+  "const box=document.getElementById('filter'),input=box.querySelector('input'),status=box.querySelector('[role=status]')",
+  "const rows=[...document.querySelectorAll('tbody tr')],texts=rows.map((row)=>[...row.cells].slice(0,3).map((cell)=>cell.textContent).join(' ').toLocaleLowerCase())",
+  "const fromHash=()=>{try{return decodeURIComponent((/^#q=(.*)$/.exec(location.hash)||[])[1]||'')}catch{return''}}",
+  "function apply(query){const words=query.toLocaleLowerCase().split(/\\s+/).filter(Boolean);let shown=0",
+  "for(const [i,row] of rows.entries()){row.hidden=!words.every((word)=>texts[i].includes(word));if(!row.hidden)shown++}",
+  "status.textContent=words.length?status.dataset.template.replace('{shown}',shown).replace('{total}',rows.length):''}",
+  "input.addEventListener('input',()=>{history.replaceState(null,'',input.value?'#q='+encodeURIComponent(input.value):location.pathname+location.search);apply(input.value)})",
+  "addEventListener('hashchange',()=>{input.value=fromHash();apply(input.value)})",
+  "input.value=fromHash();apply(input.value);box.hidden=false",
+  "const address=document.getElementById('address');address.textContent=address.href",
+].join('\n')
+
+// Written here, not taken from data: the only text the pages carry unescaped, byte for byte as hashed into the CSP.
+const STYLES = { list: raw(LIST_PAGE_STYLE), entry: raw(ENTRY_PAGE_STYLE) }
+const SCRIPT = raw(PAGE_SCRIPT)
+
+/** Markup from `html`: every interpolated string is escaped, and only markup written here is not. */
+type Markup = ReturnType<typeof html>
+
+const NAMED_REFERENCES: Record<string, string> = { '&amp;': '&#38;', '&lt;': '&#60;', '&gt;': '&#62;', '&quot;': '&#34;' }
+
+/**
+ * The finished page as text. Hono escapes with named references; the pages have always been
+ * published with numeric ones (`&#38;`), which stand for the same characters.
+ */
+function toText(markup: Markup): string {
+  if (markup instanceof Promise) throw new Error('a page renders synchronously')
+  return markup.toString().replace(/&(?:amp|lt|gt|quot);/g, (reference) => NAMED_REFERENCES[reference]!)
 }
 
-const h = escapeHtml
-const LANGUAGES = Object.keys(LABELS) as Language[]
+/** A text as the pages write it, escaped. */
+export function escapeHtml(text: string): string {
+  return toText(html`${text}`)
+}
+
+/** Markup as the pages write it: for the other pages (the change log, the version index). */
+export const markupText = toText
 
 // Building an Intl.DateTimeFormat costs far more than using one, and a release renders thousands of pages.
 const DATE_FORMATS = new Map<Language, Intl.DateTimeFormat>()
@@ -36,196 +97,258 @@ function formatDate(iso: string, lang: Language): string {
   return format.format(new Date(iso))
 }
 
-function paragraphs(texts: Localized[], lang: Language): string {
-  return texts.map((text) => `<p>${h(text[lang])}</p>`).join('\n')
+const time = (iso: string, lang: Language) => html`<time datetime="${iso.slice(0, 10)}">${formatDate(iso, lang)}</time>`
+
+/** A label with its blanks filled: text is escaped, markup (a link, a date) is kept. */
+function fill(template: string, values: Record<string, string | number | Markup>): Markup {
+  return html`${template.split(/\{(\w+)\}/).map((part, i) => (i % 2 ? values[part] : part))}`
 }
 
-function navLink(target: ListView | EntryView, text: string, current: boolean, attrs = ''): string {
-  return `<li><a href="${h(viewUrl(target))}"${current ? ' aria-current="page"' : ''}${attrs}>${h(text)}</a></li>`
+const lines = (parts: Markup[]) => parts.flatMap((part, i) => (i ? [html`\n`, part] : [part]))
+const paragraphs = (texts: string[]) => lines(texts.map((text) => html`<p>${text}</p>`))
+const commas = (parts: Markup[]) => parts.flatMap((part, i) => (i ? [html`, `, part] : [part]))
+
+function navLink(link: PageLink): Markup {
+  const current = link.current ? html` aria-current="page"` : ''
+  const lang = link.lang ? html` hreflang="${link.lang}" lang="${link.lang}"` : ''
+  const type = link.type ? html` type="${link.type}"` : ''
+  const download = link.type === 'text/csv' ? html` download` : ''
+  return html`<li><a href="${link.href}"${current}${lang}${type}${download}>${link.text}</a></li>`
 }
 
-function nav(label: string, items: string[]): string {
-  return `<nav aria-label="${h(label)}"><p>${h(label)}:</p><ul>${items.join('')}</ul></nav>`
+function nav(label: string, links: PageLink[], extra: Markup[] = []): Markup {
+  return html`<nav aria-label="${label}"><p>${label}:</p><ul>${links.map(navLink)}${extra}</ul></nav>`
 }
 
-/** The parts every page shares: the head with its alternates, and navigation to other languages and formats. */
-function page(view: ListView | EntryView, title: string, header: string[], main: string[], feed?: string): string {
-  const lang = view.lang as Language
-  const l = LABELS[lang]
-  const alternates = [
-    ...(feed ? [`<link rel="alternate" type="application/atom+xml" href="${h(feed)}">`] : []),
-    ...FORMATS.filter((format) => format !== 'html').map(
-      (format) => `<link rel="alternate" type="${MEDIA_TYPES[format]}" hreflang="${lang}" href="${h(viewUrl({ ...view, format }))}">`,
-    ),
-    ...LANGUAGES.filter((other) => other !== lang).map(
-      (other) => `<link rel="alternate" type="text/html" hreflang="${other}" href="${h(viewUrl({ ...view, lang: other, format: 'html' }))}">`,
-    ),
-  ]
-  const languages = LANGUAGES.map((other) =>
-    navLink({ ...view, lang: other, format: 'html' }, LABELS[other].languageName, other === lang, ` hreflang="${other}" lang="${other}"`),
+function fact(term: string, value: string | number | Markup): Markup {
+  return html`<div><dt>${term}</dt><dd>${value}</dd></div>`
+}
+
+/** What every page shares: the head with its alternates, the header with its switchers, the footer with its address. */
+function page(model: ListPage | EntryPage, parts: { title: string; header: Markup[]; facts: Markup[]; navs: Markup[]; main: Markup[]; script?: boolean }): string {
+  const { lang, labels, edition } = model
+  const feeds = 'feeds' in model ? model.feeds : []
+  const alternates = [...model.alternates, ...feeds.map((feed) => ({ ...feed, hreflang: lang }))].map(
+    (link) => html`<link rel="alternate" type="${link.type}" hreflang="${link.hreflang}" href="${link.href}">`,
   )
-  const formats = [
-    navLink({ ...view, format: 'json' }, l.jsonLink, false, ' type="application/json"'),
-    navLink({ ...view, format: 'csv' }, l.csvLink, false, ' type="text/csv" download'),
-  ]
-  return `<!doctype html>
+  return toText(html`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${h(title)}</title>
-${alternates.join('\n')}
-<style>${PAGE_STYLE}</style>
+<title>${parts.title}</title>
+${lines(alternates)}
+<style>${'entry' in model ? STYLES.entry : STYLES.list}</style>
 </head>
 <body>
+<a class="skip" href="#main">${labels.skipToMain}</a>
 <header>
-${header.join('\n')}
-${nav(l.languagesNav, languages)}
-${nav(l.formatsNav, formats)}
+${lines(parts.header)}
+${model.translationNotice ? html`<p>${model.translationNotice}</p>` : ''}
+<dl class="facts">
+${lines([
+  ...parts.facts,
+  fact(labels.lastUpdated, time(edition.lastUpdated, lang)),
+  fact(labels.version, html`${edition.version}, ${fill(labels.published, { date: time(edition.publishedAt, lang) })}`),
+])}
+</dl>
+${lines(parts.navs)}
 </header>
-<main>
-${main.join('\n')}
+<main id="main">
+${lines(parts.main)}
 </main>
-</body>
+<footer>
+<p>${labels.pageAddress}: <a id="address" href="${model.href}">${model.href}</a></p>
+</footer>
+${parts.script ? html`<script type="module">${SCRIPT}</script>\n` : ''}</body>
 </html>
-`
+`)
 }
 
-function dates(doc: { lastUpdated: string; version: number; publishedAt: string }, lang: Language): string {
-  const l = LABELS[lang]
-  return `${h(l.lastUpdated)}: <time datetime="${doc.lastUpdated}">${h(formatDate(doc.lastUpdated, lang))}</time>. ${h(l.version(doc.version, formatDate(doc.publishedAt, lang)))}`
+function nameOf(model: ListPage | EntryPage, entry: PageEntry): Markup {
+  return entry.name === null ? html`<em>${model.labels.notNamed}</em>` : html`${entry.name}`
 }
 
-function entryCells(data: RegistryData, entry: SubprocessorDocument, lang: Language) {
-  const l = LABELS[lang]
-  const extras = [
-    ...entry.roles.map((role) => l.role[role]),
-    ...entry.alsoWrittenAs.map((alias) => `${l.alsoWrittenAs}: ${alias}`),
-    ...(entry.product ? [`${l.product}: ${entry.product}`] : []),
-  ]
-  const codes = entry.location ? [...entry.location.countries, ...entry.location.subdivisions] : []
+function entryCells(model: ListPage | EntryPage, entry: PageEntry) {
+  const { labels } = model
   return {
-    name: entry.name === null ? `<em>${h(l.notNamed)}</em>` : h(entry.name),
-    extras: extras.map((extra) => `<small>${h(extra)}</small>`).join(''),
-    purpose: `${h(entry.purpose)}${entry.customers ? `<small>${h(l.customers)}: ${h(entry.customers)}</small>` : ''}`,
-    location: entry.location ? `${h(entry.location.text)}${codes.length ? ` <small>${h(codes.join(', '))}</small>` : ''}` : `<em>${h(l.notStated)}</em>`,
-    regions: h(entry.regions.map((id) => regionName(data, id, lang)).join(', ')),
-    assurances: entry.assurances.map((assurance) => h(assurance.text)).join('<br>'),
-    notes: entry.notes.map((note) => h(note.text)).join('<br>'),
+    extras: entry.extras.map((extra) => html`<small>${extra}</small>`),
+    purpose: html`${entry.purpose}${entry.customers ? html`<small>${labels.customers}: ${entry.customers}</small>` : ''}`,
+    location: entry.location
+      ? html`${entry.location.text}${entry.location.places.length ? html`<small>${entry.location.places.join(', ')}</small>` : ''}`
+      : html`<em>${labels.notStated}</em>`,
   }
 }
 
-/** The whole list as one accessible page: no scripts, no external assets, every value escaped. */
-export function renderListHtml(data: RegistryData, doc: SubprocessorListDocument): string {
-  const lang = doc.language
-  const l = LABELS[lang]
-  const view: ListView = { kind: 'list', region: doc.region.id, lang, format: 'html' }
-  const { policy, categories, company } = data.registry
+function changeItem(model: ListPage, change: PageChange, upcoming: boolean): Markup {
+  const { labels, lang } = model
+  const dates = upcoming
+    ? [
+        fill(labels.announced, { date: time(change.announcedAt, lang) }),
+        fill(labels.effective, { date: time(change.effectiveAt, lang) }),
+        ...(change.objectionDeadline ? [html`<strong>${fill(labels.objectionDeadline, { date: time(change.objectionDeadline, lang) })}</strong>`] : []),
+        ...(change.shortNoticeReason ? [fill(labels.shortNotice, { reason: change.shortNoticeReason })] : []),
+      ]
+    : [fill(labels.effective, { date: time(change.effectiveAt, lang) })]
+  return html`<li><strong>${labels.changeTypes[change.type]}: ${change.name}</strong>. ${change.summary}<small>${dates.flatMap((date, i) => (i ? [html` · `, date] : [date]))}</small></li>`
+}
 
-  const regions = listRegions(data).map((region) => navLink({ ...view, region }, regionName(data, region, lang), region === doc.region.id))
+function changeSections(model: ListPage): Markup[] {
+  const { labels, company, changes } = model
+  const email = html`<a href="mailto:${company.dpaContactEmail}">${company.dpaContactEmail}</a>`
+  const sections: Markup[] = []
+  if (changes.upcoming.length) {
+    sections.push(html`<section class="upcoming" aria-labelledby="upcoming-changes">
+<h2 id="upcoming-changes">${labels.upcomingChanges}</h2>
+<p>${fill(labels.howToObject, { email })}</p>
+<ul>
+${lines(changes.upcoming.map((change) => changeItem(model, change, true)))}
+</ul>
+</section>`)
+  }
+  if (changes.recent.length) {
+    sections.push(html`<section aria-labelledby="recent-changes">
+<h2 id="recent-changes">${labels.recentChanges}</h2>
+<ul>
+${lines(changes.recent.map((change) => changeItem(model, change, false)))}
+</ul>
+</section>`)
+  }
+  return sections
+}
 
-  const tables = (Object.keys(categories) as (keyof typeof categories)[]).map((category) => {
-    const section = categories[category]
-    const rows = doc.subprocessors
-      .filter((entry) => entry.category === category)
-      .map((entry) => {
-        const cells = entryCells(data, entry, lang)
-        const link = `<a href="${h(viewUrl({ kind: 'entry', id: entry.id, lang, format: 'html' }))}">${cells.name}</a>`
-        return `<tr id="${h(entry.id)}"><th scope="row">${link}${cells.extras}</th><td>${cells.purpose}</td><td>${cells.location}</td><td>${cells.regions}</td><td>${cells.assurances}</td><td class="notes">${cells.notes}</td></tr>`
-      })
+/** Whether the list is in force or scheduled, and until when it holds. */
+function stateLine(model: ListPage): Markup {
+  const { labels, lang, state } = model
+  if (state.scheduled) return html`<p class="upcoming"><strong>${fill(labels.scheduledState, { date: time(state.from, lang) })}</strong></p>`
+  return html`<p>${state.until ? fill(labels.inForceUntil, { from: time(state.from, lang), until: time(state.until, lang) }) : fill(labels.inForceFrom, { date: time(state.from, lang) })}</p>`
+}
+
+/** The whole list as one accessible page: the tables first, then what they refer to, then the policy. */
+export function renderListHtml(model: ListPage): string {
+  const { labels, company, policy, region } = model
+  const columns = [labels.purpose, labels.location, labels.regions, labels.assurances, labels.notes]
+
+  const tables = model.categories.map((category) => {
+    const rows = category.entries.map((entry) => {
+      const cells = entryCells(model, entry)
+      const [purpose, location, regions, assurances, notes] = columns
+      const refs = (items: { number: number }[], prefix: string, label: string) =>
+        commas(items.map((item) => html`<a href="#${prefix}-${item.number}">${fill(label, { number: item.number })}</a>`))
+      return html`<tr id="${entry.id}"><th scope="row"><a href="${entry.href}">${nameOf(model, entry)}</a><small><code>${entry.id}</code></small>${cells.extras}</th><td data-label="${purpose}">${cells.purpose}</td><td data-label="${location}">${cells.location}</td><td data-label="${regions}">${entry.regions}</td><td data-label="${assurances}">${refs(entry.assurances, 'assurance', labels.assurance)}</td><td data-label="${notes}">${refs(entry.notes, 'note', labels.note)}</td></tr>`
+    })
     const table = rows.length
-      ? [
-          '<table>',
-          `<caption>${h(section.heading[lang])}: ${h(doc.region.name)}</caption>`,
-          `<thead><tr>${[l.entity, l.purpose, l.location, l.regions, l.assurances, l.notes].map((th) => `<th scope="col">${h(th)}</th>`).join('')}</tr></thead>`,
-          `<tbody>\n${rows.join('\n')}\n</tbody>`,
-          '</table>',
-        ].join('\n')
-      : `<p>${h(l.noneInRegion)}</p>`
-    return [`<section aria-labelledby="${category}">`, `<h2 id="${category}">${h(section.heading[lang])}</h2>`, paragraphs(section.paragraphs, lang), table, '</section>'].join('\n')
+      ? html`<table>
+<caption>${category.heading}: ${region.name}</caption>
+<thead><tr><th scope="col">${labels.entity}</th>${columns.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>
+<tbody>
+${lines(rows)}
+</tbody>
+</table>`
+      : html`<p>${labels.noneInRegion}</p>`
+    return html`<section aria-labelledby="${category.id}">
+<h2 id="${category.id}">${category.heading}</h2>
+${table}
+${paragraphs(category.paragraphs)}
+</section>`
   })
 
-  const policySection = (id: string, section: { heading: Localized; paragraphs: Localized[] }, extra = '') =>
-    [`<section aria-labelledby="${id}">`, `<h2 id="${id}">${h(section.heading[lang])}</h2>`, paragraphs(section.paragraphs, lang), extra, '</section>'].join('\n')
+  const changes = changeSections(model)
+  const shown = (present: boolean, id: string, text: string) => (present ? [{ id, text }] : [])
+  const contents = [
+    ...shown(model.changes.upcoming.length > 0, 'upcoming-changes', labels.upcomingChanges),
+    ...shown(model.changes.recent.length > 0, 'recent-changes', labels.recentChanges),
+    ...model.categories.map((category) => ({ id: category.id, text: category.heading })),
+    ...shown(model.assurances.length > 0, 'assurances', labels.assurances),
+    ...shown(model.notes.length > 0, 'notes', labels.notes),
+    { id: 'policy', text: labels.policy },
+    { id: 'about-this-list', text: labels.aboutTheList },
+  ]
 
-  const dpaContact = h(policy.dpaContact[lang]).replace(
-    h(company.dpaContactEmail),
-    `<a href="mailto:${h(company.dpaContactEmail)}">${h(company.dpaContactEmail)}</a>`,
+  const sections = policy.sections.map(
+    (section) => html`<h3 id="${section.id}">${section.heading}</h3>
+${paragraphs(section.paragraphs)}
+${section.items.length ? html`<ul>\n${lines(section.items.map((item) => html`<li>${item}</li>`))}\n</ul>` : ''}`,
+  )
+  const email = html`<a href="mailto:${company.dpaContactEmail}">${company.dpaContactEmail}</a>`
+  const feedLinks = model.feeds.map((feed) =>
+    navLink({ href: feed.href, type: feed.type, current: false, text: feed.type === 'application/atom+xml' ? labels.atomFeed : labels.jsonFeed }),
   )
 
-  const c = CHANGE_LABELS[lang]
-  const state = doc.state === 'scheduled' ? c.scheduledState(formatInstant(doc.inForce.from, lang)) : c.inForceState(formatInstant(doc.inForce.from, lang), doc.inForce.until && formatInstant(doc.inForce.until, lang))
-  const upcoming = doc.upcoming.length
-    ? [
-        '<section aria-labelledby="upcoming">',
-        `<h2 id="upcoming">${h(c.upcomingTitle)}</h2>`,
-        `<ul>\n${doc.upcoming
-          .map((change) => {
-            const object = change.objectionDeadline ? ` ${h(c.howToObject(doc.notice.objectionsTo, formatInstant(change.objectionDeadline, lang)))}` : ''
-            const shortNotice = change.shortNotice ? ` ${h(c.shortNotice[change.shortNotice.kind])}: ${h(change.shortNotice.reason)}` : ''
-            return `<li><strong>${h(change.summary)}</strong>.${object}${shortNotice}</li>`
-          })
-          .join('\n')}\n</ul>`,
-        '</section>',
-      ]
-    : []
-  return page(
-    view,
-    `${company.service}: ${l.title} (${doc.region.name})`,
-    [
-      `<p>${h(company.name)} · ${h(company.service)}</p>`,
-      `<h1>${h(company.service)}: ${h(l.title)}</h1>`,
-      `<p>${h(l.region)}: <strong>${h(doc.region.name)}</strong>. ${dates(doc, lang)}</p>`,
-      `<p>${h(state)}</p>`,
-      nav(l.regionsNav, regions),
-    ],
-    [
-      ...upcoming,
-      `<section aria-label="${h(company.service)}">\n${paragraphs(policy.introduction, lang)}\n</section>`,
-      policySection('what-is-a-sub-processor', policy.whatIsASubprocessor),
-      policySection('due-diligence', policy.dueDiligence),
-      policySection(
-        'contractual-safeguards',
-        policy.contractualSafeguards,
-        `<ul>\n${policy.contractualSafeguards.obligations.map((o) => `<li>${h(o[lang])}</li>`).join('\n')}\n</ul>`,
-      ),
-      `<section>\n${paragraphs(policy.disclaimer, lang)}\n<p>${dpaContact}</p>\n</section>`,
+  return page(model, {
+    title: `${company.service}: ${labels.title} (${region.name})`,
+    header: [html`<p>${company.name} · ${company.service}</p>`, html`<h1>${company.service}: ${labels.title}</h1>`, stateLine(model)],
+    facts: [fact(labels.region, html`<strong>${region.name}</strong>`), fact(labels.inForce, model.inForce)],
+    navs: [nav(labels.regionsNav, model.regions), nav(labels.languagesNav, model.languages), nav(labels.formatsNav, model.formats, feedLinks)],
+    main: [
+      html`<nav aria-labelledby="contents"><h2 id="contents">${labels.contents}</h2><ol>${contents.map(({ id, text }) => html`<li><a href="#${id}">${text}</a></li>`)}</ol></nav>`,
+      html`<div id="filter" role="search" hidden><label for="filter-input">${labels.filter}</label><br><input id="filter-input" type="search" autocomplete="off"><p role="status" data-template="${labels.filterStatus}"></p></div>`,
+      ...changes,
       ...tables,
-      '<section aria-labelledby="about-this-list">',
-      `<h2 id="about-this-list">${h(l.sourceNotes)}</h2>`,
-      `<ul class="notes">\n${doc.notes.map((note) => `<li>${h(note.text)}</li>`).join('\n')}\n</ul>`,
-      '</section>',
+      ...(model.assurances.length
+        ? [
+            html`<section aria-labelledby="assurances">
+<h2 id="assurances">${labels.assurances}</h2>
+<ol class="refs">
+${lines(model.assurances.map((assurance) => html`<li id="assurance-${assurance.number}"><strong>${fill(labels.assurance, { number: assurance.number })}.</strong> ${assurance.text}${assurance.standards.length ? html`<small>${fill(labels.meetsOneOf, { standards: assurance.standards.join(', ') })}</small>` : ''}</li>`))}
+</ol>
+</section>`,
+          ]
+        : []),
+      ...(model.notes.length
+        ? [
+            html`<section aria-labelledby="notes">
+<h2 id="notes">${labels.notes}</h2>
+<ol class="refs">
+${lines(model.notes.map((note) => html`<li id="note-${note.number}"><strong>${fill(labels.note, { number: note.number })}.</strong> ${note.text}</li>`))}
+</ol>
+</section>`,
+          ]
+        : []),
+      html`<section aria-labelledby="policy">
+<h2 id="policy">${labels.policy}</h2>
+${paragraphs(policy.introduction)}
+${lines(sections)}
+${paragraphs(policy.disclaimer)}
+<p>${policy.dpaContact.flatMap((text, i) => (i ? [email, text] : [text]))}</p>
+</section>`,
+      html`<section aria-labelledby="about-this-list">
+<h2 id="about-this-list">${labels.aboutTheList}</h2>
+<ul>
+${lines(model.aboutTheList.map((note) => html`<li>${note}</li>`))}
+</ul>
+</section>`,
     ],
-    doc.links.atom,
-  )
+    script: true,
+  })
 }
 
 /** One sub-processor on its own page, with a link back to the list. */
-export function renderEntryHtml(data: RegistryData, doc: SubprocessorEntryDocument): string {
-  const lang = doc.language
-  const l = LABELS[lang]
-  const { company } = data.registry
-  const cells = entryCells(data, doc, lang)
-  const plainName = doc.name ?? l.notNamed
-  const field = (term: string, value: string) => (value ? `<dt>${h(term)}</dt><dd>${value}</dd>` : '')
-  return page(
-    { kind: 'entry', id: doc.id, lang, format: 'html' },
-    `${company.service}: ${plainName} (${l.title})`,
-    [
-      `<p>${h(company.name)} · ${h(company.service)} · <a href="${h(viewUrl({ kind: 'list', region: ALL_REGIONS, lang, format: 'html' }))}">${h(l.allSubprocessors)}</a></p>`,
-      `<h1>${cells.name}</h1>`,
-      `<p>${dates(doc, lang)}</p>`,
-    ],
-    [
-      '<dl>',
-      field(l.id, h(doc.id)),
-      field(l.category, h(doc.categoryLabel) + cells.extras),
-      field(l.purpose, cells.purpose),
-      field(l.location, cells.location),
-      field(l.regions, cells.regions),
-      field(l.assurances, cells.assurances),
-      field(l.notes, cells.notes),
-      '</dl>',
-    ],
-  )
+export function renderEntryHtml(model: EntryPage): string {
+  const { labels, company, entry } = model
+  const cells = entryCells(model, entry)
+  const field = (term: string, value: Markup | Markup[]) => html`<dt>${term}</dt><dd>${value}</dd>`
+  const fields = [
+    field(labels.id, html`<code>${entry.id}</code>`),
+    field(labels.category, html`${entry.categoryLabel}${cells.extras}`),
+    field(labels.purpose, cells.purpose),
+    field(labels.location, cells.location),
+    field(labels.regions, html`${entry.regions}`),
+    ...(entry.assurances.length
+      ? [
+          field(
+            labels.assurances,
+            entry.assurances.map((assurance) => html`<p>${assurance.text}${assurance.standards.length ? html`<small>${fill(labels.meetsOneOf, { standards: assurance.standards.join(', ') })}</small>` : ''}</p>`),
+          ),
+        ]
+      : []),
+    ...(entry.notes.length ? [field(labels.notes, entry.notes.map((note) => html`<p>${note.text}</p>`))] : []),
+  ]
+  return page(model, {
+    title: `${company.service}: ${entry.name ?? labels.notNamed} (${labels.title})`,
+    header: [html`<p>${company.name} · ${company.service} · <a href="${model.listHref}">${labels.allSubprocessors}</a></p>`, html`<h1>${nameOf(model, entry)}</h1>`],
+    facts: [],
+    navs: [nav(labels.languagesNav, model.languages), nav(labels.formatsNav, model.formats)],
+    main: [html`<dl>\n${lines(fields)}\n</dl>`],
+  })
 }

@@ -1,14 +1,5 @@
 import { z } from 'zod'
-import {
-  Announcement,
-  AnnouncementsFile,
-  type RegistryData,
-  RegionsFile,
-  REGION_IDS,
-  RegistryFile,
-  SubprocessorEntry,
-  SubprocessorsFile,
-} from './schema'
+import { type Announcement, AnnouncementsFile, dataSchemas, type Language, LanguageDeclaration, type Locale, type RegistryData, REGION_IDS, type RegistryFile, type SubprocessorEntry } from './schema'
 
 export const DATA_FILES = {
   registry: 'registry.json',
@@ -16,6 +7,13 @@ export const DATA_FILES = {
   regions: 'regions.json',
   announcements: 'announcements.json',
 } as const
+
+/** One locale file per declared language: data/locales/<lang>.json. */
+export const LOCALES_FOLDER = 'locales'
+export const localeFile = (lang: string) => `${LOCALES_FOLDER}/${lang}.json`
+
+/** The parsed contents of data/: its three files, and the locale files by language. */
+export type DataFiles = Record<keyof typeof DATA_FILES, unknown> & { locales: Record<string, unknown> }
 
 /** One thing wrong with data/, with its place: the file, the entry (when there is one) and the field. */
 export interface Problem {
@@ -27,15 +25,41 @@ export interface Problem {
 
 export type Validation = { ok: true; data: RegistryData } | { ok: false; problems: Problem[] }
 
-const ENTRY_FIELDS = new Set(Object.keys(SubprocessorEntry.shape))
+// An entry has the same fields whatever the languages.
+const ENTRY_FIELDS = new Set(Object.keys(dataSchemas(['lv']).SubprocessorEntry.shape))
 
 /**
  * Checks the parsed contents of the data/ files against the schema and against each other.
  * Entries are checked one by one, so one broken entry does not hide the problems of the rest.
  */
-export function validateRegistry(files: Record<keyof typeof DATA_FILES, unknown>): Validation {
+export function validateRegistry(files: DataFiles): Validation {
   const problems: Problem[] = []
   const report = (file: string, entry: string | null, field: string, message: string) => problems.push({ file, entry, field, message })
+
+  // Every localized text is checked against the declared languages, so they come first.
+  const declared = check(LanguageDeclaration, files.registry, DATA_FILES.registry, problems)
+  if (!declared) return { ok: false, problems }
+  const schemas = dataSchemas(declared.languages)
+  const { RegistryFile, SubprocessorsFile, SubprocessorEntry, RegionsFile, locale } = schemas
+
+  const locales: Record<Language, Locale> = {}
+  for (const lang of declared.languages) {
+    if (!(lang in files.locales)) {
+      report(localeFile(lang), null, '(whole file)', `registry.json declares "${lang}", but there is no ${localeFile(lang)}`)
+      continue
+    }
+    const parsed = check(locale(lang), files.locales[lang], localeFile(lang), problems, [], false)
+    if (!parsed) continue
+    locales[lang] = parsed
+    const source = declared.source.language
+    if (lang === source && parsed.translation) report(localeFile(lang), null, 'translation', `"${lang}" is the source language, not a translation`)
+    if (lang !== source && parsed.translation?.of !== source) {
+      report(localeFile(lang), null, 'translation', `"${lang}" must be marked as a translation of the source language, "${source}"`)
+    }
+  }
+  for (const lang of Object.keys(files.locales)) {
+    if (!declared.languages.includes(lang)) report(localeFile(lang), null, '(whole file)', `"${lang}" is not in the languages registry.json declares`)
+  }
 
   const registry = check(RegistryFile, files.registry, DATA_FILES.registry, problems)
   const envelope = check(SubprocessorsFile.extend({ subprocessors: z.array(z.unknown()).min(1, 'must list at least one sub-processor') }), files.subprocessors, DATA_FILES.subprocessors, problems)
@@ -74,9 +98,9 @@ export function validateRegistry(files: Record<keyof typeof DATA_FILES, unknown>
       if (!ENTRY_FIELDS.has(top)) at(`notes[${i}].field`, `"${note.field}" is not a field of an entry`)
     })
   }
-  const announcements = checkAnnouncements(files.announcements, entries, registry, problems)
+  const announcements = checkAnnouncements(schemas.Announcement, files.announcements, entries, registry, problems)
   if (problems.length || !registry || !envelope || !regions || !announcements) return { ok: false, problems }
-  return { ok: true, data: { registry, subprocessors: { ...envelope, subprocessors: entries }, regions, announcements } }
+  return { ok: true, data: { registry, subprocessors: { ...envelope, subprocessors: entries }, regions, locales, announcements } }
 }
 
 /** The id an announcement is about, read from the raw value so that a broken one is still named. */
@@ -87,7 +111,14 @@ function announcedId(raw: unknown): string | null {
   return typeof id === 'string' ? id : null
 }
 
-function checkAnnouncements(file: unknown, entries: SubprocessorEntry[], registry: RegistryFile | null, problems: Problem[]): Announcement[] | null {
+
+function checkAnnouncements(
+  AnnouncementSchema: ReturnType<typeof dataSchemas>['Announcement'],
+  file: unknown,
+  entries: SubprocessorEntry[],
+  registry: RegistryFile | null,
+  problems: Problem[],
+): Announcement[] | null {
   const envelope = check(AnnouncementsFile, file, DATA_FILES.announcements, problems)
   if (!envelope) return null
   const report = (i: number, entry: string | null, field: string, message: string) =>
@@ -98,7 +129,7 @@ function checkAnnouncements(file: unknown, entries: SubprocessorEntry[], registr
   const parsed: Announcement[] = []
   envelope.announcements.forEach((raw, i) => {
     const id = announcedId(raw)
-    const result = Announcement.safeParse(raw)
+    const result = AnnouncementSchema.safeParse(raw)
     if (!result.success) {
       for (const issue of result.error.issues) report(i, id, issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : String(key))).join('.').replace(/\.\[/g, '['), issue.message)
       return
@@ -130,10 +161,14 @@ function checkAnnouncements(file: unknown, entries: SubprocessorEntry[], registr
   return parsed
 }
 
-function check<T extends z.ZodType>(schema: T, value: unknown, file: string, problems: Problem[], at: PropertyKey[] = []): z.infer<T> | null {
+
+function check<T extends z.ZodType>(schema: T, value: unknown, file: string, problems: Problem[], at: PropertyKey[] = [], hasEntries = true): z.infer<T> | null {
   const result = schema.safeParse(value)
   if (result.success) return result.data
-  for (const issue of result.error.issues) problems.push({ file, ...locate(value, issue.path, at), message: issue.message })
+  for (const issue of result.error.issues) {
+    const place = hasEntries ? locate(value, issue.path, at) : { entry: null, field: fieldPath(issue.path) || '(whole file)' }
+    problems.push({ file, ...place, message: issue.message })
+  }
   return null
 }
 
@@ -163,8 +198,8 @@ function locate(value: unknown, relative: PropertyKey[], at: PropertyKey[]): { e
       record = String(path[0])
     }
   })
-  const field = [...(record ? [record] : []), ...path.slice(fieldStart)]
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${String(key)}`))
-    .join('')
+  const field = fieldPath([...(record ? [record] : []), ...path.slice(fieldStart)])
   return { entry, field: field || (entry ? '(whole entry)' : '(whole file)') }
 }
+
+const fieldPath = (path: PropertyKey[]) => path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${String(key)}`)).join('')

@@ -3,41 +3,45 @@
  * sub-processors, for load tests only. The registry and region files are the real ones; every
  * entry is plainly labelled synthetic and cycles through the shapes the real data has.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises'
+import { cp, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SubprocessorEntry, SubprocessorsFile } from '../../src/publish/schema'
 import { REGION_IDS } from '../../src/publish/schema'
+import registry from '../../data/registry.json'
 
 const DATA = fileURLToPath(new URL('../../data/', import.meta.url))
-const LOCATIONS = [
-  { countries: ['DE'], text: { lv: 'Vācija', en: 'Germany' } },
-  { countries: ['GB'], text: { lv: 'Apvienotā Karaliste', en: 'United Kingdom' } },
-  { countries: ['US'], subdivisions: ['US-CA'], text: { lv: 'Kalifornija', en: 'California' } },
-  { countries: ['SG'], text: { lv: 'Singapūra', en: 'Singapore' } },
-  null,
-]
+
+/** The Latvian text, and the English one in every other language data/ declares. */
+const text = (lv: string, en: string) => Object.fromEntries(registry.languages.map((lang) => [lang, lang === 'lv' ? lv : en]))
 
 export function syntheticEntry(i: number): SubprocessorEntry {
+  const LOCATIONS = [
+    { countries: ['DE'], text: text('Vācija', 'Germany') },
+    { countries: ['GB'], text: text('Apvienotā Karaliste', 'United Kingdom') },
+    { countries: ['US'], subdivisions: ['US-CA'], text: text('Kalifornija', 'California') },
+    { countries: ['SG'], text: text('Singapūra', 'Singapore') },
+    null,
+  ]
   const n = String(i).padStart(6, '0')
   const category = (['infrastructure', 'service', 'service', 'subcontractor'] as const)[i % 4]!
   return {
     id: `synthetic-${n}`,
     name: `Synthetic Processor ${n}, s.r.o.`,
     category,
-    purpose: { lv: `Sintētisks apakšapstrādātājs ${n} slodzes testiem.`, en: `Synthetic sub-processor ${n} for load tests.` },
+    purpose: text(`Sintētisks apakšapstrādātājs ${n} slodzes testiem.`, `Synthetic sub-processor ${n} for load tests.`),
     location: LOCATIONS[i % LOCATIONS.length] ?? null,
     regions: i % 10 === 0 ? [...REGION_IDS] : [REGION_IDS[i % REGION_IDS.length]!],
     assurances: category === 'infrastructure' ? ['certified-facilities'] : [],
-    ...(i % 7 === 0 ? { notes: [{ field: 'location', note: { lv: 'Sintētiska piezīme.', en: 'A synthetic note.' } }] } : {}),
+    ...(i % 7 === 0 ? { notes: [{ field: 'location', note: text('Sintētiska piezīme.', 'A synthetic note.') }] } : {}),
   }
 }
 
 export async function generateData(entries: number, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true })
-  for (const file of ['registry.json', 'regions.json', 'announcements.json']) await copyFile(join(DATA, file), join(dir, file))
+  for (const file of ['registry.json', 'regions.json', 'announcements.json', 'locales']) await cp(join(DATA, file), join(dir, file), { recursive: true })
   const file: SubprocessorsFile = {
-    regionsBasis: { lv: 'Sintētiski dati slodzes testiem.', en: 'Synthetic data for load tests.' },
+    regionsBasis: text('Sintētiski dati slodzes testiem.', 'Synthetic data for load tests.'),
     subprocessors: Array.from({ length: entries }, (_, i) => syntheticEntry(i + 1)),
   }
   await writeFile(join(dir, 'subprocessors.json'), JSON.stringify(file))

@@ -8,8 +8,8 @@ export const ACME: SubprocessorEntry = {
   id: 'acme-analytics',
   name: 'Acme Analytics, Inc.',
   category: 'service',
-  purpose: { lv: 'Sintētisks apakšapstrādātājs testiem.', en: 'A synthetic sub-processor for tests.' },
-  location: { countries: ['DE'], text: { lv: 'Vācija', en: 'Germany' } },
+  purpose: { lv: 'Sintētisks apakšapstrādātājs testiem.', en: 'A synthetic sub-processor for tests.', de: 'Ein synthetischer Unterauftragsverarbeiter für Tests.' },
+  location: { countries: ['DE'], text: { lv: 'Vācija', en: 'Germany', de: 'Deutschland' } },
   regions: ['eu', 'uk'],
   assurances: [],
 }
