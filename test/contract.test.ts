@@ -2,7 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import oas31 from '@seriousme/openapi-schema-validator/schemas/v3.1/schema.json'
 import { beforeAll, describe, expect, it } from 'vitest'
-import app from '../src/index'
+import { app } from '../src/index'
 import { fetchWorker, publish, realData } from './helpers'
 
 const REGIONS = ['all', 'eu', 'uk', 'us', 'apac']

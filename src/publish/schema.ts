@@ -241,5 +241,9 @@ export const ErrorDocument = z.strictObject({
     message: z.string(),
     parameter: z.string().optional().describe('The parameter at fault.'),
     allowed: z.array(z.string()).optional().describe('The values that would have been accepted.'),
+    fields: z
+      .array(z.strictObject({ field: z.string().describe('The field, e.g. `regions[1]`.'), message: z.string() }))
+      .optional()
+      .describe('Every field of a request body at fault.'),
   }),
 }) satisfies z.ZodType<ErrorBody>
