@@ -106,10 +106,19 @@ describe('/openapi.json', () => {
       '/schema.json': '/schema.json',
       '/openapi.json': '/openapi.json',
       '/.well-known/subprocessors': '/.well-known/subprocessors',
+      '/webhooks': '/webhooks',
+      '/webhooks/:id': '/webhooks/{id}',
+      '/webhooks/:id/rotate-secret': '/webhooks/{id}/rotate-secret',
+      '/webhooks/:id/enable': '/webhooks/{id}/enable',
+      '/webhooks/:id/deliveries': '/webhooks/{id}/deliveries',
+      '/admin/webhooks': '/admin/webhooks',
     }
-    const served = [...new Set(app.routes.filter((route) => route.method === 'GET').map((route) => route.path))]
+    const served = [...new Set(app.routes.filter((route) => ['GET', 'POST', 'DELETE'].includes(route.method)).map((route) => route.path))]
     expect(served.sort()).toEqual(Object.keys(HONO_TO_OPENAPI).sort())
     for (const path of served) expect(Object.keys(doc.paths)).toContain(HONO_TO_OPENAPI[path])
+    for (const route of app.routes.filter((route) => ['POST', 'DELETE'].includes(route.method))) {
+      expect(Object.keys(doc.paths[HONO_TO_OPENAPI[route.path]!]!), route.path).toContain(route.method.toLowerCase())
+    }
   })
 
   it('documents the statuses and headers of the list', async () => {

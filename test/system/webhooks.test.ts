@@ -11,6 +11,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
 import type { Miniflare } from 'miniflare'
 import { Webhook, WebhookVerificationError } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -202,6 +204,16 @@ describe('signed webhooks, end to end', () => {
     expect(delivery!.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/)
     expect(delivery!.headers).not.toHaveProperty('authorization')
     expect(delivery!.headers).not.toHaveProperty('cookie')
+    // Every payload is what /schema.json describes, as the OpenAPI document's webhooks refer to it.
+    const ajv = new Ajv2020({ allErrors: true, strict: true })
+    addFormats.default(ajv)
+    ajv.addSchema(await api('/schema.json').then((res) => res.json<object>()), 'registry')
+    for (const event of announced) {
+      expect(ajv.validate('registry#/$defs/ChangeEvent', event), JSON.stringify(ajv.errors)).toBe(true)
+    }
+    const openapi = await api('/openapi.json').then((res) => res.json<{ webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }> }>())
+    expect(openapi.webhooks['subprocessors.change.announced']!.post.requestBody.content['application/json']!.schema).toEqual({ $ref: '#/components/schemas/ChangeEvent' })
+    expect(ajv.validate('registry#/$defs/ChangeEvent', { ...mail, data: { ...mail.data, extra: true } })).toBe(false)
     // Both languages of the release for a subscriber that chose none.
     await until(() => events('flaky').some((r) => r.status === 200), 'flaky took one')
     const flaky = verify(subscriptions.flaky!.secret, events('flaky').find((r) => r.status === 200)!) as { data: { change: { summary: object } } }
