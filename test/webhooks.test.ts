@@ -1,16 +1,16 @@
-import { applyD1Migrations } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { beforeEach, describe, expect, it } from 'vitest'
-import { fetchWorker, publish, useFreshStorage } from './helpers'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { fetchWorker, publish } from './helpers'
 
 // Endpoints under https://hooks.example answer from vitest.config.ts (webhookEndpoints), chosen by path.
 const HOOKS = 'https://hooks.example'
 const ADMIN = { Authorization: 'Bearer admin-token-for-tests' }
 
-useFreshStorage()
-beforeEach(async () => {
-  await applyD1Migrations(env.DB, env.TEST_MIGRATIONS)
-  await publish()
+// One publish for the file; every test starts with no subscription, attempt or rate-limit count.
+beforeAll(() => publish())
+afterEach(async () => {
+  const tables = ['webhook_subscriptions', 'webhook_attempts', 'webhook_emissions', 'webhook_cursor', 'webhook_create_counts']
+  await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)))
 })
 
 function subscribe(body: unknown, ip = '198.51.100.7'): Promise<Response> {

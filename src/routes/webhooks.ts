@@ -5,7 +5,7 @@ import { RegistryError } from '../domain/errors'
 import { getCurrentRelease } from '../storage/reader'
 import { newSigningSecret, randomToken, seal, sha256Hex, unseal } from '../webhooks/crypto'
 import { ROTATION_OVERLAP_MS } from '../webhooks/retry'
-import { checkSubscriptionRequest, enforceLimits, MAX_BODY_BYTES, subscriptionView, verifyIntent } from '../webhooks/subscribe'
+import { attemptView, checkSubscriptionRequest, enforceLimits, MAX_BODY_BYTES, subscriptionView, verifyIntent } from '../webhooks/subscribe'
 import {
   attemptCountsSince,
   deleteSubscription,
@@ -110,24 +110,10 @@ webhooks.post('/webhooks/:id/enable', async (c) => {
   return c.json(subscriptionView((await getSubscription(c.env.DB, subscription.id))!), 200, NO_STORE)
 })
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-
 webhooks.get('/webhooks/:id/deliveries', async (c) => {
   const subscription = await authorizedSubscription(c)
   const attempts = await recentAttempts(c.env.DB, subscription.id, DELIVERIES_LISTED)
-  const deliveries = attempts.map((a) => ({
-    webhookId: a.messageId,
-    event: a.event,
-    attempt: a.attempt,
-    attemptedAt: iso(a.attemptedAt)!,
-    status: a.status,
-    latencyMs: a.latencyMs,
-    outcome: a.outcome,
-    nextRetryAt: iso(a.nextRetryAt),
-    response: a.response,
-    error: a.error,
-  }))
-  return c.json({ subscription: subscription.id, deliveries }, 200, NO_STORE)
+  return c.json({ subscription: subscription.id, deliveries: attempts.map(attemptView) }, 200, NO_STORE)
 })
 
 webhooks.get('/admin/webhooks', async (c) => {

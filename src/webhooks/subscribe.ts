@@ -9,8 +9,7 @@ import { randomToken } from './crypto'
 import { checkEndpointUrl } from './endpoint'
 import { CHANGE_EVENTS, verificationPayload } from './events'
 import { sendSigned, succeeded } from './send'
-import type { Subscription } from './store'
-import { countByHost, countCreation } from './store'
+import { countByHost, countCreation, type StoredAttempt, type Subscription } from './store'
 
 /** The body of `POST /webhooks`. Region and language values are checked against the current release. */
 export const SubscriptionRequest = z.strictObject({
@@ -170,5 +169,21 @@ export function subscriptionView(s: Subscription) {
     disabledReason: s.disabledReason,
     previousSecretExpiresAt: iso(s.previousSecretExpiresAt),
     links: { self: `/webhooks/${s.id}`, deliveries: `/webhooks/${s.id}/deliveries` },
+  }
+}
+
+/** One delivery attempt, as the subscriber sees it. */
+export function attemptView(a: StoredAttempt) {
+  return {
+    webhookId: a.messageId,
+    event: a.event,
+    attempt: a.attempt,
+    attemptedAt: iso(a.attemptedAt)!,
+    status: a.status,
+    latencyMs: a.latencyMs,
+    outcome: a.outcome,
+    nextRetryAt: iso(a.nextRetryAt),
+    response: a.response,
+    error: a.error,
   }
 }
