@@ -228,7 +228,6 @@ const SUBSCRIPTION_SCHEMA = {
     previousSecretExpiresAt: { ...nullableString('date-time'), description: 'During a rotation: when the previous secret stops signing.' },
     links: object({ self: { type: 'string' }, deliveries: { type: 'string' } }),
   }),
-  additionalProperties: false,
   title: 'Webhook subscription',
 }
 
@@ -240,6 +239,7 @@ const CREATED_SUBSCRIPTION_SCHEMA = {
     secret: { type: 'string', pattern: '^whsec_', description: 'The Standard Webhooks signing secret. Shown once.' },
     managementToken: { type: 'string', description: 'The bearer token for this subscription\'s routes. Shown once.' },
   },
+  unevaluatedProperties: false,
   title: 'New webhook subscription',
 }
 
@@ -279,6 +279,7 @@ const ADMIN_SCHEMA = {
           health: oneOf(['healthy', 'failing', 'disabled']),
           last24h: object({ delivered: { type: 'integer' }, failed: { type: 'integer' } }),
         },
+        unevaluatedProperties: false,
       },
     },
   }),

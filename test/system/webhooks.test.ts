@@ -7,10 +7,13 @@
  * writes it.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { getHttpOperationsFromSpec } from '@stoplight/prism-http'
+import { validateOutput } from '@stoplight/prism-http/dist/validator/index.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import type { Miniflare } from 'miniflare'
@@ -19,6 +22,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ChangeRecord } from '../../src/domain/change'
 import { addedRecord, seedChangeLog } from '../support/seeded-change-log'
 import { applyMigrations, bundleWorker, publishData, ROOT, serveRegistry } from '../support/harness'
+
+// A CommonJS default export: `require` hands over the function itself, `import` the module object.
+const { default: route } = createRequire(import.meta.url)('@stoplight/prism-http/dist/router/index.js') as typeof import('@stoplight/prism-http/dist/router/index.js')
 
 const DAY = 24 * 3600 * 1000
 const ADMIN_TOKEN = 'admin-token-for-the-system-test'
@@ -334,5 +340,35 @@ describe('signed webhooks, end to end', () => {
     expect(await res.json()).toMatchObject({ status: 'active', disabledAt: null, failingSince: null })
     const verification = at('down').at(-1)!
     expect(verify(subscriptions.down!.secret, verification)).toMatchObject({ type: 'webhook.verification' })
+  })
+
+  it('answers on every webhook route as the OpenAPI document describes, by Prism\'s router and validators', async () => {
+    const operations = await getHttpOperationsFromSpec(await api('/openapi.json').then((res) => res.json<object>()))
+    const found: string[] = []
+    const check = async (method: string, path: string, expected: number, init: RequestInit = {}) => {
+      const res = await api(path, { ...init, method: method.toUpperCase() })
+      const body = res.status === 204 ? undefined : await res.json<object>()
+      const routed = route({ resources: operations, input: { method: method as 'get', url: { path }, headers: {} } })
+      if (routed._tag === 'Left') return found.push(`${method} ${path}: ${routed.left.message}`)
+      const result = validateOutput({ resource: routed.right as never, element: { statusCode: res.status, headers: Object.fromEntries(res.headers), body } })
+      if (res.status !== expected) found.push(`${method} ${path}: ${res.status}, expected ${expected}`)
+      if (result._tag === 'Left') found.push(...result.left.map((d) => `${method} ${path} ${res.status}: ${d.message}`))
+      return body
+    }
+    const json = { 'Content-Type': 'application/json' }
+    const created = (await check('post', '/webhooks', 201, { headers: json, body: JSON.stringify({ url: `${receiver.base}/ok/described`, regions: ['all'] }) })) as { id: string; managementToken: string }
+    const bearer = { Authorization: `Bearer ${created.managementToken}` }
+    await check('post', '/webhooks', 400, { headers: json, body: '{"url": "file:///etc/passwd", "regions": ["mars"], "extra": 1}' })
+    await check('post', '/webhooks', 422, { headers: json, body: JSON.stringify({ url: `${receiver.base}/silent/described`, regions: ['eu'] }) })
+    await check('get', `/webhooks/${created.id}`, 200, { headers: bearer })
+    await check('get', `/webhooks/${created.id}`, 401)
+    await check('get', '/webhooks/sub_none', 404, { headers: bearer })
+    await check('get', `/webhooks/${subscriptions.down!.id}/deliveries`, 200, { headers: { Authorization: `Bearer ${subscriptions.down!.managementToken}` } })
+    await check('post', `/webhooks/${created.id}/rotate-secret`, 200, { headers: bearer })
+    await check('post', `/webhooks/${created.id}/enable`, 200, { headers: bearer })
+    await check('get', '/admin/webhooks', 200, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })
+    await check('get', '/admin/webhooks', 401)
+    await check('delete', `/webhooks/${created.id}`, 204, { headers: bearer })
+    expect(found).toEqual([])
   })
 })
