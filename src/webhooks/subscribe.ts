@@ -39,7 +39,7 @@ type FieldProblem = { field: string; message: string }
 
 const fieldName = (path: PropertyKey[]) => path.reduce<string>((name, key) => (typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key)), '')
 
-/** The value at a path of the body: zod/mini's issues do not carry it. */
+/** The value at a path of the body, which zod/mini's reports leave out. */
 function valueAt(body: unknown, path: PropertyKey[]): unknown {
   return path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined), body)
 }
