@@ -3,7 +3,7 @@
  * Queues (and dead-letter queue) and scheduled handler, data published by the real command, and
  * real HTTP receivers on 127.0.0.1 that check every delivery with `standardwebhooks`, the
  * scheme's reference library. Time moves by driving the cron trigger with a later scheduledTime.
- * The change log of version 2 is seeded (test/support/seeded-change-log.ts) until publishing
+ * The change logs of versions 2 to 4 are seeded (test/support/seeded-change-log.ts) until publishing
  * writes it.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -116,13 +116,14 @@ async function deliveries(name: string) {
 }
 
 /** data/ with two more sub-processors for European customers: what version 2 publishes. */
-async function dataWithNewEntries(): Promise<string> {
-  const dir = join(work, 'data-v2')
+async function dataWithNewEntries(withSms = false): Promise<string> {
+  const dir = join(work, withSms ? 'data-sms' : 'data-v2')
   await cp(join(ROOT, 'data'), dir, { recursive: true })
   const file = join(dir, 'subprocessors.json')
   const data = JSON.parse(await readFile(file, 'utf8'))
   const twilio = data.subprocessors.find((entry: { id: string }) => entry.id === 'twilio')
   data.subprocessors.push({ ...twilio, id: 'acme-mail', name: 'Acme Mail, Inc.', regions: ['eu', 'uk'] }, { ...twilio, id: 'acme-crm', name: 'Acme CRM, Inc.', regions: ['eu'] })
+  if (withSms) data.subprocessors.push({ ...twilio, id: 'acme-sms', name: 'Acme SMS, Inc.', regions: ['uk', 'eu'] })
   await writeFile(file, JSON.stringify(data))
   return dir
 }
@@ -332,6 +333,24 @@ describe('signed webhooks, end to end', () => {
     expect(events('down')).toHaveLength(downBefore)
     expect(events('elsewhere')).toEqual([])
     expect(at('silent')).toHaveLength(1)
+  })
+
+  it('delivers subprocessors.change.withdrawn when a later publish takes an announced change back, and never its effective', async () => {
+    // Version 3 announces acme-sms; version 4 publishes the data without it, before it takes effect.
+    const v3 = await publishData(await dataWithNewEntries(true), state)
+    const sms = addedRecord('acme-sms', 3, /published at (\S+)/.exec(v3.stdout)![1]!, 30, { name: 'Acme SMS, Inc.' })
+    await seedChangeLog(await registry.mf.getKVNamespace('REGISTRY'), 3, [...records, sms])
+    await until(async () => (await tick(Date.now()), events('ok').length === 5), 'ok received the announcement of acme-sms', 20)
+    const v4 = await publishData(await dataWithNewEntries(), state)
+    const withdrawnAt = /published at (\S+)/.exec(v4.stdout)![1]!
+    await seedChangeLog(await registry.mf.getKVNamespace('REGISTRY'), 4, [...records, { ...sms, withdrawnIn: 4, withdrawnAt }])
+    await until(async () => (await tick(Date.now()), events('ok').length === 6), 'ok received the withdrawal of acme-sms', 20)
+    const withdrawn = verify(subscriptions.ok!.secret, events('ok')[5]!) as { type: string; timestamp: string; data: { version: number; change: { entry: string; withdrawnIn: number } } }
+    expect(withdrawn).toMatchObject({ type: 'subprocessors.change.withdrawn', timestamp: withdrawnAt, data: { version: 4, change: { entry: 'acme-sms', withdrawnIn: 4, withdrawnAt } } })
+    expect((await api('/subprocessors/acme-sms.json?lang=en')).status).toBe(404)
+    await tick(Date.parse(sms.effectiveAt) + 60_000)
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    expect(events('ok')).toHaveLength(6)
   })
 
   it('a disabled endpoint is re-enabled by its subscriber once it echoes a new challenge', async () => {
