@@ -135,7 +135,7 @@ export async function verifyIntent(url: string, subscription: string, secret: st
   const challenge = randomToken('', 24)
   const body = JSON.stringify(verificationPayload(subscription, challenge, new Date()))
   const result = await sendSigned(url, randomToken('msg_', 16), body, [secret])
-  if (!succeeded(result)) return { ok: false, reason: result.status === null ? (result.error ?? 'no answer') : `it answered ${result.status}` }
+  if (!succeeded(result)) return { ok: false, reason: result.status === null ? (result.error ?? 'no answer').replace(/\.+$/, '') : `it answered ${result.status}` }
   if (echoes(result.response, challenge)) return { ok: true }
   return { ok: false, reason: 'its answer did not echo the challenge' }
 }

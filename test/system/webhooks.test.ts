@@ -4,7 +4,7 @@
  * real HTTP receivers on 127.0.0.1 that check every delivery with `standardwebhooks`, the
  * scheme's reference library. Time moves by driving the cron trigger with a later scheduledTime.
  * The change logs of versions 2 to 4 are seeded (test/support/seeded-change-log.ts) until publishing
- * writes it.
+ * writes them.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
