@@ -5,8 +5,12 @@ import { documents } from './routes/documents'
 import { history } from './routes/history'
 import { COMMON_HEADERS, CORS_OPTIONS } from './routes/serve'
 import { subprocessors } from './routes/subprocessors'
+import { webhooks } from './routes/webhooks'
+import { deliverBatch, recordDeadLetters } from './webhooks/deliver'
+import { tick } from './webhooks/emit'
+import type { DeliveryMessage } from './webhooks/queue'
 
-const app = new Hono<{ Bindings: Cloudflare.Env }>()
+export const app = new Hono<{ Bindings: Cloudflare.Env }>()
 
 // Preflight only: every other response carries the CORS headers in its precomputed set.
 app.options('*', cors(CORS_OPTIONS))
@@ -14,12 +18,23 @@ app.options('*', cors(CORS_OPTIONS))
 app.route('/', subprocessors)
 app.route('/', history)
 app.route('/', documents)
+app.route('/', webhooks)
 
-// Only GET routes are registered, so a GET matches one handler; any other method on a path that
-// GET would match is a method the resource does not allow, whatever the method's name.
+const ROUTED_METHODS = ['GET', 'POST', 'DELETE'] as const
+
+/** The methods a path has routes for, as `Allow` lists them: HEAD with GET, and OPTIONS always. */
+function allowedMethods(path: string): string[] {
+  const routed = ROUTED_METHODS.filter((method) => app.router.match(method, path)[0].some(([[, route]]) => route.method === method))
+  if (routed.length === 0) return []
+  return routed.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method])).concat('OPTIONS')
+}
+
+// Any method on a path that some route matches, but not with this method, is one the resource does not allow.
 app.notFound((c) => {
-  if (c.req.method !== 'GET' && app.router.match('GET', c.req.path)[0].length > 0) {
-    throw new RegistryError('method_not_allowed', 'This resource is read-only.', { allowed: ALLOWED_METHODS })
+  const allowed = allowedMethods(c.req.path)
+  if (allowed.length > 0) {
+    const readOnly = allowed.join() === ALLOWED_METHODS.join()
+    throw new RegistryError('method_not_allowed', readOnly ? 'This resource is read-only.' : `This resource allows ${allowed.join(', ')}.`, { allowed })
   }
   throw new RegistryError('not_found', `There is nothing at ${c.req.path}.`)
 })
@@ -27,9 +42,23 @@ app.notFound((c) => {
 app.onError((err, c) => {
   const error = err instanceof RegistryError ? err : new RegistryError('internal_error', 'The registry failed to answer; this is a fault of the registry, not of the request.')
   if (!(err instanceof RegistryError)) console.error(err)
-  if (error.status === 405) c.header('Allow', ALLOWED_METHODS.join(', '))
-  if (error.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS))
+  if (error.status === 405) c.header('Allow', (error.details.allowed ?? ALLOWED_METHODS).join(', '))
+  if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="webhooks"')
+  if (error.status === 503 || error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter ?? RETRY_AFTER_SECONDS))
   return c.json(errorBody(error), error.status, { ...COMMON_HEADERS, 'Cache-Control': 'no-store' })
 })
 
-export default app
+const DEAD_LETTER_QUEUE = 'subprocessor-webhooks-dlq'
+
+export default {
+  fetch: app.fetch,
+  // Every minute: the time-based transitions, then the events the change log calls for.
+  async scheduled(controller, env) {
+    const report = await tick(env, controller.scheduledTime)
+    if (report.events || report.disabled || report.rotationsEnded) console.log(JSON.stringify({ event: 'webhook_tick', ...report }))
+  },
+  async queue(batch, env) {
+    if (batch.queue === DEAD_LETTER_QUEUE) await recordDeadLetters(batch, env)
+    else await deliverBatch(batch, env)
+  },
+} satisfies ExportedHandler<Cloudflare.Env, DeliveryMessage>

@@ -2,7 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import oas31 from '@seriousme/openapi-schema-validator/schemas/v3.1/schema.json'
 import { beforeAll, describe, expect, it } from 'vitest'
-import app from '../src/index'
+import { app } from '../src/index'
 import { fetchWorker, publish, realData } from './helpers'
 
 const REGIONS = ['all', 'eu', 'uk', 'us', 'apac']
@@ -110,10 +110,19 @@ describe('/openapi.json', () => {
       '/schema.json': '/schema.json',
       '/openapi.json': '/openapi.json',
       '/.well-known/subprocessors': '/.well-known/subprocessors',
+      '/webhooks': '/webhooks',
+      '/webhooks/:id': '/webhooks/{id}',
+      '/webhooks/:id/rotate-secret': '/webhooks/{id}/rotate-secret',
+      '/webhooks/:id/enable': '/webhooks/{id}/enable',
+      '/webhooks/:id/deliveries': '/webhooks/{id}/deliveries',
+      '/admin/webhooks': '/admin/webhooks',
     }
-    const served = [...new Set(app.routes.filter((route) => route.method === 'GET').map((route) => route.path))]
+    const served = [...new Set(app.routes.filter((route) => ['GET', 'POST', 'DELETE'].includes(route.method)).map((route) => route.path))]
     expect(served.sort()).toEqual(Object.keys(HONO_TO_OPENAPI).sort())
     for (const path of served) expect(Object.keys(doc.paths)).toContain(HONO_TO_OPENAPI[path])
+    for (const route of app.routes.filter((route) => ['POST', 'DELETE'].includes(route.method))) {
+      expect(Object.keys(doc.paths[HONO_TO_OPENAPI[route.path]!]!), route.path).toContain(route.method.toLowerCase())
+    }
   })
 
   it('documents the statuses and headers of the list', async () => {

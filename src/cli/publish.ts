@@ -94,17 +94,25 @@ function wranglerTarget(): Target {
     }
   }
   const BATCH = 1000
+  // Local storage is one SQLite file per store: two wrangler processes at once find it locked.
+  let queue: Promise<unknown> = Promise.resolve()
+  const oneAtATime = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = queue.then(run, run)
+    queue = next.catch(() => {})
+    return next
+  }
   return {
     describe: options.remote ? 'the Cloudflare KV namespace and D1 database bound as REGISTRY and DB' : 'local KV and D1, through the wrangler CLI',
-    async read(key) {
-      try {
-        const { stdout } = await kv('key', 'get', key, '--text')
-        return stdout
-      } catch (error) {
-        if (/not found/i.test(String((error as { stderr?: string }).stderr ?? error))) return null
-        throw error
-      }
-    },
+    read: (key) =>
+      oneAtATime(async () => {
+        try {
+          const { stdout } = await kv('key', 'get', key, '--text')
+          return stdout
+        } catch (error) {
+          if (/not found/i.test(String((error as { stderr?: string }).stderr ?? error))) return null
+          throw error
+        }
+      }),
     async write(records: KvRecord[], progress) {
       for (let i = 0; i < records.length; i += BATCH) {
         const entries = records.slice(i, i + BATCH).map(({ key, value, metadata }) => ({ key, value: Buffer.from(value).toString('base64'), base64: true, ...(metadata ? { metadata } : {}) }))

@@ -13,11 +13,21 @@ export const ERROR_STATUSES = {
   invalid_since: 400,
   conflicting_parameters: 400,
   unsupported_parameter: 400,
+  // A webhook subscription request that fails its schema or the endpoint rules; `fields` names each problem.
+  invalid_subscription: 400,
+  // A webhook management or admin route without the right bearer token.
+  unauthorized: 401,
   unknown_subprocessor: 404,
   unknown_version: 404,
+  unknown_subscription: 404,
   not_found: 404,
   method_not_allowed: 405,
   not_acceptable: 406,
+  payload_too_large: 413,
+  // The endpoint did not echo the verification challenge: nothing was subscribed.
+  verification_failed: 422,
+  // Too many subscriptions from one address, or for one endpoint host (with Retry-After).
+  rate_limited: 429,
   // A bug of ours (a missing binding, a code path that throws): not the platform being away.
   internal_error: 500,
   not_published: 503,
@@ -34,6 +44,8 @@ export interface ErrorDetails {
   parameter?: string
   /** The values that would have been accepted. */
   allowed?: string[]
+  /** Every field of a request body at fault, and what is wrong with it. */
+  fields?: { field: string; message: string }[]
 }
 
 /** The one error body every 4xx and 5xx carries. */
@@ -49,6 +61,8 @@ export class RegistryError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetails = {},
+    /** Seconds for `Retry-After`, where the error has its own. */
+    readonly retryAfter?: number,
   ) {
     super(message)
     this.status = ERROR_STATUSES[code]

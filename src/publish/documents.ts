@@ -4,6 +4,8 @@ import { ALL_REGIONS, CHANGE_FORMATS, DOCUMENTS, ENTRY_SCHEMA_URL, FORMATS, MEDI
 import { type ReleaseStamp, listRegions, regionName } from './model'
 import { ErrorDocument, type RegistryData, registryJsonSchema } from './schema'
 import { z } from 'zod'
+import { CHANGE_EVENTS, VERIFICATION_EVENT } from '../webhooks/events'
+import { MAX_BODY_BYTES, SubscriptionRequest } from '../webhooks/subscribe'
 
 /** `/.well-known/subprocessors`: everything a tool needs to find the registry and its contract. */
 export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
@@ -266,6 +268,183 @@ function readOperations(route: ReadRoute) {
   }
 }
 
+const nullableString = (format?: string): JsonSchema => ({ type: ['string', 'null'], ...(format ? { format } : {}) })
+
+/** A subscription as `GET /webhooks/{id}` shows it: never a secret. */
+const SUBSCRIPTION_SCHEMA = {
+  ...object({
+    id: { type: 'string' },
+    url: { type: 'string', format: 'uri' },
+    regions: strings,
+    languages: { type: ['array', 'null'], items: { type: 'string' }, description: 'null: every language of the release.' },
+    events: { type: 'array', items: oneOf(CHANGE_EVENTS) },
+    status: oneOf(['active', 'disabled']),
+    createdAt: { type: 'string', format: 'date-time' },
+    failingSince: { ...nullableString('date-time'), description: 'The first failed attempt since the last success.' },
+    lastSuccessAt: nullableString('date-time'),
+    lastFailureAt: nullableString('date-time'),
+    disabledAt: nullableString('date-time'),
+    disabledReason: nullableString(),
+    previousSecretExpiresAt: { ...nullableString('date-time'), description: 'During a rotation: when the previous secret stops signing.' },
+    links: object({ self: { type: 'string' }, deliveries: { type: 'string' } }),
+  }),
+  title: 'Webhook subscription',
+}
+
+const CREATED_SUBSCRIPTION_SCHEMA = {
+  allOf: [{ $ref: '#/components/schemas/WebhookSubscription' }],
+  type: 'object',
+  required: ['secret', 'managementToken'],
+  properties: {
+    secret: { type: 'string', pattern: '^whsec_', description: 'The Standard Webhooks signing secret. Shown once.' },
+    managementToken: { type: 'string', description: 'The bearer token for this subscription\'s routes. Shown once.' },
+  },
+  unevaluatedProperties: false,
+  title: 'New webhook subscription',
+}
+
+const DELIVERIES_SCHEMA = {
+  ...object({
+    subscription: { type: 'string' },
+    deliveries: {
+      type: 'array',
+      description: 'The most recent 100 attempts, newest first.',
+      items: object({
+        webhookId: { type: 'string', description: 'The webhook-id header: the same on every attempt of one event.' },
+        event: { type: 'string' },
+        attempt: { type: 'integer', minimum: 1 },
+        attemptedAt: { type: 'string', format: 'date-time' },
+        status: { type: ['integer', 'null'], description: 'The endpoint\'s status; null when it gave none.' },
+        latencyMs: { type: ['integer', 'null'] },
+        outcome: oneOf(['delivered', 'retrying', 'failed', 'dead_lettered']),
+        nextRetryAt: nullableString('date-time'),
+        response: { ...nullableString(), description: 'The first KiB of the endpoint\'s answer.' },
+        error: nullableString(),
+      }),
+    },
+  }),
+  title: 'Delivery attempts',
+}
+
+const ADMIN_SCHEMA = {
+  ...object({
+    subscriptions: {
+      type: 'array',
+      items: {
+        allOf: [{ $ref: '#/components/schemas/WebhookSubscription' }],
+        type: 'object',
+        required: ['host', 'health', 'last24h'],
+        properties: {
+          host: { type: 'string' },
+          health: oneOf(['healthy', 'failing', 'disabled']),
+          last24h: object({ delivered: { type: 'integer' }, failed: { type: 'integer' } }),
+        },
+        unevaluatedProperties: false,
+      },
+    },
+  }),
+  title: 'Every webhook subscription',
+}
+
+const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } })
+const problem = (description: string, headers: Record<string, Header> = {}): ResponseObject => ({ description, headers: { ...NO_STORE, ...headers }, content: ERROR_BODY })
+const RETRY_AFTER = { 'Retry-After': header('Seconds to wait before retrying.', { type: 'string', pattern: '^[0-9]+$' }) }
+const UNAUTHORIZED = problem('`unauthorized`: no bearer token, or not the right one.', { 'WWW-Authenticate': header('The scheme to use.', oneOf(['Bearer realm="webhooks"'])) })
+const UNKNOWN_SUBSCRIPTION = problem('`unknown_subscription`: no subscription has this id.')
+const ok = (description: string, body: string): ResponseObject => ({ description, headers: NO_STORE, content: json(body) })
+
+/** The routes that subscribe to change events and manage a subscription, and the operator's view. */
+function webhookPaths() {
+  const id = param('id', 'path', 'The subscription id.', { type: 'string' })
+  const managed = (operationId: string, summary: string, responses: Record<string, ResponseObject>) => ({
+    operationId,
+    summary,
+    tags: ['Webhooks'],
+    security: [{ managementToken: [] }],
+    parameters: [id],
+    responses: { ...responses, 401: UNAUTHORIZED, 404: UNKNOWN_SUBSCRIPTION },
+  })
+  const verificationFailed = problem('`verification_failed`: the endpoint did not echo the challenge in a 2xx within 10 s.')
+  return {
+    '/webhooks': {
+      post: {
+        operationId: 'createWebhookSubscription',
+        summary: 'Subscribe an endpoint to change events',
+        description:
+          'The endpoint first receives a signed `webhook.verification` event and must echo its challenge in a 2xx within 10 s; only then is the subscription stored. Only public `https:` URLs are accepted. Rate-limited per client address and capped per endpoint host.',
+        tags: ['Webhooks'],
+        requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(SubscriptionRequest, { target: 'draft-2020-12' }) } } },
+        responses: {
+          201: { description: 'Subscribed. The secret and the management token are shown this once.', headers: { ...NO_STORE, Location: header('The subscription.', { type: 'string' }) }, content: json('NewWebhookSubscription') },
+          400: problem('`invalid_subscription`: `fields` names each field at fault.'),
+          413: problem(`\`payload_too_large\`: the body is over ${MAX_BODY_BYTES} bytes.`),
+          422: verificationFailed,
+          429: problem('`rate_limited`: too many subscriptions from this address this hour, or for this endpoint host.', RETRY_AFTER),
+          503: { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+    },
+    '/webhooks/{id}': {
+      get: managed('getWebhookSubscription', 'A subscription and its health', { 200: ok('The subscription.', 'WebhookSubscription') }),
+      delete: managed('deleteWebhookSubscription', 'Unsubscribe', { 204: { description: 'Unsubscribed; its attempts are deleted too.', headers: NO_STORE } }),
+    },
+    '/webhooks/{id}/rotate-secret': {
+      post: managed('rotateWebhookSecret', 'A new signing secret; the previous one keeps signing for 24 hours', {
+        200: {
+          description: 'The new secret, shown once. Until `previousSecretExpiresAt` every delivery carries two signatures.',
+          headers: NO_STORE,
+          content: { 'application/json': { schema: object({ secret: { type: 'string', pattern: '^whsec_' }, previousSecretExpiresAt: { type: 'string', format: 'date-time' } }) } },
+        },
+      }),
+    },
+    '/webhooks/{id}/enable': {
+      post: managed('enableWebhookSubscription', 'Re-enable a disabled subscription, after a new verification', { 200: ok('The subscription, active.', 'WebhookSubscription'), 422: verificationFailed }),
+    },
+    '/webhooks/{id}/deliveries': {
+      get: managed('listWebhookDeliveries', 'The recent delivery attempts', { 200: ok('The attempts, newest first.', 'WebhookDeliveries') }),
+    },
+    '/admin/webhooks': {
+      get: {
+        operationId: 'listWebhookSubscriptions',
+        summary: 'Every subscription and its health, for the operator',
+        tags: ['Webhooks'],
+        security: [{ adminToken: [] }],
+        responses: { 200: ok('Every subscription.', 'WebhookSubscriptions'), 401: UNAUTHORIZED },
+      },
+    },
+  }
+}
+
+const SIGNATURE_HEADERS = [
+  param('webhook-id', 'header', 'The event\'s id: the same on every retry, so that a receiver can deduplicate.', { type: 'string' }, true),
+  param('webhook-timestamp', 'header', 'Unix seconds of this attempt; reject one more than 5 minutes old.', { type: 'string', pattern: '^[0-9]+$' }, true),
+  param('webhook-signature', 'header', '`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, space-separated: two during a secret rotation.', { type: 'string' }, true),
+]
+
+/** The requests this registry sends to subscribers: Standard Webhooks v1, signed. */
+function webhookEvents() {
+  const event = (name: string, summary: string, schema: string, answer: string) => ({
+    post: {
+      operationId: name.replace(/\.(\w)/g, (_, c: string) => c.toUpperCase()),
+      summary,
+      tags: ['Webhooks'],
+      parameters: SIGNATURE_HEADERS,
+      requestBody: { required: true, content: json(schema) },
+      responses: {
+        '2XX': { description: answer },
+        '4XX': { description: 'Refused: retried like any failure, then dead-lettered.' },
+      },
+    },
+  })
+  const change = 'Received. Anything else, a redirect or no answer within 10 s is retried (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) and then dead-lettered.'
+  return {
+    [CHANGE_EVENTS[0]]: event(CHANGE_EVENTS[0], 'A change is announced: at the first cron tick after the publish', 'ChangeEvent', change),
+    [CHANGE_EVENTS[1]]: event(CHANGE_EVENTS[1], 'A change takes effect: at the first cron tick after its effective instant', 'ChangeEvent', change),
+    [CHANGE_EVENTS[2]]: event(CHANGE_EVENTS[2], 'An announced change is taken back before it takes effect', 'ChangeEvent', change),
+    [VERIFICATION_EVENT]: event(VERIFICATION_EVENT, 'Sent once when subscribing, and when re-enabling', 'VerificationEvent', 'The challenge, echoed: as the body, or as `{ "challenge": … }`.'),
+  }
+}
+
 /** The OpenAPI 3.1 description of every public route, with the JSON Schema as its components. */
 export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   const { company } = data.registry
@@ -278,6 +457,10 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   delete components.Error!.$schema
   components.Discovery = DISCOVERY_SCHEMA
   components.JsonFeed = JSON_FEED_SCHEMA
+  components.WebhookSubscription = SUBSCRIPTION_SCHEMA
+  components.NewWebhookSubscription = CREATED_SUBSCRIPTION_SCHEMA
+  components.WebhookDeliveries = DELIVERIES_SCHEMA
+  components.WebhookSubscriptions = ADMIN_SCHEMA
 
   const lang = param('lang', 'query', 'Language; else Accept-Language; else the default.', oneOf(languages))
   const acceptLanguage = param('Accept-Language', 'header', 'Consulted when `lang` is absent.', { type: 'string' })
@@ -360,7 +543,7 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     // Relative: the registry is served from wherever it is deployed, and so is this document.
     servers: [{ url: '/', description: 'The origin that serves this document.' }],
-    // Public: no operation needs credentials.
+    // Public: reading needs no credentials; the webhook routes name their bearer scheme.
     security: [],
     paths: {
       '/': list('SubprocessorListAtRoot', []),
@@ -377,9 +560,16 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       [DOCUMENTS.discovery.url]: document('DiscoveryDocument', 'Links to every list, format and language, the schema and this description', 'application/json', {
         $ref: '#/components/schemas/Discovery',
       }),
+      ...webhookPaths(),
     },
+    // What the registry sends: signed change events, and the verification when subscribing.
+    webhooks: webhookEvents(),
     components: {
       schemas: components,
+      securitySchemes: {
+        managementToken: { type: 'http', scheme: 'bearer', description: 'The management token a subscription was created with.' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'The operator\'s token, the Worker secret ADMIN_TOKEN.' },
+      },
       responses: Object.fromEntries(Object.values(ERROR_RESPONSES).map(({ name, response }) => [name, response])),
     },
   }

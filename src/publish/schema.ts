@@ -4,8 +4,9 @@
  */
 import { countries } from 'countries-list'
 import { z } from 'zod'
-import { CHANGE_TYPES, CHANGED_FIELDS } from '../domain/change'
+import { CHANGE_TYPES, CHANGED_FIELDS, type ChangeRecord } from '../domain/change'
 import { ERROR_CODES, ERROR_STATUSES, type ErrorBody } from '../domain/errors'
+import { CHANGE_EVENTS, type ChangeEventPayload, VERIFICATION_EVENT } from '../webhooks/events'
 
 export const REGION_IDS = ['eu', 'uk', 'us', 'apac'] as const
 export const CATEGORIES = ['infrastructure', 'service', 'subcontractor'] as const
@@ -495,7 +496,10 @@ export function registryJsonSchema(languages: readonly Language[]): Record<strin
   const { SubprocessorListDocument, SubprocessorEntryDocument, ChangeLogDocument, VersionsDocument } = documentSchemas(languages)
   const list = z.toJSONSchema(SubprocessorListDocument, { target: 'draft-2020-12' }) as Generated
   // A schema with a meta id comes out as a $ref into its own $defs; those $defs are what we need.
-  const defs = [SubprocessorEntryDocument, ChangeLogDocument, VersionsDocument].map((schema) => (z.toJSONSchema(schema, { target: 'draft-2020-12' }) as Generated).$defs)
+  const defs = [SubprocessorEntryDocument, ChangeLogDocument, VersionsDocument, ChangeEventDocument, VerificationEventDocument].map(
+    (schema) => (z.toJSONSchema(schema, { target: 'draft-2020-12' }) as Generated).$defs,
+  )
+  // Webhook payloads sit beside the documents: #/$defs/ChangeEvent, #/$defs/VerificationEvent.
   return { ...list, $defs: Object.assign({}, list.$defs, ...defs) }
 }
 
@@ -509,5 +513,60 @@ export const ErrorDocument = z.strictObject({
     message: z.string(),
     parameter: z.string().optional().describe('The parameter at fault.'),
     allowed: z.array(z.string()).optional().describe('The values that would have been accepted.'),
+    fields: z
+      .array(z.strictObject({ field: z.string().describe('The field, e.g. `regions[1]`.'), message: z.string() }))
+      .optional()
+      .describe('Every field of a request body at fault.'),
   }),
 }) satisfies z.ZodType<ErrorBody>
+
+// Webhook payloads: what a subscriber's endpoint receives, described for /schema.json and the
+// OpenAPI document's `webhooks`. The Worker builds them (src/webhooks/events.ts); these only describe.
+
+const PerLanguage = z.record(z.string(), z.string())
+const UrlsPerRegionAndLanguage = z.record(z.string(), z.record(z.string(), z.string()))
+
+export const ChangeRecordDocument = z
+  .strictObject({
+    id: z.string().describe('Stable across publishes.'),
+    type: z.enum(CHANGE_TYPES),
+    entry: z.string().describe('The id of the sub-processor the change is about.'),
+    name: z.string().nullable().describe('The legal name as written; null where the source names none.'),
+    summary: PerLanguage.describe('One line per language saying what changes and when: the subscriber\'s languages.'),
+    snapshot: z.unknown().describe('The entry as data/ holds it after the change (before it, for a removal).'),
+    fields: z.array(z.strictObject({ field: z.enum(CHANGED_FIELDS), before: z.unknown(), after: z.unknown() })).describe('For `modified`: every changed field, old and new.'),
+    regions: z.array(z.string()).describe('Customer regions whose list the change touches.'),
+    announcedIn: z.int().min(1),
+    announcedAt: Instant,
+    effectiveAt: Instant,
+    objectionDeadline: Instant.nullable().describe('Until when a customer may object; null for a change that needs no notice.'),
+    requiresNotice: z.boolean(),
+    shortNotice: z.strictObject({ kind: z.enum(['urgent', 'correction']), reason: PerLanguage }).nullable(),
+    withdrawnIn: z.int().min(1).nullable(),
+    withdrawnAt: Instant.nullable(),
+  })
+  .meta({ id: 'ChangeRecord', title: 'One change to one entry, as the change log keeps it' }) satisfies z.ZodType<ChangeRecord>
+
+export const ChangeEventDocument = z
+  .strictObject({
+    type: z.enum(CHANGE_EVENTS),
+    timestamp: Instant.describe('When it happened: announcedAt, effectiveAt or withdrawnAt. The same on every retry.'),
+    data: z.strictObject({
+      version: z.int().min(1).describe('The version whose change log held the change when the event was emitted.'),
+      change: ChangeRecordDocument,
+      links: z.strictObject({
+        entry: PerLanguage.describe('The entry, per language: /subprocessors/{entry}.json?lang=…'),
+        lists: UrlsPerRegionAndLanguage.describe('The list of each region of interest, per language.'),
+        feeds: UrlsPerRegionAndLanguage.describe('The Atom feed of changes of each region of interest, per language.'),
+      }),
+    }),
+  })
+  .meta({ id: 'ChangeEvent', title: 'A webhook about a change: announced, effective or withdrawn' }) satisfies z.ZodType<ChangeEventPayload>
+
+export const VerificationEventDocument = z
+  .strictObject({
+    type: z.literal(VERIFICATION_EVENT),
+    timestamp: Instant,
+    data: z.strictObject({ subscription: z.string(), challenge: z.string().describe('Echo it in a 2xx within 10 s: as the body, or as `{ "challenge": … }`.') }),
+  })
+  .meta({ id: 'VerificationEvent', title: 'Sent once when subscribing: the endpoint proves that it wants the events' })

@@ -38,26 +38,68 @@ export async function publishData(dataDir: string, persistTo: string, extra: str
   return { seconds: (performance.now() - started) / 1000, stdout }
 }
 
+/** `wrangler d1 migrations apply DB --local`, as `npm start` runs it, into a local state folder. */
+export async function applyMigrations(persistTo: string): Promise<void> {
+  await node(join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo])
+}
+
+interface QueueConsumerConfig {
+  queue: string
+  max_batch_size?: number
+  max_batch_timeout?: number
+  max_retries?: number
+  dead_letter_queue?: string
+  retry_delay?: number
+}
+
+/** The bindings wrangler.toml gives the Worker, as Miniflare options: KV, D1, the queues and the vars. */
 function registryConfig() {
   const config = unstable_readConfig({ config: join(ROOT, 'wrangler.toml') })
   const namespace = config.kv_namespaces.find((kv: { binding: string; id?: string }) => kv.binding === 'REGISTRY')
   if (!namespace?.id) throw new Error('wrangler.toml binds no REGISTRY namespace')
-  return { compatibilityDate: config.compatibility_date!, namespaceId: namespace.id }
+  const database = config.d1_databases.find((d1: { binding: string; database_id?: string }) => d1.binding === 'DB')
+  if (!database?.database_id) throw new Error('wrangler.toml binds no DB database')
+  return {
+    compatibilityDate: config.compatibility_date!,
+    namespaceId: namespace.id,
+    databaseId: database.database_id,
+    queueProducers: Object.fromEntries((config.queues.producers ?? []).map((p: { binding: string; queue: string }) => [p.binding, { queueName: p.queue }])),
+    queueConsumers: Object.fromEntries(
+      (config.queues.consumers ?? []).map((c: QueueConsumerConfig) => [
+        c.queue,
+        { maxBatchSize: c.max_batch_size, maxBatchTimeout: c.max_batch_timeout, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue, retryDelay: c.retry_delay },
+      ]),
+    ),
+    vars: config.vars as Record<string, string>,
+  }
 }
 
 /**
  * Starts Miniflare with the registry Worker first (it answers every request no route claims)
- * and any other Workers beside it, all on one port and one KV store.
+ * and any other Workers beside it, all on one port and one KV store. `bindings` add to and
+ * override wrangler.toml's vars, as `.dev.vars` and `--var` do.
  */
-export async function serveRegistry(options: { scriptPath: string; persistTo: string; port?: number; others?: WorkerOptions[] }) {
-  const { compatibilityDate, namespaceId } = registryConfig()
+export async function serveRegistry(options: { scriptPath: string; persistTo: string; port?: number; others?: WorkerOptions[]; bindings?: Record<string, string> }) {
+  const { compatibilityDate, namespaceId, databaseId, queueProducers, queueConsumers, vars } = registryConfig()
   const kvNamespaces = { REGISTRY: namespaceId }
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: options.port ?? 0,
     kvPersist: join(options.persistTo, 'v3', 'kv'),
+    d1Persist: join(options.persistTo, 'v3', 'd1'),
     workers: [
-      { name: 'registry', modules: true, scriptPath: options.scriptPath, modulesRoot: dirname(options.scriptPath), compatibilityDate, kvNamespaces },
+      {
+        name: 'registry',
+        modules: true,
+        scriptPath: options.scriptPath,
+        modulesRoot: dirname(options.scriptPath),
+        compatibilityDate,
+        kvNamespaces,
+        d1Databases: { DB: databaseId },
+        queueProducers,
+        queueConsumers,
+        bindings: { ...vars, ...options.bindings },
+      },
       ...(options.others ?? []).map((worker) => ({ compatibilityDate, kvNamespaces, ...worker }) as WorkerOptions),
     ],
   })

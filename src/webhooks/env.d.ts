@@ -1,0 +1,14 @@
+// Secrets and variables that `wrangler types` cannot see in wrangler.toml: the secrets come from
+// `wrangler secret put` (locally .dev.vars, which `npm start` creates), the rest from local runs only.
+declare namespace Cloudflare {
+  interface Env {
+    /** The key (32 bytes, base64) that encrypts the stored signing secrets. */
+    WEBHOOK_SECRET_KEY: string
+    /** The operator's bearer token for /admin/webhooks. */
+    ADMIN_TOKEN: string
+    /** "true" in local development only (`npm start`): allows http://127.0.0.1 and http://localhost endpoints. */
+    WEBHOOK_ALLOW_LOCAL_HTTP?: string
+    /** Seconds, comma-separated: a compressed retry schedule for local runs; the schedule's length stays. */
+    WEBHOOK_RETRY_DELAYS?: string
+  }
+}

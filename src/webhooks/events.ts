@@ -1,0 +1,109 @@
+/**
+ * Webhook events: which ones a change log calls for at an instant, who receives each, and the
+ * payload each subscriber gets. Plain functions: no bindings, no clock of their own.
+ */
+import type { ChangeRecord } from '../domain/change'
+import { ALL_REGIONS } from '../domain/representation'
+
+export const CHANGE_EVENTS = ['subprocessors.change.announced', 'subprocessors.change.effective', 'subprocessors.change.withdrawn'] as const
+export type ChangeEvent = (typeof CHANGE_EVENTS)[number]
+export const VERIFICATION_EVENT = 'webhook.verification'
+
+/** An event due for one change. */
+export interface DueEvent {
+  event: ChangeEvent
+  change: ChangeRecord
+}
+
+/** What has been emitted already: `${change id} ${event}`. */
+export const emissionKey = (changeId: string, event: ChangeEvent) => `${changeId} ${event}`
+
+/**
+ * The events a change log calls for, given the last version processed and the instant: new
+ * announcements, new withdrawals, and effective instants that have passed on changes still
+ * standing, minus what `emitted` already holds.
+ */
+export function dueEvents(records: ChangeRecord[], lastVersion: number, now: number, emitted: Set<string>): DueEvent[] {
+  const due: DueEvent[] = []
+  const add = (event: ChangeEvent, change: ChangeRecord) => {
+    if (!emitted.has(emissionKey(change.id, event))) due.push({ event, change })
+  }
+  for (const change of records) {
+    if (change.announcedIn > lastVersion) add('subprocessors.change.announced', change)
+    if (change.withdrawnIn !== null && change.withdrawnIn > lastVersion) add('subprocessors.change.withdrawn', change)
+    if (change.withdrawnIn === null && Date.parse(change.effectiveAt) <= now) add('subprocessors.change.effective', change)
+  }
+  return due
+}
+
+/** What a subscriber asked for. `languages` null: every language of the release. */
+export interface Interest {
+  regions: string[]
+  languages: string[] | null
+  events: string[]
+}
+
+/** The regions of a change a subscriber hears about; empty if none. */
+export function regionsOfInterest(change: ChangeRecord, interest: Interest): string[] {
+  if (interest.regions.includes(ALL_REGIONS)) return [ALL_REGIONS, ...change.regions]
+  return change.regions.filter((region) => interest.regions.includes(region))
+}
+
+export function wants(interest: Interest, due: DueEvent): boolean {
+  return interest.events.includes(due.event) && regionsOfInterest(due.change, interest).length > 0
+}
+
+const pick = (text: Record<string, string>, languages: string[]) => Object.fromEntries(languages.filter((lang) => lang in text).map((lang) => [lang, text[lang]!]))
+
+/** When the event happened: its own instant, so that every subscriber and every retry carry the same body. */
+function occurredAt({ event, change }: DueEvent): string {
+  if (event === 'subprocessors.change.announced') return change.announcedAt
+  if (event === 'subprocessors.change.withdrawn') return change.withdrawnAt ?? change.announcedAt
+  return change.effectiveAt
+}
+
+type Links = Record<string, Record<string, string>>
+
+/** The body of a change event: `{ type, timestamp, data }`, as Standard Webhooks suggests. */
+export interface ChangeEventPayload {
+  type: ChangeEvent
+  timestamp: string
+  data: {
+    /** The version whose change log held the change when the event was emitted. */
+    version: number
+    change: ChangeRecord
+    links: { entry: Record<string, string>; lists: Links; feeds: Links }
+  }
+}
+
+/**
+ * The payload one subscriber receives: the change with its text in the subscriber's languages,
+ * and absolute links to the entry, and to the list and feed of each region of interest.
+ */
+export function changePayload(due: DueEvent, version: number, regions: string[], languages: string[], origin: string): ChangeEventPayload {
+  const { change } = due
+  const perRegion = (url: (region: string, lang: string) => string): Links =>
+    Object.fromEntries(regions.map((region) => [region, Object.fromEntries(languages.map((lang) => [lang, `${origin}${url(region, lang)}`]))]))
+  return {
+    type: due.event,
+    timestamp: occurredAt(due),
+    data: {
+      version,
+      change: {
+        ...change,
+        summary: pick(change.summary, languages),
+        shortNotice: change.shortNotice && { ...change.shortNotice, reason: pick(change.shortNotice.reason, languages) },
+      },
+      links: {
+        entry: Object.fromEntries(languages.map((lang) => [lang, `${origin}/subprocessors/${encodeURIComponent(change.entry)}.json?lang=${lang}`])),
+        lists: perRegion((region, lang) => `/subprocessors.json?region=${region}&lang=${lang}`),
+        feeds: perRegion((region, lang) => `/changes.atom?region=${region}&lang=${lang}`),
+      },
+    },
+  }
+}
+
+/** The verification event: the endpoint proves it wants the subscription by echoing `challenge`. */
+export function verificationPayload(subscription: string, challenge: string, at: Date) {
+  return { type: VERIFICATION_EVENT, timestamp: at.toISOString(), data: { subscription, challenge } }
+}
