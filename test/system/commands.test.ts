@@ -91,6 +91,29 @@ describe('npm run publish-data', () => {
     expect(real.stdout).toContain('Version 1 (previous: none)')
   })
 
+  it('prints the typed change set on --dry-run, and refuses a change announced with too little notice, writing nothing', async () => {
+    const state = join(work, 'state-announce')
+    await publishData(join(ROOT, 'data'), state)
+    const dir = await copyOfData('announced')
+    const day = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString().slice(0, 10)
+    const announce = (effective: string) =>
+      writeFile(join(dir, 'announcements.json'), JSON.stringify({ announcements: [{ remove: 'openai', effective: day(40) }, { change: 'twilio', set: { regions: ['us'] }, effective }] }))
+
+    await announce(day(45))
+    const dry = await publishData(dir, state, ['--dry-run'])
+    expect(dry.stdout).toContain('Changes in version 2 against version 1:\n')
+    expect(dry.stdout).toContain(`  removed   openai                   OpenAI: takes effect ${day(40)}\n`)
+    expect(dry.stdout).toContain(`  modified  twilio                   Twilio, Inc. [regions]: takes effect ${day(45)}, objections until ${day(45)}\n`)
+    expect(dry.stdout).toContain('Dry run: nothing written.')
+
+    await announce(day(10))
+    const { code, stderr } = await failure(publishData(dir, state))
+    expect(code).toBe(1)
+    expect(stderr).toContain(`twilio: a change of regions needs 30 days' notice, but it would take effect on ${day(10)}; the earliest date allowed is ${day(30)}.`)
+    const again = await publishData(join(ROOT, 'data'), state)
+    expect(again.stdout).toContain('Unchanged: version 1')
+  })
+
   it('publishes through the wrangler CLI, the --remote path, into local KV that the bundle serves', async () => {
     const state = join(work, 'state-wrangler')
     const published = await publishData(join(ROOT, 'data'), state, ['--via-wrangler'])
