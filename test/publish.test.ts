@@ -23,13 +23,13 @@ describe('publishing', () => {
   it('writes every representation under a new version and moves the pointer', async () => {
     const outcome = await publish()
     expect(outcome.changed).toBe(true)
-    // Per state: 5 regions × 3 languages × (3 list formats, 2 scheduled, 5 change formats twice), 14 entries × 3 × 3;
-    // per version: the schema, OpenAPI and discovery documents, and the version index in 3 languages × 2 formats.
-    expect(outcome.release).toMatchObject({ version: 1, parent: null, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 15 * (3 + 2 + 10) + 126 + 3 + 6, entryPackSizes: [[14]] })
+    // Per state: 5 regions × 3 languages × (3 list formats, 2 scheduled, 5 change-log formats and the whole JSON log),
+    // 14 entries × 3 × 3; per version: the schema, OpenAPI and discovery documents, and the version index in 3 languages × 2 formats.
+    expect(outcome.release).toMatchObject({ version: 1, parent: null, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 15 * (3 + 2 + 6) + 126 + 3 + 6, entryPackSizes: [[14]] })
     expect(outcome.release.prefix).toBe(`v1.${outcome.release.digest.slice(0, 8)}`)
     const written = await keys()
     // One key per representation but the 126 entries in one pack; data, changes and history; the release twice.
-    expect(written).toHaveLength(15 * 15 + 1 + 3 + 6 + 3 + 2)
+    expect(written).toHaveLength(15 * 11 + 1 + 3 + 6 + 3 + 2)
     const { prefix } = outcome.release
     expect(written).toEqual(expect.arrayContaining(['release/current', 'release/v1', `${prefix}/s0/list/eu/lv.csv`, `${prefix}/doc/openapi.json`, `${prefix}/s0/entries/0`, `${prefix}/data.json`, `${prefix}/changes.json`, `${prefix}/history.json`]))
     expect(written.filter((key) => !key.startsWith('release/') && !key.startsWith(`${prefix}/`))).toEqual([])
@@ -52,7 +52,7 @@ describe('publishing', () => {
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.release).toMatchObject({ version: 2, parent: 1 })
     expect(await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)).toBe(v1)
-    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(15 * 15 + 1 + 3 + 6 + 3)
+    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(15 * 11 + 1 + 3 + 6 + 3)
   })
 
   it('publishes a change to the region mapping alone as a new version', async () => {

@@ -154,16 +154,22 @@ describe('a history of three versions', () => {
     expect(await beyond.json()).toEqual({ error: { status: 400, code: 'invalid_since', message: 'Version 4 is beyond the latest, 3.', parameter: 'since', allowed: ['0-3'] } })
   })
 
-  it('slices every format of the log the same way', async () => {
-    const csv = await fetchWorker('/changes.csv?lang=en&since=2').then((res) => res.text())
-    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(2)
-    const atom = await fetchWorker('/changes.atom?lang=en&since=2').then((res) => res.text())
-    expect(atom.match(/<entry>/g)).toHaveLength(1)
-    expect(atom.trimEnd().endsWith('</feed>')).toBe(true)
-    const feed = await fetchWorker('/changes.jsonfeed?lang=en&since=3').then((res) => res.json<{ items: unknown[] }>())
-    expect(feed.items).toEqual([])
-    const page = await fetchWorker('/changes.html?lang=en&since=1').then((res) => res.text())
+  it('slices the JSON log only: the feeds, the page and the CSV show the latest changes, and say so', async () => {
+    for (const format of ['csv', 'atom', 'jsonfeed', 'html']) {
+      const res = await fetchWorker(`/changes.${format}?lang=en&since=2`)
+      expect([format, res.status]).toEqual([format, 400])
+      expect(await res.json()).toEqual({
+        error: {
+          status: 400,
+          code: 'unsupported_parameter',
+          message: '"since" applies to the JSON change log (/changes.json?since=N); the feeds, the page and the CSV show the latest changes.',
+          parameter: 'since',
+          allowed: ['json'],
+        },
+      })
+    }
+    const page = await fetchWorker('/changes.html?lang=en').then((res) => res.text())
     expect(page.match(/<tr id="change-/g)).toHaveLength(2)
-    expect(page.trimEnd().endsWith('</html>')).toBe(true)
+    expect(page).toContain('<a href="/changes.json?region=all&#38;lang=en&#38;since=0" type="application/json">Every change (JSON)</a>')
   })
 })

@@ -87,7 +87,9 @@ function stateViews(data: RegistryData, entries: SubprocessorEntry[]): View[] {
       for (const format of FORMATS) views.push({ kind: 'list', region, lang, format })
       // A CSV has no place to say "scheduled", so a future state's CSV is the state's own.
       for (const format of ['json', 'html'] as const) views.push({ kind: 'list', region, lang, format, scheduled: true })
-      for (const format of CHANGE_FORMATS) views.push({ kind: 'changes', region, lang, format }, { kind: 'changes', region, lang, format, complete: true })
+      for (const format of CHANGE_FORMATS) views.push({ kind: 'changes', region, lang, format })
+      // The whole log, for `?since=`, in the pollers' format only: every format of it grows with history.
+      views.push({ kind: 'changes', region, lang, format: 'json', complete: true })
     }
     for (const entry of entries) for (const format of FORMATS) views.push({ kind: 'entry', id: entry.id, lang, format })
   }

@@ -35,7 +35,8 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
       at: '/subprocessors.{format}?region={region}&lang={lang}&at={date-or-instant}',
     },
     changes: {
-      template: '/changes.{format}?region={region}&lang={lang}&since={version}',
+      template: '/changes.{format}?region={region}&lang={lang}',
+      since: '/changes.json?region={region}&lang={lang}&since={version}',
       formats: CHANGE_FORMATS.map((format) => ({ format, type: MEDIA_TYPES[format] })),
       feeds: listRegions(data).flatMap((region) =>
         languages.flatMap((lang) => (['atom', 'jsonfeed'] as const).map((format) => ({ region, lang, format, type: MEDIA_TYPES[format], href: viewUrl({ kind: 'changes', region, lang, format }) }))),
@@ -174,6 +175,7 @@ const DISCOVERY_SCHEMA = {
     history: object({ versions: { type: 'string', format: 'uri-reference' }, version: { type: 'string' }, at: { type: 'string' } }),
     changes: object({
       template: { type: 'string' },
+      since: { type: 'string' },
       formats: { type: 'array', items: object({ format: oneOf(CHANGE_FORMATS), type: { type: 'string' } }) },
       feeds: {
         type: 'array',
@@ -476,7 +478,7 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
     'The list in force at a date (midnight UTC) or an RFC 3339 instant. In the past: the state then. In the future: the state announced now, with `"state": "scheduled"`. Not with `version`.',
     { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:[Zz]|[+-]\\d{2}:\\d{2}))?$' },
   )
-  const since = param('since', 'query', 'Only the changes announced or withdrawn after this version: a poller\'s delta. 0 gives every change; beyond the latest is a 400.', { type: 'integer', minimum: 0 })
+  const since = param('since', 'query', 'JSON only: the changes announced or withdrawn after this version, a poller\'s delta. 0 gives every change; beyond the latest, or another format, is a 400.', { type: 'integer', minimum: 0 })
   const changeRegion = param('region', 'query', 'Only the changes that touch this region\'s list; else every change.', oneOf(listRegions(data)))
   const changeFormat = param('format', 'query', 'Format; overrides Accept. Must agree with a path suffix.', oneOf(CHANGE_FORMATS))
   const changeFormatInPath = param('format', 'path', 'Format; overrides Accept.', oneOf(CHANGE_FORMATS))

@@ -222,7 +222,7 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
       const { head, tail } = around(
         changesPage(data, lang, title, [
           html`<p>${textIn(data.registry.notice.note, lang)}</p>`,
-          latest === undefined ? html`<p>${l.allChanges}.</p>` : html`<p>${filled(l.latestOnly, { count: latest })} <a href="${viewUrl({ kind: 'changes', region, lang, format: 'html', complete: true })}">${l.allChanges}</a></p>`,
+          latest === undefined ? html`<p>${l.allChanges}.</p>` : html`<p>${filled(l.latestOnly, { count: latest })} <a href="${viewUrl({ kind: 'changes', region, lang, format: 'json', complete: true })}" type="${MEDIA_TYPES.json}">${l.allChanges} (JSON)</a></p>`,
           html`<table>
 <caption>${l.changesTitle}: ${regionLabel}</caption>
 <thead><tr><th scope="col">${c.summary}</th><th scope="col">${l.whatChanges}</th><th scope="col">${c.effective}</th><th scope="col">${c.objectionsUntil}</th><th scope="col">${c.version}</th></tr></thead>

@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono'
 import { cachingHeaders } from '../domain/caching'
+import { RegistryError } from '../domain/errors'
 import { ALL_REGIONS, CHANGE_FORMATS, type ChangesView, type Release, VERSION_FORMATS, type VersionsView } from '../domain/representation'
 import { readSelection, readSince } from '../domain/selection'
 import { loadChangeSlice } from '../storage/reader'
@@ -21,6 +22,12 @@ function serveChanges(c: Context<Env>, release: Release) {
   }
   const { state, caching } = currentState(release, cachingHeaders(selection, true))
   if (since === undefined) return serveView(c, release, state, view, caching, alwaysPresent)
+  if (view.format !== 'json') {
+    throw new RegistryError('unsupported_parameter', '"since" applies to the JSON change log (/changes.json?since=N); the feeds, the page and the CSV show the latest changes.', {
+      parameter: 'since',
+      allowed: ['json'],
+    })
+  }
   return loadChangeSlice(c.env.REGISTRY, release, state, view, since).then((slice) => responseFor(c, slice, caching))
 }
 
