@@ -28,10 +28,10 @@ describe('publishing', () => {
     expect(outcome.release).toMatchObject({ version: 1, parent: null, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 15 * (3 + 2 + 6) + 126 + 3 + 6, entryPackSizes: [[14]] })
     expect(outcome.release.prefix).toBe(`v1.${outcome.release.digest.slice(0, 8)}`)
     const written = await keys()
-    // One key per representation but the 126 entries in one pack; data, changes and history; the release twice.
-    expect(written).toHaveLength(15 * 11 + 1 + 3 + 6 + 3 + 2)
+    // One key per representation but the 126 entries in one pack; data, changes, history and the log chunk list; the release twice.
+    expect(written).toHaveLength(15 * 11 + 1 + 3 + 6 + 4 + 2)
     const { prefix } = outcome.release
-    expect(written).toEqual(expect.arrayContaining(['release/current', 'release/v1', `${prefix}/s0/list/eu/lv.csv`, `${prefix}/doc/openapi.json`, `${prefix}/s0/entries/0`, `${prefix}/data.json`, `${prefix}/changes.json`, `${prefix}/history.json`]))
+    expect(written).toEqual(expect.arrayContaining(['release/current', 'release/v1', `${prefix}/s0/list/eu/lv.csv`, `${prefix}/doc/openapi.json`, `${prefix}/s0/entries/0`, `${prefix}/data.json`, `${prefix}/changes.json`, `${prefix}/history.json`, `${prefix}/log-chunks.json`]))
     expect(written.filter((key) => !key.startsWith('release/') && !key.startsWith(`${prefix}/`))).toEqual([])
   })
 
@@ -52,7 +52,7 @@ describe('publishing', () => {
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.release).toMatchObject({ version: 2, parent: 1 })
     expect(await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)).toBe(v1)
-    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(15 * 11 + 1 + 3 + 6 + 3)
+    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(15 * 11 + 1 + 3 + 6 + 4)
   })
 
   it('publishes a change to the region mapping alone as a new version', async () => {

@@ -200,6 +200,9 @@ try {
       const split = [...formats].map(([format, size]) => `${format} ${formatBytes(size)}`).join(', ')
       console.log(`  ${kind.padEnd(10)} ${String(count).padStart(6)}  ${formatBytes(bytes).padStart(10)}  (${split})`)
     }
+    const stored = new Set(plan.storedLogChunks)
+    const fresh = [...plan.logChunks].filter(([key]) => !stored.has(key))
+    if (plan.logChunks.size) console.log(`  log chunks ${String(plan.logChunks.size).padStart(4)}  ${fresh.length} new, ${formatBytes(fresh.reduce((sum, [, value]) => sum + value.byteLength, 0))}; the rest shared with version ${previous?.release.version}`)
   }
   if (plan.newChanges.length) {
     console.log(`Changes in version ${plan.changed ? release.version : release.version + 1}${previous ? ` against version ${previous.release.version}` : ''}:`)

@@ -3,7 +3,7 @@ import type { ChangeRecord } from '../domain/change'
 import { base64, base64url, strongEtag } from '../domain/etag'
 import { ALL_REGIONS, CHANGE_FORMATS, FORMATS, type Release, VERSION_FORMATS, type View, viewPath } from '../domain/representation'
 import { entryPack, entryPackCount, versionPrefix } from '../storage/keys'
-import { encodeLog, type LogParts, wholeLog } from '../storage/log'
+import { type LogParts, storeLog, wholeLog } from '../storage/log'
 import type { RenderedRepresentation, VersionInputs } from '../storage/writer'
 import { boundariesAfter, entriesAt } from './changes'
 import { discoveryDocument, openApiDocument } from './documents'
@@ -109,6 +109,8 @@ function versionViews(data: RegistryData): View[] {
 export interface RenderedRelease {
   release: Release
   representations: RenderedRepresentation[]
+  /** The change-log chunks its logs refer to, by key: shared with other versions, so some may be stored already. */
+  logChunks: Map<string, Uint8Array>
   /** What the next version is computed from. */
   inputs: VersionInputs
 }
@@ -137,6 +139,7 @@ export async function buildRelease(
   ]
   const render = renderer(data, stamp, changes, history, states)
   const representations: RenderedRepresentation[] = []
+  const logChunks = new Map<string, Uint8Array>()
   // Hashing a batch at once lets the runtime spread the digests over its threads.
   const BATCH = 500
   for (let start = 0; start < work.length; start += BATCH) {
@@ -145,16 +148,16 @@ export async function buildRelease(
       return typeof rendered === 'string' ? { view, state, body: encoder.encode(rendered) } : { view, state, body: wholeLog(rendered), log: rendered }
     })
     const etags = await Promise.all(batch.map(({ body }) => strongEtag(body)))
-    batch.forEach(({ view, state, body, log }, i) => {
+    for (const [i, { view, state, body, log }] of batch.entries()) {
       const etag = etags[i]!
-      representations.push({
-        path: viewPath(view),
-        state,
-        etag,
-        ...(log ? { body: encodeLog(log, etag), log: true } : { body }),
-        ...(view.kind === 'entry' ? { entryId: view.id } : {}),
-      })
-    })
+      let stored = body
+      if (log) {
+        const { value, chunks } = await storeLog(log, etag, stamp.version)
+        stored = value
+        for (const chunk of chunks) logChunks.set(chunk.key, chunk.value)
+      }
+      representations.push({ path: viewPath(view), state, etag, body: stored, ...(log ? { log: true } : {}), ...(view.kind === 'entry' ? { entryId: view.id } : {}) })
+    }
     onProgress?.(representations.length, work.length)
   }
   const [listStyle, entryStyle, script] = await Promise.all(
@@ -183,5 +186,5 @@ export async function buildRelease(
     representationCount: representations.length,
     totalBytes: representations.reduce((sum, { body }) => sum + body.byteLength, 0),
   }
-  return { release, representations, inputs: { data, changes, history } }
+  return { release, representations, logChunks, inputs: { data, changes, history, logChunks: [...logChunks.keys()] } }
 }

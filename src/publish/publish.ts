@@ -12,6 +12,8 @@ export interface PublishResult extends RenderedRelease {
   changed: boolean
   /** The change records this version announced or withdrew. */
   newChanges: ChangeRecord[]
+  /** The change-log chunks the previous version refers to, stored already. */
+  storedLogChunks: string[]
 }
 
 /** The version a publish builds on: its release and what it was published from. */
@@ -43,10 +45,10 @@ export async function planRelease(previous: PreviousVersion | null, data: Regist
   if (previous && newChanges.length === 0) {
     const { inputs, release } = previous
     const again = await buildRelease(data, release, inputs.changes, inputs.history, onProgress)
-    if (again.release.digest === release.digest) return { ...again, changed: false, newChanges }
+    if (again.release.digest === release.digest) return { ...again, changed: false, newChanges, storedLogChunks: inputs.logChunks }
   }
   const history: [number, number][] = [...(previous?.inputs.history ?? []), [stamp.version, Date.parse(stamp.publishedAt)]]
-  return { ...(await buildRelease(data, stamp, changes, history, onProgress)), changed: true, newChanges }
+  return { ...(await buildRelease(data, stamp, changes, history, onProgress)), changed: true, newChanges, storedLogChunks: previous?.inputs.logChunks ?? [] }
 }
 
 /** Where a publish goes: KV for the bytes, and the version table that arbitrates numbers. */
@@ -88,11 +90,11 @@ export async function publishTo(target: PublishTarget, data: RegistryData, now =
 /** Writes a planned version and makes it current, if it can take its version number. */
 export async function writePlan(target: PublishTarget, plan: PublishResult, onProgress?: (written: number, total: number) => void): Promise<PublishResult> {
   if (!plan.changed) return plan
-  const records = versionRecords(plan.release, plan.representations, plan.inputs)
+  const { records, owned } = versionRecords(plan.release, plan.representations, plan.logChunks, plan.storedLogChunks, plan.inputs)
   await target.write(records, onProgress)
   if (!(await target.versions.insert(plan.release))) {
     const holder = await target.versions.latest()
-    await target.remove(records.map(({ key }) => key))
+    await target.remove(owned)
     throw new VersionTaken(plan.release.version, holder)
   }
   await target.write(pointerRecords(plan.release))

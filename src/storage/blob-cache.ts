@@ -1,4 +1,4 @@
-import type { DecodedLog } from './log'
+import type { DecodedChunk, DecodedLog } from './log'
 import type { StoredRepresentation } from './reader'
 
 /** One KV value as an isolate keeps it: its size, and the representations found in it. */
@@ -9,6 +9,8 @@ export interface CachedBlob {
   parts: Map<string, CachedPart>
   /** For a sliceable log: its parts, and the slices served so far (a few per log; their bytes are a subset of its own). */
   log?: { decoded: DecodedLog; slices: Map<number, StoredRepresentation> }
+  /** For a chunk of older log items. */
+  chunk?: DecodedChunk
 }
 
 export interface CachedPart {

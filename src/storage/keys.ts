@@ -12,6 +12,8 @@
  *                                         one representation of state k each; metadata { etag }
  *   {prefix}/s{k}/changelog/{region}/{lang}.{format}
  *                                         every change, sliceable by version (see log.ts); metadata { log: true }
+ *   logs/{digest}                         a chunk of older change-log items, named by its bytes' ETag and
+ *                                         shared by every version whose log holds those bytes; metadata { chunk: true }
  *   {prefix}/s{k}/entries/{pack}          the entries whose id hashes to the pack (see pack.ts); metadata
  *                                         { packed: true }. One value per ~64 entries keeps a 10,000-entry
  *                                         publish to a few hundred writes.
@@ -20,6 +22,7 @@
  *   {prefix}/data.json                    the data the version was published from
  *   {prefix}/changes.json                 every change record up to the version (ChangeRecord[])
  *   {prefix}/history.json                 [version, publishedAt] of every version up to this one
+ *   {prefix}/log-chunks.json              the keys of every chunk the version's logs refer to
  *
  * A prefix is `v{n}.{first 8 characters of the release digest}`.
  */
@@ -45,8 +48,13 @@ export const changeLogKey = (release: Placed) => `${release.prefix}/changes.json
 
 export const historyKey = (release: Placed) => `${release.prefix}/history.json`
 
-/** What a stored value's metadata says of it: one representation with its ETag, a pack, or a sliceable log. */
-export type StoredMetadata = { etag: string } | { packed: true } | { log: true }
+export const logChunksKey = (release: Placed) => `${release.prefix}/log-chunks.json`
+
+/** A change-log chunk's key, from the strong ETag of its bytes. */
+export const logChunkKey = (etag: string) => `logs/${etag.slice(1, -1)}`
+
+/** What a stored value's metadata says of it: one representation with its ETag, a pack, a sliceable log, or a chunk of one. */
+export type StoredMetadata = { etag: string } | { packed: true } | { log: true } | { chunk: true }
 
 const ENTRIES_PER_PACK = 64
 

@@ -9,7 +9,7 @@ import { RegistryError } from '../domain/errors'
 import { type ChangesView, isPerState, isRelease, type Release, representationHeaders, type View, viewPath, viewUrl } from '../domain/representation'
 import { BlobCache, type CachedBlob } from './blob-cache'
 import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, historyKey, packKey, releaseKey, representationKey, type StoredMetadata } from './keys'
-import { decodeLog, sliceLog } from './log'
+import { chunksAfter, decodeChunk, decodeLog, sliceLog } from './log'
 import { unpack } from './pack'
 
 /** How long an isolate trusts the pointer it read; this bounds how long it serves a superseded version. */
@@ -167,7 +167,10 @@ export async function loadRepresentation(kv: KVNamespace, release: Release, stat
 
 /**
  * The changes after version `since`: a slice of the stored log, cut where the items of later
- * versions end. Its ETag is the whole log's, with the cut named in it: equal for equal bytes.
+ * versions end, with older items from the chunks it needs. Its ETag is the whole log's, with the
+ * cut named in it: equal for equal bytes. A slice of the version's own value is kept; one that
+ * reaches into chunks is joined again on each request, from chunks kept in memory, so that the
+ * memory a log takes stays near its stored size.
  */
 export async function loadChangeSlice(kv: KVNamespace, release: Release, state: number, view: ChangesView, since: number): Promise<StoredRepresentation> {
   const complete: ChangesView = { ...view, complete: true }
@@ -175,21 +178,30 @@ export async function loadChangeSlice(kv: KVNamespace, release: Release, state: 
   const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path))
   cache.markServed(blob)
   const log = blob.log!
-  let slice = log.slices.get(since)
-  if (!slice) {
-    const body = sliceLog(log.decoded, since)
-    const etag = `${log.decoded.etag.slice(0, -1)}.${since}"`
-    const lastModified = release.states[state]!
-    slice = {
-      body,
-      etag,
-      lastModified,
-      headers: {
-        ...representationHeaders(release, complete, etag, lastModified),
-        'Content-Location': viewUrl(view) + `&since=${since}`,
-        'Content-Length': String(body.byteLength),
-      },
-    }
+  const kept = log.slices.get(since)
+  if (kept) return kept
+  const needed = chunksAfter(log.decoded, since)
+  const chunks = await Promise.all(
+    needed.map(async ({ key }) => {
+      const chunk = cache.get(key) ?? (await load(kv, key, key))
+      cache.markServed(chunk)
+      return chunk.chunk!
+    }),
+  )
+  const body = sliceLog(log.decoded, chunks, since)
+  const etag = `${log.decoded.etag.slice(0, -1)}.${since}"`
+  const lastModified = release.states[state]!
+  const slice = {
+    body,
+    etag,
+    lastModified,
+    headers: {
+      ...representationHeaders(release, complete, etag, lastModified),
+      'Content-Location': viewUrl(view) + `&since=${since}`,
+      'Content-Length': String(body.byteLength),
+    },
+  }
+  if (needed.length === 0) {
     if (log.slices.size >= SLICES_KEPT_PER_LOG) log.slices.clear()
     log.slices.set(since, slice)
   }
@@ -211,12 +223,17 @@ async function fetchVerified(kv: KVNamespace, key: string, path: string): Promis
   const bytes = new Uint8Array(value)
   let parts
   let log: CachedBlob['log']
+  let chunk: CachedBlob['chunk']
   try {
     if ('packed' in metadata) parts = unpack(bytes)
     else if ('log' in metadata) {
       const decoded = decodeLog(bytes)
       log = { decoded, slices: new Map() }
-      parts = [{ path, body: decoded.whole, etag: decoded.etag }]
+      parts = [{ path, body: decoded.whole, etag: decoded.digest }]
+    } else if ('chunk' in metadata) {
+      // A chunk's key is the ETag of its bytes.
+      chunk = decodeChunk(bytes)
+      parts = [{ path, body: bytes, etag: `"${key.slice(key.indexOf('/') + 1)}"` }]
     } else parts = [{ path, body: bytes, etag: metadata.etag }]
   } catch (error) {
     throw storageFault(key, 'unreadable value', error)
@@ -225,7 +242,7 @@ async function fetchVerified(kv: KVNamespace, key: string, path: string): Promis
   const digests = await Promise.all(parts.map(({ body }) => strongEtag(body)))
   const damaged = parts.findIndex((part, i) => part.etag !== digests[i])
   if (damaged !== -1) throw storageFault(key, `bytes of ${parts[damaged]!.path} do not match their ETag`)
-  const blob: CachedBlob = { bytes: bytes.byteLength, lastServed: 0, parts: new Map(parts.map(({ path, body, etag }) => [path, { body, etag }])), log }
+  const blob: CachedBlob = { bytes: bytes.byteLength, lastServed: 0, parts: new Map(parts.map(({ path, body, etag }) => [path, { body, etag }])), log, chunk }
   cache.remember(key, blob)
   return blob
 }

@@ -6,7 +6,7 @@
 import type { ChangeRecord } from '../domain/change'
 import { isRelease, type Release } from '../domain/representation'
 import type { RegistryData } from '../publish/schema'
-import { changeLogKey, CURRENT_RELEASE_KEY, dataKey, entryPack, historyKey, packKey, releaseKey, representationKey, type StoredMetadata } from './keys'
+import { changeLogKey, CURRENT_RELEASE_KEY, dataKey, entryPack, historyKey, logChunksKey, packKey, releaseKey, representationKey, type StoredMetadata } from './keys'
 import { pack, type PackedPart } from './pack'
 
 /** A rendered representation, ready to write. */
@@ -25,6 +25,8 @@ export interface VersionInputs {
   changes: ChangeRecord[]
   /** [version, publishedAt in ms] of every version up to this one, oldest first. */
   history: [number, number][]
+  /** The keys of the change-log chunks the version refers to: the next version need not write them again. */
+  logChunks: string[]
 }
 
 export interface KvRecord {
@@ -51,18 +53,33 @@ export function parseStoredRelease(text: string): Release {
   return value
 }
 
-/** The data, change records and history a version was published with. */
+/** The data, change records, history and log chunks a version was published with. */
 export async function readVersionInputs(read: KvRead, release: Release): Promise<VersionInputs> {
-  const [data, changes, history] = await Promise.all([dataKey, changeLogKey, historyKey].map(async (key) => JSON.parse((await read(key(release))) ?? 'null') as unknown))
-  if (!data || !Array.isArray(changes) || !Array.isArray(history)) {
-    throw new Error(`version ${release.version} lacks its data, change log or history under ${release.prefix}/; storage is incomplete`)
+  const [data, changes, history, logChunks] = await Promise.all(
+    [dataKey, changeLogKey, historyKey, logChunksKey].map(async (key) => JSON.parse((await read(key(release))) ?? 'null') as unknown),
+  )
+  if (!data || !Array.isArray(changes) || !Array.isArray(history) || !Array.isArray(logChunks)) {
+    throw new Error(`version ${release.version} lacks its data, change log, history or log chunk list under ${release.prefix}/; storage is incomplete`)
   }
-  return { data: data as RegistryData, changes: changes as ChangeRecord[], history: history as [number, number][] }
+  return { data: data as RegistryData, changes: changes as ChangeRecord[], history: history as [number, number][], logChunks: logChunks as string[] }
 }
 
-/** Every value of a version, under its prefix: representations (entries in packs), then what the next version needs. */
-export function versionRecords(release: Release, rendered: RenderedRepresentation[], inputs: VersionInputs): KvRecord[] {
-  const records: KvRecord[] = []
+/**
+ * Every value of a version: the change-log chunks not stored already (`stored`, the previous
+ * version's), then under its prefix the representations (entries in packs) and what the next
+ * version needs. A chunk is named by its bytes, so writing one twice, or racing another publisher
+ * to it, writes the same bytes; `owned` are the keys this version alone may delete.
+ */
+export function versionRecords(
+  release: Release,
+  rendered: RenderedRepresentation[],
+  logChunks: Map<string, Uint8Array>,
+  stored: readonly string[],
+  inputs: VersionInputs,
+): { records: KvRecord[]; owned: string[] } {
+  const already = new Set(stored)
+  const records: KvRecord[] = [...logChunks].filter(([key]) => !already.has(key)).map(([key, value]) => ({ key, value, metadata: { chunk: true } }))
+  const shared = records.length
   const packs = new Map<string, RenderedRepresentation[]>()
   for (const representation of rendered) {
     if (representation.entryId === undefined) {
@@ -83,7 +100,8 @@ export function versionRecords(release: Release, rendered: RenderedRepresentatio
   records.push({ key: dataKey(release), value: JSON.stringify(inputs.data) })
   records.push({ key: changeLogKey(release), value: JSON.stringify(inputs.changes) })
   records.push({ key: historyKey(release), value: JSON.stringify(inputs.history) })
-  return records
+  records.push({ key: logChunksKey(release), value: JSON.stringify(inputs.logChunks) })
+  return { records, owned: records.slice(shared).map(({ key }) => key) }
 }
 
 /** Writes values to a KV binding, a few at a time; none of them is visible until a release names their prefix. */
