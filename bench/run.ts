@@ -160,10 +160,17 @@ async function main() {
 /** A deterministic shuffle, so that two runs take the cases in the same orders. */
 function shuffled<T>(items: T[], seed: number): T[] {
   const out = [...items]
-  let state = seed * 2654435761 + 1
+  // mulberry32 in 32-bit integer steps: a float LCG past 2^53 drops its low bits, and left the
+  // floor in the same slot in most rounds.
+  let state = (seed * 0x9e3779b9) >>> 0
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = Math.imul(state ^ (state >>> 15), state | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
   for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2147483648
-    const j = state % (i + 1)
+    const j = Math.floor(next() * (i + 1))
     ;[out[i], out[j]] = [out[j]!, out[i]!]
   }
   return out
