@@ -9,8 +9,8 @@
  *
  * Every version is published by the real planner and writer into local KV and D1, as `npm run
  * publish-data` would, with the simulated day as its publish time. Building 1,000 versions takes
- * minutes, so the result is kept under .wrangler/bench-history/ and reused while the storage code
- * and data that made it are the same.
+ * minutes, so the result is kept under .wrangler/bench-history/ and reused while the storage code,
+ * data/ and the history's own rules are the same.
  *
  * `tsx bench/history.ts <versions>` builds (or finds) one and prints where it is.
  */
@@ -83,8 +83,8 @@ function nextData(previous: RegistryData, version: number, now: number): Registr
 
 /**
  * A digest of what decides whether a built history can still be served: the storage layout and
- * the release record (src/storage, src/domain), data/ and this file. A change to a renderer alone
- * leaves the old bytes a valid history to measure.
+ * the release record (src/storage, src/domain), data/, and the functions here that make each
+ * version's data. A change to a renderer alone leaves the old bytes a valid history to measure.
  */
 async function sourceDigest(): Promise<string> {
   const hash = createHash('sha256')
@@ -96,7 +96,7 @@ async function sourceDigest(): Promise<string> {
     }
   }
   for (const dir of ['src/storage', 'src/domain', 'data']) await walk(join(ROOT, dir))
-  hash.update(await readFile(fileURLToPath(import.meta.url)))
+  hash.update(JSON.stringify({ NOTICE_DAYS, STEP_MS })).update(String(historyEntry)).update(String(folded)).update(String(nextData))
   return hash.digest('hex').slice(0, 12)
 }
 
