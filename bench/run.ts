@@ -17,6 +17,8 @@ import { parseArgs } from 'node:util'
 import { loadData } from '../src/cli/load-data'
 import { generateData } from '../test/support/generate'
 import { copyState, historyRegistry, writeNextData, writeOneVersionData } from './history'
+import { type Release, viewPath } from '../src/domain/representation'
+import { CURRENT_RELEASE_KEY, representationKey } from '../src/storage/keys'
 import { bundleWorker, publishData, ROOT, serveRegistry } from '../test/support/harness'
 
 const { values: options } = parseArgs({
@@ -52,6 +54,8 @@ interface Case {
   revalidate?: boolean
   /** The naive peer, another Worker on the same Miniflare. */
   naive?: true
+  /** A cold-path probe: a Worker that reads `path`'s stored value from KV on every request, and with 'verify' hashes it too. */
+  probe?: 'read' | 'verify'
   rpsAtLeast?: number
   cpuAtMost?: number
 }
@@ -67,6 +71,10 @@ const SIZE_CASES: Case[] = [
   // Its rounds interleave with the rest: each round first waits until workerd is idle, so the
   // garbage it leaves is collected before the next case's round starts.
   { name: 'naive-peer', path: LIST, naive: true },
+  // What the Worker's cold path does once per value per isolate: read the list from KV, and check
+  // it against its ETag. Their difference is what checking costs.
+  { name: 'kv-read', path: LIST, probe: 'read' },
+  { name: 'kv-verify', path: LIST, probe: 'verify' },
 ]
 
 /**
@@ -167,7 +175,7 @@ interface Run {
 
 function loadCase(base: string, c: Case, etags: Map<string, string>): LoadCase {
   const headers: Record<string, string> = {}
-  if (c.floor) headers.host = `${c.name}.bench`
+  if (c.floor || c.probe) headers.host = `${c.name}.bench`
   if (c.naive) headers.host = 'naive.bench'
   if (c.revalidate) headers['if-none-match'] = etags.get(c.path)!
   return { name: c.name, url: `${base}${c.path}`, headers, status: c.revalidate ? 304 : 200 }
@@ -178,6 +186,15 @@ function loadCase(base: string, c: Case, etags: Map<string, string>): LoadCase {
  * body bytes. It reads the bytes from KV once, so they sit in memory as the registry's do; a body
  * built by TextEncoder in the script measured up to twice as slow to send, which would flatter us.
  */
+/** Reads one stored value on every request, as a cold isolate does once, and with `verify` hashes it as the reader does. */
+function probeWorker(key: string, verify: boolean): string {
+  return `export default { async fetch(request, env) {
+  const body = await env.REGISTRY.get(${JSON.stringify(key)}, 'arrayBuffer')
+  ${verify ? "const digest = await crypto.subtle.digest('SHA-256', body)" : 'const digest = body'}
+  return new Response(String(body.byteLength + digest.byteLength))
+} }`
+}
+
 function floorWorker(headers: Record<string, string>, bodyKey: string): string {
   return `const HEADERS = ${JSON.stringify(headers)}
 let body
@@ -217,12 +234,14 @@ async function main() {
         floors.push({ name: c.name, body: new Uint8Array(await res.arrayBuffer()), headers })
       }
       const etags = new Map<string, string>()
-      for (const { path } of registry.cases.filter((c) => c.revalidate || !c.floor)) {
+      for (const { path } of registry.cases.filter((c) => c.revalidate || !(c.floor || c.probe))) {
         const res = await fetchPlain(path)
         await res.arrayBuffer()
         if (res.status !== 200) throw new Error(`${registry.label}: ${path} answered ${res.status}`)
         etags.set(path, res.headers.get('ETag')!)
       }
+      const stored = JSON.parse((await (await probe.mf.getKVNamespace('REGISTRY')).get(CURRENT_RELEASE_KEY, 'text'))!) as Release
+      const listKey = representationKey(stored, 0, viewPath({ kind: 'list', region: 'eu', lang: 'en', format: 'json' }))
       await probe.mf.dispose()
 
       const { mf, url } = await serveRegistry({
@@ -230,6 +249,7 @@ async function main() {
         persistTo: state,
         others: [
           ...floors.map(({ name, headers }) => ({ name, modules: true, script: floorWorker(headers, `bench/${name}-body`), routes: [`${name}.bench/*`] })),
+          ...registry.cases.filter((c) => c.probe).map((c) => ({ name: c.name, modules: true, script: probeWorker(listKey, c.probe === 'verify'), routes: [`${c.name}.bench/*`] })),
           { name: 'naive', modules: true, scriptPath: naivePath, modulesRoot: join(work, 'naive'), routes: ['naive.bench/*'], bindings: { NAIVE_REGISTRY_KEY } },
         ],
       })
@@ -291,6 +311,11 @@ export function verdicts({ runs, bundle_gzip_bytes, publish_seconds }: { runs: R
       if (c.rpsAtLeast !== undefined) lines.push(check(rpsRatio(runs, run) >= c.rpsAtLeast, `${registry}: ${c.name} ${rpsRatio(runs, run).toFixed(2)} × ${floor} req/s (≥ ${c.rpsAtLeast.toFixed(2)})`))
       if (c.cpuAtMost !== undefined) lines.push(check(cpuRatio(runs, run) <= c.cpuAtMost, `${registry}: ${c.name} ${cpuRatio(runs, run).toFixed(2)} × ${floor} CPU/req (≤ ${c.cpuAtMost.toFixed(2)})`))
     }
+  }
+  for (const registry of registries.filter((registry) => casesOf(registry).some((c) => c.probe))) {
+    const read = runOf(runs, registry, 'kv-read').cpu_us_per_request
+    const verify = runOf(runs, registry, 'kv-verify').cpu_us_per_request
+    lines.push(`cold    ${registry}: checking the list against its ETag adds ${(verify - read).toFixed(0)} µs CPU to a cold load (KV read ${read.toFixed(0)} µs, ${(verify / read).toFixed(2)} ×); a warm request never checks`)
   }
   if (registries.includes('1000 entries')) {
     const naive = rpsOf(runs, '1000 entries', 'get-json') / rpsOf(runs, '1000 entries', 'naive-peer')
