@@ -107,6 +107,11 @@ async function writeDataDir(data: RegistryData, dir: string): Promise<void> {
   await writeFile(join(dir, 'announcements.json'), JSON.stringify({ announcements: data.announcements }, null, 2))
 }
 
+/** Where a history of this length, made by the code as it is, is kept. */
+export async function historyDir(versions: number): Promise<string> {
+  return join(ROOT, '.wrangler', 'bench-history', `${versions}-${await sourceDigest()}`)
+}
+
 export interface BuiltHistory {
   /** Local state (KV and D1) with every version, the last current. */
   persistTo: string
@@ -120,7 +125,7 @@ export interface BuiltHistory {
 
 /** Builds (or finds) a registry with `versions` versions, the last published a week ago. */
 export async function historyRegistry(versions: number, onProgress?: (version: number, seconds: number) => void): Promise<BuiltHistory> {
-  const base = join(ROOT, '.wrangler', 'bench-history', `${versions}-${await sourceDigest()}`)
+  const base = await historyDir(versions)
   const persistTo = join(base, 'state')
   const dataDir = join(base, 'data')
   const done = join(base, 'built.json')
