@@ -115,7 +115,9 @@ export async function storeLog(parts: LogParts, etag: string, version: number): 
   for (const item of parts.items.slice(own.length)) {
     if (item.touched > frozen) throw new Error('log items are not newest first')
     const block = Math.floor((item.touched - 1) / LOG_BLOCK_VERSIONS)
-    blocks.set(block, [...(blocks.get(block) ?? []), item])
+    const items = blocks.get(block)
+    if (items) items.push(item)
+    else blocks.set(block, [item])
   }
   const chunks: (StoredLog['chunks'][number] & { newest: number })[] = []
   for (const items of blocks.values()) {
