@@ -3,8 +3,10 @@ import type { Labels, SubprocessorDocument } from './schema'
 // Excel reads UTF-8 only with a byte order mark; without it ā, š and ž turn to mojibake.
 const BOM = '\uFEFF'
 const CRLF = '\r\n'
-// A cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection), full-width forms included.
-const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/
+// A cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection), full-width
+// forms included. Spreadsheets skip leading whitespace (spaces, line feeds, no-break spaces) before
+// reading a formula, so the check looks past it; a tab or CR at the start is defused on its own.
+const FORMULA_START = /^(?:[\t\r]|\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u
 
 /** Makes a cell inert: a leading apostrophe defuses a formula, and quoting keeps commas, quotes and newlines in it. */
 export function csvCell(value: string): string {
