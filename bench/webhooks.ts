@@ -73,6 +73,7 @@ async function main() {
         // Every subscriber is on 127.0.0.1 and subscribes from one address: lift both limits for the run.
         WEBHOOK_MAX_PER_HOST: String(SUBSCRIBERS + 1),
         WEBHOOK_CREATES_PER_HOUR: String(SUBSCRIBERS + 1),
+        WEBHOOK_VERIFICATIONS_PER_HOUR: String(SUBSCRIBERS + 1),
         WEBHOOK_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
         ADMIN_TOKEN: 'bench',
       },
@@ -82,7 +83,7 @@ async function main() {
     const kv = await mf.getKVNamespace('REGISTRY')
 
     const subscribe = async (i: number) => {
-      const res = await fetch(`${url}/webhooks`, { method: 'POST', body: JSON.stringify({ url: `${receiver.base}/s/${i}`, regions: ['eu'] }) })
+      const res = await fetch(`${url}/webhooks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: `${receiver.base}/s/${i}`, regions: ['eu'] }) })
       if (res.status !== 201) throw new Error(`subscriber ${i}: ${res.status} ${await res.text()}`)
     }
 

@@ -3,7 +3,7 @@ import { cors } from 'hono/cors'
 import { ALLOWED_METHODS, errorBody, RegistryError, RETRY_AFTER_SECONDS } from './domain/errors'
 import { documents } from './routes/documents'
 import { history } from './routes/history'
-import { COMMON_HEADERS, CORS_OPTIONS } from './routes/serve'
+import { COMMON_HEADERS, CORS_OPTIONS, isPrivatePath, PRIVATE_HEADERS, PRIVATE_PATHS } from './routes/serve'
 import { subprocessors } from './routes/subprocessors'
 import { webhooks } from './routes/webhooks'
 import { deliverBatch, recordDeadLetters } from './webhooks/deliver'
@@ -12,7 +12,9 @@ import type { DeliveryMessage } from './webhooks/queue'
 
 export const app = new Hono<{ Bindings: Cloudflare.Env }>()
 
-// Preflight only: every other response carries the CORS headers in its precomputed set.
+// Preflight only: every other response carries the CORS headers in its precomputed set. The
+// webhook and admin routes answer a preflight without them, so a browser sends nothing there.
+for (const path of PRIVATE_PATHS) app.options(path, (c) => c.body(null, 204, { ...PRIVATE_HEADERS, Allow: allowedMethods(c.req.path).join(', ') }))
 app.options('*', cors(CORS_OPTIONS))
 
 app.route('/', subprocessors)
@@ -45,7 +47,7 @@ app.onError((err, c) => {
   if (error.status === 405) c.header('Allow', (error.details.allowed ?? ALLOWED_METHODS).join(', '))
   if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="webhooks"')
   if (error.status === 503 || error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter ?? RETRY_AFTER_SECONDS))
-  return c.json(errorBody(error), error.status, { ...COMMON_HEADERS, 'Cache-Control': 'no-store' })
+  return c.json(errorBody(error), error.status, isPrivatePath(c.req.path) ? PRIVATE_HEADERS : { ...COMMON_HEADERS, 'Cache-Control': 'no-store' })
 })
 
 const DEAD_LETTER_QUEUE = 'subprocessor-webhooks-dlq'

@@ -9,8 +9,8 @@ import { RETRY_DELAYS_SECONDS } from '../src/webhooks/retry'
 import { fetchWorker, publish, realData, useFreshStorage } from './helpers'
 import { ACME, announcing } from './support/history'
 
-// Endpoints under https://hooks.example answer from vitest.config.ts (webhookEndpoints), chosen by path.
-const HOOKS = 'https://hooks.example'
+// Endpoints under https://hooks.registry-tests.dev answer from vitest.config.ts (webhookEndpoints), chosen by path.
+const HOOKS = 'https://hooks.registry-tests.dev'
 const HOUR = 3600 * 1000
 const PUBLISHED_AT = '2026-11-20T10:00:00.000Z'
 
@@ -21,7 +21,7 @@ beforeEach(async () => {
 })
 
 async function subscribe(url: string, regions = ['eu'], ip = '198.51.100.1') {
-  const res = await fetchWorker('/webhooks', { method: 'POST', headers: { 'CF-Connecting-IP': ip }, body: JSON.stringify({ url, regions }) })
+  const res = await fetchWorker('/webhooks', { method: 'POST', headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': ip }, body: JSON.stringify({ url, regions }) })
   expect(res.status).toBe(201)
   return res.json<{ id: string; managementToken: string }>()
 }
@@ -105,6 +105,52 @@ describe('rotating the signing secret', () => {
     await runCron(expires)
     await deliverAttempt(endpoint.id, 1)
     expect(await signatures()).toEqual([expect.stringMatching(/^v1,[A-Za-z0-9+/]{43}=$/)])
+  })
+
+  it('keeps each previous secret signing for its own 24 hours when rotations follow each other', async () => {
+    const endpoint = await subscribe(`${HOOKS}/echo/rotating-twice`)
+    const rotate = () =>
+      fetchWorker(`/webhooks/${endpoint.id}/rotate-secret`, { method: 'POST', headers: { Authorization: `Bearer ${endpoint.managementToken}` } })
+        .then((r) => r.json<{ previousSecretExpiresAt: string }>())
+        .then((body) => Date.parse(body.previousSecretExpiresAt))
+    const first = await rotate()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const second = await rotate()
+    expect(second).toBeGreaterThan(first)
+    const signatures = async () => {
+      await deliverAttempt(endpoint.id, 1)
+      return (await deliveries(endpoint))[0]!.response!.split(' ')
+    }
+    // The original secret, the first rotation's and the current one.
+    expect(await signatures()).toHaveLength(3)
+    await runCron(first)
+    expect(await signatures()).toHaveLength(2)
+    await runCron(second)
+    expect(await signatures()).toHaveLength(1)
+  })
+})
+
+describe('every send applies the outbound rules again', () => {
+  it('sends nothing to a name that resolves to a private address since it was subscribed, and records why for its owner', async () => {
+    const rebound = await subscribe('https://rebinds.delivery.registry-tests.dev/echo/x')
+    const result = await deliverAttempt(rebound.id, 1)
+    expect(result.retryMessages).toEqual([{ msgId: 'm1' }])
+    expect((await deliveries(rebound)).map((d) => [d.status, d.outcome, d.response])).toEqual([[null, 'retrying', null]])
+    const [attempt] = await fetchWorker(`/webhooks/${rebound.id}/deliveries`, { headers: { Authorization: `Bearer ${rebound.managementToken}` } })
+      .then((r) => r.json<{ deliveries: { error: string; latencyMs: number }[] }>())
+      .then((body) => body.deliveries)
+    expect(attempt).toMatchObject({ error: 'not sent: rebinds.delivery.registry-tests.dev resolves to 10.0.0.7, a private address', latencyMs: 0 })
+  })
+
+  it('sends nothing to a URL that the rules refuse now, though they accepted it when it was subscribed', async () => {
+    const stored = await subscribe(`${HOOKS}/echo/old-rules`)
+    // As if subscribed under older rules: a documentation address, refused since.
+    await env.DB.prepare("UPDATE webhook_subscriptions SET url = 'https://198.51.100.20/hook' WHERE id = ?1").bind(stored.id).run()
+    await deliverAttempt(stored.id, 1)
+    const [attempt] = await fetchWorker(`/webhooks/${stored.id}/deliveries`, { headers: { Authorization: `Bearer ${stored.managementToken}` } })
+      .then((r) => r.json<{ deliveries: { error: string }[] }>())
+      .then((body) => body.deliveries)
+    expect(attempt!.error).toBe('not sent: the URL must name a public host, not a documentation address')
   })
 })
 

@@ -6,10 +6,10 @@ import { addedRecord } from './support/history'
 
 describe('checkEndpointUrl', () => {
   it.each<[string, boolean, string]>([
-    ['https://hooks.example.com/in', false, 'https://hooks.example.com/in'],
-    ['https://HOOKS.example.com:8443/in?x=1#frag', false, 'https://hooks.example.com:8443/in?x=1'],
+    ['https://hooks.vendor-risk.net/in', false, 'https://hooks.vendor-risk.net/in'],
+    ['https://HOOKS.vendor-risk.net:8443/in?x=1#frag', false, 'https://hooks.vendor-risk.net:8443/in?x=1'],
     ['https://8.8.8.8/in', false, 'https://8.8.8.8/in'],
-    ['https://[2001:db8::1]/in', false, 'https://[2001:db8::1]/in'],
+    ['https://[2606:4700::1111]/in', false, 'https://[2606:4700::1111]/in'],
     ['http://127.0.0.1:9000/in', true, 'http://127.0.0.1:9000/in'],
     ['http://localhost:9000/in', true, 'http://localhost:9000/in'],
     ['https://localhost/in', true, 'https://localhost/in'],
@@ -19,8 +19,8 @@ describe('checkEndpointUrl', () => {
   })
 
   it.each<[string, boolean, string]>([
-    ['http://hooks.example.com/in', false, 'must use https:'],
-    ['http://hooks.example.com/in', true, 'must use https:'],
+    ['http://hooks.vendor-risk.net/in', false, 'must use https:'],
+    ['http://hooks.vendor-risk.net/in', true, 'must use https:'],
     ['http://127.0.0.1/in', false, 'must use https:'],
     ['http://10.0.0.1/in', true, 'must use https:'],
     ['https://10.0.0.1/in', true, 'must name a public host, not a private address'],
@@ -36,12 +36,12 @@ describe('checkEndpointUrl', () => {
     ['https://[fe80::1]/in', false, 'must name a public host, not a link-local address'],
     ['https://[::ffff:127.0.0.1]/in', false, 'must name a public host, not a loopback address'],
     ['https://[64:ff9b::a9fe:a9fe]/in', false, 'must name a public host, not a link-local address'],
-    ['https://localhost/in', false, 'must name a public host, not a localhost name'],
-    ['https://a.b.localhost/in', false, 'must name a public host, not a localhost name'],
-    ['gopher://hooks.example.com/in', false, 'must use https:'],
+    ['https://localhost/in', false, 'must name a public host, not a special-use name (.localhost)'],
+    ['https://a.b.localhost/in', false, 'must name a public host, not a special-use name (.localhost)'],
+    ['gopher://hooks.vendor-risk.net/in', false, 'must use https:'],
     ['javascript:alert(1)', false, 'must use https:'],
     ['not a url', false, 'must be an absolute URL'],
-    ['https://u@hooks.example.com/in', false, 'must not carry a user name or password'],
+    ['https://u@hooks.vendor-risk.net/in', false, 'must not carry a user name or password'],
   ])('refuses %s (local development: %s): %s', (raw, local, message) => {
     expect(checkEndpointUrl(raw, local)).toEqual({ ok: false, message })
   })

@@ -19,14 +19,16 @@ export const ERROR_STATUSES = {
   unauthorized: 401,
   unknown_subprocessor: 404,
   unknown_version: 404,
-  unknown_subscription: 404,
   not_found: 404,
   method_not_allowed: 405,
   not_acceptable: 406,
   payload_too_large: 413,
-  // The endpoint did not echo the verification challenge: nothing was subscribed.
+  // A subscription request whose Content-Type is not application/json: no browser form can send one.
+  unsupported_media_type: 415,
+  // The endpoint did not confirm in time, or may not be sent to; why is for the operator's eyes only.
   verification_failed: 422,
-  // Too many subscriptions from one address, or for one endpoint host (with Retry-After).
+  // Too many verification requests from one address or from everyone, too many subscriptions
+  // for one endpoint host, or too many live secrets (with Retry-After).
   rate_limited: 429,
   // A bug of ours (a missing binding, a code path that throws): not the platform being away.
   internal_error: 500,

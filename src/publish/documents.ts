@@ -5,6 +5,7 @@ import { type ReleaseStamp, listRegions, regionName } from './model'
 import { ErrorDocument, type RegistryData, registryJsonSchema } from './schema'
 import { z } from 'zod'
 import { CHANGE_EVENTS, VERIFICATION_EVENT } from '../webhooks/events'
+import { MAX_PREVIOUS_SECRETS } from '../webhooks/retry'
 import { MAX_BODY_BYTES, SubscriptionRequest } from '../webhooks/subscribe'
 
 /** `/.well-known/subprocessors`: everything a tool needs to find the registry and its contract. */
@@ -287,7 +288,7 @@ const SUBSCRIPTION_SCHEMA = {
     lastFailureAt: nullableString('date-time'),
     disabledAt: nullableString('date-time'),
     disabledReason: nullableString(),
-    previousSecretExpiresAt: { ...nullableString('date-time'), description: 'During a rotation: when the previous secret stops signing.' },
+    previousSecretExpiresAt: { ...nullableString('date-time'), description: 'During a rotation: when the last previous secret stops signing.' },
     links: object({ self: { type: 'string' }, deliveries: { type: 'string' } }),
   }),
   title: 'Webhook subscription',
@@ -344,6 +345,18 @@ const ADMIN_SCHEMA = {
         unevaluatedProperties: false,
       },
     },
+    refusals: {
+      type: 'array',
+      description: 'Why each verification of the last 24 hours failed, newest first (at most 100): the requester was told only that it failed.',
+      items: object({
+        at: { type: 'string', format: 'date-time' },
+        action: oneOf(['subscribe', 'enable']),
+        subscriptionId: { type: 'string' },
+        host: { type: 'string' },
+        url: { type: 'string' },
+        reason: { type: 'string' },
+      }),
+    },
   }),
   title: 'Every webhook subscription',
 }
@@ -352,7 +365,6 @@ const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/compon
 const problem = (description: string, headers: Record<string, Header> = {}): ResponseObject => ({ description, headers: { ...NO_STORE, ...headers }, content: ERROR_BODY })
 const RETRY_AFTER = { 'Retry-After': header('Seconds to wait before retrying.', { type: 'string', pattern: '^[0-9]+$' }) }
 const UNAUTHORIZED = problem('`unauthorized`: no bearer token, or not the right one.', { 'WWW-Authenticate': header('The scheme to use.', oneOf(['Bearer realm="webhooks"'])) })
-const UNKNOWN_SUBSCRIPTION = problem('`unknown_subscription`: no subscription has this id.')
 const ok = (description: string, body: string): ResponseObject => ({ description, headers: NO_STORE, content: json(body) })
 
 /** The routes that subscribe to change events and manage a subscription, and the operator's view. */
@@ -364,24 +376,29 @@ function webhookPaths() {
     tags: ['Webhooks'],
     security: [{ managementToken: [] }],
     parameters: [id],
-    responses: { ...responses, 401: UNAUTHORIZED, 404: UNKNOWN_SUBSCRIPTION },
+    // An unknown id answers as a wrong token does, so that ids cannot be probed.
+    responses: { ...responses, 401: UNAUTHORIZED },
   })
-  const verificationFailed = problem('`verification_failed`: the endpoint did not echo the challenge in a 2xx within 10 s.')
+  const verificationFailed = problem(
+    '`verification_failed`: the endpoint did not echo the challenge in a 2xx within 10 s, or the outbound rules stopped the request. Why is told to the operator only.',
+  )
+  const rateLimited = problem('`rate_limited`: too many verification requests from this client or from everyone this hour, or the host has no place left.', RETRY_AFTER)
   return {
     '/webhooks': {
       post: {
         operationId: 'createWebhookSubscription',
         summary: 'Subscribe an endpoint to change events',
         description:
-          'The endpoint first receives a signed `webhook.verification` event and must echo its challenge in a 2xx within 10 s; only then is the subscription stored. Only public `https:` URLs are accepted. Rate-limited per client address and capped per endpoint host.',
+          'The endpoint first receives a signed `webhook.verification` event, with the request\'s `verificationToken`, and must echo its challenge in a 2xx within 10 s; only then is the subscription stored. Only `https:` URLs of public hosts are accepted, and the name must resolve to public addresses only. Rate-limited per client (an IPv6 client is its /64) and for everyone together, and capped per endpoint host.',
         tags: ['Webhooks'],
         requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(SubscriptionRequest, { target: 'draft-2020-12' }) } } },
         responses: {
           201: { description: 'Subscribed. The secret and the management token are shown this once.', headers: { ...NO_STORE, Location: header('The subscription.', { type: 'string' }) }, content: json('NewWebhookSubscription') },
           400: problem('`invalid_subscription`: `fields` names each field at fault.'),
           413: problem(`\`payload_too_large\`: the body is over ${MAX_BODY_BYTES} bytes.`),
+          415: problem('`unsupported_media_type`: the body is not sent as `application/json`.'),
           422: verificationFailed,
-          429: problem('`rate_limited`: too many subscriptions from this address this hour, or for this endpoint host.', RETRY_AFTER),
+          429: rateLimited,
           503: { $ref: '#/components/responses/Unavailable' },
         },
       },
@@ -391,16 +408,21 @@ function webhookPaths() {
       delete: managed('deleteWebhookSubscription', 'Unsubscribe', { 204: { description: 'Unsubscribed; its attempts are deleted too.', headers: NO_STORE } }),
     },
     '/webhooks/{id}/rotate-secret': {
-      post: managed('rotateWebhookSecret', 'A new signing secret; the previous one keeps signing for 24 hours', {
+      post: managed('rotateWebhookSecret', 'A new signing secret; each previous one keeps signing for 24 hours from its rotation', {
         200: {
-          description: 'The new secret, shown once. Until `previousSecretExpiresAt` every delivery carries two signatures.',
+          description: 'The new secret, shown once. Until `previousSecretExpiresAt` every delivery carries a signature by each secret still signing.',
           headers: NO_STORE,
           content: { 'application/json': { schema: object({ secret: { type: 'string', pattern: '^whsec_' }, previousSecretExpiresAt: { type: 'string', format: 'date-time' } }) } },
         },
+        429: problem(`\`rate_limited\`: ${MAX_PREVIOUS_SECRETS} previous secrets still sign.`, RETRY_AFTER),
       }),
     },
     '/webhooks/{id}/enable': {
-      post: managed('enableWebhookSubscription', 'Re-enable a disabled subscription, after a new verification', { 200: ok('The subscription, active.', 'WebhookSubscription'), 422: verificationFailed }),
+      post: managed('enableWebhookSubscription', 'Re-enable a disabled subscription, after a new verification', {
+        200: ok('The subscription, active.', 'WebhookSubscription'),
+        422: verificationFailed,
+        429: rateLimited,
+      }),
     },
     '/webhooks/{id}/deliveries': {
       get: managed('listWebhookDeliveries', 'The recent delivery attempts', { 200: ok('The attempts, newest first.', 'WebhookDeliveries') }),

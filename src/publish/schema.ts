@@ -567,6 +567,13 @@ export const VerificationEventDocument = z
   .strictObject({
     type: z.literal(VERIFICATION_EVENT),
     timestamp: Instant,
-    data: z.strictObject({ subscription: z.string(), challenge: z.string().describe('Echo it in a 2xx within 10 s: as the body, or as `{ "challenge": … }`.') }),
+    data: z.strictObject({
+      subscription: z.string().describe('The id the subscription will have.'),
+      challenge: z.string().describe('Echo it in a 2xx within 10 s: as the body, or as `{ "challenge": … }`.'),
+      verificationToken: z
+        .string()
+        .nullable()
+        .describe('The `verificationToken` of the subscription request, or null. Echo the challenge only when it is yours: a stranger cannot subscribe your endpoint then.'),
+    }),
   })
   .meta({ id: 'VerificationEvent', title: 'Sent once when subscribing: the endpoint proves that it wants the events' })

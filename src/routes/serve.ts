@@ -23,12 +23,26 @@ export const CORS_OPTIONS = {
  * of a request in `npm run bench`. A read-only API and a script-free page need only these two
  * security headers; the page's own CSP forbids framing, and HSTS belongs to the zone.
  */
-export const COMMON_HEADERS: Record<string, string> = {
-  'Access-Control-Allow-Origin': CORS_OPTIONS.origin,
-  'Access-Control-Expose-Headers': CORS_OPTIONS.exposeHeaders.join(','),
+export const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 }
+
+export const COMMON_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': CORS_OPTIONS.origin,
+  'Access-Control-Expose-Headers': CORS_OPTIONS.exposeHeaders.join(','),
+  ...SECURITY_HEADERS,
+}
+
+/**
+ * Webhook and admin answers: never cached (some show a secret), and no CORS, so that no page a
+ * visitor opens can subscribe, manage or read on their behalf.
+ */
+export const PRIVATE_HEADERS: Record<string, string> = { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' }
+
+/** The webhook and admin routes, which no other origin may call, as route patterns and as a test. */
+export const PRIVATE_PATHS = ['/webhooks', '/webhooks/*', '/admin/*']
+export const isPrivatePath = (path: string) => path === '/webhooks' || path.startsWith('/webhooks/') || path.startsWith('/admin/')
 
 /** CORS headers stay on a 304 so that a cross-origin revalidation can still be read. */
 const NOT_MODIFIED_HEADERS = new Set([...RETAINED_304_HEADERS, 'access-control-allow-origin', 'access-control-expose-headers'])

@@ -5,18 +5,20 @@
  */
 import { unseal } from './crypto'
 import type { DeliveryMessage } from './queue'
+import { outboundPolicy } from './resolve'
 import { retryDelaySeconds, retrySchedule } from './retry'
 import { sendSigned, succeeded } from './send'
 import { type Attempt, recordAttempts, type StoredSubscription, subscriptionsByIds } from './store'
 
-/** The signing secrets of a subscription: the current one, and during a rotation the previous one too. */
+/** The signing secrets of a subscription: the current one, and every previous one still within its 24 h. */
 export async function signingSecrets(env: Cloudflare.Env, subscription: StoredSubscription): Promise<string[]> {
-  const sealed = [subscription.secret, ...(subscription.previousSecret ? [subscription.previousSecret] : [])]
+  const sealed = [subscription.secret, ...subscription.previousSecrets.map((previous) => previous.secret)]
   return Promise.all(sealed.map((secret) => unseal(env.WEBHOOK_SECRET_KEY, secret, subscription.id)))
 }
 
 export async function deliverBatch(batch: MessageBatch<DeliveryMessage>, env: Cloudflare.Env): Promise<void> {
   const schedule = retrySchedule(env.WEBHOOK_RETRY_DELAYS)
+  const policy = outboundPolicy(env)
   const subscriptions = await subscriptionsByIds(env.DB, [...new Set(batch.messages.map((message) => message.body.subscription))])
   const secrets = new Map<string, Promise<string[]>>()
   const attempts = await Promise.all(
@@ -31,7 +33,7 @@ export async function deliverBatch(batch: MessageBatch<DeliveryMessage>, env: Cl
       let signing = secrets.get(id)
       if (!signing) secrets.set(id, (signing = signingSecrets(env, subscription)))
       const attemptedAt = Date.now()
-      const result = await sendSigned(subscription.url, messageId, body, await signing)
+      const result = await sendSigned(subscription.url, messageId, body, await signing, policy)
       const attempt = { subscriptionId: id, messageId, event, attempt: message.attempts, attemptedAt, ...result }
       if (succeeded(result)) {
         message.ack()

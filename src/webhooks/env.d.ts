@@ -10,5 +10,7 @@ declare namespace Cloudflare {
     WEBHOOK_ALLOW_LOCAL_HTTP?: string
     /** Seconds, comma-separated: a compressed retry schedule for local runs; the schedule's length stays. */
     WEBHOOK_RETRY_DELAYS?: string
+    /** A DNS-over-HTTPS JSON endpoint that resolves endpoint names before each request; Cloudflare's when unset. */
+    WEBHOOK_DNS_RESOLVER?: string
   }
 }

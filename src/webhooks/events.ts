@@ -103,7 +103,11 @@ export function changePayload(due: DueEvent, version: number, regions: string[],
   }
 }
 
-/** The verification event: the endpoint proves it wants the subscription by echoing `challenge`. */
-export function verificationPayload(subscription: string, challenge: string, at: Date) {
-  return { type: VERIFICATION_EVENT, timestamp: at.toISOString(), data: { subscription, challenge } }
+/**
+ * The verification event: the endpoint proves it wants the subscription by echoing `challenge`.
+ * `verificationToken` is what the subscriber sent, or null: a receiver that checks it never
+ * echoes a stranger's challenge, so no stranger can hold one of its host's places.
+ */
+export function verificationPayload(subscription: string, challenge: string, verificationToken: string | null, at: Date) {
+  return { type: VERIFICATION_EVENT, timestamp: at.toISOString(), data: { subscription, challenge, verificationToken } }
 }

@@ -9,8 +9,11 @@ export const RETRY_DELAYS_SECONDS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 
 /** How long an endpoint may fail without a single success before it is disabled. */
 export const DISABLE_AFTER_MS = 3 * 24 * 3600 * 1000
 
-/** How long the previous secret keeps signing after a rotation. */
+/** How long a previous secret keeps signing after the rotation that replaced it. */
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000
+
+/** Previous secrets that may sign at once: each adds a signature to every delivery. */
+export const MAX_PREVIOUS_SECRETS = 5
 
 /**
  * The delay after the given attempt (1 for the first) failed, or null after the last; `schedule`

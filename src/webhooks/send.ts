@@ -1,8 +1,11 @@
 /**
- * One signed POST to an endpoint, the only outbound request webhooks make. It follows no
- * redirect, gives up after 10 s, sends no credential, and keeps at most 1 KiB of the answer.
+ * One signed POST to an endpoint, the only outbound request webhooks make. Every request,
+ * whether it verifies a subscription, re-enables one or delivers an event, first passes the
+ * outbound rules (`resolve.ts`). It follows no redirect, gives up after 10 s, sends no
+ * credential, and keeps at most 1 KiB of the answer.
  */
 import { signatureHeader } from './crypto'
+import { type OutboundPolicy, refusedOutbound } from './resolve'
 
 export const SEND_TIMEOUT_MS = 10_000
 export const RESPONSE_KEPT_BYTES = 1024
@@ -15,12 +18,16 @@ export interface SendResult {
   /** The first KiB of the body, as text. */
   response: string | null
   error: string | null
+  /** True when the outbound rules stopped the request before it was sent. */
+  refused?: boolean
 }
 
 export const succeeded = (result: SendResult) => result.status !== null && result.status >= 200 && result.status < 300
 
 /** Signs `body` with every secret (two during a rotation) at the current second, and sends it. */
-export async function sendSigned(url: string, messageId: string, body: string, secrets: string[]): Promise<SendResult> {
+export async function sendSigned(url: string, messageId: string, body: string, secrets: string[], policy: OutboundPolicy): Promise<SendResult> {
+  const refused = await refusedOutbound(url, policy)
+  if (refused) return { status: null, latencyMs: 0, response: null, error: `not sent: ${refused}`, refused: true }
   const timestamp = Math.floor(Date.now() / 1000)
   const headers = {
     'Content-Type': 'application/json',

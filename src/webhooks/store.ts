@@ -1,7 +1,8 @@
 /**
- * The only module that touches the webhook tables of the D1 database (migration 0002):
- * subscriptions, delivery attempts, what the cron tick has emitted and how far it got, and the
- * creation counts behind the rate limit. Times are Unix milliseconds.
+ * The only module that touches the webhook tables of the D1 database (migrations 0002, 0003):
+ * subscriptions and their previous secrets, delivery attempts, what the cron tick has emitted
+ * and how far it got, the counts behind the rate limits, the reservations behind the per-host
+ * cap, and the refusals the operator sees. Times are Unix milliseconds.
  */
 import { DISABLE_AFTER_MS } from './retry'
 
@@ -21,13 +22,15 @@ export interface Subscription {
   lastFailureAt: number | null
   disabledAt: number | null
   disabledReason: string | null
+  /** When the last of the previous secrets stops signing; null when none does. */
   previousSecretExpiresAt: number | null
 }
 
 /** A subscription with its sealed secrets and token hash: never leaves the Worker. */
 export interface StoredSubscription extends Subscription {
   secret: string
-  previousSecret: string | null
+  /** Sealed, oldest first: every one still signs until its own expiry. */
+  previousSecrets: { secret: string; expiresAt: number }[]
   tokenHash: string
 }
 
@@ -39,8 +42,7 @@ interface Row {
   languages: string | null
   events: string
   secret: string
-  previous_secret: string | null
-  previous_secret_expires_at: number | null
+  previous_secrets: string
   token_hash: string
   status: SubscriptionStatus
   created_at: number
@@ -52,6 +54,8 @@ interface Row {
 }
 
 function fromRow(row: Row): StoredSubscription {
+  const previousSecrets: { secret: string; expiresAt: number }[] = JSON.parse(row.previous_secrets)
+  previousSecrets.sort((a, b) => a.expiresAt - b.expiresAt)
   return {
     id: row.id,
     url: row.url,
@@ -66,9 +70,9 @@ function fromRow(row: Row): StoredSubscription {
     lastFailureAt: row.last_failure_at,
     disabledAt: row.disabled_at,
     disabledReason: row.disabled_reason,
-    previousSecretExpiresAt: row.previous_secret_expires_at,
+    previousSecretExpiresAt: previousSecrets.at(-1)?.expiresAt ?? null,
     secret: row.secret,
-    previousSecret: row.previous_secret,
+    previousSecrets,
     tokenHash: row.token_hash,
   }
 }
@@ -82,29 +86,54 @@ export async function countCreation(db: D1Database, client: string, windowStart:
   return row!.count
 }
 
-export async function countByHost(db: D1Database, host: string): Promise<number> {
-  const row = await db.prepare('SELECT count(*) AS n FROM webhook_subscriptions WHERE host = ?1').bind(host).first<{ n: number }>()
-  return row!.n
+/** A reservation older than this holds no place: verification gives up after 10 s. */
+export const RESERVATION_MS = 60_000
+
+// The places a host holds: active subscriptions and fresh reservations. Disabled ones hold none.
+const PLACES_HELD = `(SELECT count(*) FROM webhook_subscriptions WHERE host = ?2 AND status = 'active')
+  + (SELECT count(*) FROM webhook_reservations WHERE host = ?2 AND reserved_at > ?4)`
+
+/**
+ * Takes a place under the per-host cap for subscription `id`, in one statement, so that racing
+ * requests cannot both take the last place; false when the host has `cap` already.
+ */
+export async function reserveHostPlace(db: D1Database, id: string, host: string, now: number, cap: number): Promise<boolean> {
+  const result = await db
+    .prepare(`INSERT INTO webhook_reservations (id, host, reserved_at) SELECT ?1, ?2, ?3 WHERE ${PLACES_HELD} < ?5`)
+    .bind(id, host, now, now - RESERVATION_MS, cap)
+    .run()
+  return (result.meta.changes ?? 0) > 0
 }
 
-export async function insertSubscription(db: D1Database, s: StoredSubscription): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO webhook_subscriptions (id, url, host, regions, languages, events, secret, token_hash, status, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
-    )
-    .bind(s.id, s.url, s.host, JSON.stringify(s.regions), s.languages && JSON.stringify(s.languages), JSON.stringify(s.events), s.secret, s.tokenHash, s.status, s.createdAt)
-    .run()
+export async function releaseReservation(db: D1Database, id: string): Promise<void> {
+  await db.prepare('DELETE FROM webhook_reservations WHERE id = ?1').bind(id).run()
 }
+
+/** Stores a verified subscription in the place its reservation held. */
+export async function insertSubscription(db: D1Database, s: StoredSubscription): Promise<void> {
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO webhook_subscriptions (id, url, host, regions, languages, events, secret, token_hash, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
+      )
+      .bind(s.id, s.url, s.host, JSON.stringify(s.regions), s.languages && JSON.stringify(s.languages), JSON.stringify(s.events), s.secret, s.tokenHash, s.status, s.createdAt),
+    db.prepare('DELETE FROM webhook_reservations WHERE id = ?1').bind(s.id),
+  ])
+}
+
+// Each subscription with its previous secrets, as a JSON array (json_group_array gives [] for none).
+const SELECT_SUBSCRIPTIONS = `SELECT s.*, (SELECT json_group_array(json_object('secret', p.secret, 'expiresAt', p.expires_at))
+  FROM webhook_previous_secrets p WHERE p.subscription_id = s.id) AS previous_secrets FROM webhook_subscriptions s`
 
 export async function getSubscription(db: D1Database, id: string): Promise<StoredSubscription | null> {
-  const row = await db.prepare('SELECT * FROM webhook_subscriptions WHERE id = ?1').bind(id).first<Row>()
+  const row = await db.prepare(`${SELECT_SUBSCRIPTIONS} WHERE s.id = ?1`).bind(id).first<Row>()
   return row && fromRow(row)
 }
 
 /** The subscriptions that may receive events, for fan-out. */
 export async function activeSubscriptions(db: D1Database): Promise<Subscription[]> {
-  const { results } = await db.prepare("SELECT * FROM webhook_subscriptions WHERE status = 'active' ORDER BY created_at, id").all<Row>()
+  const { results } = await db.prepare(`${SELECT_SUBSCRIPTIONS} WHERE s.status = 'active' ORDER BY s.created_at, s.id`).all<Row>()
   return results.map(fromRow)
 }
 
@@ -115,13 +144,13 @@ const placeholders = (n: number) => Array.from({ length: n }, (_, i) => `?${i + 
 
 /** The subscriptions a batch of messages is for, with their secrets. */
 export async function subscriptionsByIds(db: D1Database, ids: string[]): Promise<Map<string, StoredSubscription>> {
-  const statements = chunks(ids).map((part) => db.prepare(`SELECT * FROM webhook_subscriptions WHERE id IN (${placeholders(part.length)})`).bind(...part))
+  const statements = chunks(ids).map((part) => db.prepare(`${SELECT_SUBSCRIPTIONS} WHERE s.id IN (${placeholders(part.length)})`).bind(...part))
   const results = statements.length ? await db.batch<Row>(statements) : []
   return new Map(results.flatMap(({ results: rows }) => rows.map((row) => [row.id, fromRow(row)])))
 }
 
 export async function listSubscriptions(db: D1Database): Promise<Subscription[]> {
-  const { results } = await db.prepare('SELECT * FROM webhook_subscriptions ORDER BY created_at, id').all<Row>()
+  const { results } = await db.prepare(`${SELECT_SUBSCRIPTIONS} ORDER BY s.created_at, s.id`).all<Row>()
   return results.map(fromRow)
 }
 
@@ -130,24 +159,61 @@ export async function deleteSubscription(db: D1Database, id: string): Promise<bo
   const [deleted] = await db.batch([
     db.prepare('DELETE FROM webhook_subscriptions WHERE id = ?1').bind(id),
     db.prepare('DELETE FROM webhook_attempts WHERE subscription_id = ?1').bind(id),
+    db.prepare('DELETE FROM webhook_previous_secrets WHERE subscription_id = ?1').bind(id),
   ])
   return (deleted!.meta.changes ?? 0) > 0
 }
 
-/** The new secret signs from now on; the current one keeps signing until `previousExpiresAt`. */
+/**
+ * The new secret signs from now on; the current one keeps signing until `previousExpiresAt`,
+ * and every earlier previous secret until its own expiry.
+ */
 export async function rotateSecret(db: D1Database, id: string, secret: string, previousSecret: string, previousExpiresAt: number): Promise<void> {
+  await db.batch([
+    db.prepare('INSERT INTO webhook_previous_secrets (subscription_id, secret, expires_at) VALUES (?1, ?2, ?3)').bind(id, previousSecret, previousExpiresAt),
+    db.prepare('UPDATE webhook_subscriptions SET secret = ?2 WHERE id = ?1').bind(id, secret),
+  ])
+}
+
+/**
+ * Active again, with a clean record (a failure streak starts afresh), if the host still has a
+ * place under the cap: checked and taken in one statement. False when it has none.
+ */
+export async function enableSubscription(db: D1Database, subscription: Subscription, now: number, cap: number): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE webhook_subscriptions SET status = 'active', disabled_at = NULL, disabled_reason = NULL, failing_since = NULL
+       WHERE id = ?1 AND status = 'disabled' AND ${PLACES_HELD} < ?5`,
+    )
+    .bind(subscription.id, subscription.host, now, now - RESERVATION_MS, cap)
+    .run()
+  return (result.meta.changes ?? 0) > 0
+}
+
+/** A verification that failed or a request the outbound rules stopped, and why. */
+export interface Refusal {
+  at: number
+  action: 'subscribe' | 'enable'
+  subscriptionId: string
+  host: string
+  url: string
+  reason: string
+}
+
+export async function recordRefusal(db: D1Database, r: Refusal): Promise<void> {
   await db
-    .prepare('UPDATE webhook_subscriptions SET secret = ?2, previous_secret = ?3, previous_secret_expires_at = ?4 WHERE id = ?1')
-    .bind(id, secret, previousSecret, previousExpiresAt)
+    .prepare('INSERT INTO webhook_refusals (at, action, subscription_id, host, url, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)')
+    .bind(r.at, r.action, r.subscriptionId, r.host, r.url, r.reason)
     .run()
 }
 
-/** Active again, with a clean record: a failure streak starts afresh. */
-export async function enableSubscription(db: D1Database, id: string): Promise<void> {
-  await db
-    .prepare("UPDATE webhook_subscriptions SET status = 'active', disabled_at = NULL, disabled_reason = NULL, failing_since = NULL WHERE id = ?1")
-    .bind(id)
-    .run()
+/** The most recent refusals since an instant, newest first. */
+export async function recentRefusals(db: D1Database, since: number, limit: number): Promise<Refusal[]> {
+  const { results } = await db
+    .prepare('SELECT at, action, subscription_id AS subscriptionId, host, url, reason FROM webhook_refusals WHERE at >= ?1 ORDER BY id DESC LIMIT ?2')
+    .bind(since, limit)
+    .all<Refusal>()
+  return results
 }
 
 export type AttemptOutcome = 'delivered' | 'retrying' | 'failed' | 'dead_lettered'
@@ -261,12 +327,12 @@ export interface SweepResult {
 const ATTEMPTS_KEPT_MS = 30 * 24 * 3600 * 1000
 
 /**
- * Every time-based transition, at the tick's instant: the previous secret stops signing 24 h
- * after a rotation, and an endpoint whose attempts have all failed for 3 days is disabled.
+ * Every time-based transition, at the tick's instant: each previous secret stops signing 24 h
+ * after its rotation, and an endpoint whose attempts have all failed for 3 days is disabled.
  */
 export async function sweep(db: D1Database, now: number, rateWindowMs: number): Promise<SweepResult> {
   const [rotations, disabled] = await db.batch([
-    db.prepare('UPDATE webhook_subscriptions SET previous_secret = NULL, previous_secret_expires_at = NULL WHERE previous_secret_expires_at <= ?1').bind(now),
+    db.prepare('DELETE FROM webhook_previous_secrets WHERE expires_at <= ?1').bind(now),
     db
       .prepare(
         `UPDATE webhook_subscriptions SET status = 'disabled', disabled_at = ?1,
@@ -276,6 +342,8 @@ export async function sweep(db: D1Database, now: number, rateWindowMs: number): 
       .bind(now, now - DISABLE_AFTER_MS),
     db.prepare('DELETE FROM webhook_attempts WHERE attempted_at < ?1').bind(now - ATTEMPTS_KEPT_MS),
     db.prepare('DELETE FROM webhook_create_counts WHERE window_start < ?1').bind(now - rateWindowMs),
+    db.prepare('DELETE FROM webhook_reservations WHERE reserved_at <= ?1').bind(now - RESERVATION_MS),
+    db.prepare('DELETE FROM webhook_refusals WHERE at < ?1').bind(now - ATTEMPTS_KEPT_MS),
   ])
   return { rotationsEnded: rotations!.meta.changes ?? 0, disabled: disabled!.meta.changes ?? 0 }
 }

@@ -6,10 +6,14 @@ import * as z from 'zod/mini'
 import { RegistryError } from '../domain/errors'
 import { ALL_REGIONS, type Release } from '../domain/representation'
 import { randomToken } from './crypto'
-import { checkEndpointUrl } from './endpoint'
+import { checkEndpointUrl, parseIpv6 } from './endpoint'
 import { CHANGE_EVENTS, verificationPayload } from './events'
+import type { OutboundPolicy } from './resolve'
 import { sendSigned, succeeded } from './send'
-import { countByHost, countCreation, type StoredAttempt, type Subscription } from './store'
+import { countCreation, type StoredAttempt, type Subscription } from './store'
+
+/** The longest `verificationToken` a subscription request may carry. */
+export const MAX_VERIFICATION_TOKEN = 256
 
 /** The body of `POST /webhooks`. Region and language values are checked against the current release. */
 export const SubscriptionRequest = z.strictObject({
@@ -17,6 +21,8 @@ export const SubscriptionRequest = z.strictObject({
   regions: z.array(z.string()).check(z.minLength(1), z.maxLength(16)),
   languages: z.optional(z.array(z.string()).check(z.minLength(1), z.maxLength(16))),
   events: z.optional(z.array(z.enum(CHANGE_EVENTS)).check(z.minLength(1), z.maxLength(CHANGE_EVENTS.length))),
+  // Sent back in the verification event, so that a receiver can refuse a stranger's subscription (WebSub's verify_token).
+  verificationToken: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_VERIFICATION_TOKEN))),
 })
 export type SubscriptionRequest = z.infer<typeof SubscriptionRequest>
 
@@ -33,6 +39,7 @@ export interface CheckedRequest {
   regions: string[]
   languages: string[] | null
   events: string[]
+  verificationToken: string | null
 }
 
 type FieldProblem = { field: string; message: string }
@@ -54,9 +61,9 @@ function describe(issue: z.core.$ZodIssue, body: unknown): FieldProblem[] {
     case 'invalid_value':
       return [{ field, message: `must be one of ${issue.values.map(String).join(', ')}` }]
     case 'too_small':
-      return [{ field, message: `must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}` }]
+      return [{ field, message: issue.origin === 'string' ? 'must not be empty' : `must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}` }]
     case 'too_big':
-      return [{ field, message: `must have at most ${issue.maximum} items` }]
+      return [{ field, message: `must have at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'items'}` }]
     default:
       return [{ field, message: issue.message }]
   }
@@ -95,12 +102,13 @@ export function checkSubscriptionRequest(text: string, release: Release, allowLo
   known('regions', [...release.regions, ALL_REGIONS])
   known('languages', release.languages)
   if (!parsed.success || problems.length || !endpoint) throw invalid(problems)
-  const { regions, languages, events } = parsed.data
+  const { regions, languages, events, verificationToken } = parsed.data
   return {
     ...endpoint,
     regions: [...new Set(regions)],
     languages: languages ? [...new Set(languages)] : null,
     events: events ? [...new Set(events)] : [...CHANGE_EVENTS],
+    verificationToken: verificationToken ?? null,
   }
 }
 
@@ -109,32 +117,57 @@ const limit = (configured: string | undefined, fallback: number) => {
   return Number.isInteger(value) && value > 0 ? value : fallback
 }
 
+/** Subscriptions one endpoint host may hold: active ones and those being verified. */
+export const hostCap = (env: Cloudflare.Env) => limit(env.WEBHOOK_MAX_PER_HOST, 20)
+
 /**
- * The abuse limits, both answering 429 with Retry-After: subscriptions per endpoint host, and
- * subscription attempts per client IP per hour. Only requests that pass validation count, since
- * only they make the Worker send a request anywhere.
+ * Who is asking, for the rate limit: `CF-Connecting-IP` only where the platform sets it and
+ * overwrites a client's own (`TRUST_CF_CONNECTING_IP`, on Cloudflare); elsewhere a client could
+ * write any address there, so every client shares one bucket. An IPv6 client is its /64: one
+ * customer's network holds a whole /64, and each address in it would otherwise be a new bucket.
  */
-export async function enforceLimits(env: Cloudflare.Env, client: string, host: string, now: number): Promise<void> {
-  const perHost = limit(env.WEBHOOK_MAX_PER_HOST, 20)
-  if ((await countByHost(env.DB, host)) >= perHost) {
-    throw new RegistryError('rate_limited', `${host} already has ${perHost} subscriptions, the most one host may have.`, {}, HOST_CAP_RETRY_AFTER_SECONDS)
-  }
-  const windowStart = Math.floor(now / RATE_WINDOW_MS) * RATE_WINDOW_MS
-  const perClient = limit(env.WEBHOOK_CREATES_PER_HOUR, 10)
-  if ((await countCreation(env.DB, client, windowStart)) > perClient) {
-    const retryAfter = Math.ceil((windowStart + RATE_WINDOW_MS - now) / 1000)
-    throw new RegistryError('rate_limited', `At most ${perClient} subscriptions may be requested per hour from one address.`, {}, retryAfter)
-  }
+export function clientKey(header: string | undefined, trusted: boolean): string {
+  if (!trusted || !header) return 'unidentified'
+  const v6 = header.includes(':') ? parseIpv6(header.trim()) : null
+  if (v6 === null) return header.trim()
+  const prefix = (v6 >> 64n).toString(16).padStart(16, '0')
+  return `${prefix.match(/.{4}/g)!.join(':')}::/64`
 }
+
+/** The bucket that counts every client together: the global cap. */
+const EVERYONE = '*'
+
+/**
+ * The rate limits on requests that make the Worker send a verification (subscribing and
+ * re-enabling), both answering 429 with Retry-After: per client per hour, and for all clients
+ * together per hour. Only requests that pass validation count, since only they send anything.
+ */
+export async function enforceRateLimits(env: Cloudflare.Env, client: string, now: number): Promise<void> {
+  const windowStart = Math.floor(now / RATE_WINDOW_MS) * RATE_WINDOW_MS
+  const retryAfter = Math.ceil((windowStart + RATE_WINDOW_MS - now) / 1000)
+  const perClient = limit(env.WEBHOOK_CREATES_PER_HOUR, 10)
+  const everyone = limit(env.WEBHOOK_VERIFICATIONS_PER_HOUR, 200)
+  const [mine, all] = await Promise.all([countCreation(env.DB, client, windowStart), countCreation(env.DB, EVERYONE, windowStart)])
+  if (mine > perClient) throw new RegistryError('rate_limited', `At most ${perClient} subscriptions may be requested per hour from one address.`, {}, retryAfter)
+  if (all > everyone) throw new RegistryError('rate_limited', 'The registry takes no more subscription requests this hour.', {}, retryAfter)
+}
+
+/** The answer once a host's places are all held: only a deletion or a disabled endpoint frees one. */
+export function hostFull(host: string, cap: number): RegistryError {
+  return new RegistryError('rate_limited', `${host} already has ${cap} subscriptions, the most one host may have.`, {}, HOST_CAP_RETRY_AFTER_SECONDS)
+}
+
+export type Verification = { ok: true } | { ok: false; reason: string }
 
 /**
  * WebSub-style intent verification: a signed `webhook.verification` event with a challenge,
  * which the endpoint must echo in a 2xx within 10 s, as the body or as `{ "challenge": … }`.
+ * The reason for a failure is for the operator only.
  */
-export async function verifyIntent(url: string, subscription: string, secret: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function verifyIntent(url: string, subscription: string, secret: string, verificationToken: string | null, policy: OutboundPolicy): Promise<Verification> {
   const challenge = randomToken('', 24)
-  const body = JSON.stringify(verificationPayload(subscription, challenge, new Date()))
-  const result = await sendSigned(url, randomToken('msg_', 16), body, [secret])
+  const body = JSON.stringify(verificationPayload(subscription, challenge, verificationToken, new Date()))
+  const result = await sendSigned(url, randomToken('msg_', 16), body, [secret], policy)
   if (!succeeded(result)) return { ok: false, reason: result.status === null ? (result.error ?? 'no answer').replace(/\.+$/, '') : `it answered ${result.status}` }
   if (echoes(result.response, challenge)) return { ok: true }
   return { ok: false, reason: 'its answer did not echo the challenge' }
