@@ -21,11 +21,14 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getPlatformProxy } from 'wrangler'
 import { loadData } from '../src/cli/load-data'
+import { parseSignerKey } from '../src/domain/signed-note'
+import { withVerifierKey } from '../src/publish/evidence'
 import { planRelease, type PublishTarget, readLatest, writePlan } from '../src/publish/publish'
 import type { Announcement, RegistryData, SubprocessorEntry } from '../src/publish/schema'
 import { d1Versions } from '../src/storage/arbiter'
 import { bindingAccess } from '../src/storage/writer'
 import { applyMigrations, ROOT } from '../test/support/harness'
+import { TEST_SIGNER_KEY } from '../test/support/keys'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 const NOTICE_DAYS = 31
@@ -144,7 +147,9 @@ export async function historyRegistry(versions: number, onProgress?: (version: n
   let data = loaded.data
   let lastPublishedAt = first
   try {
-    const target: PublishTarget = { ...bindingAccess(proxy.env.REGISTRY), versions: d1Versions(proxy.env.DB) }
+    const signing = { signer: await parseSignerKey(TEST_SIGNER_KEY) }
+    const target: PublishTarget = { ...bindingAccess(proxy.env.REGISTRY), versions: d1Versions(proxy.env.DB), signing }
+    data = withVerifierKey(data, signing, false).data
     for (let version = 1; version <= versions; version++) {
       const now = first + (version - 1) * STEP_MS
       if (version > 1) data = nextData(data, version, now)

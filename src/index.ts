@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { ALLOWED_METHODS, errorBody, RegistryError, RETRY_AFTER_SECONDS } from './domain/errors'
 import { documents } from './routes/documents'
+import { evidence } from './routes/evidence'
 import { history } from './routes/history'
 import { COMMON_HEADERS, CORS_OPTIONS, isPrivatePath, PRIVATE_HEADERS, PRIVATE_PATHS } from './routes/serve'
 import { subprocessors } from './routes/subprocessors'
@@ -18,6 +19,7 @@ for (const path of PRIVATE_PATHS) app.options(path, (c) => c.body(null, 204, { .
 app.options('*', cors(CORS_OPTIONS))
 
 app.route('/', subprocessors)
+app.route('/', evidence)
 app.route('/', history)
 app.route('/', documents)
 app.route('/', webhooks)

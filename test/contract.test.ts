@@ -25,7 +25,7 @@ describe('/schema.json', () => {
     expect(res.headers.get('Content-Type')).toBe('application/schema+json')
     expect(res.headers.get('Cache-Control')).toBe('public, max-age=300, stale-while-revalidate=60')
     const etag = res.headers.get('ETag')!
-    expect(etag).toMatch(/^"[\w-]{24}"$/)
+    expect(etag).toMatch(/^"[\w-]{43}"$/)
     const again = await fetchWorker('/schema.json', { headers: { 'If-None-Match': etag } })
     expect(again.status).toBe(304)
   })
@@ -110,6 +110,10 @@ describe('/openapi.json', () => {
       '/schema.json': '/schema.json',
       '/openapi.json': '/openapi.json',
       '/.well-known/subprocessors': '/.well-known/subprocessors',
+      '/versions/:version/manifest': '/versions/{version}/manifest',
+      '/versions/:version/evidence': '/versions/{version}/evidence',
+      '/log/checkpoint': '/log/checkpoint',
+      '/log/tile/*': '/log/tile/{level}/{index}.p/{width}',
       '/webhooks': '/webhooks',
       '/webhooks/:id': '/webhooks/{id}',
       '/webhooks/:id/rotate-secret': '/webhooks/{id}/rotate-secret',
@@ -167,6 +171,7 @@ describe('discovery', () => {
         '</subprocessors.html?region=eu&lang=de>; rel="alternate"; type="text/html"; hreflang="de"',
         '</subprocessors.csv?region=eu&lang=de>; rel="alternate"; type="text/csv"; hreflang="de"',
         '</schema.json>; rel="describedby"; type="application/schema+json"',
+        '</versions/1/manifest>; rel="describedby"; type="application/json"; title="manifest"',
       ].join(', '),
     )
   })

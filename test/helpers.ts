@@ -11,6 +11,7 @@ import { bindingAccess } from '../src/storage/writer'
 import type { RegistryData } from '../src/publish/schema'
 import { validateRegistry } from '../src/publish/validate'
 import { forgetCachedReleases } from '../src/storage/reader'
+import { signerKey, TEST_SIGNER_KEY, TEST_VERIFIER_KEY } from './support/keys'
 
 export const ORIGIN = 'https://registry.example'
 
@@ -27,7 +28,7 @@ export function realData(): RegistryData {
 }
 
 /** The test's KV and D1, as `npm run publish-data` reaches local KV and D1. */
-export const TARGET: PublishTarget = { ...bindingAccess(env.REGISTRY), versions: d1Versions(env.DB) }
+export const TARGET: PublishTarget = { ...bindingAccess(env.REGISTRY), versions: d1Versions(env.DB), signing: { signer: signerKey(TEST_SIGNER_KEY, TEST_VERIFIER_KEY) } }
 
 /** Publishes into the test's KV, as `npm run publish-data` does into local KV, and starts readers afresh. */
 export async function publish(data: RegistryData = realData(), now = new Date('2026-11-20T10:00:00Z')) {

@@ -28,11 +28,13 @@ describe('publishing', () => {
     expect(outcome.release).toMatchObject({ version: 1, parent: null, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 15 * (3 + 2 + 6) + 126 + 3 + 6, entryPackSizes: [[14]] })
     expect(outcome.release.prefix).toBe(`v1.${outcome.release.digest.slice(0, 8)}`)
     const written = await keys()
-    // One key per representation but the 126 entries in one pack; data, changes, history and the log chunk list; the release twice.
-    expect(written).toHaveLength(15 * 11 + 1 + 3 + 6 + 4 + 2)
+    // One key per representation but the 126 entries in one pack; data, changes, history, the log chunk list and the manifest; the release twice; the log's one tile.
+    expect(written).toHaveLength(15 * 11 + 1 + 3 + 6 + 5 + 2 + 1)
     const { prefix } = outcome.release
-    expect(written).toEqual(expect.arrayContaining(['release/current', 'release/v1', `${prefix}/s0/list/eu/lv.csv`, `${prefix}/doc/openapi.json`, `${prefix}/s0/entries/0`, `${prefix}/data.json`, `${prefix}/changes.json`, `${prefix}/history.json`, `${prefix}/log-chunks.json`]))
-    expect(written.filter((key) => !key.startsWith('release/') && !key.startsWith(`${prefix}/`))).toEqual([])
+    expect(written).toEqual(
+      expect.arrayContaining(['release/current', 'release/v1', `${prefix}/s0/list/eu/lv.csv`, `${prefix}/doc/openapi.json`, `${prefix}/s0/entries/0`, `${prefix}/data.json`, `${prefix}/changes.json`, `${prefix}/history.json`, `${prefix}/log-chunks.json`, `${prefix}/manifest.json`, 'log/tile/0/000.p/1']),
+    )
+    expect(written.filter((key) => !key.startsWith('release/') && !key.startsWith(`${prefix}/`) && !key.startsWith('log/tile/'))).toEqual([])
   })
 
   it('writes nothing when the data has not changed', async () => {
@@ -52,7 +54,7 @@ describe('publishing', () => {
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.release).toMatchObject({ version: 2, parent: 1 })
     expect(await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)).toBe(v1)
-    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(15 * 11 + 1 + 3 + 6 + 4)
+    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(15 * 11 + 1 + 3 + 6 + 5)
   })
 
   it('publishes a change to the region mapping alone as a new version', async () => {
@@ -121,8 +123,8 @@ describe('racing publishers', () => {
     const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof publish>>>).value.release
     expect((await TARGET.versions.latest())?.prefix).toBe(winner.prefix)
     const keys = (await env.REGISTRY.list()).keys.map((key) => key.name)
-    // Only version 1's and the winner's values remain.
-    expect(keys.filter((key) => !key.startsWith('release/') && !key.startsWith('v1.') && !key.startsWith(`${winner.prefix}/`))).toEqual([])
+    // Only version 1's and the winner's values remain, and the log's tiles at sizes 1 and 2.
+    expect(keys.filter((key) => !key.startsWith('release/') && !key.startsWith('v1.') && !key.startsWith(`${winner.prefix}/`))).toEqual(['log/tile/0/000.p/1', 'log/tile/0/000.p/2'])
     const served = await fetchWorker('/subprocessors.json?region=all&lang=en').then((res) => res.json<SubprocessorListDocument>())
     const twilio = served.subprocessors.find((entry) => entry.id === 'twilio')!.name
     expect(served.upcoming.length === 1 ? twilio === 'Twilio, Inc.' : twilio === 'Twilio Inc.').toBe(true)

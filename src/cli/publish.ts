@@ -1,24 +1,29 @@
 /**
- * `npm run publish-data -- [--remote | --via-wrangler] [--dry-run] [--data DIR] [--persist-to DIR]`
+ * `npm run publish-data -- [--remote | --via-wrangler] [--dry-run] [--data DIR] [--persist-to DIR]
+ *                          [--signing-key FILE] [--rotate-from FILE]`
  *
  * Validates data/, computes the typed change set against the current version (refusing changes
  * announced with less notice than promised), renders every representation of every state, gives
- * each its ETag and writes them to KV under the next version's own prefix. Then it takes the
- * version number in D1, where only one publish can, and moves the pointer. Unchanged data writes
- * nothing.
+ * each its ETag and writes them to KV under the next version's own prefix, with the version's
+ * manifest. Then it takes the version number in D1, where only one publish can, with the signed
+ * checkpoint of the log that now includes the manifest, writes the log's tiles and moves the
+ * pointer. Unchanged data writes nothing.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { getPlatformProxy } from 'wrangler'
 import type { ChangeRecord } from '../domain/change'
+import { parseSignerKey } from '../domain/signed-note'
 import { NoticeViolations } from '../publish/changes'
+import { type LogSigning, LogRefused, withVerifierKey } from '../publish/evidence'
 import { latestVersion, planRelease, type PublishTarget, readLatest, writePlan } from '../publish/publish'
-import { d1Versions, HOLDER_SQL, INSERT_SQL, insertValues, LATEST_SQL, parseClaimed, VersionTaken } from '../storage/arbiter'
+import { d1Versions, HOLDER_SQL, INSERT_SQL, insertValues, LATEST_SQL, LEAVES_SQL, leavesOf, parseClaimed, VersionTaken } from '../storage/arbiter'
 import { bindingAccess, type KvRecord } from '../storage/writer'
 import { loadDataOrExit } from './load-data'
+import { loadSigningKey } from './signing-key'
 
 const KV_BINDING = 'REGISTRY'
 const D1_BINDING = 'DB'
@@ -31,6 +36,8 @@ const { values: options } = parseArgs({
     remote: { type: 'boolean', default: false },
     'via-wrangler': { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
+    'signing-key': { type: 'string' },
+    'rotate-from': { type: 'string' },
   },
 })
 
@@ -59,6 +66,7 @@ async function localTarget(): Promise<Target> {
     describe: `local KV and D1 (${persistTo ?? '.wrangler/state'})`,
     ...bindingAccess(proxy.env[KV_BINDING]),
     versions: d1Versions(proxy.env[D1_BINDING]),
+    signing,
     dispose: () => proxy.dispose(),
   }
 }
@@ -103,6 +111,7 @@ function wranglerTarget(): Target {
   }
   return {
     describe: options.remote ? 'the Cloudflare KV namespace and D1 database bound as REGISTRY and DB' : 'local KV and D1, through the wrangler CLI',
+    signing,
     read: (key) =>
       oneAtATime(async () => {
         try {
@@ -134,6 +143,10 @@ function wranglerTarget(): Target {
         const bind = (statement: string) => statement.replace(/\?(\d)/g, (_, n: string) => values[Number(n) - 1]!)
         const [, holder] = await sql(`${bind(INSERT_SQL)};\n${bind(HOLDER_SQL)};`)
         return (holder?.results[0] as { prefix?: string } | undefined)?.prefix === release.prefix
+      },
+      async leaves() {
+        const [result] = await sql(LEAVES_SQL)
+        return leavesOf(result?.results ?? [])
       },
     },
     dispose: async () => {},
@@ -169,7 +182,13 @@ function describeChange(change: ChangeRecord, version: number): string {
 }
 
 const started = performance.now()
-const data = await loadDataOrExit(options.data)
+const loaded = await loadDataOrExit(options.data)
+const signing: LogSigning = {
+  signer: await loadSigningKey({ file: options['signing-key'], remote: options.remote, origin: loaded.registry.evidence.origin }),
+  ...(options['rotate-from'] ? { rotatingFrom: await parseSignerKey(await readFile(options['rotate-from'], 'utf8')) } : {}),
+}
+const { data, warning } = withVerifierKey(loaded, signing, options.remote)
+if (warning) console.log(warning)
 // The version table's schema, as `wrangler d1 migrations apply` keeps it: nothing to set up by hand.
 await wrangler('d1', 'migrations', 'apply', D1_BINDING, where, ...persistence)
 const target = options.remote || options['via-wrangler'] ? wranglerTarget() : await localTarget()
@@ -222,7 +241,7 @@ try {
   }
   console.log(`Done in ${seconds(started)}.`)
 } catch (error) {
-  if (error instanceof NoticeViolations || error instanceof VersionTaken) {
+  if (error instanceof NoticeViolations || error instanceof VersionTaken || error instanceof LogRefused) {
     console.error(error.message)
     process.exitCode = 1
   } else {

@@ -2,6 +2,7 @@
  * What a representation is, where it lives and what it is called: shared by the publisher,
  * which renders every representation once, and the Worker, which only looks them up.
  */
+import { contentDigest } from './etag'
 
 /** Order matters: on a tie in the client's preferences, the earlier format wins. */
 export const FORMATS = ['json', 'html', 'csv'] as const
@@ -82,7 +83,13 @@ export interface DocumentView {
   name: DocumentName
 }
 
-export type View = ListView | EntryView | ChangesView | VersionsView | DocumentView
+/** A version's manifest: served by the Worker, listed in no manifest (it lists the others). */
+export interface ManifestView {
+  kind: 'manifest'
+  version: number
+}
+
+export type View = ListView | EntryView | ChangesView | VersionsView | DocumentView | ManifestView
 
 /** Views that differ from one state of a version to the next; the others are the version's own. */
 export const isPerState = (view: View): view is ListView | EntryView | ChangesView => view.kind === 'list' || view.kind === 'entry' || view.kind === 'changes'
@@ -100,6 +107,8 @@ export function viewUrl(view: View): string {
       return `/versions.${view.format}?lang=${view.lang}`
     case 'document':
       return DOCUMENTS[view.name].url
+    case 'manifest':
+      return manifestUrl(view.version)
   }
 }
 
@@ -116,8 +125,13 @@ export function viewPath(view: View): string {
       return `versions/${view.lang}.${view.format}`
     case 'document':
       return DOCUMENTS[view.name].path
+    case 'manifest':
+      return MANIFEST_PATH
   }
 }
+
+/** Where a version's manifest sits inside it. */
+export const MANIFEST_PATH = 'manifest.json'
 
 /** The immutable facts of one published version: small, read on every request, cached per isolate. */
 export interface Release {
@@ -147,6 +161,19 @@ export interface Release {
   entryPackSizes: number[][]
   representationCount: number
   totalBytes: number
+  /** The version's entry in the signed log; absent only on versions published before there was one. */
+  evidence?: ReleaseEvidence
+}
+
+export interface ReleaseEvidence {
+  /** SHA-256 (base64) of the manifest's bytes. */
+  manifest: string
+  /** The log's leaf hash of the manifest, base64: SHA-256(0x00 ‖ manifest). */
+  leaf: string
+  /** The verifier key that signed `checkpoint`. */
+  signer: string
+  /** The signed checkpoint of the log whose newest leaf is this version: tree size = version. */
+  checkpoint: string
 }
 
 /**
@@ -189,6 +216,16 @@ export function isRelease(value: unknown): value is Release {
   )
 }
 
+/** The signed log: its latest checkpoint, and the prefix of its tiles. */
+export const LOG_CHECKPOINT_URL = '/log/checkpoint'
+export const LOG_TILES_URL = '/log/tile/'
+
+/** Where a version's manifest is: it lists the digest of every representation of the version. */
+export const manifestUrl = (version: number) => `/versions/${version}/manifest`
+
+/** The manifest that lists these bytes, as a `describedby` link: the evidence starts there. */
+const manifestLink = (release: Release) => `<${manifestUrl(release.version)}>; rel="describedby"; type="application/json"; title="manifest"`
+
 /** `rel="alternate"` for every other format and language of the same resource, and `describedby` for its schema. */
 function linkHeader(release: Release, view: ListView | EntryView | ChangesView | VersionsView): string {
   const links: string[] = []
@@ -208,16 +245,21 @@ function linkHeader(release: Release, view: ListView | EntryView | ChangesView |
  * The headers that belong to a representation's bytes, whichever URL serves them. `since` is the
  * instant the state they belong to began: their Last-Modified.
  */
-export function representationHeaders(release: Release, view: View, etag: string, since: number): Record<string, string> {
+export function representationHeaders(release: Release, view: View, etag: string, since: number, digest = contentDigest(etag)): Record<string, string> {
   const headers: Record<string, string> = {
-    'Content-Type': view.kind === 'document' ? DOCUMENTS[view.name].contentType : CONTENT_TYPES[view.format],
+    'Content-Type': view.kind === 'document' ? DOCUMENTS[view.name].contentType : view.kind === 'manifest' ? CONTENT_TYPES.json : CONTENT_TYPES[view.format],
     'Content-Location': viewUrl(view),
     ETag: etag,
     'Last-Modified': new Date(since).toUTCString(),
+    'Content-Digest': digest,
   }
-  if (view.kind === 'document') return headers
+  if (view.kind === 'manifest') return headers
+  if (view.kind === 'document') {
+    headers.Link = manifestLink(release)
+    return headers
+  }
   headers['Content-Language'] = view.lang
-  headers.Link = linkHeader(release, view)
+  headers.Link = `${linkHeader(release, view)}, ${manifestLink(release)}`
   if (view.format === 'csv') {
     const subject = view.kind === 'list' ? view.region : view.kind === 'entry' ? view.id : `changes-${view.region}`
     headers['Content-Disposition'] = `attachment; filename="${release.fileStem}-${subject}-${view.lang}-v${release.version}.csv"`

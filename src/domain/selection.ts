@@ -76,6 +76,12 @@ export function readMoment(query: Record<string, string[]>): Moment {
 }
 
 /** Reads `since` for the change log: a version from 0 (everything) to the latest. */
+/** A version number in a path, as `/versions/3/manifest` names it. */
+export function readVersionInPath(text: string): number {
+  if (!VERSION.test(text)) throw new RegistryError('invalid_version', `The version in the path must be a version number such as 3, not "${shorten(text)}".`, { parameter: 'version' })
+  return Number(text)
+}
+
 export function readSince(query: Record<string, string[]>, release: Release): number | undefined {
   if (!query.since) return undefined
   const since = one(query, 'since')

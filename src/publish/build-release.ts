@@ -7,6 +7,7 @@ import { type LogParts, storeLog, wholeLog } from '../storage/log'
 import type { RenderedRepresentation, VersionInputs } from '../storage/writer'
 import { boundariesAfter, entriesAt } from './changes'
 import { discoveryDocument, openApiDocument } from './documents'
+import type { ManifestedView } from './manifest'
 import { type ListState, listRegions, type ReleaseStamp, toEntryDocument, toEntryPage, toListDocument, toListPage } from './model'
 import { LATEST_CHANGES, renderChangeLog, renderVersionsHtml, versionsDocument } from './render-changes'
 import { renderCsv } from './render-csv'
@@ -71,6 +72,8 @@ export function renderer(data: RegistryData, stamp: ReleaseStamp, changes: Chang
         const doc = versionsDocument(history, changes, view.lang)
         return view.format === 'json' ? json(doc) : renderVersionsHtml(data, doc)
       }
+      case 'manifest':
+        throw new Error('a manifest is built from the other representations, not rendered')
       case 'document':
         if (view.name === 'schema') return json(registryJsonSchema(data.registry.languages))
         return json(view.name === 'openapi' ? openApiDocument(data, stamp) : discoveryDocument(data, stamp))
@@ -109,6 +112,8 @@ function versionViews(data: RegistryData): View[] {
 export interface RenderedRelease {
   release: Release
   representations: RenderedRepresentation[]
+  /** Every representation's view, state and ETag: what the version's manifest lists. */
+  views: ManifestedView[]
   /** The change-log chunks its logs refer to, by key: shared with other versions, so some may be stored already. */
   logChunks: Map<string, Uint8Array>
   /** What the next version is computed from. */
@@ -139,6 +144,7 @@ export async function buildRelease(
   ]
   const render = renderer(data, stamp, changes, history, states)
   const representations: RenderedRepresentation[] = []
+  const views: ManifestedView[] = []
   const logChunks = new Map<string, Uint8Array>()
   // Hashing a batch at once lets the runtime spread the digests over its threads.
   const BATCH = 500
@@ -157,6 +163,7 @@ export async function buildRelease(
         for (const chunk of chunks) logChunks.set(chunk.key, chunk.value)
       }
       representations.push({ path: viewPath(view), state, etag, body: stored, ...(log ? { log: true } : {}), ...(view.kind === 'entry' ? { entryId: view.id } : {}) })
+      views.push({ view, state, etag })
     }
     onProgress?.(representations.length, work.length)
   }
@@ -186,5 +193,5 @@ export async function buildRelease(
     representationCount: representations.length,
     totalBytes: representations.reduce((sum, { body }) => sum + body.byteLength, 0),
   }
-  return { release, representations, logChunks, inputs: { data, changes, history, logChunks: [...logChunks.keys()] } }
+  return { release, representations, views, logChunks, inputs: { data, changes, history, logChunks: [...logChunks.keys()] } }
 }

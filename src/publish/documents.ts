@@ -1,6 +1,8 @@
 import { RETAINED_304_HEADERS } from 'hono/etag'
 import { cachingHeaders, immutableCaching, UNNEGOTIATED_CACHING } from '../domain/caching'
-import { ALL_REGIONS, CHANGE_FORMATS, DOCUMENTS, ENTRY_SCHEMA_URL, FORMATS, MEDIA_TYPES, SCHEMA_URL, VERSION_FORMATS, viewUrl } from '../domain/representation'
+import { EVIDENCE_FORMAT } from '../domain/evidence'
+import { ALL_REGIONS, CHANGE_FORMATS, DOCUMENTS, ENTRY_SCHEMA_URL, FORMATS, LOG_CHECKPOINT_URL, LOG_TILES_URL, MEDIA_TYPES, manifestUrl, SCHEMA_URL, VERSION_FORMATS, viewUrl } from '../domain/representation'
+import { MANIFEST_FORMAT } from './manifest'
 import { type ReleaseStamp, listRegions, regionName } from './model'
 import { ErrorDocument, type RegistryData, registryJsonSchema } from './schema'
 import { z } from 'zod'
@@ -44,6 +46,14 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
       ),
     },
     notice: { periodDays: data.registry.notice.periodDays, objectionsTo: data.registry.notice.objectionsTo },
+    evidence: {
+      origin: data.registry.evidence.origin,
+      verifierKey: data.registry.evidence.verifierKey,
+      checkpoint: LOG_CHECKPOINT_URL,
+      tiles: LOG_TILES_URL,
+      manifest: '/versions/{version}/manifest',
+      evidence: '/versions/{version}/evidence',
+    },
   }
 }
 
@@ -97,8 +107,11 @@ const HTTP_DATE = {
   pattern: '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$',
 }
 
+const CONTENT_DIGEST = header('RFC 9530: `sha-256=:<base64>:` of these bytes, the digest the version\'s manifest lists.', { type: 'string', pattern: '^sha-256=:[A-Za-z0-9+/]{43}=:$' })
+
 const VALIDATOR_HEADERS = {
   ETag: header('Strong validator of these bytes, computed when the version was published.', STRONG_ETAG),
+  'Content-Digest': CONTENT_DIGEST,
   'Last-Modified': header('When the state of the version these bytes show began: its publish, or an announced change taking effect.', HTTP_DATE),
   'Content-Location': header('The URL that names every choice, and serves these same bytes.', { type: 'string', format: 'uri-reference' }),
 }
@@ -112,7 +125,7 @@ function negotiatedHeaders(languages: readonly string[], cacheControl: Header): 
     'Cache-Control': cacheControl,
     Vary: VARY,
     'Content-Language': header('The language served.', oneOf(languages)),
-    Link: header('`rel="alternate"` for the other formats and languages, `rel="describedby"` for the JSON Schema.', { type: 'string' }),
+    Link: header('`rel="alternate"` for the other formats and languages, `rel="describedby"` for the JSON Schema and for the version\'s manifest.', { type: 'string' }),
     'Content-Disposition': header('CSV only: a download named after the subject, language and version.', { type: 'string', pattern: '^attachment; filename="[^"]+\\.csv"$' }, false),
   }
 }
@@ -184,8 +197,71 @@ const DISCOVERY_SCHEMA = {
       },
     }),
     notice: object({ periodDays: { type: 'integer', minimum: 0 }, objectionsTo: { type: 'string' } }),
+    evidence: object({
+      origin: { type: 'string', description: 'The log\'s origin line (C2SP tlog-checkpoint), also the name of its key.' },
+      verifierKey: { type: ['string', 'null'], description: 'The signed-note verifier key that signs the checkpoints: pin it.' },
+      checkpoint: { const: LOG_CHECKPOINT_URL },
+      tiles: { const: LOG_TILES_URL, description: 'The prefix of the log\'s C2SP tlog-tiles (hash tiles only; each leaf is a manifest, served at `manifest`).' },
+      manifest: { type: 'string' },
+      evidence: { type: 'string' },
+    }),
   }),
   title: 'Discovery',
+}
+
+const nullableString = (format?: string): JsonSchema => ({ type: ['string', 'null'], ...(format ? { format } : {}) })
+
+const SHA256 = { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: 'SHA-256, base64.' }
+const MANIFEST_REPRESENTATION = {
+  type: 'object',
+  required: ['url', 'kind', 'type', 'sha256'],
+  properties: {
+    url: { type: 'string', format: 'uri-reference' },
+    kind: oneOf(['list', 'entry', 'changes', 'versions', 'document']),
+    region: { type: 'string' },
+    lang: { type: 'string' },
+    format: { type: 'string' },
+    scheduled: { const: true },
+    complete: { const: true, description: 'The whole change log, as `?since=0` serves it.' },
+    name: { type: 'string' },
+    type: { type: 'string' },
+    sha256: SHA256,
+  },
+  additionalProperties: false,
+}
+
+/** A version's manifest (src/publish/manifest.ts): what a leaf of the signed log is. */
+const MANIFEST_SCHEMA = {
+  type: 'object',
+  required: ['format', 'origin', 'version', 'publishedAt', 'parent', 'data', 'signer', 'states', 'representations'],
+  properties: {
+    format: { const: MANIFEST_FORMAT },
+    origin: { type: 'string' },
+    version: { type: 'integer', minimum: 1 },
+    publishedAt: { type: 'string', format: 'date-time' },
+    parent: { oneOf: [{ type: 'null' }, object({ version: { type: 'integer', minimum: 1 }, sha256: SHA256 })], description: 'The previous version\'s manifest, by the SHA-256 of its bytes.' },
+    data: object({ sha256: SHA256 }),
+    signer: { type: 'string', description: 'The verifier key that signs the checkpoint first including this manifest.' },
+    rotatedFrom: { type: 'string', description: 'The key this version rotates away from; its checkpoint carries that key\'s signature too.' },
+    states: { type: 'array', items: object({ from: { type: 'string', format: 'date-time' }, until: nullableString('date-time'), representations: { type: 'array', items: MANIFEST_REPRESENTATION } }) },
+    representations: { type: 'array', items: MANIFEST_REPRESENTATION },
+  },
+  additionalProperties: false,
+  title: 'Manifest',
+}
+
+const EVIDENCE_SCHEMA = {
+  ...object({
+    format: { const: EVIDENCE_FORMAT },
+    version: { type: 'integer', minimum: 1 },
+    leafIndex: { type: 'integer', minimum: 0 },
+    treeSize: { type: 'integer', minimum: 1 },
+    manifest: { type: 'string', description: 'The manifest\'s exact bytes: the leaf is SHA-256(0x00 ‖ these bytes).' },
+    inclusionProof: { type: 'array', items: SHA256, description: 'RFC 6962 audit path from the leaf to the checkpoint\'s root.' },
+    checkpoint: { type: 'string', description: 'The C2SP signed checkpoint the proof leads to.' },
+    links: object({ manifest: { type: 'string' }, checkpoint: { type: 'string' }, tiles: { type: 'string' } }),
+  }),
+  title: 'Evidence',
 }
 
 /** JSON Feed 1.1 (jsonfeed.org/version/1.1), as the change log serves it; each item carries the typed change. */
@@ -271,7 +347,6 @@ function readOperations(route: ReadRoute) {
   }
 }
 
-const nullableString = (format?: string): JsonSchema => ({ type: ['string', 'null'], ...(format ? { format } : {}) })
 
 /** A subscription as `GET /webhooks/{id}` shows it: never a secret. */
 const SUBSCRIPTION_SCHEMA = {
@@ -481,6 +556,8 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   delete components.Error!.$schema
   components.Discovery = DISCOVERY_SCHEMA
   components.JsonFeed = JSON_FEED_SCHEMA
+  components.Manifest = MANIFEST_SCHEMA
+  components.Evidence = EVIDENCE_SCHEMA
   components.WebhookSubscription = SUBSCRIPTION_SCHEMA
   components.NewWebhookSubscription = CREATED_SUBSCRIPTION_SCHEMA
   components.WebhookDeliveries = DELIVERIES_SCHEMA
@@ -554,6 +631,14 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
     })
   const document = (name: string, summary: string, type: string, body: JsonSchema) =>
     readOperations({ name, summary, parameters: [], headers: DOCUMENT_HEADERS, content: { [type]: { schema: body } }, errors: [] })
+  const versionInPath = param('version', 'path', 'A published version number.', { type: 'string', pattern: '^[1-9][0-9]{0,8}$', examples: ['1'] }, true)
+  const immutable = header('A version\'s manifest never changes.', oneOf([IMMUTABLE_CACHE_CONTROL]))
+  const evidenceHeaders = (cacheControl: Header) => ({ ETag: VALIDATOR_HEADERS.ETag, 'Content-Digest': CONTENT_DIGEST, 'Cache-Control': cacheControl })
+  const tileParams = [
+    param('level', 'path', 'The tile\'s level: level L holds the hashes at height 8·L of the tree.', { type: 'string', pattern: '^(0|[1-9][0-9]?)$', examples: ['0'] }, true),
+    param('index', 'path', 'The tile\'s index in three digits; an index of 1000 or more takes more segments (`x001/234`), as C2SP tlog-tiles writes it.', { type: 'string', pattern: '^[0-9]{3}$', examples: ['000'] }, true),
+    param('width', 'path', 'The hashes a partial tile holds, 1 to 255; a full tile (256 hashes) has no `.p/{width}`.', { type: 'string', pattern: '^[1-9][0-9]{0,2}$', examples: ['1'] }, true),
+  ]
 
   return {
     openapi: '3.1.0',
@@ -583,6 +668,38 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       [DOCUMENTS.openapi.url]: document('OpenApiDocument', 'This description', 'application/vnd.oai.openapi+json', OPENAPI_DOCUMENT),
       [DOCUMENTS.discovery.url]: document('DiscoveryDocument', 'Links to every list, format and language, the schema and this description', 'application/json', {
         $ref: '#/components/schemas/Discovery',
+      }),
+      [manifestUrl(0).replace('0', '{version}')]: readOperations({
+        name: 'Manifest',
+        summary: 'A version\'s manifest: every representation of every state, with the SHA-256 of its bytes; one leaf of the signed log',
+        parameters: [versionInPath],
+        headers: { ...evidenceHeaders(immutable), 'Content-Location': VALIDATOR_HEADERS['Content-Location'] },
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Manifest' } } },
+        errors: [400, 404],
+      }),
+      '/versions/{version}/evidence': readOperations({
+        name: 'Evidence',
+        summary: 'Everything to verify a version offline: its manifest, its leaf index, the inclusion proof to the current checkpoint, and that signed checkpoint',
+        parameters: [versionInPath],
+        headers: evidenceHeaders(SHARED),
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Evidence' } } },
+        errors: [400, 404],
+      }),
+      [LOG_CHECKPOINT_URL]: readOperations({
+        name: 'Checkpoint',
+        summary: 'The log\'s latest checkpoint (C2SP tlog-checkpoint: origin, tree size, base64 root hash) as a C2SP signed note, Ed25519',
+        parameters: [],
+        headers: evidenceHeaders(header('Briefly: every publish makes a new one.', oneOf(['public, max-age=10']))),
+        content: { 'text/plain': { schema: { type: 'string' } } },
+        errors: [],
+      }),
+      [`${LOG_TILES_URL}{level}/{index}.p/{width}`]: readOperations({
+        name: 'LogTile',
+        summary: 'A hash tile of the log (C2SP tlog-tiles): the concatenated 32-byte hashes it holds. A full tile drops `.p/{width}` and never changes',
+        parameters: tileParams,
+        headers: evidenceHeaders(header('A full tile never changes; a partial one is kept a minute.', oneOf([IMMUTABLE_CACHE_CONTROL, 'public, max-age=60']))),
+        content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+        errors: [404],
       }),
       ...webhookPaths(),
     },

@@ -1,7 +1,8 @@
 import type { ChangeRecord } from '../domain/change'
 import type { Release } from '../domain/representation'
 import { type VersionTable, VersionTaken } from '../storage/arbiter'
-import { type KvRead, type KvWrite, pointerRecords, readCurrentRelease, readVersionInputs, type VersionInputs, versionRecords } from '../storage/writer'
+import { type KvRead, type KvWrite, manifestRecord, pointerRecords, readCurrentRelease, readVersionInputs, tileRecords, type VersionInputs, versionRecords } from '../storage/writer'
+import { enterInLog, type LogSigning, LogRefused, tilesOfNewestLeaf } from './evidence'
 import { buildRelease, type RenderedRelease } from './build-release'
 import { computeChanges, touchedIn } from './changes'
 import { summarize } from './render-changes'
@@ -58,6 +59,8 @@ export interface PublishTarget {
   /** Deletes what a publish wrote, when another took its version number first. */
   remove(keys: string[]): Promise<void>
   versions: VersionTable
+  /** The keys the log is signed with: the publisher's, never the Worker's. */
+  signing: LogSigning
 }
 
 /**
@@ -68,7 +71,11 @@ export async function latestVersion(target: PublishTarget): Promise<PreviousVers
   const latest = await readLatest(target)
   if (!latest) return null
   const pointer = await readCurrentRelease(target.read)
-  if (!pointer || pointer.version < latest.release.version) await target.write(pointerRecords(latest.release))
+  if (!pointer || pointer.version < latest.release.version) {
+    // Its number was taken, so its manifest and checkpoint are in the version table: write its tiles, then point to it.
+    if (latest.release.evidence) await target.write(tileRecords(await tilesOfNewestLeaf(await knownLeaves(target))))
+    await target.write(pointerRecords(latest.release))
+  }
   return latest
 }
 
@@ -87,19 +94,40 @@ export async function publishTo(target: PublishTarget, data: RegistryData, now =
   return writePlan(target, await planRelease(await latestVersion(target), data, now), onProgress)
 }
 
-/** Writes a planned version and makes it current, if it can take its version number. */
+/** Every version's leaf, refusing a log with a version that has none. */
+async function knownLeaves(target: PublishTarget): Promise<string[]> {
+  const leaves = await target.versions.leaves()
+  const missing = leaves.indexOf(null)
+  if (missing !== -1) throw new LogRefused(`Version ${missing + 1} was published before the registry kept a signed log, so the log cannot continue from it. Publish into a new store.`)
+  return leaves as string[]
+}
+
+/**
+ * Writes a planned version and makes it current, if it can take its version number: its values
+ * and manifest under its own prefix, then the number (with the signed checkpoint in the release
+ * the version table keeps), then the log's tiles, then the pointer.
+ */
 export async function writePlan(target: PublishTarget, plan: PublishResult, onProgress?: (written: number, total: number) => void): Promise<PublishResult> {
   if (!plan.changed) return plan
-  const { records, owned } = versionRecords(plan.release, plan.representations, plan.logChunks, plan.storedLogChunks, plan.inputs)
+  const leaves = await knownLeaves(target)
+  if (leaves.length >= plan.release.version) throw new VersionTaken(plan.release.version, await target.versions.latest())
+  const previous = plan.release.version > 1 ? await target.versions.latest() : null
+  const data = new TextEncoder().encode(JSON.stringify(plan.inputs.data))
+  const entry = await enterInLog(plan.release, plan.views, previous, leaves, target.signing, plan.inputs.data.registry.evidence.origin, data)
+  const release: Release = { ...plan.release, evidence: entry.evidence }
+  const { records, owned } = versionRecords(release, plan.representations, plan.logChunks, plan.storedLogChunks, plan.inputs)
+  records.push(manifestRecord(release, entry.bytes))
+  owned.push(records.at(-1)!.key)
   await target.write(records, onProgress)
-  if (!(await target.versions.insert(plan.release))) {
+  if (!(await target.versions.insert(release))) {
     const holder = await target.versions.latest()
     await target.remove(owned)
-    throw new VersionTaken(plan.release.version, holder)
+    throw new VersionTaken(release.version, holder)
   }
-  await target.write(pointerRecords(plan.release))
+  await target.write(tileRecords(entry.tiles))
+  await target.write(pointerRecords(release))
   // A later version may have moved the pointer while this one did: the pointer ends on the newest.
   const newest = await target.versions.latest()
-  if (newest && newest.version > plan.release.version) await target.write(pointerRecords(newest))
-  return plan
+  if (newest && newest.version > release.version) await target.write(pointerRecords(newest))
+  return { ...plan, release }
 }

@@ -207,6 +207,17 @@ export function dataSchemas(languages: readonly Language[]) {
     tagAuthority: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,},\d{4}(?:-\d{2}(?:-\d{2})?)?$/, 'must be a domain name and a date, e.g. "example.com,2023-10-02"'),
   })
 
+  /** The signed log every version is entered in: its name, and the key a reader pins. */
+  const EvidenceSettings = z.strictObject({
+    /** The log's origin line and key name (C2SP tlog-checkpoint): the registry's host and a path, no scheme. */
+    origin: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?(?:\/[A-Za-z0-9._~-]+)*$/, 'must be a host name and an optional path, without a scheme, e.g. "subprocessors.example.com/log"'),
+    /**
+     * The verifier key (signed-note `name+keyid+key`) that signs this registry's log, for readers to pin.
+     * Null until the operator has made the production key; `publish-data --remote` refuses any other.
+     */
+    verifierKey: z.string().regex(/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a verifier key: name+keyid+base64key').nullable(),
+  })
+
   const RegistryFile = z.strictObject({
     source: z.strictObject({
       file: Text,
@@ -239,6 +250,7 @@ export function dataSchemas(languages: readonly Language[]) {
     assurances: z.record(Id, Assurance),
     notes: z.array(SourceNote),
     notice: NoticePolicy,
+    evidence: EvidenceSettings,
   })
 
   /** Why a change that needs notice may take effect sooner; shown to readers wherever the change is. */

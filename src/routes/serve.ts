@@ -14,7 +14,7 @@ export type Env = { Bindings: Cloudflare.Env }
 export const CORS_OPTIONS = {
   origin: '*',
   allowMethods: ALLOWED_METHODS,
-  exposeHeaders: ['ETag', 'Last-Modified', 'Content-Location', 'Content-Language', 'Content-Disposition', 'Link'],
+  exposeHeaders: ['ETag', 'Last-Modified', 'Content-Location', 'Content-Language', 'Content-Disposition', 'Link', 'Content-Digest'],
 }
 
 /**

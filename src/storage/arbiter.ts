@@ -12,6 +12,8 @@ export interface VersionTable {
   latest(): Promise<Release | null>
   /** Inserts the version; false when another publish holds that number. */
   insert(release: Release): Promise<boolean>
+  /** The signed log's leaf hash (base64) of every version, oldest first; null for one published before the log. */
+  leaves(): Promise<(string | null)[]>
 }
 
 export const LATEST_SQL = 'SELECT release FROM versions ORDER BY version DESC LIMIT 1'
@@ -19,6 +21,10 @@ export const INSERT_SQL = 'INSERT INTO versions (version, parent, digest, prefix
 
 /** Who holds a version: after the insert, the row's prefix says whether it was this publish. */
 export const HOLDER_SQL = 'SELECT prefix FROM versions WHERE version = ?1'
+
+/** Every version's leaf in the signed log, from the release each row holds: the log's state lives where its numbers are taken. */
+export const LEAVES_SQL = "SELECT json_extract(release, '$.evidence.leaf') AS leaf FROM versions ORDER BY version"
+export const leavesOf = (rows: Record<string, unknown>[]) => rows.map((row) => (typeof row.leaf === 'string' ? row.leaf : null))
 
 export const insertValues = (release: Release) => [release.version, release.parent, release.digest, release.prefix, release.publishedAt, JSON.stringify(release)] as const
 
@@ -38,6 +44,10 @@ export function d1Versions(db: D1Database): VersionTable {
     async insert(release) {
       const [, holder] = await db.batch([db.prepare(INSERT_SQL).bind(...insertValues(release)), db.prepare(HOLDER_SQL).bind(release.version)])
       return (holder?.results[0] as { prefix?: string } | undefined)?.prefix === release.prefix
+    },
+    async leaves() {
+      const { results } = await db.prepare(LEAVES_SQL).all<Record<string, unknown>>()
+      return leavesOf(results)
     },
   }
 }

@@ -23,6 +23,9 @@
  *   {prefix}/changes.json                 every change record up to the version (ChangeRecord[])
  *   {prefix}/history.json                 [version, publishedAt] of every version up to this one
  *   {prefix}/log-chunks.json              the keys of every chunk the version's logs refer to
+ *   {prefix}/manifest.json                the version's manifest: a leaf of the signed log; metadata { etag }
+ *   log/tile/{level}/{index}[.p/{width}]  the signed log's hash tiles (C2SP tlog-tiles), written once
+ *                                         the version's number is taken; a full tile never changes
  *
  * A prefix is `v{n}.{first 8 characters of the release digest}`.
  */
@@ -50,11 +53,16 @@ export const historyKey = (release: Placed) => `${release.prefix}/history.json`
 
 export const logChunksKey = (release: Placed) => `${release.prefix}/log-chunks.json`
 
+export const manifestKey = (release: Placed) => `${release.prefix}/manifest.json`
+
+/** A tile of the signed log, by its C2SP path (`0/x001/234.p/7`). */
+export const tileKey = (path: string) => `log/tile/${path}`
+
 /** A change-log chunk's key, from the strong ETag of its bytes. */
 export const logChunkKey = (etag: string) => `logs/${etag.slice(1, -1)}`
 
-/** What a stored value's metadata says of it: one representation with its ETag, a pack, a sliceable log, or a chunk of one. */
-export type StoredMetadata = { etag: string } | { packed: true } | { log: true } | { chunk: true }
+/** What a stored value's metadata says of it: one representation with its ETag, a pack, a sliceable log, a chunk of one, or a log tile. */
+export type StoredMetadata = { etag: string } | { packed: true } | { log: true } | { chunk: true } | { tile: true }
 
 const ENTRIES_PER_PACK = 64
 

@@ -4,11 +4,12 @@
  * against the digest its ETag was made from, so damaged storage becomes a 503, never a 200.
  */
 import type { ChangeRecord } from '../domain/change'
-import { strongEtag } from '../domain/etag'
+import { contentDigest, strongEtag } from '../domain/etag'
 import { RegistryError } from '../domain/errors'
 import { type ChangesView, isPerState, isRelease, type Release, representationHeaders, type View, viewPath, viewUrl } from '../domain/representation'
 import { BlobCache, type CachedBlob } from './blob-cache'
-import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, historyKey, packKey, releaseKey, representationKey, type StoredMetadata } from './keys'
+import { MerkleTree, TILE_WIDTH, tilePath } from '../domain/merkle'
+import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, historyKey, packKey, releaseKey, representationKey, type StoredMetadata, tileKey } from './keys'
 import { chunksAfter, decodeChunk, decodeLog, sliceLog } from './log'
 import { unpack } from './pack'
 
@@ -191,12 +192,14 @@ export async function loadChangeSlice(kv: KVNamespace, release: Release, state: 
   const body = sliceLog(log.decoded, chunks, since)
   const etag = `${log.decoded.etag.slice(0, -1)}.${since}"`
   const lastModified = release.states[state]!
+  // The whole log (since=0) is what the manifest lists; any other cut is hashed here, once per slice kept.
+  const digest = contentDigest(since === 0 ? log.decoded.etag : await strongEtag(body))
   const slice = {
     body,
     etag,
     lastModified,
     headers: {
-      ...representationHeaders(release, complete, etag, lastModified),
+      ...representationHeaders(release, complete, etag, lastModified, digest),
       'Content-Location': viewUrl(view) + `&since=${since}`,
       'Content-Length': String(body.byteLength),
     },
@@ -234,7 +237,9 @@ async function fetchVerified(kv: KVNamespace, key: string, path: string): Promis
       // A chunk's key is the ETag of its bytes.
       chunk = decodeChunk(bytes)
       parts = [{ path, body: bytes, etag: `"${key.slice(key.indexOf('/') + 1)}"` }]
-    } else parts = [{ path, body: bytes, etag: metadata.etag }]
+    } else if ('etag' in metadata) parts = [{ path, body: bytes, etag: metadata.etag }]
+    else if ('tile' in metadata) parts = [{ path, body: bytes, etag: await strongEtag(bytes) }]
+    else throw new Error('not a representation')
   } catch (error) {
     throw storageFault(key, 'unreadable value', error)
   }
@@ -247,6 +252,44 @@ async function fetchVerified(kv: KVNamespace, key: string, path: string): Promis
   return blob
 }
 
+/**
+ * A tile of the signed log, by its C2SP path: bytes and their ETag. A tile is checked by whoever
+ * uses it against a signed checkpoint (the evidence route does, below), not against itself.
+ */
+export async function loadTile(kv: KVNamespace, path: string): Promise<{ body: Uint8Array; etag: string }> {
+  const key = tileKey(path)
+  const blob = cache.get(key) ?? (await load(kv, key, key))
+  cache.markServed(blob)
+  return blob.parts.get(key)!
+}
+
+/** The leaf hashes of the first `size` leaves, from the level-0 tiles. */
+export async function loadLeafHashes(kv: KVNamespace, size: number): Promise<Uint8Array[]> {
+  const tiles = await Promise.all(
+    Array.from({ length: Math.ceil(size / TILE_WIDTH) }, (_, index) => loadTile(kv, tilePath(0, index, Math.min(TILE_WIDTH, size - index * TILE_WIDTH)))),
+  )
+  const leaves: Uint8Array[] = []
+  for (const [index, { body }] of tiles.entries()) {
+    const width = Math.min(TILE_WIDTH, size - index * TILE_WIDTH)
+    if (body.byteLength !== width * 32) throw storageFault(tileKey(tilePath(0, index, width)), `a tile of ${body.byteLength} bytes, not ${width * 32}`)
+    for (let i = 0; i < width; i++) leaves.push(body.subarray(i * 32, (i + 1) * 32))
+  }
+  return leaves
+}
+
+/** The log's tree as its tiles hold it, checked against the root a signed checkpoint states: a tile that disagrees is storage's fault. */
+export async function loadLogTree(kv: KVNamespace, size: number, root: Uint8Array): Promise<MerkleTree> {
+  if (logTree?.size === size) return logTree.tree
+  const tree = await MerkleTree.fromLeafHashes(await loadLeafHashes(kv, size))
+  const computed = await tree.root()
+  if (computed.some((byte, i) => byte !== root[i])) throw storageFault(tileKey(tilePath(0, 0)), `the tiles of the log do not hash to the checkpoint's root at size ${size}`)
+  logTree = { size, tree }
+  return tree
+}
+
+// The newest tree this isolate checked: each evidence request of the same size reuses it.
+let logTree: { size: number; tree: MerkleTree } | null = null
+
 /** Every change record up to a release, for work off the request path (webhook delivery); read from KV each call. */
 export async function readChangeLog(kv: KVNamespace, release: Release): Promise<ChangeRecord[]> {
   const key = changeLogKey(release)
@@ -258,6 +301,7 @@ export async function readChangeLog(kv: KVNamespace, release: Release): Promise<
 /** Drops everything this isolate remembers, as a fresh isolate would start. */
 export function forgetCachedReleases(): void {
   currentRelease = null
+  logTree = null
   history = null
   releases.clear()
   cache.clear()

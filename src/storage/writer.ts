@@ -6,7 +6,7 @@
 import type { ChangeRecord } from '../domain/change'
 import { isRelease, type Release } from '../domain/representation'
 import type { RegistryData } from '../publish/schema'
-import { changeLogKey, CURRENT_RELEASE_KEY, dataKey, entryPack, historyKey, logChunksKey, packKey, releaseKey, representationKey, type StoredMetadata } from './keys'
+import { changeLogKey, CURRENT_RELEASE_KEY, dataKey, entryPack, historyKey, logChunksKey, manifestKey, packKey, releaseKey, representationKey, type StoredMetadata, tileKey } from './keys'
 import { pack, type PackedPart } from './pack'
 
 /** A rendered representation, ready to write. */
@@ -102,6 +102,16 @@ export function versionRecords(
   records.push({ key: historyKey(release), value: JSON.stringify(inputs.history) })
   records.push({ key: logChunksKey(release), value: JSON.stringify(inputs.logChunks) })
   return { records, owned: records.slice(shared).map(({ key }) => key) }
+}
+
+/** A version's manifest, under its prefix; its ETag is its SHA-256, which the release's evidence states too. */
+export function manifestRecord(release: Release, bytes: Uint8Array): KvRecord {
+  return { key: manifestKey(release), value: bytes, metadata: { etag: `"${release.evidence!.manifest.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"` } }
+}
+
+/** The signed log's tiles. A full tile's bytes never change; a partial tile's path names its width. */
+export function tileRecords(tiles: { path: string; bytes: Uint8Array }[]): KvRecord[] {
+  return tiles.map(({ path, bytes }) => ({ key: tileKey(path), value: bytes, metadata: { tile: true } }))
 }
 
 /** Writes values to a KV binding, a few at a time; none of them is visible until a release names their prefix. */

@@ -11,9 +11,11 @@ import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { Miniflare, type WorkerOptions } from 'miniflare'
 import { unstable_readConfig } from 'wrangler'
+import { TEST_SIGNER_KEY } from './keys'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const OFFLINE = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' }
+// Every publish signs with the tests' own key, so that a history built once can be published on again.
+const OFFLINE = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', REGISTRY_SIGNING_KEY: TEST_SIGNER_KEY }
 const run = promisify(execFile)
 
 export function node(script: string, args: string[]) {

@@ -160,7 +160,7 @@ function requestsFor(operation: Operation): Request[] {
   const inPath = new Set(pathParams.map((p) => p.name))
   const enumerated = (schema: unknown) => (schema as { enum?: string[] } | undefined)?.enum
   const pathChoices = pathParams.map((p): [string, string[]] => {
-    const values = enumerated(p.schema) ?? (p.name === 'id' ? ids : undefined)
+    const values = enumerated(p.schema) ?? (p.name === 'id' ? ids : (p.schema as { examples?: string[] } | undefined)?.examples)
     if (!values) throw new Error(`${operation.iid}: no values to try for the path parameter ${p.name}`)
     return [p.name, values]
   })
@@ -191,6 +191,10 @@ describe('every response the Worker gives is the one the OpenAPI document descri
       ['/schema.json', ['getJsonSchema', 'headJsonSchema']],
       ['/openapi.json', ['getOpenApiDocument', 'headOpenApiDocument']],
       ['/.well-known/subprocessors', ['getDiscoveryDocument', 'headDiscoveryDocument']],
+      ['/versions/{version}/manifest', ['getManifest', 'headManifest']],
+      ['/versions/{version}/evidence', ['getEvidence', 'headEvidence']],
+      ['/log/checkpoint', ['getCheckpoint', 'headCheckpoint']],
+      ['/log/tile/{level}/{index}.p/{width}', ['getLogTile', 'headLogTile']],
       ['/webhooks', ['createWebhookSubscription']],
       ['/webhooks/{id}', ['getWebhookSubscription', 'deleteWebhookSubscription']],
       ['/webhooks/{id}/rotate-secret', ['rotateWebhookSecret']],

@@ -1,0 +1,127 @@
+import { type Context, Hono } from 'hono'
+import { type CachingHeaders, immutableCaching, UNNEGOTIATED_CACHING } from '../domain/caching'
+import { RegistryError } from '../domain/errors'
+import { contentDigest, etagSha256, strongEtag } from '../domain/etag'
+import { checkpointBody, evidenceDocument } from '../domain/evidence'
+import { parseTilePath, TILE_WIDTH } from '../domain/merkle'
+import { LOG_CHECKPOINT_URL, LOG_TILES_URL, manifestUrl, type Release, type ReleaseEvidence } from '../domain/representation'
+import { readVersionInPath } from '../domain/selection'
+import { parseCheckpoint } from '../domain/signed-note'
+import { loadLogTree, loadRepresentation, loadTile, NOT_IN_MEMORY, NOT_IN_RELEASE, peekRepresentation, type StoredRepresentation } from '../storage/reader'
+import { alwaysPresent, type Env, responseFor, withRelease, withVersion } from './serve'
+
+/** The signed log: its checkpoint and tiles, each version's manifest, and the evidence for a version in one document. */
+export const evidence = new Hono<Env>()
+
+const IMMUTABLE = immutableCaching({ format: 'json', lang: 'any' })
+// A checkpoint changes with every publish: keep it briefly, as the pointer is rechecked.
+const CHECKPOINT_CACHING: CachingHeaders = { 'Cache-Control': 'public, max-age=10' }
+// A partial tile at one width never changes either, but C2SP lets a log drop it once the tile is full.
+const PARTIAL_TILE_CACHING: CachingHeaders = { 'Cache-Control': 'public, max-age=60' }
+
+function logged(release: Release): ReleaseEvidence {
+  if (!release.evidence) throw new RegistryError('not_found', `Version ${release.version} was published before the registry kept a signed log: it has no manifest.`)
+  return release.evidence
+}
+
+/** A version's manifest, checked against the digest its release states; a manifest that differs is storage's fault. */
+async function manifestOf(c: Context<Env>, release: Release): Promise<StoredRepresentation> {
+  const view = { kind: 'manifest', version: release.version } as const
+  const warm = peekRepresentation(release, 0, view)
+  const manifest = warm === NOT_IN_MEMORY ? await loadRepresentation(c.env.REGISTRY, release, 0, view) : warm
+  if (manifest === NOT_IN_RELEASE) throw alwaysPresent()
+  if (etagSha256(manifest.etag) !== logged(release).manifest) {
+    console.error(JSON.stringify({ event: 'storage_fault', key: manifestUrl(release.version), reason: 'the manifest is not the one the release names' }))
+    throw alwaysPresent()
+  }
+  return manifest
+}
+
+const withVersionInPath = (c: Context<Env>, serve: (release: Release, current: Release) => Response | Promise<Response>) =>
+  withRelease(c, (current) => withVersion(c, current, readVersionInPath(c.req.param('version') ?? ''), (release) => serve(release, current)))
+
+evidence.get('/versions/:version/manifest', (c) =>
+  withVersionInPath(c, async (release) => {
+    logged(release)
+    return responseFor(c, await manifestOf(c, release), IMMUTABLE)
+  }),
+)
+
+// Built once per isolate per (version, tree size): the proof and its ETag cost hashing.
+const documents = new Map<string, StoredRepresentation>()
+const DOCUMENTS_KEPT = 64
+
+evidence.get('/versions/:version/evidence', (c) =>
+  withVersionInPath(c, async (release, current) => {
+    const head = logged(current)
+    const checkpoint = parseCheckpoint(checkpointBody(head.checkpoint))
+    const key = `${release.version} ${checkpoint.size}`
+    let stored = documents.get(key)
+    if (!stored) {
+      const manifest = await manifestOf(c, release)
+      const tree = await loadLogTree(c.env.REGISTRY, checkpoint.size, checkpoint.root)
+      const proof = await tree.inclusionProof(release.version - 1, checkpoint.size)
+      const document = evidenceDocument(release.version, checkpoint.size, new TextDecoder().decode(manifest.body), proof, head.checkpoint)
+      const body = new TextEncoder().encode(`${JSON.stringify(document, null, 2)}\n`)
+      const etag = await strongEtag(body)
+      stored = {
+        body,
+        etag,
+        lastModified: Date.parse(current.publishedAt),
+        headers: {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Content-Length': String(body.byteLength),
+          ETag: etag,
+          'Content-Digest': contentDigest(etag),
+          'Last-Modified': new Date(current.publishedAt).toUTCString(),
+        },
+      }
+      if (documents.size >= DOCUMENTS_KEPT) documents.clear()
+      documents.set(key, stored)
+    }
+    return responseFor(c, stored, UNNEGOTIATED_CACHING)
+  }),
+)
+
+const checkpoints = new WeakMap<Release, Promise<StoredRepresentation>>()
+
+async function checkpointOf(release: Release): Promise<StoredRepresentation> {
+  const body = new TextEncoder().encode(logged(release).checkpoint)
+  const etag = await strongEtag(body)
+  return {
+    body,
+    etag,
+    lastModified: Date.parse(release.publishedAt),
+    headers: {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(body.byteLength),
+      ETag: etag,
+      'Content-Digest': contentDigest(etag),
+      'Last-Modified': new Date(release.publishedAt).toUTCString(),
+    },
+  }
+}
+
+evidence.get(LOG_CHECKPOINT_URL, (c) =>
+  withRelease(c, async (release) => {
+    let checkpoint = checkpoints.get(release)
+    if (!checkpoint) checkpoints.set(release, (checkpoint = checkpointOf(release)))
+    return responseFor(c, await checkpoint, CHECKPOINT_CACHING)
+  }),
+)
+
+evidence.get(`${LOG_TILES_URL}*`, (c) =>
+  withRelease(c, async (release) => {
+    const path = c.req.path.slice(LOG_TILES_URL.length)
+    const tile = parseTilePath(path)
+    const size = parseCheckpoint(checkpointBody(logged(release).checkpoint)).size
+    // The tree of `size` leaves holds size / 256^level hashes at a level: a tile past them does not exist yet.
+    if (!tile || tile.index * TILE_WIDTH + tile.width > Math.floor(size / TILE_WIDTH ** tile.level)) {
+      throw new RegistryError('not_found', `There is no tile ${path.slice(0, 80)} in the log of ${size} versions.`)
+    }
+    const { body, etag } = await loadTile(c.env.REGISTRY, path)
+    const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.byteLength), ETag: etag, 'Content-Digest': contentDigest(etag) }
+    const stored = { body, etag, lastModified: 0, headers }
+    return responseFor(c, stored, tile.width === TILE_WIDTH ? IMMUTABLE : PARTIAL_TILE_CACHING)
+  }),
+)
