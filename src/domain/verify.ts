@@ -1,0 +1,176 @@
+/**
+ * The auditor's check, offline: that a file is, byte for byte, one representation of one
+ * version, and that the version is in the registry's signed log. Needs only the file, the
+ * evidence document (`/versions/{n}/evidence`) and the verifier key the auditor pinned.
+ * Every failure is named, with its own exit code for scripts.
+ */
+import { base64 } from './etag'
+import { leafHash, verifyInclusion } from './merkle'
+import { NoteError, openNote, parseCheckpoint, parseVerifierKey } from './signed-note'
+
+/** Exit codes of `npm run verify`, for scripts. */
+export const VERIFY_EXIT = {
+  verified: 0,
+  /** The file claims to be a representation the manifest lists, but its bytes differ. */
+  tampered: 2,
+  /** The manifest lists no representation with the file's bytes, nor one the file claims to be. */
+  not_listed: 3,
+  /** The checkpoint carries no valid signature by the given key. */
+  wrong_key: 4,
+  /** The inclusion proof does not lead from the manifest to the checkpoint's root. */
+  proof_mismatch: 5,
+  /** The evidence document is not one, or contradicts itself. */
+  not_evidence: 6,
+  /** The command was used wrongly: a missing argument, an unreadable file or key. */
+  usage: 64,
+} as const
+
+export type VerifyOutcome = keyof typeof VERIFY_EXIT
+
+export interface Representation {
+  url: string
+  kind: string
+  region?: string
+  lang?: string
+  format?: string
+  scheduled?: true
+  complete?: true
+  name?: string
+  type: string
+  sha256: string
+}
+
+export interface Verified {
+  outcome: 'verified'
+  version: number
+  /** Every place the file's bytes appear: a list and its scheduled twin can be the same bytes. */
+  matches: { representation: Representation; from: string | null; until: string | null }[]
+  treeSize: number
+  key: string
+  publishedAt: string
+}
+
+export interface Refused {
+  outcome: Exclude<VerifyOutcome, 'verified'>
+  message: string
+}
+
+interface ManifestShape {
+  version: number
+  publishedAt: string
+  origin: string
+  states: { from: string; until: string | null; representations: Representation[] }[]
+  representations: Representation[]
+}
+
+const refuse = (outcome: Refused['outcome'], message: string): Refused => ({ outcome, message })
+
+function fromBase64(text: unknown): Uint8Array | null {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+  } catch {
+    return null
+  }
+}
+
+/** What a file says it is, where it says so: a CSV's download name, or a JSON document's own fields. */
+export function claimedIdentity(fileName: string, bytes: Uint8Array): Partial<Representation> & { version?: number } {
+  // `liveagent-subprocessors-eu-en-v3.csv`, as Content-Disposition names it (a browser may add " (1)").
+  const csv = /subprocessors-(?<subject>[a-z0-9-]+)-(?<lang>[a-z]{2,3})-v(?<version>\d+)(?: \(\d+\))?\.csv$/.exec(fileName)
+  if (csv?.groups) {
+    const { subject, lang, version } = csv.groups as { subject: string; lang: string; version: string }
+    const changes = subject.startsWith('changes-')
+    return { format: 'csv', lang, version: Number(version), ...(changes ? { kind: 'changes', region: subject.slice(8) } : { subject } as object) }
+  }
+  try {
+    const doc = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>
+    const region = (doc.region as { id?: unknown } | undefined)?.id
+    const version = typeof doc.version === 'number' ? doc.version : undefined
+    if (typeof region === 'string' && typeof doc.language === 'string' && Array.isArray(doc.subprocessors)) return { kind: 'list', region, lang: doc.language, format: 'json', version }
+    if (typeof doc.id === 'string' && typeof doc.language === 'string') return { kind: 'entry', lang: doc.language, format: 'json', version, url: `/subprocessors/${doc.id}.json?lang=${doc.language}` }
+  } catch {}
+  return {}
+}
+
+function matchesClaim(representation: Representation, claim: ReturnType<typeof claimedIdentity>): boolean {
+  if (claim.format && representation.format !== claim.format) return false
+  if (claim.lang && representation.lang !== claim.lang) return false
+  if (claim.kind && representation.kind !== claim.kind) return false
+  if (claim.region && representation.region !== claim.region) return false
+  if (claim.url && representation.url !== claim.url) return false
+  const subject = (claim as { subject?: string }).subject
+  if (subject) return (representation.kind === 'list' && representation.region === subject) || (representation.kind === 'entry' && representation.url.startsWith(`/subprocessors/${subject}.`))
+  return Object.keys(claim).some((key) => key !== 'version')
+}
+
+const describe = (r: Representation) =>
+  r.kind === 'document' ? `the ${r.name} document` : `${r.scheduled ? 'the scheduled ' : 'the '}${r.complete ? 'whole ' : ''}${r.kind}${r.region ? ` for region ${r.region}` : ''}${r.lang ? `, language ${r.lang}` : ''}${r.format ? `, ${r.format}` : ''} (${r.url})`
+
+/** Checks `file` against `evidence` (the document's text) and the pinned verifier key. */
+export async function verifyFile(fileName: string, file: Uint8Array, evidenceText: string, keyText: string): Promise<Verified | Refused> {
+  let key
+  try {
+    key = await parseVerifierKey(keyText)
+  } catch (error) {
+    return refuse('usage', `The key is not a verifier key: ${(error as Error).message}.`)
+  }
+  let evidence: Record<string, unknown>
+  try {
+    evidence = JSON.parse(evidenceText)
+  } catch {
+    return refuse('not_evidence', 'The evidence is not JSON.')
+  }
+  const proof = Array.isArray(evidence.inclusionProof) ? evidence.inclusionProof.map(fromBase64) : null
+  if (
+    evidence.format !== 'subprocessor-registry-evidence/1' || !Number.isInteger(evidence.version) || !Number.isInteger(evidence.treeSize) ||
+    evidence.leafIndex !== (evidence.version as number) - 1 || typeof evidence.manifest !== 'string' || typeof evidence.checkpoint !== 'string' ||
+    !proof || proof.some((hash) => hash?.byteLength !== 32)
+  ) {
+    return refuse('not_evidence', 'The evidence is not a sub-processor registry evidence document (format, version, leafIndex, treeSize, manifest, inclusionProof, checkpoint).')
+  }
+  let checkpoint
+  try {
+    const opened = await openNote(evidence.checkpoint as string, [key])
+    checkpoint = parseCheckpoint(opened.text)
+  } catch (error) {
+    if (error instanceof NoteError && /signature|known key/.test(error.message)) return refuse('wrong_key', `The checkpoint is not signed by ${key.text}: ${error.message}.`)
+    return refuse('not_evidence', `The evidence's checkpoint is not a signed checkpoint: ${(error as Error).message}.`)
+  }
+  if (checkpoint.origin !== key.name) return refuse('wrong_key', `The checkpoint is of the log "${checkpoint.origin}", but the key is for "${key.name}".`)
+  if (checkpoint.size !== evidence.treeSize) return refuse('proof_mismatch', `The proof is for a tree of ${String(evidence.treeSize)}, but the checkpoint signs a tree of ${checkpoint.size}.`)
+  const manifestBytes = new TextEncoder().encode(evidence.manifest as string)
+  const included = await verifyInclusion(await leafHash(manifestBytes), evidence.leafIndex as number, checkpoint.size, proof as Uint8Array[], checkpoint.root)
+  if (!included) return refuse('proof_mismatch', `The inclusion proof does not lead from the manifest of version ${String(evidence.version)} to the root the checkpoint signs.`)
+  let manifest: ManifestShape
+  try {
+    manifest = JSON.parse(evidence.manifest as string)
+  } catch {
+    return refuse('not_evidence', 'The manifest in the evidence is not JSON.')
+  }
+  if (manifest.version !== evidence.version || !Array.isArray(manifest.states) || !Array.isArray(manifest.representations)) {
+    return refuse('not_evidence', 'The manifest in the evidence is not the manifest of the version the evidence names.')
+  }
+  const digest = base64(new Uint8Array(await crypto.subtle.digest('SHA-256', file)))
+  const everything = [
+    ...manifest.states.flatMap((state) => state.representations.map((representation) => ({ representation, from: state.from, until: state.until }))),
+    ...manifest.representations.map((representation) => ({ representation, from: null, until: null })),
+  ]
+  const matches = everything.filter(({ representation }) => representation.sha256 === digest)
+  if (matches.length) return { outcome: 'verified', version: manifest.version, matches, treeSize: checkpoint.size, key: key.text, publishedAt: manifest.publishedAt }
+  const claim = claimedIdentity(fileName, file)
+  const claimed = everything.find(({ representation }) => matchesClaim(representation, claim))
+  if (claimed) {
+    return refuse('tampered', `The file is not what it claims to be: ${describe(claimed.representation)} of version ${manifest.version} has SHA-256 ${claimed.representation.sha256}, the file ${digest}.`)
+  }
+  return refuse('not_listed', `Version ${manifest.version}'s manifest lists no representation with these bytes (SHA-256 ${digest}).`)
+}
+
+/** The verdict in words, for people. */
+export function explain(result: Verified | Refused): string {
+  if (result.outcome !== 'verified') return result.message
+  const [first, ...more] = result.matches
+  const when = (m: Verified['matches'][number]) => (m.from ? `in force from ${m.from} ${m.until ? `to ${m.until}` : 'until a later version replaced it'}` : `published ${result.publishedAt}`)
+  const also = more.length ? `\nThe same bytes are also ${more.map((m) => `${describe(m.representation)}, ${when(m)}`).join('; ')}.` : ''
+  return `Verified: the file is, byte for byte, ${describe(first!.representation)} of version ${result.version}, ${when(first!)}, included in the log at size ${result.treeSize} under key ${result.key}.${also}`
+}
