@@ -2,7 +2,7 @@ import type { ChangeRecord } from '../domain/change'
 import type { Release } from '../domain/representation'
 import { type VersionTable, VersionTaken } from '../storage/arbiter'
 import { type KvRead, type KvWrite, manifestRecord, pointerRecords, readCurrentRelease, readVersionInputs, tileRecords, type VersionInputs, versionRecords } from '../storage/writer'
-import { enterInLog, type LogSigning, LogRefused, tilesOfNewestLeaf } from './evidence'
+import { enterInLog, type LogSigning, LogRefused, tilesOfNewestLeaf, withVerifierKey } from './evidence'
 import { buildRelease, type RenderedRelease } from './build-release'
 import { computeChanges, touchedIn } from './changes'
 import { summarize } from './render-changes'
@@ -91,7 +91,8 @@ export async function readLatest(target: PublishTarget): Promise<PreviousVersion
  * that loses the number throws VersionTaken, having made nothing visible.
  */
 export async function publishTo(target: PublishTarget, data: RegistryData, now = new Date(), onProgress?: (written: number, total: number) => void): Promise<PublishResult> {
-  return writePlan(target, await planRelease(await latestVersion(target), data, now), onProgress)
+  const signed = withVerifierKey(data, target.signing, false).data
+  return writePlan(target, await planRelease(await latestVersion(target), signed, now), onProgress)
 }
 
 /** Every version's leaf, refusing a log with a version that has none. */

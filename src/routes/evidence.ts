@@ -47,16 +47,17 @@ evidence.get('/versions/:version/manifest', (c) =>
   }),
 )
 
-// Built once per isolate per (version, tree size): the proof and its ETag cost hashing.
-const documents = new Map<string, StoredRepresentation>()
+// Built once per isolate per current release and version: the proof and its ETag cost hashing.
+const documents = new WeakMap<Release, Map<number, StoredRepresentation>>()
 const DOCUMENTS_KEPT = 64
 
 evidence.get('/versions/:version/evidence', (c) =>
   withVersionInPath(c, async (release, current) => {
     const head = logged(current)
     const checkpoint = parseCheckpoint(checkpointBody(head.checkpoint))
-    const key = `${release.version} ${checkpoint.size}`
-    let stored = documents.get(key)
+    let built = documents.get(current)
+    if (!built) documents.set(current, (built = new Map()))
+    let stored = built.get(release.version)
     if (!stored) {
       const manifest = await manifestOf(c, release)
       const tree = await loadLogTree(c.env.REGISTRY, checkpoint.size, checkpoint.root)
@@ -76,8 +77,8 @@ evidence.get('/versions/:version/evidence', (c) =>
           'Last-Modified': new Date(current.publishedAt).toUTCString(),
         },
       }
-      if (documents.size >= DOCUMENTS_KEPT) documents.clear()
-      documents.set(key, stored)
+      if (built.size >= DOCUMENTS_KEPT) built.clear()
+      built.set(release.version, stored)
     }
     return responseFor(c, stored, UNNEGOTIATED_CACHING)
   }),
