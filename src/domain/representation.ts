@@ -223,6 +223,9 @@ export const LOG_TILES_URL = '/log/tile/'
 /** Where a version's manifest is: it lists the digest of every representation of the version. */
 export const manifestUrl = (version: number) => `/versions/${version}/manifest`
 
+/** A version's evidence: its manifest, the inclusion proof and the signed checkpoint, in one document. */
+export const evidenceUrl = (version: number) => `/versions/${version}/evidence`
+
 /** The manifest that lists these bytes, as a `describedby` link: the evidence starts there. */
 const manifestLink = (release: Release) => `<${manifestUrl(release.version)}>; rel="describedby"; type="application/json"; title="manifest"`
 

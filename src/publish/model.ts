@@ -1,5 +1,5 @@
 import { type ChangedField, type ChangeRecord, changeStatus, type ChangeType } from '../domain/change'
-import { ALL_REGIONS, ENTRY_SCHEMA_URL, type EntryView, FORMATS, type Format, type ListView, MEDIA_TYPES, SCHEMA_URL, viewUrl } from '../domain/representation'
+import { ALL_REGIONS, ENTRY_SCHEMA_URL, type EntryView, evidenceUrl, FORMATS, type Format, type ListView, MEDIA_TYPES, SCHEMA_URL, viewUrl } from '../domain/representation'
 import { isoDate } from './dates'
 import {
   CATEGORIES,
@@ -326,6 +326,8 @@ function pageBase(data: RegistryData, doc: SubprocessorListDocument | Subprocess
     formats: [
       { href: viewUrl({ ...view, format: 'csv' }), text: labels.csvLink, current: false, type: MEDIA_TYPES.csv },
       { href: viewUrl({ ...view, format: 'json' }), text: labels.jsonLink, current: false, type: MEDIA_TYPES.json },
+      // The evidence that these bytes are this version's, in the signed log: what `npm run verify` reads.
+      { href: evidenceUrl(doc.version), text: labels.verifyLink, current: false, type: MEDIA_TYPES.json },
     ],
   }
 }

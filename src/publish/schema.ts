@@ -23,7 +23,7 @@ const LABEL_NAMES = [
   'notStated', 'noneInRegion', 'assurance', 'note', 'meetsOneOf', 'aboutTheList', 'policy', 'upcomingChanges', 'recentChanges',
   'announced', 'effective', 'objectionDeadline', 'howToObject', 'shortNotice', 'pageAddress', 'allSubprocessors',
   'changesTitle', 'versionsTitle', 'feedTitle', 'noChanges', 'changeSummary', 'whatChanges', 'withdrawnIn', 'latestOnly',
-  'allChanges', 'parentVersion', 'changeCounts', 'scheduledState', 'inForceFrom', 'inForceUntil', 'none',
+  'allChanges', 'parentVersion', 'changeCounts', 'scheduledState', 'inForceFrom', 'inForceUntil', 'none', 'verifyLink',
 ] as const
 type LabelName = (typeof LABEL_NAMES)[number]
 
