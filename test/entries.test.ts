@@ -89,6 +89,7 @@ describe('GET /subprocessors/{id}', () => {
         '</subprocessors/aws.html?lang=de>; rel="alternate"; type="text/html"; hreflang="de"',
         '</subprocessors/aws.csv?lang=de>; rel="alternate"; type="text/csv"; hreflang="de"',
         '</schema.json#/$defs/SubprocessorDocument>; rel="describedby"; type="application/schema+json"',
+        '</versions/1/manifest>; rel="describedby"; type="application/json"; title="manifest"',
       ].join(', '),
     )
   })

@@ -1,12 +1,50 @@
 /**
- * The evidence document: everything an auditor needs to show, offline, that a file is one
- * representation of one version: the version's manifest (its exact bytes), where it sits in the
- * log, the inclusion proof to a checkpoint, and that checkpoint as signed.
+ * The two documents of the signed log. A version's manifest: every representation of every state
+ * with the SHA-256 of its bytes, built at publish time (src/publish/manifest.ts). The evidence
+ * document: everything an auditor needs to show, offline, that a file is one representation of
+ * one version: the version's manifest (its exact bytes), where it sits in the log, the inclusion
+ * proof to a checkpoint, and that checkpoint as signed.
  */
 import { base64 } from './etag'
 import { LOG_CHECKPOINT_URL, LOG_TILES_URL, manifestUrl } from './representation'
 
 export const EVIDENCE_FORMAT = 'subprocessor-registry-evidence/1'
+
+export const MANIFEST_FORMAT = 'subprocessor-registry-manifest/1'
+
+/** One representation, as the manifest names it. */
+export interface ManifestRepresentation {
+  url: string
+  kind: 'list' | 'entry' | 'changes' | 'versions' | 'document'
+  region?: string
+  lang?: string
+  format?: string
+  scheduled?: true
+  /** The whole change log, that `?since=0` serves. */
+  complete?: true
+  name?: string
+  type: string
+  sha256: string
+}
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT
+  origin: string
+  version: number
+  publishedAt: string
+  /** The manifest of the version before, by the SHA-256 of its bytes: the chain the log also holds. */
+  parent: { version: number; sha256: string } | null
+  /** The SHA-256 of the data the version was published from, as stored with it. */
+  data: { sha256: string }
+  /** The verifier key that signs the checkpoint that first includes this manifest. */
+  signer: string
+  /** Set when this version's checkpoint is also signed by the key it replaces: the rotation, in the log. */
+  rotatedFrom?: string
+  /** Each state, from the instant it begins, with its representations. */
+  states: { from: string; until: string | null; representations: ManifestRepresentation[] }[]
+  /** The version's own representations: the contract documents and the version index. */
+  representations: ManifestRepresentation[]
+}
 
 export interface EvidenceDocument {
   format: typeof EVIDENCE_FORMAT

@@ -5,6 +5,7 @@
  * Every failure is named, with its own exit code for scripts.
  */
 import { base64 } from './etag'
+import type { Manifest, ManifestRepresentation } from './evidence'
 import { leafHash, verifyInclusion } from './merkle'
 import { NoteError, openNote, parseCheckpoint, parseVerifierKey } from './signed-note'
 
@@ -27,18 +28,7 @@ export const VERIFY_EXIT = {
 
 export type VerifyOutcome = keyof typeof VERIFY_EXIT
 
-export interface Representation {
-  url: string
-  kind: string
-  region?: string
-  lang?: string
-  format?: string
-  scheduled?: true
-  complete?: true
-  name?: string
-  type: string
-  sha256: string
-}
+export type Representation = ManifestRepresentation
 
 export interface Verified {
   outcome: 'verified'
@@ -55,13 +45,7 @@ export interface Refused {
   message: string
 }
 
-interface ManifestShape {
-  version: number
-  publishedAt: string
-  origin: string
-  states: { from: string; until: string | null; representations: Representation[] }[]
-  representations: Representation[]
-}
+type ManifestShape = Pick<Manifest, 'version' | 'publishedAt' | 'origin' | 'states' | 'representations'>
 
 const refuse = (outcome: Refused['outcome'], message: string): Refused => ({ outcome, message })
 

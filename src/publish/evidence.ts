@@ -8,7 +8,8 @@ import { base64 } from '../domain/etag'
 import { leafHash, MerkleTree, TILE_HEIGHT, TILE_WIDTH, tilePath } from '../domain/merkle'
 import type { Release, ReleaseEvidence } from '../domain/representation'
 import { formatCheckpoint, parseCheckpoint, type SignerKey, signNote } from '../domain/signed-note'
-import { buildManifest, type Manifest, manifestBytes, type ManifestedView } from './manifest'
+import type { Manifest } from '../domain/evidence'
+import { buildManifest, manifestBytes, type ManifestedView } from './manifest'
 import type { RegistryData } from './schema'
 
 /** The keys a publish signs with: the log's key, and during a rotation the key it replaces. */

@@ -5,43 +5,8 @@
  * Built from the ETags publishing computed already (an ETag is the bytes' SHA-256): no second hash.
  */
 import { etagSha256 } from '../domain/etag'
+import { type Manifest, MANIFEST_FORMAT, type ManifestRepresentation } from '../domain/evidence'
 import { DOCUMENTS, MEDIA_TYPES, type Release, type View, viewUrl } from '../domain/representation'
-
-export const MANIFEST_FORMAT = 'subprocessor-registry-manifest/1'
-
-/** One representation, as the manifest names it. */
-export interface ManifestRepresentation {
-  url: string
-  kind: View['kind']
-  region?: string
-  lang?: string
-  format?: string
-  scheduled?: true
-  /** The whole change log, that `?since=0` serves. */
-  complete?: true
-  name?: string
-  type: string
-  sha256: string
-}
-
-export interface Manifest {
-  format: typeof MANIFEST_FORMAT
-  origin: string
-  version: number
-  publishedAt: string
-  /** The manifest of the version before, by the SHA-256 of its bytes: the chain the log also holds. */
-  parent: { version: number; sha256: string } | null
-  /** The SHA-256 of the data the version was published from, as stored with it. */
-  data: { sha256: string }
-  /** The verifier key that signs the checkpoint that first includes this manifest. */
-  signer: string
-  /** Set when this version's checkpoint is also signed by the key it replaces: the rotation, in the log. */
-  rotatedFrom?: string
-  /** Each state, from the instant it begins, with its representations. */
-  states: { from: string; until: string | null; representations: ManifestRepresentation[] }[]
-  /** The version's own representations: the contract documents and the version index. */
-  representations: ManifestRepresentation[]
-}
 
 export interface ManifestedView {
   view: View
