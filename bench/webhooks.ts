@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChangeRecord } from '../src/domain/change'
-import { applyMigrations, bundleWorker, publishData, ROOT, serveRegistry } from '../test/support/harness'
+import { applyMigrations, bundleWorker, publishData, ROOT, serveRegistry, storedChangeRecords } from '../test/support/harness'
 
 const flag = process.argv.indexOf('--subscribers')
 const SUBSCRIBERS = flag === -1 ? 1000 : Number(process.argv[flag + 1])
@@ -91,7 +91,7 @@ async function main() {
     const announce = async (entries: string[], version: number, subscribers: number) => {
       const published = await publishData(await dataWith(work, entries), state)
       const release = JSON.parse((await kv.get('release/current'))!) as { prefix: string }
-      const changes = JSON.parse((await kv.get(`${release.prefix}/changes.json`))!) as ChangeRecord[]
+      const changes = await storedChangeRecords(kv, release.prefix)
       const record = changes.find((change) => change.entry === entries.at(-1) && change.announcedIn === version)!
       let tickMs = 0
       let report: { events?: number; messages?: number; sendBatchCalls?: number } = {}

@@ -6,7 +6,7 @@ import type { ChangeDocument } from '../src/publish/schema'
 import { LOG_BLOCK_VERSIONS } from '../src/storage/log'
 import { forgetCachedReleases } from '../src/storage/reader'
 import { DAY_MS } from './support/history'
-import { fetchWorker, publish, realData } from './helpers'
+import { fetchWorker, publish, realData, TARGET } from './helpers'
 
 const VERSIONS = LOG_BLOCK_VERSIONS + 2
 const FIRST = Date.parse('2026-01-01T10:00:00Z')
@@ -33,21 +33,51 @@ const descending = (from: number, to: number) => Array.from({ length: from - to 
 
 describe(`a history of ${VERSIONS} versions`, () => {
   const chunksAfter = new Map<number, string[]>()
+  const listBlocksAfter = new Map<number, string[]>()
 
   beforeAll(async () => {
     for (let version = 1; version <= VERSIONS; version++) {
       const outcome = await publish(dataOf(version), new Date(FIRST + version * DAY_MS))
       expect(outcome.release.version).toBe(version)
       chunksAfter.set(version, await chunkKeys())
+      listBlocksAfter.set(version, [...(await env.REGISTRY.list({ prefix: 'history/' })).keys, ...(await env.REGISTRY.list({ prefix: 'records/' })).keys].map(({ name }) => name))
     }
   }, 120_000)
 
   it('keeps a block of versions in chunks once the block is whole, and later versions share them', async () => {
     expect(chunksAfter.get(LOG_BLOCK_VERSIONS)).toEqual([])
     const chunks = chunksAfter.get(LOG_BLOCK_VERSIONS + 1)!
-    // One per language: a change reads the same in the log of every region it touches, so those chunks are one value.
-    expect(chunks).toHaveLength(3)
+    // The change log's, one per language (a change reads the same in the log of every region it
+    // touches, so those chunks are one value), and the version index's, per language in JSON and HTML.
+    expect(chunks).toHaveLength(3 + 3 * 2)
     expect(chunksAfter.get(VERSIONS)).toEqual(chunks)
+  })
+
+  it('stores the lists that grow with history in blocks: a version past a whole block writes only its own block', async () => {
+    const added = (version: number) => listBlocksAfter.get(version)!.filter((key) => !listBlocksAfter.get(version - 1)!.includes(key))
+    // Publish times and change records of versions 65 and 66: one block each, the first 64 versions' blocks untouched.
+    expect(added(VERSIONS).map((key) => key.split('/')[0]).sort()).toEqual(['history', 'records'])
+    const index = await env.REGISTRY.get<{ chunks: string[] }>(`${(await TARGET.versions.latest())!.prefix}/history.json`, 'json')
+    expect(index!.chunks).toHaveLength(2)
+    expect(listBlocksAfter.get(LOG_BLOCK_VERSIONS)).toEqual(expect.arrayContaining([index!.chunks[0]]))
+  })
+
+  it('serves the whole version index across the block boundary, as its manifest lists it', async () => {
+    for (const format of ['json', 'html']) {
+      const res = await fetchWorker(`/versions.${format}?lang=en`)
+      expect(res.status).toBe(200)
+      const body = new Uint8Array(await res.arrayBuffer())
+      const digest = btoa(Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', body)), (b) => String.fromCharCode(b)).join(''))
+      expect(res.headers.get('Content-Digest')).toBe(`sha-256=:${digest}:`)
+      const manifest = await fetchWorker(`/versions/${VERSIONS}/manifest`).then((r) => r.json<{ representations: { url: string; sha256: string }[] }>())
+      expect(manifest.representations.find((r) => r.url === `/versions.${format}?lang=en`)?.sha256).toBe(digest)
+      if (format === 'json') {
+        const versions = (JSON.parse(new TextDecoder().decode(body)) as { versions: { version: number }[] }).versions.map((v) => v.version)
+        expect(versions).toEqual(descending(VERSIONS, 1))
+      } else {
+        expect(new TextDecoder().decode(body).match(/<tr><th scope="row">/g)).toHaveLength(VERSIONS)
+      }
+    }
   })
 
   it('serves every change after any version, across the chunk boundary', async () => {

@@ -3,13 +3,14 @@ import type { ChangeRecord } from '../domain/change'
 import { base64, base64url, strongEtag } from '../domain/etag'
 import { ALL_REGIONS, CHANGE_FORMATS, FORMATS, type Release, VERSION_FORMATS, type View, viewPath } from '../domain/representation'
 import { entryPack, entryPackCount, versionPrefix } from '../storage/keys'
+import { chunkList } from '../storage/lists'
 import { type LogParts, storeLog, wholeLog } from '../storage/log'
 import type { RenderedRepresentation, VersionInputs } from '../storage/writer'
 import { boundariesAfter, entriesAt } from './changes'
 import { discoveryDocument, openApiDocument } from './documents'
 import type { ManifestedView } from './manifest'
 import { type ListState, listRegions, type ReleaseStamp, toEntryDocument, toEntryPage, toListDocument, toListPage } from './model'
-import { LATEST_CHANGES, renderChangeLog, renderVersionsHtml, versionsDocument } from './render-changes'
+import { LATEST_CHANGES, renderChangeLog, renderVersionsLog, versionsDocument } from './render-changes'
 import { renderCsv } from './render-csv'
 import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT, renderEntryHtml, renderListHtml } from './render-html'
 import { type RegistryData, registryJsonSchema, type SubprocessorEntry } from './schema'
@@ -68,10 +69,8 @@ export function renderer(data: RegistryData, stamp: ReleaseStamp, changes: Chang
         const parts = renderChangeLog({ data, stamp, changes, at: model.from }, view.region, view.lang, view.format, view.complete ? undefined : LATEST_CHANGES)
         return view.complete ? parts : decoder.decode(wholeLog(parts))
       }
-      case 'versions': {
-        const doc = versionsDocument(history, changes, view.lang)
-        return view.format === 'json' ? json(doc) : renderVersionsHtml(data, doc)
-      }
+      case 'versions':
+        return renderVersionsLog(data, versionsDocument(history, changes, view.lang), view.format)
       case 'manifest':
         throw new Error('a manifest is built from the other representations, not rendered')
       case 'document':
@@ -193,5 +192,9 @@ export async function buildRelease(
     representationCount: representations.length,
     totalBytes: representations.reduce((sum, { body }) => sum + body.byteLength, 0),
   }
-  return { release, representations, views, logChunks, inputs: { data, changes, history, logChunks: [...logChunks.keys()] } }
+  // The lists that grow with history, in blocks shared across versions, like the logs' chunks.
+  const [changeList, historyList] = await Promise.all([chunkList('records', changes, (change) => change.announcedIn), chunkList('history', history, ([version]) => version)])
+  for (const chunk of [...changeList.chunks, ...historyList.chunks]) logChunks.set(chunk.key, chunk.value)
+  const lists = { changes: changeList.index, history: historyList.index }
+  return { release, representations, views, logChunks, inputs: { data, changes, history, logChunks: [...logChunks.keys()], lists } }
 }

@@ -5,7 +5,7 @@
  */
 import { html, raw } from 'hono/html'
 import { type ChangeRecord, changeStatus } from '../domain/change'
-import { ALL_REGIONS, CHANGE_FORMATS, CHANGE_LOG_SCHEMA_URL, type ChangeFormat, MEDIA_TYPES, VERSIONS_SCHEMA_URL, viewUrl } from '../domain/representation'
+import { ALL_REGIONS, CHANGE_FORMATS, CHANGE_LOG_SCHEMA_URL, type ChangeFormat, MEDIA_TYPES, type VersionFormat, VERSIONS_SCHEMA_URL, viewUrl } from '../domain/representation'
 import type { LogParts } from '../storage/log'
 import { changeCounts, touchedIn } from './changes'
 import { formatInstant } from './dates'
@@ -319,18 +319,34 @@ export function versionsDocument(history: [number, number][], changes: ChangeRec
   }
 }
 
-export function renderVersionsHtml(data: RegistryData, document: VersionsDocument): string {
+// Where the rows go in the page: the page is rendered once around it, then cut there.
+const ROWS = '\u0000rows\u0000'
+
+/**
+ * The version index as a log, newest version first: one item per version, which never changes once
+ * published, so older versions' rows are stored once, in chunks every later version shares.
+ */
+export function renderVersionsLog(data: RegistryData, document: VersionsDocument, format: VersionFormat): LogParts {
+  const items = (render: (version: VersionsDocument['versions'][number]) => string) => document.versions.map((version) => ({ body: text(render(version)), touched: version.version }))
+  if (format === 'json') {
+    const { versions: _, ...head } = document
+    const open = JSON.stringify(head, null, 2).slice(0, -2)
+    return { head: text(`${open},\n  "versions": [\n`), items: items((version) => `    ${JSON.stringify(version)}`), separator: text(',\n'), tail: text('\n  ]\n}\n') }
+  }
   const lang = document.language
   const l = labelsOf(data, lang)
-  return changesPage(data, lang, `${data.registry.company.service}: ${l.versionsTitle}`, [
+  const page = changesPage(data, lang, `${data.registry.company.service}: ${l.versionsTitle}`, [
     html`<table>
 <caption>${l.versionsTitle}</caption>
 <thead><tr><th scope="col">${l.version}</th><th scope="col">${l.parentVersion}</th><th scope="col">${l.changesTitle}</th></tr></thead>
 <tbody>
-${document.versions.map(
-  (version) =>
-    html`<tr><th scope="row"><a href="${version.links.list.replace('/subprocessors.json', '/subprocessors.html')}">${version.version}</a><small>${filled(l.published, { date: formatInstant(version.publishedAt, lang) })}</small></th><td>${version.parent ?? '—'}</td><td><a href="${version.links.changes.replace('/changes.json', '/changes.html')}">${filled(l.changeCounts, version.changes)}</a></td></tr>\n`,
-)}</tbody>
+${raw(ROWS)}</tbody>
 </table>`,
   ])
+  const [head, tail] = page.split(ROWS) as [string, string]
+  const row = (version: VersionsDocument['versions'][number]) =>
+    markupText(
+      html`<tr><th scope="row"><a href="${version.links.list.replace('/subprocessors.json', '/subprocessors.html')}">${version.version}</a><small>${filled(l.published, { date: formatInstant(version.publishedAt, lang) })}</small></th><td>${version.parent ?? '—'}</td><td><a href="${version.links.changes.replace('/changes.json', '/changes.html')}">${filled(l.changeCounts, version.changes)}</a></td></tr>\n`,
+    )
+  return { head: text(head), items: items(row), separator: text(''), tail: text(tail) }
 }

@@ -3,7 +3,7 @@ import { cachingHeaders } from '../domain/caching'
 import { RegistryError } from '../domain/errors'
 import { ALL_REGIONS, CHANGE_FORMATS, type ChangesView, type Release, VERSION_FORMATS, type VersionsView } from '../domain/representation'
 import { readSelection, readSince } from '../domain/selection'
-import { loadChangeSlice } from '../storage/reader'
+import { loadChangeSlice, loadWholeLog } from '../storage/reader'
 import { alwaysPresent, currentState, type Env, negotiateFormat, negotiateLanguage, responseFor, serveView, suffixOf, withRelease } from './serve'
 
 /** What changed, since when, and what is coming: the change log and its feeds, and every version. */
@@ -42,7 +42,8 @@ function serveVersions(c: Context<Env>, release: Release) {
     lang: selection.lang ?? negotiateLanguage(c, release),
     format: selection.format ?? negotiateFormat(c, VERSION_FORMATS),
   }
-  return serveView(c, release, 0, view, cachingHeaders(selection, true), alwaysPresent)
+  // A log that grows with every version, older rows in shared chunks: served whole, joined.
+  return loadWholeLog(c.env.REGISTRY, release, view).then((whole) => responseFor(c, whole, cachingHeaders(selection, true)))
 }
 
 for (const path of ['/versions', '/:file{versions\\.[^/]*}']) {

@@ -20,9 +20,11 @@
  *   {prefix}/doc/{name}.json, {prefix}/versions/{lang}.{format}
  *                                         the version's own representations; metadata { etag }
  *   {prefix}/data.json                    the data the version was published from
- *   {prefix}/changes.json                 every change record up to the version (ChangeRecord[])
- *   {prefix}/history.json                 [version, publishedAt] of every version up to this one
- *   {prefix}/log-chunks.json              the keys of every chunk the version's logs refer to
+ *   {prefix}/changes.json                 every change record up to the version: the index of its blocks (lists.ts)
+ *   {prefix}/history.json                 [version, publishedAt] of every version up to this one: the index of its blocks
+ *   records/{digest}, history/{digest}    a block of 64 versions' change records or publish times, shared by every
+ *                                         version whose block is the same bytes
+ *   {prefix}/log-chunks.json              the keys of every shared chunk and block the version refers to (logs, lists)
  *   {prefix}/manifest.json                the version's manifest: a leaf of the signed log; metadata { etag }
  *   log/tile/{level}/{index}[.p/{width}]  the signed log's hash tiles (C2SP tlog-tiles), written once
  *                                         the version's number is taken; a full tile never changes
@@ -57,6 +59,12 @@ export const manifestKey = (release: Placed) => `${release.prefix}/manifest.json
 
 /** A tile of the signed log, by its C2SP path (`0/x001/234.p/7`). */
 export const tileKey = (path: string) => `log/tile/${path}`
+
+/** The lists that grow with every version, stored in shared blocks (lists.ts): change records, and publish times. */
+export type ListKind = 'records' | 'history'
+
+/** A block of a growing list, named by the strong ETag of its bytes. */
+export const listChunkKey = (kind: ListKind, etag: string) => `${kind}/${etag.slice(1, -1)}`
 
 /** A change-log chunk's key, from the strong ETag of its bytes. */
 export const logChunkKey = (etag: string) => `logs/${etag.slice(1, -1)}`

@@ -6,10 +6,11 @@
 import type { ChangeRecord } from '../domain/change'
 import { contentDigest, strongEtag } from '../domain/etag'
 import { RegistryError } from '../domain/errors'
-import { type ChangesView, isPerState, isRelease, type Release, representationHeaders, type View, viewPath, viewUrl } from '../domain/representation'
+import { type ChangesView, isPerState, isRelease, type Release, representationHeaders, type VersionsView, type View, viewPath, viewUrl } from '../domain/representation'
 import { BlobCache, type CachedBlob } from './blob-cache'
 import { MerkleTree, TILE_WIDTH, tilePath } from '../domain/merkle'
 import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, historyKey, packKey, releaseKey, representationKey, type StoredMetadata, tileKey } from './keys'
+import { readChunkedList } from './lists'
 import { chunksAfter, decodeChunk, decodeLog, sliceLog } from './log'
 import { unpack } from './pack'
 
@@ -111,12 +112,15 @@ export function getRelease(kv: KVNamespace, current: Release, version: number): 
 export function getHistory(kv: KVNamespace, current: Release): Promise<[number, number][]> {
   if (history?.version !== current.version) {
     const key = historyKey(current)
-    const versions = read(key, kv.get<[number, number][]>(key, 'json')).then((value) => {
-      if (!Array.isArray(value) || value.length !== current.version) {
+    const versions = readList<[number, number]>(kv, key).then((value) => {
+      if (value.length !== current.version) {
         history = null
-        throw storageFault(key, value === null ? 'missing' : 'not a version history')
+        throw storageFault(key, 'not a version history')
       }
       return value
+    }, (error: unknown) => {
+      history = null
+      throw error
     })
     history = { version: current.version, versions }
   }
@@ -169,13 +173,33 @@ export async function loadRepresentation(kv: KVNamespace, release: Release, stat
 /**
  * The changes after version `since`: a slice of the stored log, cut where the items of later
  * versions end, with older items from the chunks it needs. Its ETag is the whole log's, with the
- * cut named in it: equal for equal bytes. A slice of the version's own value is kept; one that
- * reaches into chunks is joined again on each request, from chunks kept in memory, so that the
- * memory a log takes stays near its stored size.
+ * cut named in it: equal for equal bytes.
  */
-export async function loadChangeSlice(kv: KVNamespace, release: Release, state: number, view: ChangesView, since: number): Promise<StoredRepresentation> {
-  const complete: ChangesView = { ...view, complete: true }
-  const place = locate(release, state, complete)!
+export function loadChangeSlice(kv: KVNamespace, release: Release, state: number, view: ChangesView, since: number): Promise<StoredRepresentation> {
+  const etag = (whole: string) => `${whole.slice(0, -1)}.${since}"`
+  return loadLogSlice(kv, release, state, { ...view, complete: true }, since, etag, viewUrl(view) + `&since=${since}`)
+}
+
+/** A whole log that versions extend, the version index: its own items and every chunk, joined. */
+export function loadWholeLog(kv: KVNamespace, release: Release, view: VersionsView): Promise<StoredRepresentation> {
+  return loadLogSlice(kv, release, 0, view, 0, (whole) => whole, viewUrl(view))
+}
+
+/**
+ * A slice of a stored log (log.ts), with older items from the chunks it needs. A slice of the
+ * version's own value is kept; one that reaches into chunks is joined again on each request, from
+ * chunks kept in memory, so that the memory a log takes stays near its stored size.
+ */
+async function loadLogSlice(
+  kv: KVNamespace,
+  release: Release,
+  state: number,
+  stored: ChangesView | VersionsView,
+  since: number,
+  etagOf: (whole: string) => string,
+  location: string,
+): Promise<StoredRepresentation> {
+  const place = locate(release, state, stored)!
   const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path))
   cache.markServed(blob)
   const log = blob.log!
@@ -190,8 +214,8 @@ export async function loadChangeSlice(kv: KVNamespace, release: Release, state: 
     }),
   )
   const body = sliceLog(log.decoded, chunks, since)
-  const etag = `${log.decoded.etag.slice(0, -1)}.${since}"`
-  const lastModified = release.states[state]!
+  const etag = etagOf(log.decoded.etag)
+  const lastModified = isPerState(stored) ? release.states[state]! : Date.parse(release.publishedAt)
   // The whole log (since=0) is what the manifest lists; any other cut is hashed here, once per slice kept.
   const digest = contentDigest(since === 0 ? log.decoded.etag : await strongEtag(body))
   const slice = {
@@ -199,8 +223,8 @@ export async function loadChangeSlice(kv: KVNamespace, release: Release, state: 
     etag,
     lastModified,
     headers: {
-      ...representationHeaders(release, complete, etag, lastModified, digest),
-      'Content-Location': viewUrl(view) + `&since=${since}`,
+      ...representationHeaders(release, stored, etag, lastModified, digest),
+      'Content-Location': location,
       'Content-Length': String(body.byteLength),
     },
   }
@@ -291,17 +315,42 @@ export async function loadLogTree(kv: KVNamespace, size: number, root: Uint8Arra
 let logTree: { size: number; tree: MerkleTree } | null = null
 
 /** Every change record up to a release, for work off the request path (webhook delivery); read from KV each call. */
-export async function readChangeLog(kv: KVNamespace, release: Release): Promise<ChangeRecord[]> {
-  const key = changeLogKey(release)
-  const records = await read(key, kv.get<ChangeRecord[]>(key, 'json'))
-  if (!Array.isArray(records)) throw storageFault(key, 'missing')
-  return records
+export function readChangeLog(kv: KVNamespace, release: Release): Promise<ChangeRecord[]> {
+  return readList<ChangeRecord>(kv, changeLogKey(release))
+}
+
+// Blocks of growing lists are immutable (named by their bytes): an isolate keeps the ones it read.
+const listBlocks = new Map<string, Uint8Array>()
+const LIST_BLOCKS_KEPT = 256
+
+/** A list stored in shared blocks (lists.ts): its index, then its blocks, each checked against its name. */
+async function readList<T>(kv: KVNamespace, key: string): Promise<T[]> {
+  const index = await read(key, kv.get<unknown>(key, 'json'))
+  if (index === null) throw storageFault(key, 'missing')
+  try {
+    return await readChunkedList<T>(index, async (chunk) => {
+      const kept = listBlocks.get(chunk)
+      if (kept) return kept
+      const value = await read(chunk, kv.get(chunk, 'arrayBuffer'))
+      if (!value) return null
+      if (listBlocks.size >= LIST_BLOCKS_KEPT) listBlocks.clear()
+      const bytes = new Uint8Array(value)
+      listBlocks.set(chunk, bytes)
+      return bytes
+    })
+  } catch (error) {
+    // A block that failed its check may be a stale read: read again next time.
+    listBlocks.clear()
+    if (error instanceof RegistryError) throw error
+    throw storageFault(key, (error as Error).message)
+  }
 }
 
 /** Drops everything this isolate remembers, as a fresh isolate would start. */
 export function forgetCachedReleases(): void {
   currentRelease = null
   logTree = null
+  listBlocks.clear()
   history = null
   releases.clear()
   cache.clear()

@@ -7,6 +7,7 @@ import type { ChangeRecord } from '../domain/change'
 import { isRelease, type Release } from '../domain/representation'
 import type { RegistryData } from '../publish/schema'
 import { changeLogKey, CURRENT_RELEASE_KEY, dataKey, entryPack, historyKey, logChunksKey, manifestKey, packKey, releaseKey, representationKey, type StoredMetadata, tileKey } from './keys'
+import { type ChunkedList, readChunkedList } from './lists'
 import { pack, type PackedPart } from './pack'
 
 /** A rendered representation, ready to write. */
@@ -25,8 +26,10 @@ export interface VersionInputs {
   changes: ChangeRecord[]
   /** [version, publishedAt in ms] of every version up to this one, oldest first. */
   history: [number, number][]
-  /** The keys of the change-log chunks the version refers to: the next version need not write them again. */
+  /** The keys of the shared chunks the version refers to (change logs, change records, publish times): the next version need not write them again. */
   logChunks: string[]
+  /** The blocks its change records and publish times are stored in (lists.ts). */
+  lists: { changes: ChunkedList; history: ChunkedList }
 }
 
 export interface KvRecord {
@@ -55,13 +58,22 @@ export function parseStoredRelease(text: string): Release {
 
 /** The data, change records, history and log chunks a version was published with. */
 export async function readVersionInputs(read: KvRead, release: Release): Promise<VersionInputs> {
-  const [data, changes, history, logChunks] = await Promise.all(
+  const [data, changeIndex, historyIndex, logChunks] = await Promise.all(
     [dataKey, changeLogKey, historyKey, logChunksKey].map(async (key) => JSON.parse((await read(key(release))) ?? 'null') as unknown),
   )
-  if (!data || !Array.isArray(changes) || !Array.isArray(history) || !Array.isArray(logChunks)) {
-    throw new Error(`version ${release.version} lacks its data, change log, history or log chunk list under ${release.prefix}/; storage is incomplete`)
+  const incomplete = (reason?: string) => new Error(`version ${release.version} lacks its data, change log, history or log chunk list under ${release.prefix}/${reason ? ` (${reason})` : ''}; storage is incomplete`)
+  if (!data || !Array.isArray(logChunks)) throw incomplete()
+  const readBytes = async (key: string) => {
+    const text = await read(key)
+    return text === null ? null : new TextEncoder().encode(text)
   }
-  return { data: data as RegistryData, changes: changes as ChangeRecord[], history: history as [number, number][], logChunks: logChunks as string[] }
+  try {
+    const [changes, history] = await Promise.all([readChunkedList<ChangeRecord>(changeIndex, readBytes), readChunkedList<[number, number]>(historyIndex, readBytes)])
+    const lists = { changes: changeIndex as ChunkedList, history: historyIndex as ChunkedList }
+    return { data: data as RegistryData, changes, history, logChunks: logChunks as string[], lists }
+  } catch (error) {
+    throw incomplete((error as Error).message)
+  }
 }
 
 /**
@@ -98,8 +110,8 @@ export function versionRecords(
   }
   for (const [key, parts] of packs) records.push({ key, value: pack(parts), metadata: { packed: true } })
   records.push({ key: dataKey(release), value: JSON.stringify(inputs.data) })
-  records.push({ key: changeLogKey(release), value: JSON.stringify(inputs.changes) })
-  records.push({ key: historyKey(release), value: JSON.stringify(inputs.history) })
+  records.push({ key: changeLogKey(release), value: JSON.stringify(inputs.lists.changes) })
+  records.push({ key: historyKey(release), value: JSON.stringify(inputs.lists.history) })
   records.push({ key: logChunksKey(release), value: JSON.stringify(inputs.logChunks) })
   return { records, owned: records.slice(shared).map(({ key }) => key) }
 }

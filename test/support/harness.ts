@@ -11,6 +11,8 @@ import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { Miniflare, type WorkerOptions } from 'miniflare'
 import { unstable_readConfig } from 'wrangler'
+import type { ChangeRecord } from '../../src/domain/change'
+import { readChunkedList } from '../../src/storage/lists'
 import { TEST_SIGNER_KEY } from './keys'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -107,4 +109,13 @@ export async function serveRegistry(options: { scriptPath: string; persistTo: st
   })
   const url = await mf.ready
   return { mf, url: url.toString().replace(/\/$/, '') }
+}
+
+/** Every change record a version holds, read from its KV as the Worker reads it: the index, then its blocks. */
+export async function storedChangeRecords(kv: { get(key: string, type: 'text'): Promise<string | null> }, prefix: string): Promise<ChangeRecord[]> {
+  const index = JSON.parse((await kv.get(`${prefix}/changes.json`, 'text'))!)
+  return readChunkedList<ChangeRecord>(index, async (key) => {
+    const text = await kv.get(key, 'text')
+    return text === null ? null : new TextEncoder().encode(text)
+  })
 }

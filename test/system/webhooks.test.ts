@@ -19,7 +19,7 @@ import type { Miniflare } from 'miniflare'
 import { Webhook, WebhookVerificationError } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ChangeRecord } from '../../src/domain/change'
-import { applyMigrations, bundleWorker, publishData, ROOT, serveRegistry } from '../support/harness'
+import { applyMigrations, bundleWorker, publishData, ROOT, serveRegistry, storedChangeRecords } from '../support/harness'
 
 // A CommonJS default export: `require` hands over the function itself, `import` the module object.
 const { default: route } = createRequire(import.meta.url)('@stoplight/prism-http/dist/router/index.js') as typeof import('@stoplight/prism-http/dist/router/index.js')
@@ -141,7 +141,7 @@ const mailRecord = () => records.find((record) => record.entry === 'acme-mail')!
 async function changeLog(): Promise<ChangeRecord[]> {
   const kv = await registry.mf.getKVNamespace('REGISTRY')
   const release = JSON.parse((await kv.get('release/current'))!) as { prefix: string }
-  return JSON.parse((await kv.get(`${release.prefix}/changes.json`))!) as ChangeRecord[]
+  return storedChangeRecords(kv, release.prefix)
 }
 
 beforeAll(async () => {
