@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { copyFile, cp, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, cp, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getPlatformProxy } from 'wrangler'
@@ -124,6 +124,18 @@ export interface BuiltHistory {
   lastPublishedAt: number
   /** Seconds it took to build, or 0 when it was found already built. */
   buildSeconds: number
+  /** Bytes of local storage (KV values and the SQLite files) after versions 99, 100, 499, 500 and the last two. */
+  storageBytes: Record<number, number>
+}
+
+/** The bytes of every file under a folder: what local storage holds. */
+export async function folderBytes(dir: string): Promise<number> {
+  let total = 0
+  for (const item of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, item.name)
+    total += item.isDirectory() ? await folderBytes(path) : (await stat(path)).size
+  }
+  return total
 }
 
 /** Builds (or finds) a registry with `versions` versions, the last published a week ago. */
@@ -132,7 +144,7 @@ export async function historyRegistry(versions: number, onProgress?: (version: n
   const persistTo = join(base, 'state')
   const dataDir = join(base, 'data')
   const done = join(base, 'built.json')
-  if (existsSync(done)) return { ...(JSON.parse(await readFile(done, 'utf8')) as { lastPublishedAt: number }), persistTo, dataDir, buildSeconds: 0 }
+  if (existsSync(done)) return { ...(JSON.parse(await readFile(done, 'utf8')) as { lastPublishedAt: number; storageBytes: Record<number, number> }), persistTo, dataDir, buildSeconds: 0 }
 
   // What an unfinished or outdated build of this length left.
   const kept = join(ROOT, '.wrangler', 'bench-history')
@@ -146,6 +158,7 @@ export async function historyRegistry(versions: number, onProgress?: (version: n
   const first = Math.floor((Date.now() - versions * STEP_MS) / 1000) * 1000
   let data = loaded.data
   let lastPublishedAt = first
+  const storageBytes: Record<number, number> = {}
   try {
     const signing = { signer: await parseSignerKey(TEST_SIGNER_KEY) }
     const target: PublishTarget = { ...bindingAccess(proxy.env.REGISTRY), versions: d1Versions(proxy.env.DB), signing }
@@ -160,6 +173,8 @@ export async function historyRegistry(versions: number, onProgress?: (version: n
       await writePlan(target, plan)
       lastPublishedAt = now
       onProgress?.(version, (performance.now() - versionStarted) / 1000)
+      // Storage in all, and what one version adds to it: measured either side of versions 100, 500 and the last.
+      if ([99, 100, 499, 500, versions - 1, versions].includes(version)) storageBytes[version] = await folderBytes(persistTo)
     }
   } finally {
     await proxy.dispose()
@@ -167,8 +182,8 @@ export async function historyRegistry(versions: number, onProgress?: (version: n
   await writeDataDir(data, dataDir)
   const check = await loadData(dataDir)
   if (!check.ok) throw new Error(`the last version's data does not validate: ${JSON.stringify(check.problems.slice(0, 3))}`)
-  await writeFile(done, JSON.stringify({ lastPublishedAt }))
-  return { persistTo, dataDir, lastPublishedAt, buildSeconds: (performance.now() - started) / 1000 }
+  await writeFile(done, JSON.stringify({ lastPublishedAt, storageBytes }))
+  return { persistTo, dataDir, lastPublishedAt, buildSeconds: (performance.now() - started) / 1000, storageBytes }
 }
 
 async function loadBuilt(dataDir: string): Promise<RegistryData> {
@@ -214,4 +229,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     if (version % 50 === 0 || version === versions) console.log(`  version ${version}: ${seconds.toFixed(2)} s`)
   })
   console.log(`${versions} versions in ${built.persistTo}${built.buildSeconds ? `, built in ${built.buildSeconds.toFixed(0)} s` : ' (already built)'}`)
+  const storage = built.storageBytes ?? {}
+  for (const version of [100, 500, versions]) {
+    const [all, before] = [storage[version], storage[version - 1]]
+    if (all !== undefined && before !== undefined) console.log(`  after ${version} versions: ${(all / 2 ** 20).toFixed(1)} MiB of storage; version ${version} added ${((all - before) / 1024).toFixed(0)} KiB`)
+  }
 }

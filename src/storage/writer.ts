@@ -63,9 +63,10 @@ export async function readVersionInputs(read: KvRead, release: Release): Promise
   )
   const incomplete = (reason?: string) => new Error(`version ${release.version} lacks its data, change log, history or log chunk list under ${release.prefix}/${reason ? ` (${reason})` : ''}; storage is incomplete`)
   if (!data || !Array.isArray(logChunks)) throw incomplete()
+  // A block is compact JSON; writing it again from what was read drops what a transport adds (the wrangler CLI's newline).
   const readBytes = async (key: string) => {
     const text = await read(key)
-    return text === null ? null : new TextEncoder().encode(text)
+    return text === null ? null : new TextEncoder().encode(JSON.stringify(JSON.parse(text)))
   }
   try {
     const [changes, history] = await Promise.all([readChunkedList<ChangeRecord>(changeIndex, readBytes), readChunkedList<[number, number]>(historyIndex, readBytes)])
