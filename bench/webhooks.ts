@@ -10,7 +10,6 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ChangeRecord } from '../src/domain/change'
 import { applyMigrations, bundleWorker, publishData, ROOT, serveRegistry, storedChangeRecords } from '../test/support/harness'
 
 const flag = process.argv.indexOf('--subscribers')

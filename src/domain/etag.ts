@@ -14,6 +14,9 @@ export function etagSha256(etag: string): string {
   return text + '='.repeat((4 - (text.length % 4)) % 4)
 }
 
+/** The ETag of bytes whose SHA-256 (base64) is known: the inverse of `etagSha256`. */
+export const sha256Etag = (sha256: string) => `"${sha256.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`
+
 /** The `Content-Digest` field (RFC 9530) of bytes whose ETag is their digest. */
 export const contentDigest = (etag: string) => `sha-256=:${etagSha256(etag)}:`
 

@@ -13,7 +13,6 @@
 
 const ED25519 = 0x01
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 const SIGNATURE_PREFIX = '\u2014 '
 // PKCS #8 wrapping of an Ed25519 seed (RFC 8410): Web Crypto imports no raw private key.
 const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])

@@ -4,6 +4,7 @@
  * and the pointer come last, and only once the version number is the publisher's (see arbiter.ts).
  */
 import type { ChangeRecord } from '../domain/change'
+import { sha256Etag } from '../domain/etag'
 import { isRelease, type Release } from '../domain/representation'
 import type { RegistryData } from '../publish/schema'
 import { changeLogKey, CURRENT_RELEASE_KEY, dataKey, entryPack, historyKey, logChunksKey, manifestKey, packKey, releaseKey, representationKey, type StoredMetadata, tileKey } from './keys'
@@ -119,7 +120,7 @@ export function versionRecords(
 
 /** A version's manifest, under its prefix; its ETag is its SHA-256, which the release's evidence states too. */
 export function manifestRecord(release: Release, bytes: Uint8Array): KvRecord {
-  return { key: manifestKey(release), value: bytes, metadata: { etag: `"${release.evidence!.manifest.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"` } }
+  return { key: manifestKey(release), value: bytes, metadata: { etag: sha256Etag(release.evidence!.manifest) } }
 }
 
 /** The signed log's tiles. A full tile's bytes never change; a partial tile's path names its width. */
