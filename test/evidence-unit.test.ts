@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { listedDigests, listingKey, MANIFEST_FORMAT } from '../src/domain/evidence'
 import { MerkleTree, leafHash, parseTilePath, tilePath, tilesOf, verifyConsistency, verifyInclusion } from '../src/domain/merkle'
+import { entryViewAt } from '../src/domain/representation'
 import { formatCheckpoint, generateKey, NoteError, openNote, parseCheckpoint, parseSignerKey, parseVerifierKey, signNote } from '../src/domain/signed-note'
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
@@ -175,5 +177,43 @@ describe('C2SP tlog-checkpoint', () => {
     ['a short root', 'registry.example/log\n8\nAAAA\n'],
   ])('refuses %s', (_, text) => {
     expect(() => parseCheckpoint(text)).toThrow(NoteError)
+  })
+})
+
+describe('what a manifest lists, as the Worker checks loaded values against it', () => {
+  const listing = (url: string, sha256: string, extra: object = {}) => ({ url, kind: 'list', type: 'application/json', sha256, ...extra })
+  const manifest = {
+    format: MANIFEST_FORMAT,
+    states: [
+      { from: '2026-11-20T10:00:00.000Z', until: '2026-12-20T00:00:00.000Z', representations: [listing('/a', 'A0'), listing('/a', 'S0', { scheduled: true })] },
+      { from: '2026-12-20T00:00:00.000Z', until: null, representations: [listing('/a', 'A1')] },
+    ],
+    representations: [listing('/versions.json?lang=en', 'V')],
+  }
+
+  it.each([
+    [0, '/a', false, 'A0'],
+    [0, '/a', true, 'S0'],
+    [1, '/a', false, 'A1'],
+    [1, '/a', true, undefined],
+    [null, '/versions.json?lang=en', false, 'V'],
+    [0, '/versions.json?lang=en', false, undefined],
+    [null, '/a', false, undefined],
+  ] as const)('state %s, %s, scheduled %s: %s', (state, url, scheduled, sha256) => {
+    expect(listedDigests(manifest).get(listingKey(state, url, scheduled))).toBe(sha256)
+  })
+
+  it.each([null, 'text', {}, { ...manifest, format: 'subprocessor-registry-manifest/2' }, { ...manifest, states: {} }])('refuses what is not a manifest: %j', (value) => {
+    expect(() => listedDigests(value)).toThrow('not a manifest')
+  })
+
+  it.each([
+    ['entry/linode-eu/en.json', { kind: 'entry', id: 'linode-eu', lang: 'en', format: 'json' }],
+    ['entry/linode-eu/pt-BR.csv', { kind: 'entry', id: 'linode-eu', lang: 'pt-BR', format: 'csv' }],
+    ['entry/linode-eu/en.atom', null],
+    ['entry/a/b/en.json', null],
+    ['list/eu/en.json', null],
+  ] as const)('reads the entry stored at %s', (path, view) => {
+    expect(entryViewAt(path)).toEqual(view)
   })
 })

@@ -4,6 +4,8 @@ import { leafHash, verifyConsistency, verifyInclusion } from '../src/domain/merk
 import { openNote, parseCheckpoint, parseSignerKey, parseVerifierKey } from '../src/domain/signed-note'
 import { LogRefused } from '../src/publish/evidence'
 import { type PublishTarget, publishTo } from '../src/publish/publish'
+import { entryPack } from '../src/storage/keys'
+import { pack, unpack } from '../src/storage/pack'
 import { forgetCachedReleases } from '../src/storage/reader'
 import { fetchWorker, publish, realData, TARGET, useFreshStorage } from './helpers'
 import { NEXT_SIGNER_KEY, NEXT_VERIFIER_KEY, TEST_SIGNER_KEY, TEST_VERIFIER_KEY } from './support/keys'
@@ -166,6 +168,41 @@ describe('storage that was altered is never served', () => {
     await env.REGISTRY.put(key, altered, { metadata: { etag } })
     await expectFault('/versions/3/manifest')
     await expectFault('/versions/3/evidence')
+  })
+
+  it('answers 503 for bytes rewritten together with the ETag stored beside them: a list, an entry in its pack, a change log', async () => {
+    const { prefix, entryPackSizes } = await current()
+    const etagOf = async (bytes: Uint8Array) => `"${(await sha256(bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`
+    const encoder = new TextEncoder()
+
+    const listKey = `${prefix}/s0/list/eu/en.csv`
+    const list = encoder.encode((await env.REGISTRY.get(listKey, 'text'))!.replace('Linode', 'Lin0de'))
+    await env.REGISTRY.put(listKey, list, { metadata: { etag: await etagOf(list) } })
+    await expectFault('/subprocessors.csv?region=eu&lang=en')
+
+    const packKey = `${prefix}/s0/entries/${entryPack('linode-eu', entryPackSizes[0]!.length)}`
+    const parts = unpack(new Uint8Array((await env.REGISTRY.get(packKey, 'arrayBuffer'))!))
+    const rewritten = await Promise.all(
+      parts.map(async (part) => {
+        if (part.path !== 'entry/linode-eu/en.json') return part
+        const body = encoder.encode(new TextDecoder().decode(part.body).replace('Linode', 'Lin0de'))
+        return { path: part.path, body, etag: await etagOf(body) }
+      }),
+    )
+    await env.REGISTRY.put(packKey, pack(rewritten), { metadata: { packed: true } })
+    await expectFault('/subprocessors/linode-eu.json?lang=en')
+
+    // The log's index names the whole log's ETag and its own bytes' digest: both made to match.
+    const logKey = `${prefix}/s0/changelog/eu/en.json`
+    const stored = new Uint8Array((await env.REGISTRY.get(logKey, 'arrayBuffer'))!)
+    const end = stored.indexOf(0x0a)
+    const index = JSON.parse(new TextDecoder().decode(stored.subarray(0, end))) as { etag: string; digest: string; chunks: unknown[] }
+    expect(index.chunks).toEqual([])
+    const body = encoder.encode(new TextDecoder().decode(stored.subarray(end + 1)).replace('"version":', '"Version":'))
+    index.etag = index.digest = await etagOf(body)
+    await env.REGISTRY.put(logKey, new Uint8Array([...encoder.encode(`${JSON.stringify(index)}\n`), ...body]), { metadata: { log: true } })
+    await expectFault('/changes.json?region=eu&lang=en&since=0')
+    await expectFault('/changes.json?region=eu&lang=en&since=2')
   })
 
   it('answers 503 for a removed representation, a removed manifest and a removed or altered tile', async () => {

@@ -35,7 +35,8 @@ describe('KV reads per request', () => {
     const { release } = await publish()
     const worker = countingRegistry()
     await request('/subprocessors.json?region=eu&lang=en', worker)
-    expect(worker.reads).toEqual(['release/current', `${release.prefix}/s0/list/eu/en.json`])
+    // The version's manifest once per isolate: every value loaded is checked against it.
+    expect(worker.reads).toEqual(['release/current', `${release.prefix}/s0/list/eu/en.json`, `${release.prefix}/manifest.json`])
 
     for (let i = 0; i < 20; i++) {
       const before = worker.reads.length
@@ -55,7 +56,7 @@ describe('KV reads per request', () => {
       expect(worker.reads.length - before).toBeLessThanOrEqual(1)
     }
     // Every entry shares one pack here, so the second entry cost nothing.
-    expect(worker.reads.slice(2)).toEqual([`${release.prefix}/s0/list/uk/lv.csv`, `${release.prefix}/s0/list/all/en.html`, `${release.prefix}/s0/entries/0`, `${release.prefix}/doc/schema.json`])
+    expect(worker.reads.slice(3)).toEqual([`${release.prefix}/s0/list/uk/lv.csv`, `${release.prefix}/s0/list/all/en.html`, `${release.prefix}/s0/entries/0`, `${release.prefix}/doc/schema.json`])
   })
 
   it('shares one KV read among concurrent requests for the same bytes', async () => {
@@ -64,7 +65,7 @@ describe('KV reads per request', () => {
     await request('/subprocessors.csv?region=eu&lang=en', worker)
     const responses = await Promise.all(Array.from({ length: 25 }, () => request('/subprocessors.json?region=us&lang=lv', worker)))
     expect(responses.map((res) => res.status)).toEqual(Array(25).fill(200))
-    expect(worker.reads).toEqual(['release/current', `${release.prefix}/s0/list/eu/en.csv`, `${release.prefix}/s0/list/us/lv.json`])
+    expect(worker.reads).toEqual(['release/current', `${release.prefix}/s0/list/eu/en.csv`, `${release.prefix}/manifest.json`, `${release.prefix}/s0/list/us/lv.json`])
   })
 
   it('rechecks the pointer once per RELEASE_RECHECK_MS', async () => {
@@ -75,10 +76,10 @@ describe('KV reads per request', () => {
     await request('/subprocessors.json?region=eu&lang=en', worker)
     vi.setSystemTime(Date.now() + RELEASE_RECHECK_MS - 1)
     await request('/subprocessors.json?region=eu&lang=en', worker)
-    expect(worker.reads).toHaveLength(2)
+    expect(worker.reads).toHaveLength(3)
     vi.setSystemTime(Date.now() + 1)
     await request('/subprocessors.json?region=eu&lang=en', worker)
-    expect(worker.reads.slice(2)).toEqual(['release/current'])
+    expect(worker.reads.slice(3)).toEqual(['release/current'])
   })
 })
 

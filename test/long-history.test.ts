@@ -3,6 +3,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ChangeDocument } from '../src/publish/schema'
+import { strongEtag } from '../src/domain/etag'
 import { LOG_BLOCK_VERSIONS } from '../src/storage/log'
 import { forgetCachedReleases } from '../src/storage/reader'
 import { DAY_MS } from './support/history'
@@ -119,15 +120,33 @@ describe(`a history of ${VERSIONS} versions`, () => {
       throw new Error('no chunk of the English log')
     }
 
-    it('answers 503 for a slice that needs a chunk cut short, and still serves the slices that do not', async () => {
+    // A slice is served only from a log shown whole to be the one its ETag and manifest name, so every slice needs every chunk.
+    it('answers 503 for every slice of a log whose chunk is cut short, those that do not reach the chunk too', async () => {
       const key = await englishChunk()
       const { value, metadata } = await env.REGISTRY.getWithMetadata(key, 'arrayBuffer')
       await env.REGISTRY.put(key, value!.slice(0, value!.byteLength / 2), { metadata })
       try {
         await expectFaultFor(0, { key, reason: 'unreadable value', cause: 'chunk length does not match its index' })
-        expect((await changesSince(LOG_BLOCK_VERSIONS)).versions).toEqual(descending(VERSIONS, LOG_BLOCK_VERSIONS + 1))
+        vi.restoreAllMocks()
+        await expectFaultFor(VERSIONS - 1, { key, reason: 'unreadable value', cause: 'chunk length does not match its index' })
       } finally {
         await env.REGISTRY.put(key, value!, { metadata })
+      }
+    })
+
+    it('answers 503 for a log whose own bytes were rewritten with their digest, under the ETag of a whole they no longer make', async () => {
+      const { prefix } = (await TARGET.versions.latest())!
+      const key = `${prefix}/s0/changelog/all/en.json`
+      const stored = new Uint8Array((await env.REGISTRY.get(key, 'arrayBuffer'))!)
+      const end = stored.indexOf(0x0a)
+      const index = JSON.parse(new TextDecoder().decode(stored.subarray(0, end))) as { digest: string }
+      const body = new TextEncoder().encode(new TextDecoder().decode(stored.subarray(end + 1)).replace('"version": ', '"Version": '))
+      index.digest = await strongEtag(body)
+      await env.REGISTRY.put(key, new Uint8Array([...new TextEncoder().encode(`${JSON.stringify(index)}\n`), ...body]), { metadata: { log: true } })
+      try {
+        await expectFaultFor(VERSIONS - 1, { key, reason: 'the log and its chunks are not the log its ETag names' })
+      } finally {
+        await env.REGISTRY.put(key, stored, { metadata: { log: true } })
       }
     })
 

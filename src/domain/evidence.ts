@@ -77,3 +77,17 @@ export function evidenceDocument(version: number, treeSize: number, manifest: st
 
 /** The checkpoint's text: the note before its signatures. */
 export const checkpointBody = (note: string) => note.slice(0, note.indexOf('\n\n') + 1)
+
+/** Where a manifest lists a representation: its state (null for the version's own) and its URL, scheduled or not. */
+export const listingKey = (state: number | null, url: string, scheduled = false) => `${state ?? '-'} ${scheduled ? 'scheduled ' : ''}${url}`
+
+/** Every representation a manifest lists, by listing key, with the SHA-256 (base64) of its bytes; throws on what is not a manifest. */
+export function listedDigests(manifest: unknown): Map<string, string> {
+  const { format, states, representations } = (manifest ?? {}) as Partial<Manifest>
+  if (format !== MANIFEST_FORMAT || !Array.isArray(states) || !Array.isArray(representations)) throw new Error('not a manifest')
+  const listed = new Map<string, string>()
+  const add = (state: number | null, { url, scheduled, sha256 }: ManifestRepresentation) => listed.set(listingKey(state, url, scheduled), sha256)
+  states.forEach(({ representations }, state) => representations.forEach((listing) => add(state, listing)))
+  representations.forEach((listing) => add(null, listing))
+  return listed
+}

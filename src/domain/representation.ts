@@ -130,6 +130,13 @@ export function viewPath(view: View): string {
   }
 }
 
+/** The entry view stored at `entry/{id}/{lang}.{format}`: viewPath's inverse, for the parts of a pack. */
+export function entryViewAt(path: string): EntryView | null {
+  const match = /^entry\/([^/]+)\/([^/.]+)\.([a-z]+)$/.exec(path)
+  if (!match || !(FORMATS as readonly string[]).includes(match[3]!)) return null
+  return { kind: 'entry', id: match[1]!, lang: match[2]!, format: match[3] as Format }
+}
+
 /** Where a version's manifest sits inside it. */
 export const MANIFEST_PATH = 'manifest.json'
 

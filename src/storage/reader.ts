@@ -1,17 +1,19 @@
 /**
  * The Worker's reader: the only module of the Worker that touches the KV binding. It keeps the
  * current release and the bytes it has served in isolate memory, and checks every value it loads
- * against the digest its ETag was made from, so damaged storage becomes a 503, never a 200.
+ * against the digest its ETag was made from and against its version's manifest (the leaf of the
+ * signed log that the release names), so damaged or rewritten storage becomes a 503, never a 200.
  */
 import type { ChangeRecord } from '../domain/change'
-import { contentDigest, strongEtag } from '../domain/etag'
+import { contentDigest, etagSha256, strongEtag } from '../domain/etag'
+import { listedDigests, listingKey } from '../domain/evidence'
 import { RegistryError } from '../domain/errors'
-import { type ChangesView, isPerState, isRelease, type Release, representationHeaders, type VersionsView, type View, viewPath, viewUrl } from '../domain/representation'
+import { type ChangesView, entryViewAt, isPerState, isRelease, type Release, representationHeaders, type VersionsView, type View, viewPath, viewUrl } from '../domain/representation'
 import { BlobCache, type CachedBlob } from './blob-cache'
 import { MerkleTree, TILE_WIDTH, tilePath } from '../domain/merkle'
-import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, historyKey, packKey, releaseKey, representationKey, type StoredMetadata, tileKey } from './keys'
+import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, historyKey, manifestKey, packKey, releaseKey, representationKey, type StoredMetadata, tileKey } from './keys'
 import { readChunkedList } from './lists'
-import { chunksAfter, decodeChunk, decodeLog, sliceLog } from './log'
+import { chunksAfter, decodeChunk, type DecodedChunk, type DecodedLog, decodeLog, sliceLog } from './log'
 import { unpack } from './pack'
 
 /** How long an isolate trusts the pointer it read; this bounds how long it serves a superseded version. */
@@ -127,13 +129,32 @@ export function getHistory(kv: KVNamespace, current: Release): Promise<[number, 
   return history.versions
 }
 
-/** Where a view's bytes are stored; null for an entry whose pack the release says is empty. */
-function locate(release: Release, state: number, view: View): { key: string; path: string } | null {
+/** Where a view's bytes are stored, and where its manifest lists them; null for an entry whose pack the release says is empty. */
+function locate(release: Release, state: number, view: View): { key: string; path: string; listing: Listing } | null {
   const path = viewPath(view)
-  if (view.kind !== 'entry') return { key: representationKey(release, isPerState(view) ? state : null, path), path }
+  if (view.kind === 'manifest') return { key: manifestKey(release), path, listing: { release, keyOf: () => null } }
+  if (view.kind !== 'entry') {
+    const listedIn = isPerState(view) ? state : null
+    const key = listingKey(listedIn, viewUrl(view), view.kind === 'list' && view.scheduled)
+    return { key: representationKey(release, listedIn, path), path, listing: { release, keyOf: () => key } }
+  }
   const sizes = release.entryPackSizes[state]!
   const pack = entryPack(view.id, sizes.length)
-  return sizes[pack] ? { key: packKey(release, state, pack), path } : null
+  if (!sizes[pack]) return null
+  const keyOf = (part: string) => {
+    const entry = entryViewAt(part)
+    return entry ? listingKey(state, viewUrl(entry)) : undefined
+  }
+  return { key: packKey(release, state, pack), path, listing: { release, keyOf } }
+}
+
+/**
+ * Where a value's version lists each of its parts: the listing key of a part's path (undefined
+ * for a path no manifest could list), or null for the manifest itself, which the release names.
+ */
+interface Listing {
+  release: Release
+  keyOf: (path: string) => string | null | undefined
 }
 
 function servable(release: Release, state: number, view: View, blob: CachedBlob, path: string): StoredRepresentation | typeof NOT_IN_RELEASE {
@@ -165,7 +186,7 @@ export function peekRepresentation(release: Release, state: number, view: View):
 export async function loadRepresentation(kv: KVNamespace, release: Release, state: number, view: View): Promise<StoredRepresentation | typeof NOT_IN_RELEASE> {
   const place = locate(release, state, view)
   if (!place) return NOT_IN_RELEASE
-  const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path))
+  const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path, place.listing))
   cache.markServed(blob)
   return servable(release, state, view, blob, place.path)
 }
@@ -200,20 +221,13 @@ async function loadLogSlice(
   location: string,
 ): Promise<StoredRepresentation> {
   const place = locate(release, state, stored)!
-  const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path))
+  const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path, place.listing))
   cache.markServed(blob)
   const log = blob.log!
   const kept = log.slices.get(since)
   if (kept) return kept
   const needed = chunksAfter(log.decoded, since)
-  const chunks = await Promise.all(
-    needed.map(async ({ key }) => {
-      const chunk = cache.get(key) ?? (await load(kv, key, key))
-      cache.markServed(chunk)
-      return chunk.chunk!
-    }),
-  )
-  const body = sliceLog(log.decoded, chunks, since)
+  const body = sliceLog(log.decoded, await loadChunks(kv, log.decoded, since), since)
   const etag = etagOf(log.decoded.etag)
   const lastModified = isPerState(stored) ? release.states[state]! : Date.parse(release.publishedAt)
   // The whole log (since=0) is what the manifest lists; any other cut is hashed here, once per slice kept.
@@ -235,17 +249,74 @@ async function loadLogSlice(
   return slice
 }
 
-function load(kv: KVNamespace, key: string, path: string): Promise<CachedBlob> {
+/** The chunks of older items a slice of a log needs, each checked against its name. */
+function loadChunks(kv: KVNamespace, log: DecodedLog, since: number): Promise<DecodedChunk[]> {
+  return Promise.all(
+    chunksAfter(log, since).map(async ({ key }) => {
+      const chunk = cache.get(key) ?? (await load(kv, key, key))
+      cache.markServed(chunk)
+      return chunk.chunk!
+    }),
+  )
+}
+
+// Each version's manifest as the cold path checks against it: the SHA-256 of every representation, by listing key.
+const listings = new Map<string, Promise<Map<string, string> | null>>()
+const LISTINGS_KEPT = 8
+
+/** A version's manifest, read and checked against the digest its release names; null for a version published before the log. */
+function listedIn(kv: KVNamespace, release: Release): Promise<Map<string, string> | null> {
+  const named = release.evidence?.manifest
+  if (!named) return Promise.resolve(null)
+  let listed = listings.get(release.prefix)
+  if (!listed) {
+    const key = manifestKey(release)
+    // Read around the blob cache: a 10,000-entry manifest is megabytes that only this index needs.
+    listed = read(key, kv.get(key, 'arrayBuffer')).then(async (value) => {
+      if (!value) throw storageFault(key, 'missing')
+      const bytes = new Uint8Array(value)
+      if (etagSha256(await strongEtag(bytes)) !== named) throw storageFault(key, 'the manifest is not the one the release names')
+      try {
+        return listedDigests(JSON.parse(new TextDecoder().decode(bytes)))
+      } catch (error) {
+        throw storageFault(key, 'unreadable manifest', error)
+      }
+    })
+    listed.catch(() => listings.delete(release.prefix))
+    if (listings.size >= LISTINGS_KEPT) listings.clear()
+    listings.set(release.prefix, listed)
+  }
+  return listed
+}
+
+/** Each part of a value is what its version's manifest lists: bytes rewritten together with their ETag are still caught. */
+async function checkListed(kv: KVNamespace, key: string, { release, keyOf }: Listing, parts: { path: string; etag: string }[]): Promise<void> {
+  if (release.evidence && keyOf(parts[0]?.path ?? '') === null) {
+    if (etagSha256(parts[0]!.etag) !== release.evidence.manifest) throw storageFault(key, 'the manifest is not the one the release names')
+    return
+  }
+  const listed = await listedIn(kv, release)
+  if (!listed) return
+  for (const { path, etag } of parts) {
+    const at = keyOf(path)
+    if (!at || listed.get(at) !== etagSha256(etag)) throw storageFault(key, `${path} is not as the version's manifest lists it`)
+  }
+}
+
+function load(kv: KVNamespace, key: string, path: string, listing?: Listing): Promise<CachedBlob> {
   let pending = loading.get(key)
   if (!pending) {
-    pending = fetchVerified(kv, key, path).finally(() => loading.delete(key))
+    pending = fetchVerified(kv, key, path, listing).finally(() => loading.delete(key))
     loading.set(key, pending)
   }
   return pending
 }
 
-async function fetchVerified(kv: KVNamespace, key: string, path: string): Promise<CachedBlob> {
-  const { value, metadata } = await read(key, kv.getWithMetadata<StoredMetadata>(key, 'arrayBuffer'))
+async function fetchVerified(kv: KVNamespace, key: string, path: string, listing?: Listing): Promise<CachedBlob> {
+  const reading = read(key, kv.getWithMetadata<StoredMetadata>(key, 'arrayBuffer'))
+  // The manifest is read beside the value, not after it: a cold load waits for one round trip.
+  if (listing) listedIn(kv, listing.release).catch(() => {})
+  const { value, metadata } = await reading
   if (!value || !metadata) throw storageFault(key, 'missing')
   const bytes = new Uint8Array(value)
   let parts
@@ -271,6 +342,11 @@ async function fetchVerified(kv: KVNamespace, key: string, path: string): Promis
   const digests = await Promise.all(parts.map(({ body }) => strongEtag(body)))
   const damaged = parts.findIndex((part, i) => part.etag !== digests[i])
   if (damaged !== -1) throw storageFault(key, `bytes of ${parts[damaged]!.path} do not match their ETag`)
+  // A log's own bytes hold only its recent items: the whole log, with its chunks, is what its ETag and the manifest name.
+  if (log && (await strongEtag(sliceLog(log.decoded, await loadChunks(kv, log.decoded, 0), 0))) !== log.decoded.etag) {
+    throw storageFault(key, 'the log and its chunks are not the log its ETag names')
+  }
+  if (listing) await checkListed(kv, key, listing, log ? [{ path, etag: log.decoded.etag }] : parts)
   const blob: CachedBlob = { bytes: bytes.byteLength, lastServed: 0, parts: new Map(parts.map(({ path, body, etag }) => [path, { body, etag }])), log, chunk }
   cache.remember(key, blob)
   return blob
@@ -350,6 +426,7 @@ async function readList<T>(kv: KVNamespace, key: string): Promise<T[]> {
 export function forgetCachedReleases(): void {
   currentRelease = null
   logTree = null
+  listings.clear()
   listBlocks.clear()
   history = null
   releases.clear()
