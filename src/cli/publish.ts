@@ -14,7 +14,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
-import { getPlatformProxy } from 'wrangler'
 import type { ChangeRecord } from '../domain/change'
 import { parseSignerKey } from '../domain/signed-note'
 import { NoticeViolations } from '../publish/changes'
@@ -23,6 +22,7 @@ import { latestVersion, planRelease, type PublishTarget, readLatest, writePlan }
 import { d1Versions, HOLDER_SQL, INSERT_SQL, insertValues, LATEST_SQL, LEAVES_SQL, leavesOf, parseClaimed, VersionTaken } from '../storage/arbiter'
 import { bindingAccess, type KvRecord } from '../storage/writer'
 import { loadDataOrExit } from './load-data'
+import { openLocalStores } from './local-stores'
 import { loadSigningKey } from './signing-key'
 
 const KV_BINDING = 'REGISTRY'
@@ -54,20 +54,26 @@ interface Target extends PublishTarget {
   dispose(): Promise<void>
 }
 
-/** Local KV and D1 through wrangler's own platform proxy: the same stores `wrangler dev` serves from. */
+/**
+ * Local KV and D1: the same stores `wrangler dev` serves from. Their schema is applied by
+ * `wrangler d1 migrations apply`, as `npm start` and a deploy do; only when one is pending, since
+ * starting wrangler costs seconds.
+ */
 async function localTarget(): Promise<Target> {
   const persistTo = options['persist-to']
-  const proxy = await getPlatformProxy<Cloudflare.Env>({
-    configPath: options.config,
-    persist: persistTo ? { path: join(persistTo, 'v3') } : true,
-    remoteBindings: false,
-  })
+  const open = () => openLocalStores(options.config, { kv: KV_BINDING, d1: D1_BINDING }, persistTo)
+  let stores = await open()
+  if ((await stores.pendingMigrations()).length) {
+    await stores.dispose()
+    await wrangler('d1', 'migrations', 'apply', D1_BINDING, where, ...persistence)
+    stores = await open()
+  }
   return {
     describe: `local KV and D1 (${persistTo ?? '.wrangler/state'})`,
-    ...bindingAccess(proxy.env[KV_BINDING]),
-    versions: d1Versions(proxy.env[D1_BINDING]),
+    ...bindingAccess(stores.kv),
+    versions: d1Versions(stores.db),
     signing,
-    dispose: () => proxy.dispose(),
+    dispose: () => stores.dispose(),
   }
 }
 
@@ -78,7 +84,8 @@ function literal(value: string | number | null): string {
 }
 
 /** KV and D1 through the wrangler CLI: `--remote` for the real account, or local storage to try the same path offline. */
-function wranglerTarget(): Target {
+async function wranglerTarget(): Promise<Target> {
+  await wrangler('d1', 'migrations', 'apply', D1_BINDING, where, ...persistence)
   const kv = (...args: string[]) => wrangler('kv', ...args, '--binding', KV_BINDING, where, ...persistence)
   const sql = async (statement: string) => {
     const dir = await mkdtemp(join(tmpdir(), 'registry-sql-'))
@@ -190,8 +197,7 @@ const signing: LogSigning = {
 const { data, warning } = withVerifierKey(loaded, signing, options.remote)
 if (warning) console.log(warning)
 // The version table's schema, as `wrangler d1 migrations apply` keeps it: nothing to set up by hand.
-await wrangler('d1', 'migrations', 'apply', D1_BINDING, where, ...persistence)
-const target = options.remote || options['via-wrangler'] ? wranglerTarget() : await localTarget()
+const target = options.remote || options['via-wrangler'] ? await wranglerTarget() : await localTarget()
 try {
   // A dry run writes nothing, not even the pointer of a publish that stopped short.
   const previous = options['dry-run'] ? await readLatest(target) : await latestVersion(target)
