@@ -129,23 +129,29 @@ export function getHistory(kv: KVNamespace, current: Release): Promise<[number, 
   return history.versions
 }
 
-/** Where a view's bytes are stored, and where its manifest lists them; null for an entry whose pack the release says is empty. */
-function locate(release: Release, state: number, view: View): { key: string; path: string; listing: Listing } | null {
+/** Where a view's bytes are stored; null for an entry whose pack the release says is empty. */
+function locate(release: Release, state: number, view: View): { key: string; path: string } | null {
   const path = viewPath(view)
-  if (view.kind === 'manifest') return { key: manifestKey(release), path, listing: { release, keyOf: () => null } }
-  if (view.kind !== 'entry') {
-    const listedIn = isPerState(view) ? state : null
-    const key = listingKey(listedIn, viewUrl(view), view.kind === 'list' && view.scheduled)
-    return { key: representationKey(release, listedIn, path), path, listing: { release, keyOf: () => key } }
-  }
+  if (view.kind !== 'entry') return { key: representationKey(release, isPerState(view) ? state : null, path), path }
   const sizes = release.entryPackSizes[state]!
   const pack = entryPack(view.id, sizes.length)
-  if (!sizes[pack]) return null
-  const keyOf = (part: string) => {
-    const entry = entryViewAt(part)
-    return entry ? listingKey(state, viewUrl(entry)) : undefined
+  return sizes[pack] ? { key: packKey(release, state, pack), path } : null
+}
+
+/** Where the manifest lists the parts of the value that holds a view: for the cold path only, as it builds strings. */
+function listingOf(release: Release, state: number, view: View): Listing {
+  if (view.kind === 'manifest') return { release, keyOf: () => null }
+  if (view.kind === 'entry') {
+    return {
+      release,
+      keyOf: (part) => {
+        const entry = entryViewAt(part)
+        return entry ? listingKey(state, viewUrl(entry)) : undefined
+      },
+    }
   }
-  return { key: packKey(release, state, pack), path, listing: { release, keyOf } }
+  const key = listingKey(isPerState(view) ? state : null, viewUrl(view), view.kind === 'list' && view.scheduled)
+  return { release, keyOf: () => key }
 }
 
 /**
@@ -186,7 +192,7 @@ export function peekRepresentation(release: Release, state: number, view: View):
 export async function loadRepresentation(kv: KVNamespace, release: Release, state: number, view: View): Promise<StoredRepresentation | typeof NOT_IN_RELEASE> {
   const place = locate(release, state, view)
   if (!place) return NOT_IN_RELEASE
-  const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path, place.listing))
+  const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path, listingOf(release, state, view)))
   cache.markServed(blob)
   return servable(release, state, view, blob, place.path)
 }
@@ -221,7 +227,7 @@ async function loadLogSlice(
   location: string,
 ): Promise<StoredRepresentation> {
   const place = locate(release, state, stored)!
-  const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path, place.listing))
+  const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path, listingOf(release, state, stored)))
   cache.markServed(blob)
   const log = blob.log!
   const kept = log.slices.get(since)
