@@ -29,6 +29,10 @@ export default defineConfig({
         test: { name: 'worker', include: ['test/*.test.ts'], setupFiles: ['./test/support/migrations.ts'] },
       },
       {
+        // Pure functions and the documentation's links, in Node: seconds, for the inner loop (npm run test:fast).
+        test: { name: 'unit', include: ['test/unit/*.test.ts'], environment: 'node' },
+      },
+      {
         // The commands, the deployable bundle and the served contract, from Node.
         test: { name: 'system', include: ['test/system/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
       },

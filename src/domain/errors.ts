@@ -1,6 +1,6 @@
 /**
  * Every error the API answers with, and its status. A closed set: a new code is a deliberate
- * change here, in the README's error table and in the published schema's enum.
+ * change here, in docs/errors.md and in the published schema's enum.
  */
 export const ERROR_STATUSES = {
   unknown_region: 400,

@@ -4,7 +4,7 @@
  * self-hosted workerd that includes the hosts file and a private network's DNS. So the name is
  * first resolved through DNS-over-HTTPS (the JSON form that Cloudflare's and Google's resolvers
  * serve), and the request is refused unless every address in the answer is public. What remains
- * open is the moment between this lookup and fetch()'s own (DNS rebinding); the README says how
+ * open is the moment between this lookup and fetch()'s own (DNS rebinding); docs/vendor-risk-tools.md says how
  * a self-hosted workerd closes it.
  */
 import { checkEndpointUrl, isAllowedLoopback, parseIpv4, refusedIpv4, refusedIpv6 } from './endpoint'

@@ -1,4 +1,4 @@
-// Requests that never reach the Worker: workerd answers them itself. The README's error table
+// Requests that never reach the Worker: workerd answers them itself. docs/errors.md
 // says so, and this keeps it true.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
