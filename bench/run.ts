@@ -109,6 +109,7 @@ function loadCase(base: string, c: Case, etags: Map<string, string>): LoadCase {
   const headers: Record<string, string> = {}
   if (c.floor || c.probe) headers.host = `${c.name}.bench`
   if (c.naive) headers.host = 'naive.bench'
+  if (c.accept) headers.accept = c.accept
   if (c.revalidate) headers['if-none-match'] = etags.get(c.path)!
   return { name: c.name, url: `${base}${c.path}`, headers, status: c.revalidate ? 304 : 200 }
 }

@@ -103,3 +103,24 @@ describe('format fixed by the URL', () => {
     expect(body.error).toMatchObject({ code: 'unknown_format', parameter: 'format', allowed: ['json', 'html', 'csv'] })
   })
 })
+
+describe('a negotiated list asked again', () => {
+  it('is resolved again for each Accept, Accept-Language and country, with the same headers as the first time', async () => {
+    const ask = async (headers: Record<string, string>, country?: string) => {
+      const res = await fetchWorker('/subprocessors', { headers, ...(country ? { cf: { country } } : {}) } as RequestInit<IncomingRequestCfProperties>)
+      await res.arrayBuffer()
+      return { location: res.headers.get('Content-Location'), vary: res.headers.get('Vary') }
+    }
+    const asked: [Record<string, string>, string | undefined, string][] = [
+      [{ Accept: 'application/json', 'Accept-Language': 'de' }, 'GB', '/subprocessors.json?region=uk&lang=de'],
+      [{ Accept: 'text/csv', 'Accept-Language': 'de' }, 'GB', '/subprocessors.csv?region=uk&lang=de'],
+      [{ Accept: 'application/json', 'Accept-Language': 'lv' }, 'GB', '/subprocessors.json?region=uk&lang=lv'],
+      [{ Accept: 'application/json', 'Accept-Language': 'de' }, 'US', '/subprocessors.json?region=us&lang=de'],
+    ]
+    for (let round = 0; round < 2; round++) {
+      for (const [headers, country, location] of asked) {
+        expect(await ask(headers, country)).toEqual({ location, vary: 'Accept, Accept-Language' })
+      }
+    }
+  })
+})

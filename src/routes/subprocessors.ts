@@ -15,8 +15,17 @@ const EXPLICIT_LISTS_KEPT = 256
 /** An instant this recent may still gain a version (KV propagation, the pointer recheck): not yet immutable. */
 const SETTLED_AFTER_MS = 5 * 60 * 1000
 
+// A negotiated list resolves the same way for the same URL and the same three inputs of
+// negotiation, so a poller that negotiates skips parsing too; Hono caches no such resolution.
+const negotiatedLists = new Map<string, { release: Release; view: ListView; caching: CachingHeaders }>()
+
+const negotiationKey = (c: Context<Env>) => {
+  const headers = c.req.raw.headers
+  return `${c.req.url}\n${headers.get('Accept')}\n${headers.get('Accept-Language')}\n${c.req.raw.cf?.country}`
+}
+
 function serveList(c: Context<Env>, release: Release) {
-  const known = explicitLists.get(c.req.url)
+  const known = explicitLists.get(c.req.url) ?? negotiatedLists.get(negotiationKey(c))
   if (known?.release === release) {
     const { state, caching } = currentState(release, known.caching)
     return serveView(c, release, state, known.view, caching, alwaysPresent)
@@ -39,10 +48,9 @@ function serveList(c: Context<Env>, release: Release) {
   if (moment.at !== undefined) return serveListAt(c, release, view, cachingHeaders(selection, shared), immutableCaching(selection), moment.at)
 
   const caching = cachingHeaders(selection, shared)
-  if (selection.format && selection.lang && selection.region) {
-    if (explicitLists.size >= EXPLICIT_LISTS_KEPT) explicitLists.clear()
-    explicitLists.set(c.req.url, { release, view, caching })
-  }
+  const resolved = selection.format && selection.lang && selection.region ? explicitLists : negotiatedLists
+  if (resolved.size >= EXPLICIT_LISTS_KEPT) resolved.clear()
+  resolved.set(resolved === explicitLists ? c.req.url : negotiationKey(c), { release, view, caching })
   const current = currentState(release, caching)
   return serveView(c, release, current.state, view, current.caching, alwaysPresent)
 }
