@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { checkEndpointUrl } from '../src/webhooks/endpoint'
-import { dueEvents, emissionKey, regionsOfInterest } from '../src/webhooks/events'
-import { RETRY_DELAYS_SECONDS, retryDelaySeconds, retrySchedule } from '../src/webhooks/retry'
-import { addedRecord } from './support/history'
+import { checkEndpointUrl } from '../../src/webhooks/endpoint'
+import { dueEvents, emissionKey, regionsOfInterest } from '../../src/webhooks/events'
+import { RETRY_DELAYS_SECONDS, retryDelaySeconds, retrySchedule } from '../../src/webhooks/retry'
+import { addedRecord } from '../support/history'
 
 describe('checkEndpointUrl', () => {
   it.each<[string, boolean, string]>([

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { cachingHeaders, UNNEGOTIATED_CACHING } from '../src/domain/caching'
+import { cachingHeaders, UNNEGOTIATED_CACHING } from '../../src/domain/caching'
 
 const SHARED = 'public, max-age=300, stale-while-revalidate=60'
 const PRIVATE = 'private, max-age=300'

@@ -1,6 +1,6 @@
 import { parseAccept } from 'hono/utils/accept'
 import { describe, expect, test } from 'vitest'
-import { pickLanguage, pickMediaType } from '../src/domain/negotiation'
+import { pickLanguage, pickMediaType } from '../../src/domain/negotiation'
 
 const MEDIA = { supports: ['application/json', 'text/html', 'text/csv'], default: 'application/json' }
 const LANGUAGE = { supports: ['lv', 'en'], default: 'en' }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkEndpointUrl, refusedHost } from '../src/webhooks/endpoint'
-import { clientKey } from '../src/webhooks/subscribe'
+import { checkEndpointUrl, refusedHost } from '../../src/webhooks/endpoint'
+import { clientKey } from '../../src/webhooks/subscribe'
 
 /**
  * IANA's IPv4 Special-Purpose Address Registry (with 192.88.99.0/24, the deprecated 6to4 relay

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { listedDigests, listingKey, MANIFEST_FORMAT } from '../src/domain/evidence'
-import { MerkleTree, leafHash, parseTilePath, tilePath, tilesOf, verifyConsistency, verifyInclusion } from '../src/domain/merkle'
-import { entryViewAt } from '../src/domain/representation'
-import { formatCheckpoint, generateKey, NoteError, openNote, parseCheckpoint, parseSignerKey, parseVerifierKey, signNote } from '../src/domain/signed-note'
+import { listedDigests, listingKey, MANIFEST_FORMAT } from '../../src/domain/evidence'
+import { MerkleTree, leafHash, parseTilePath, tilePath, tilesOf, verifyConsistency, verifyInclusion } from '../../src/domain/merkle'
+import { entryViewAt } from '../../src/domain/representation'
+import { formatCheckpoint, generateKey, NoteError, openNote, parseCheckpoint, parseSignerKey, parseVerifierKey, signNote } from '../../src/domain/signed-note'
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 const bytes = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16))

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
-import { RegistryError } from '../src/domain/errors'
-import type { Release } from '../src/domain/representation'
-import { readEntryRequest, readListSelection, resolveRegion } from '../src/domain/selection'
+import { RegistryError } from '../../src/domain/errors'
+import type { Release } from '../../src/domain/representation'
+import { readEntryRequest, readListSelection, resolveRegion } from '../../src/domain/selection'
 
 const RELEASE = { regions: ['eu', 'uk', 'us', 'apac'], languages: ['lv', 'en'], countryRegions: { LV: 'eu', GB: 'uk', US: 'us' } } as unknown as Release
 

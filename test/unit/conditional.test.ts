@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { isNotModified } from '../src/domain/conditional'
+import { isNotModified } from '../../src/domain/conditional'
 
 const ETAG = '"LMs2YkfRWC3cTW-l7WMSi6WU"'
 const PUBLISHED = Date.parse('Fri, 20 Nov 2026 10:00:00 GMT')
