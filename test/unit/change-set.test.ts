@@ -1,0 +1,114 @@
+/**
+ * The change set, table by table: what a new version records against the one before it, which
+ * changes need the notice period, what publishing refuses, and what a later version withdraws.
+ * computeChanges is the legal core of the registry; these run it directly, with no storage.
+ */
+import { describe, expect, it } from 'vitest'
+import { loadData } from '../../src/cli/load-data'
+import { boundariesAfter, computeChanges, entriesAt, NoticeViolations, type Previous } from '../../src/publish/changes'
+import type { Announcement, RegistryData, SubprocessorEntry } from '../../src/publish/schema'
+
+const loaded = await loadData('data')
+if (!loaded.ok) throw new Error('data/ does not validate')
+const data: RegistryData = loaded.data
+
+const DAY = 24 * 60 * 60 * 1000
+const V1 = '2026-01-01T10:00:00.000Z'
+const V2 = '2026-02-01T10:00:00.000Z'
+const daysAfterV2 = (days: number) => new Date(Date.parse(V2) + days * DAY).toISOString().slice(0, 10)
+const summarize = () => ({ en: 'summary' })
+
+const entry = (id: string) => data.subprocessors.subprocessors.find((e) => e.id === id)!
+const withEntries = (entries: SubprocessorEntry[], announcements: Announcement[] = []): RegistryData => ({
+  ...data,
+  subprocessors: { ...data.subprocessors, subprocessors: entries },
+  announcements,
+})
+const newcomer = (): SubprocessorEntry => ({ ...entry('twilio'), id: 'acme-mail', name: 'Acme Mail Ltd' })
+const URGENT = { kind: 'urgent', reason: { lv: 'Steidzami', en: 'Urgent', de: 'Dringend' } } as const
+
+/** Version 1 of `before`, then version 2 of `after`: the change records of version 2, or the refusal. */
+function secondVersion(before: RegistryData, after: RegistryData) {
+  const first = computeChanges(null, before, { version: 1, publishedAt: V1 }, summarize)
+  const previous: Previous = { stamp: { version: 1, publishedAt: V1 }, data: before, changes: first }
+  try {
+    return computeChanges(previous, after, { version: 2, publishedAt: V2 }, summarize)
+  } catch (error) {
+    if (error instanceof NoticeViolations) return error
+    throw error
+  }
+}
+
+const shape = (result: ReturnType<typeof secondVersion>) =>
+  result instanceof NoticeViolations
+    ? { refused: result.violations.map(({ entry, type }) => `${entry} ${type}`) }
+    : { recorded: result.map((c) => `v${c.announcedIn} ${c.entry} ${c.type} ${c.effectiveAt.slice(0, 10)}${c.requiresNotice ? ' notice' : ''}${c.shortNotice ? ' short' : ''}${c.withdrawnIn ? ` withdrawn-in-v${c.withdrawnIn}` : ''}`) }
+
+describe('the change set of a new version', () => {
+  const base = () => data.subprocessors.subprocessors
+
+  it('records nothing for the first version', () => {
+    expect(computeChanges(null, data, { version: 1, publishedAt: V1 }, summarize)).toEqual([])
+  })
+
+  it.each<[string, () => RegistryData, object]>([
+    ['unchanged data records nothing', () => withEntries(base()), { recorded: [] }],
+    ['an entry removed now needs no notice', () => withEntries(base().filter((e) => e.id !== 'twilio')), { recorded: ['v2 twilio removed 2026-02-01'] }],
+    ['a purpose reworded now is editorial', () => withEntries(base().map((e) => (e.id === 'twilio' ? { ...e, purpose: { ...e.purpose, en: 'Text messages' } } : e))), { recorded: ['v2 twilio modified 2026-02-01'] }],
+    ['a location reworded, the same place, is editorial', () => withEntries(base().map((e) => (e.id === 'linode-us' && e.location ? { ...e, location: { ...e.location, text: { ...e.location.text, en: 'in the USA' } } } : e))), { recorded: ['v2 linode-us modified 2026-02-01'] }],
+    ['a location moved to another country is refused: it needs notice', () => withEntries(base().map((e) => (e.id === 'linode-us' && e.location ? { ...e, location: { ...e.location, countries: ['CA'] } } : e))), { refused: ['linode-us modified'] }],
+    ['an entry added now is refused without short notice', () => withEntries([...base(), newcomer()]), { refused: ['acme-mail added'] }],
+    ['an entry added now with short notice is recorded as such', () => withEntries(base(), [{ add: newcomer(), shortNotice: URGENT }]), { recorded: ['v2 acme-mail added 2026-02-01 notice short'] }],
+    ['a region added now is refused: it needs notice', () => withEntries(base().map((e) => (e.id === 'linode-us' ? { ...e, regions: ['us', 'apac'] } : e))), { refused: ['linode-us modified'] }],
+    // Published at 10:00, a date takes effect at midnight: the first date with 30 full days' notice is the 31st.
+    ['an addition announced with the full notice is recorded for its date', () => withEntries(base(), [{ add: newcomer(), effective: daysAfterV2(31) }]), { recorded: [`v2 acme-mail added ${daysAfterV2(31)} notice`] }],
+    ['an addition announced for the 30th day, hours short, is refused', () => withEntries(base(), [{ add: newcomer(), effective: daysAfterV2(30) }]), { refused: ['acme-mail added'] }],
+    ['a removal announced for tomorrow needs no notice', () => withEntries(base(), [{ remove: 'twilio', effective: daysAfterV2(1) }]), { recorded: [`v2 twilio removed ${daysAfterV2(1)}`] }],
+    ['an announcement dated in the past is refused: it cannot be retroactive', () => withEntries(base(), [{ remove: 'twilio', effective: '2026-01-15' }]), { refused: ['twilio removed'] }],
+  ])('%s', (_, after, expected) => {
+    expect(shape(secondVersion(withEntries(base()), after()))).toEqual(expected)
+  })
+
+  it('names every entry that lacks notice at once, with the earliest date allowed', () => {
+    const refused = secondVersion(withEntries(base()), withEntries([...base(), newcomer(), { ...newcomer(), id: 'acme-chat' }]))
+    expect(refused).toBeInstanceOf(NoticeViolations)
+    expect((refused as NoticeViolations).violations.map(({ entry, earliestAllowed }) => [entry, earliestAllowed])).toEqual([
+      ['acme-mail', daysAfterV2(30)],
+      ['acme-chat', daysAfterV2(30)],
+    ])
+  })
+})
+
+describe('withdrawal', () => {
+  const announced = (announcements: Announcement[]) => withEntries(data.subprocessors.subprocessors, announcements)
+  const later = (days: number) => new Date(Date.parse(V1) + days * DAY).toISOString().slice(0, 10)
+
+  it.each<[string, Announcement[], Announcement[], string[]]>([
+    ['an announcement dropped before its date is withdrawn', [{ add: newcomer(), effective: later(60) }], [], [`v1 acme-mail added ${later(60)} notice withdrawn-in-v2`]],
+    ['an announcement kept is not recorded again', [{ add: newcomer(), effective: later(60) }], [{ add: newcomer(), effective: later(60) }], [`v1 acme-mail added ${later(60)} notice`]],
+    ['an announcement moved to another date is withdrawn and announced anew', [{ remove: 'twilio', effective: later(45) }], [{ remove: 'twilio', effective: later(50) }], [`v1 twilio removed ${later(45)} withdrawn-in-v2`, `v2 twilio removed ${later(50)}`]],
+  ])('%s', (_, first, second, expected) => {
+    expect(shape(secondVersion(announced(first), announced(second)))).toEqual({ recorded: expected })
+  })
+
+  it('keeps an announcement that took effect, once the data has it in force, and withdraws nothing', () => {
+    const removed = withEntries(data.subprocessors.subprocessors.filter((e) => e.id !== 'twilio'))
+    expect(shape(secondVersion(announced([{ remove: 'twilio', effective: later(10) }]), removed))).toEqual({ recorded: [`v1 twilio removed ${later(10)}`] })
+  })
+})
+
+describe('states: the entries in force at each instant', () => {
+  it('applies each announcement from its instant, and begins a state there', () => {
+    const published = Date.parse(V2)
+    const later = withEntries(data.subprocessors.subprocessors, [
+      { remove: 'twilio', effective: daysAfterV2(10) },
+      { add: newcomer(), effective: daysAfterV2(40) },
+    ])
+    const ids = (at: number) => entriesAt(later, at, published).map((e) => e.id)
+    expect(boundariesAfter(later, published)).toEqual([Date.parse(`${daysAfterV2(10)}T00:00:00Z`), Date.parse(`${daysAfterV2(40)}T00:00:00Z`)])
+    expect(ids(published)).toContain('twilio')
+    expect(ids(Date.parse(`${daysAfterV2(10)}T00:00:00Z`))).not.toContain('twilio')
+    expect(ids(Date.parse(`${daysAfterV2(40)}T00:00:00Z`) - 1)).not.toContain('acme-mail')
+    expect(ids(Date.parse(`${daysAfterV2(40)}T00:00:00Z`))).toContain('acme-mail')
+  })
+})
