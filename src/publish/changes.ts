@@ -97,7 +97,8 @@ const iso = (instant: number) => new Date(instant).toISOString()
  * The change records of a new version: every earlier record (a not-yet-effective one the data no
  * longer announces is marked withdrawn), then what takes effect now, then what is newly announced.
  * Throws NoticeViolations, naming every offending entry, when a change that needs notice would take
- * effect sooner than the notice period, or an announcement is dated in the past.
+ * effect sooner than the notice period, or a new announcement is dated in the past (except in the
+ * first version, where it is in force already).
  */
 export function computeChanges(
   previous: Previous | null,
@@ -169,6 +170,8 @@ export function computeChanges(
     if (!isNew(announcement) || at === now) continue
     const id = announcedEntry(announcement)
     if (at < now) {
+      // Into an empty store, a date already past is simply in force: no customer was ever told otherwise.
+      if (!previous) continue
       violations.push({
         entry: id,
         type: announcedType(announcement),

@@ -51,6 +51,12 @@ describe('the change set of a new version', () => {
     expect(computeChanges(null, data, { version: 1, publishedAt: V1 }, summarize)).toEqual([])
   })
 
+  it('takes an announcement dated before the first version as in force, refusing nothing', () => {
+    const stale = withEntries(data.subprocessors.subprocessors, [{ remove: 'twilio', effective: '2025-06-01' }])
+    expect(computeChanges(null, stale, { version: 1, publishedAt: V1 }, summarize)).toEqual([])
+    expect(entriesAt(stale, Date.parse(V1), Date.parse(V1)).map((e) => e.id)).not.toContain('twilio')
+  })
+
   it.each<[string, () => RegistryData, object]>([
     ['unchanged data records nothing', () => withEntries(base()), { recorded: [] }],
     ['an entry removed now needs no notice', () => withEntries(base().filter((e) => e.id !== 'twilio')), { recorded: ['v2 twilio removed 2026-02-01'] }],
