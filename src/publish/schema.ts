@@ -567,7 +567,8 @@ export const ChangeEventDocument = z
       version: z.int().min(1).describe('The version whose change log held the change when the event was emitted.'),
       change: ChangeRecordDocument,
       links: z.strictObject({
-        entry: PerLanguage.describe('The entry, per language: /subprocessors/{entry}.json?lang=…'),
+        change: PerLanguage.describe('The change log from the version that announced (or withdrew) the change, per language: /changes.json?lang=…&since=…; it holds the change record.'),
+        entry: PerLanguage.optional().describe('The entry, per language, while it is in force at the event\'s instant: absent for an addition announced or withdrawn, and for a removal in effect.'),
         lists: UrlsPerRegionAndLanguage.describe('The list of each region of interest, per language.'),
         feeds: UrlsPerRegionAndLanguage.describe('The Atom feed of changes of each region of interest, per language.'),
       }),

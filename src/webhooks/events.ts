@@ -72,16 +72,26 @@ export interface ChangeEventPayload {
     /** The version whose change log held the change when the event was emitted. */
     version: number
     change: ChangeRecord
-    links: { entry: Record<string, string>; lists: Links; feeds: Links }
+    /** The entry, only while it is in force at the event's instant: an addition announced or withdrawn, or a removal in effect, has none that answers. */
+    links: { change: Record<string, string>; entry?: Record<string, string>; lists: Links; feeds: Links }
   }
+}
+
+/** Whether the entry answers at the event's instant: not before an addition takes effect, nor after a removal does. */
+function entryInForce({ event, change }: DueEvent): boolean {
+  if (change.type === 'added') return event === 'subprocessors.change.effective'
+  if (change.type === 'removed') return event !== 'subprocessors.change.effective'
+  return true
 }
 
 /**
  * The payload one subscriber receives: the change with its text in the subscriber's languages,
- * and absolute links to the entry, and to the list and feed of each region of interest.
+ * and absolute links to the change log from the version that holds it, to the entry while it is in
+ * force, and to the list and feed of each region of interest.
  */
 export function changePayload(due: DueEvent, version: number, regions: string[], languages: string[], origin: string): ChangeEventPayload {
   const { change } = due
+  const perLanguage = (url: (lang: string) => string) => Object.fromEntries(languages.map((lang) => [lang, `${origin}${url(lang)}`]))
   const perRegion = (url: (region: string, lang: string) => string): Links =>
     Object.fromEntries(regions.map((region) => [region, Object.fromEntries(languages.map((lang) => [lang, `${origin}${url(region, lang)}`]))]))
   return {
@@ -95,7 +105,8 @@ export function changePayload(due: DueEvent, version: number, regions: string[],
         shortNotice: change.shortNotice && { ...change.shortNotice, reason: pick(change.shortNotice.reason, languages) },
       },
       links: {
-        entry: Object.fromEntries(languages.map((lang) => [lang, `${origin}/subprocessors/${encodeURIComponent(change.entry)}.json?lang=${lang}`])),
+        change: perLanguage((lang) => `/changes.json?lang=${lang}&since=${(due.event === 'subprocessors.change.withdrawn' ? change.withdrawnIn! : change.announcedIn) - 1}`),
+        ...(entryInForce(due) ? { entry: perLanguage((lang) => `/subprocessors/${encodeURIComponent(change.entry)}.json?lang=${lang}`) } : {}),
         lists: perRegion((region, lang) => `/subprocessors.json?region=${region}&lang=${lang}`),
         feeds: perRegion((region, lang) => `/changes.atom?region=${region}&lang=${lang}`),
       },

@@ -214,8 +214,9 @@ describe('signed webhooks, end to end', () => {
       data: {
         version: 2,
         change: { ...mailRecord(), summary: { en: mailRecord().summary.en } },
+        // The entry is not in force until the change takes effect: the change log holds the record.
         links: {
-          entry: { en: 'http://127.0.0.1:8787/subprocessors/acme-mail.json?lang=en' },
+          change: { en: 'http://127.0.0.1:8787/changes.json?lang=en&since=1' },
           lists: { eu: { en: 'http://127.0.0.1:8787/subprocessors.json?region=eu&lang=en' } },
           feeds: { eu: { en: 'http://127.0.0.1:8787/changes.atom?region=eu&lang=en' } },
         },
@@ -246,6 +247,9 @@ describe('signed webhooks, end to end', () => {
     const link = new URL(mail.data.links.lists.eu.en)
     const list = await api(`${link.pathname}${link.search}`).then((res) => res.json<{ upcoming: { entry: { id: string } }[] }>())
     expect(list.upcoming.map((change) => change.entry.id)).toContain('acme-mail')
+    const changeLink = new URL(mail.data.links.change.en)
+    const log = await api(`${changeLink.pathname}${changeLink.search}`).then((res) => res.json<{ changes: { id: string }[] }>())
+    expect(log.changes.map((change) => change.id)).toContain(mail.data.change.id)
   })
 
   it('sends nothing to a subscriber whose regions the change does not touch, or that never verified', async () => {

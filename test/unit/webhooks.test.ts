@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { checkEndpointUrl } from '../../src/webhooks/endpoint'
-import { dueEvents, emissionKey, regionsOfInterest } from '../../src/webhooks/events'
+import { changePayload, dueEvents, emissionKey, regionsOfInterest } from '../../src/webhooks/events'
 import { RETRY_DELAYS_SECONDS, retryDelaySeconds, retrySchedule } from '../../src/webhooks/retry'
 import { addedRecord } from '../support/history'
 
@@ -98,5 +98,23 @@ describe('regionsOfInterest', () => {
     [['all'], ['all', 'eu', 'uk']],
   ])('a subscriber of %j hears about %j', (regions, expected) => {
     expect(regionsOfInterest(change, { regions, languages: null, events: [] })).toEqual(expected)
+  })
+})
+
+describe('the links of a change event', () => {
+  const ORIGIN = 'https://registry.example'
+  it.each([
+    ['added', 'subprocessors.change.announced', false, 3],
+    ['added', 'subprocessors.change.withdrawn', false, 4],
+    ['added', 'subprocessors.change.effective', true, 3],
+    ['removed', 'subprocessors.change.announced', true, 3],
+    ['removed', 'subprocessors.change.effective', false, 3],
+    ['modified', 'subprocessors.change.announced', true, 3],
+    ['modified', 'subprocessors.change.effective', true, 3],
+  ] as const)('%s, %s: an entry link %s, the change log since the version before %i', (type, event, hasEntry, touched) => {
+    const change = addedRecord('acme-mail', 3, '2026-11-20T10:00:00.000Z', 30, { type, ...(event === 'subprocessors.change.withdrawn' ? { withdrawnIn: 4, withdrawnAt: '2026-11-25T10:00:00.000Z' } : {}) })
+    const { links } = changePayload({ event, change }, 4, ['eu'], ['en'], ORIGIN).data
+    expect(links.change).toEqual({ en: `${ORIGIN}/changes.json?lang=en&since=${touched - 1}` })
+    expect(links.entry).toEqual(hasEntry ? { en: `${ORIGIN}/subprocessors/acme-mail.json?lang=en` } : undefined)
   })
 })
