@@ -86,20 +86,26 @@ function nextData(previous: RegistryData, version: number, now: number): Registr
 
 /**
  * A digest of what decides whether a built history can still be served: the storage layout and
- * the release record (src/storage, src/domain), data/, and the functions here that make each
- * version's data. A change to a renderer alone leaves the old bytes a valid history to measure.
+ * the release record (src/storage and src/domain, apart from the request-side modules that only
+ * read them), data/, and the functions here that make each version's data. Whitespace is left
+ * out, so that formatting the tree keeps a history; a change to a renderer alone leaves the old
+ * bytes a valid history to measure.
  */
+const REQUEST_SIDE = new Set(['src/storage/reader.ts', 'src/storage/blob-cache.ts', 'src/domain/negotiation.ts', 'src/domain/selection.ts', 'src/domain/conditional.ts', 'src/domain/caching.ts', 'src/domain/errors.ts', 'src/domain/verify.ts'])
+
 async function sourceDigest(): Promise<string> {
   const hash = createHash('sha256')
   const walk = async (dir: string) => {
     for (const item of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, item.name)
+      const name = relative(ROOT, path)
       if (item.isDirectory()) await walk(path)
-      else hash.update(relative(ROOT, path)).update(await readFile(path))
+      else if (!REQUEST_SIDE.has(name)) hash.update(name).update((await readFile(path, 'utf8')).replace(/\s+/g, ''))
     }
   }
   for (const dir of ['src/storage', 'src/domain', 'data']) await walk(join(ROOT, dir))
-  hash.update(JSON.stringify({ NOTICE_DAYS, STEP_MS })).update(String(historyEntry)).update(String(folded)).update(String(nextData))
+  hash.update(JSON.stringify({ NOTICE_DAYS, STEP_MS }))
+  for (const rule of [historyEntry, folded, nextData]) hash.update(String(rule).replace(/\s+/g, ''))
   return hash.digest('hex').slice(0, 12)
 }
 
