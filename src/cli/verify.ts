@@ -18,9 +18,11 @@ function fail(message: string): never {
   process.exit(VERIFY_EXIT.usage)
 }
 
-let parsed
+const parseOptions = () =>
+  parseArgs({ allowPositionals: true, options: { evidence: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean', default: false } } })
+let parsed: ReturnType<typeof parseOptions>
 try {
-  parsed = parseArgs({ allowPositionals: true, options: { evidence: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean', default: false } } })
+  parsed = parseOptions()
 } catch (error) {
   fail((error as Error).message)
 }

@@ -87,7 +87,7 @@ export function listedDigests(manifest: unknown): Map<string, string> {
   if (format !== MANIFEST_FORMAT || !Array.isArray(states) || !Array.isArray(representations)) throw new Error('not a manifest')
   const listed = new Map<string, string>()
   const add = (state: number | null, { url, scheduled, sha256 }: ManifestRepresentation) => listed.set(listingKey(state, url, scheduled), sha256)
-  states.forEach(({ representations }, state) => representations.forEach((listing) => add(state, listing)))
-  representations.forEach((listing) => add(null, listing))
+  for (const [state, { representations: listings }] of states.entries()) for (const listing of listings) add(state, listing)
+  for (const listing of representations) add(null, listing)
   return listed
 }

@@ -200,7 +200,7 @@ export function tilesOf(tree: MerkleTree): { level: number; index: number; width
     for (let index = 0; index * TILE_WIDTH < hashes.length; index++) {
       const part = hashes.slice(index * TILE_WIDTH, (index + 1) * TILE_WIDTH)
       const bytes = new Uint8Array(part.length * 32)
-      part.forEach((hash, i) => bytes.set(hash, i * 32))
+      for (const [i, hash] of part.entries()) bytes.set(hash, i * 32)
       tiles.push({ level, index, width: part.length, bytes })
     }
   }

@@ -7,7 +7,7 @@
 import { base64 } from './etag'
 import type { Manifest, ManifestRepresentation } from './evidence'
 import { leafHash, verifyInclusion } from './merkle'
-import { NoteError, openNote, parseCheckpoint, parseVerifierKey } from './signed-note'
+import { type Checkpoint, NoteError, openNote, parseCheckpoint, parseVerifierKey, type VerifierKey } from './signed-note'
 
 /** Exit codes of `npm run verify`, for scripts. */
 export const VERIFY_EXIT = {
@@ -93,7 +93,7 @@ const describe = (r: Representation) =>
 
 /** Checks `file` against `evidence` (the document's text) and the pinned verifier key. */
 export async function verifyFile(fileName: string, file: Uint8Array, evidenceText: string, keyText: string): Promise<Verified | Refused> {
-  let key
+  let key: VerifierKey
   try {
     key = await parseVerifierKey(keyText)
   } catch (error) {
@@ -113,7 +113,7 @@ export async function verifyFile(fileName: string, file: Uint8Array, evidenceTex
   ) {
     return refuse('not_evidence', 'The evidence is not a sub-processor registry evidence document (format, version, leafIndex, treeSize, manifest, inclusionProof, checkpoint).')
   }
-  let checkpoint
+  let checkpoint: Checkpoint
   try {
     const opened = await openNote(evidence.checkpoint as string, [key])
     checkpoint = parseCheckpoint(opened.text)

@@ -126,7 +126,7 @@ function changedTiles(tree: MerkleTree): { path: string; bytes: Uint8Array }[] {
     const index = Math.floor((hashes.length - 1) / TILE_WIDTH)
     const part = hashes.slice(index * TILE_WIDTH)
     const bytes = new Uint8Array(part.length * 32)
-    part.forEach((hash, i) => bytes.set(hash, i * 32))
+    for (const [i, hash] of part.entries()) bytes.set(hash, i * 32)
     tiles.push({ path: tilePath(level, index, part.length), bytes })
   }
   return tiles

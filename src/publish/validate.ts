@@ -127,6 +127,7 @@ function checkAnnouncements(
   const added = new Set<string>()
   const scheduled = new Set<string>()
   const parsed: Announcement[] = []
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: report() returns nothing; each return ends one announcement's checks.
   envelope.announcements.forEach((raw, i) => {
     const id = announcedId(raw)
     const result = AnnouncementSchema.safeParse(raw)

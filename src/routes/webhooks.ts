@@ -69,7 +69,7 @@ const client = (c: Context<Env>) => clientKey(c.req.header('CF-Connecting-IP'), 
 
 // A form or a no-preflight fetch() can send text/plain from any page; only JSON is read.
 function requireJson(c: Context<Env>): void {
-  const type = c.req.header('Content-Type')?.split(';')[0]!.trim().toLowerCase()
+  const type = c.req.header('Content-Type')?.split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/json') throw new RegistryError('unsupported_media_type', 'A subscription request is sent as Content-Type: application/json.')
 }
 

@@ -204,7 +204,7 @@ export async function loadRepresentation(kv: KVNamespace, release: Release, stat
  */
 export function loadChangeSlice(kv: KVNamespace, release: Release, state: number, view: ChangesView, since: number): Promise<StoredRepresentation> {
   const etag = (whole: string) => `${whole.slice(0, -1)}.${since}"`
-  return loadLogSlice(kv, release, state, { ...view, complete: true }, since, etag, viewUrl(view) + `&since=${since}`)
+  return loadLogSlice(kv, release, state, { ...view, complete: true }, since, etag, `${viewUrl(view)}&since=${since}`)
 }
 
 /** A whole log that versions extend, the version index: its own items and every chunk, joined. */
@@ -325,7 +325,7 @@ async function fetchVerified(kv: KVNamespace, key: string, path: string, listing
   const { value, metadata } = await reading
   if (!value || !metadata) throw storageFault(key, 'missing')
   const bytes = new Uint8Array(value)
-  let parts
+  let parts: { path: string; body: Uint8Array; etag: string }[]
   let log: CachedBlob['log']
   let chunk: CachedBlob['chunk']
   try {

@@ -26,7 +26,7 @@ export async function deliverBatch(batch: MessageBatch<DeliveryMessage>, env: Cl
       const { subscription: id, id: messageId, event, body } = message.body
       const subscription = subscriptions.get(id)
       // Deleted or disabled since the event was emitted: nothing to deliver, nothing to retry.
-      if (!subscription || subscription.status !== 'active') {
+      if (subscription?.status !== 'active') {
         message.ack()
         return null
       }

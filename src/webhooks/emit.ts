@@ -3,6 +3,7 @@
  * reach a queue. Each tick applies the time-based transitions at its scheduled instant, reads
  * the current release's change log, and fans every event not yet emitted out to the queue.
  */
+import type { ChangeRecord } from '../domain/change'
 import { RegistryError } from '../domain/errors'
 import type { Release } from '../domain/representation'
 import { getCurrentRelease, readChangeLog } from '../storage/reader'
@@ -33,7 +34,7 @@ export async function tick(env: Cloudflare.Env, now: number): Promise<TickReport
   const release = await currentRelease(env)
   if (!release) return report
   report.version = release.version
-  let records
+  let records: ChangeRecord[]
   try {
     records = await readChangeLog(env.REGISTRY, release)
   } catch (error) {

@@ -18,7 +18,10 @@ let ids: string[]
 
 /** Every localized text gains the new language: the English text, marked, so that a test can tell it apart. */
 function addLanguage(node: unknown, languages: string[]): void {
-  if (Array.isArray(node)) return node.forEach((child) => addLanguage(child, languages))
+  if (Array.isArray(node)) {
+    for (const child of node) addLanguage(child, languages)
+    return
+  }
   if (!node || typeof node !== 'object') return
   const record = node as Record<string, unknown>
   const keys = Object.keys(record)

@@ -10,7 +10,7 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 const DOCS = ['README.md', 'bench/README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)]
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
-export function anchorsOf(markdown: string): Set<string> {
+function anchorsOf(markdown: string): Set<string> {
   const anchors = new Set<string>()
   const seen = new Map<string, number>()
   const text = markdown.replace(/^```[\s\S]*?^```/gm, '')
@@ -30,7 +30,7 @@ export function anchorsOf(markdown: string): Set<string> {
 }
 
 /** The links of a Markdown file, outside code: inline `[text](target)` and `![alt](target)`. */
-export function linksOf(markdown: string): string[] {
+function linksOf(markdown: string): string[] {
   const text = markdown.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '')
   return [...text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map(([, target]) => target!)
 }
