@@ -34,7 +34,13 @@ export default defineConfig({
       },
       {
         // The commands, the deployable bundle and the served contract, from Node.
-        test: { name: 'system', include: ['test/system/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
+        test: {
+          name: 'system',
+          include: ['test/system/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         // The page in Debian's Chromium, against what `npm start` serves: axe, layout, keyboard, filter, CSV, print.

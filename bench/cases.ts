@@ -63,7 +63,13 @@ export const historyCases = (latest: number): Case[] => [
   { name: 'atom-floor', path: ATOM, floor: true },
   { name: 'atom', path: ATOM, against: 'atom-floor', rpsAtLeast: 0.85, cpuAtMost: 1.15 },
   { name: 'atom-304', path: ATOM, revalidate: true, rpsAtLeast: 0.9, cpuAtMost: 1.1 },
-  { name: 'since-304', path: `/changes.json?region=eu&lang=en&since=${Math.max(0, latest - 4)}`, revalidate: true, rpsAtLeast: 0.9, cpuAtMost: 1.1 },
+  {
+    name: 'since-304',
+    path: `/changes.json?region=eu&lang=en&since=${Math.max(0, latest - 4)}`,
+    revalidate: true,
+    rpsAtLeast: 0.9,
+    cpuAtMost: 1.1,
+  },
 ]
 
 /** The cases whose cost must not grow with history: each, × its floor, against the one-version registry's. */
@@ -87,22 +93,34 @@ export interface Results {
   other_cores: number
 }
 
-const runOf = (runs: Run[], registry: string, name: string) => runs.find((run) => run.registry === registry && run.case === name)!
+const runOf = (runs: Run[], registry: string, name: string) =>
+  runs.find((run) => run.registry === registry && run.case === name)!
 const rpsOf = (runs: Run[], registry: string, name: string) => runOf(runs, registry, name).rps
-const casesOf = (registry: string) => (registry.endsWith('entries') ? SIZE_CASES : historyCases(Number.parseInt(registry, 10)))
+const casesOf = (registry: string) =>
+  registry.endsWith('entries') ? SIZE_CASES : historyCases(Number.parseInt(registry, 10))
 const floorOf = (run: Run) => casesOf(run.registry).find((c) => c.name === run.case)?.against ?? FLOOR
 const rpsRatio = (runs: Run[], run: Run) => run.rps / rpsOf(runs, run.registry, floorOf(run))
-const cpuRatio = (runs: Run[], run: Run) => run.cpu_us_per_request / runOf(runs, run.registry, floorOf(run)).cpu_us_per_request
+const cpuRatio = (runs: Run[], run: Run) =>
+  run.cpu_us_per_request / runOf(runs, run.registry, floorOf(run)).cpu_us_per_request
 
 export function table(runs: Run[]): string {
-  const lines = ['| registry | case | req/s | p50 ms | p99 ms | × floor | CPU µs/req | CPU × floor |', '|---|---|---:|---:|---:|---:|---:|---:|']
+  const lines = [
+    '| registry | case | req/s | p50 ms | p99 ms | × floor | CPU µs/req | CPU × floor |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ]
   for (const run of runs) {
-    lines.push(`| ${run.registry} | ${run.case} | ${run.rps.toFixed(0)} | ${run.p50_ms} | ${run.p99_ms} | ${rpsRatio(runs, run).toFixed(2)} | ${run.cpu_us_per_request.toFixed(0)} | ${cpuRatio(runs, run).toFixed(2)} |`)
+    lines.push(
+      `| ${run.registry} | ${run.case} | ${run.rps.toFixed(0)} | ${run.p50_ms} | ${run.p99_ms} | ${rpsRatio(runs, run).toFixed(2)} | ${run.cpu_us_per_request.toFixed(0)} | ${cpuRatio(runs, run).toFixed(2)} |`,
+    )
   }
   return lines.join('\n')
 }
 
-export function verdicts({ runs, bundle_gzip_bytes, publish_seconds }: Pick<Results, 'runs' | 'bundle_gzip_bytes' | 'publish_seconds'>): string[] {
+export function verdicts({
+  runs,
+  bundle_gzip_bytes,
+  publish_seconds,
+}: Pick<Results, 'runs' | 'bundle_gzip_bytes' | 'publish_seconds'>): string[] {
   const check = (ok: boolean, text: string) => `${ok ? 'met    ' : 'MISSED '} ${text}`
   const lines: string[] = []
   const registries = [...new Set(runs.map((run) => run.registry))]
@@ -112,18 +130,38 @@ export function verdicts({ runs, bundle_gzip_bytes, publish_seconds }: Pick<Resu
       // A results file from before a case was added has no run of it.
       if (!run) continue
       const floor = c.against ?? FLOOR
-      if (c.rpsAtLeast !== undefined) lines.push(check(rpsRatio(runs, run) >= c.rpsAtLeast, `${registry}: ${c.name} ${rpsRatio(runs, run).toFixed(2)} × ${floor} req/s (≥ ${c.rpsAtLeast.toFixed(2)})`))
-      if (c.cpuAtMost !== undefined) lines.push(check(cpuRatio(runs, run) <= c.cpuAtMost, `${registry}: ${c.name} ${cpuRatio(runs, run).toFixed(2)} × ${floor} CPU/req (≤ ${c.cpuAtMost.toFixed(2)})`))
+      if (c.rpsAtLeast !== undefined)
+        lines.push(
+          check(
+            rpsRatio(runs, run) >= c.rpsAtLeast,
+            `${registry}: ${c.name} ${rpsRatio(runs, run).toFixed(2)} × ${floor} req/s (≥ ${c.rpsAtLeast.toFixed(2)})`,
+          ),
+        )
+      if (c.cpuAtMost !== undefined)
+        lines.push(
+          check(
+            cpuRatio(runs, run) <= c.cpuAtMost,
+            `${registry}: ${c.name} ${cpuRatio(runs, run).toFixed(2)} × ${floor} CPU/req (≤ ${c.cpuAtMost.toFixed(2)})`,
+          ),
+        )
     }
   }
   for (const registry of registries.filter((registry) => casesOf(registry).some((c) => c.probe))) {
     const read = runOf(runs, registry, 'kv-read').cpu_us_per_request
     const verify = runOf(runs, registry, 'kv-verify').cpu_us_per_request
-    lines.push(`cold    ${registry}: checking the list against its ETag adds ${(verify - read).toFixed(0)} µs CPU to a cold load (KV read ${read.toFixed(0)} µs, ${(verify / read).toFixed(2)} ×); a warm request never checks`)
+    lines.push(
+      `cold    ${registry}: checking the list against its ETag adds ${(verify - read).toFixed(0)} µs CPU to a cold load (KV read ${read.toFixed(0)} µs, ${(verify / read).toFixed(2)} ×); a warm request never checks`,
+    )
   }
   for (const registry of registries.filter((registry) => runOf(runs, registry, 'get-negotiated'))) {
-    const ratio = runOf(runs, registry, 'get-negotiated').cpu_us_per_request / runOf(runs, registry, 'get-json').cpu_us_per_request
-    lines.push(check(ratio <= 1.05, `${registry}: get-negotiated CPU/req is ${ratio.toFixed(2)} × get-json's, the explicit URL's (≤ 1.05)`))
+    const ratio =
+      runOf(runs, registry, 'get-negotiated').cpu_us_per_request / runOf(runs, registry, 'get-json').cpu_us_per_request
+    lines.push(
+      check(
+        ratio <= 1.05,
+        `${registry}: get-negotiated CPU/req is ${ratio.toFixed(2)} × get-json's, the explicit URL's (≤ 1.05)`,
+      ),
+    )
   }
   if (registries.includes('1000 entries')) {
     const naive = rpsOf(runs, '1000 entries', 'get-json') / rpsOf(runs, '1000 entries', 'naive-peer')
@@ -131,19 +169,30 @@ export function verdicts({ runs, bundle_gzip_bytes, publish_seconds }: Pick<Resu
   }
   if (registries.includes('10000 entries') && registries.includes('14 entries')) {
     const growth = rpsOf(runs, '10000 entries', 'revalidate-304') / rpsOf(runs, '14 entries', 'revalidate-304')
-    lines.push(check(growth >= 0.85, `revalidate-304 at 10000 entries is ${growth.toFixed(2)} × its rate at 14 (within 15%)`))
+    lines.push(
+      check(growth >= 0.85, `revalidate-304 at 10000 entries is ${growth.toFixed(2)} × its rate at 14 (within 15%)`),
+    )
   }
   const long = registries.find((registry) => registry.endsWith('versions'))
   if (long && registries.includes('1 version')) {
     for (const name of HISTORY_NEUTRAL) {
       const ratio = cpuRatio(runs, runOf(runs, long, name)) / cpuRatio(runs, runOf(runs, '1 version', name))
-      lines.push(check(ratio <= HISTORY_TOLERANCE, `${long}: ${name} CPU × floor is ${ratio.toFixed(2)} × that of 1 version (≤ ${HISTORY_TOLERANCE.toFixed(2)})`))
+      lines.push(
+        check(
+          ratio <= HISTORY_TOLERANCE,
+          `${long}: ${name} CPU × floor is ${ratio.toFixed(2)} × that of 1 version (≤ ${HISTORY_TOLERANCE.toFixed(2)})`,
+        ),
+      )
     }
     const next = Object.entries(publish_seconds).find(([label]) => label.startsWith('version '))
     if (next) lines.push(check(next[1] <= 5, `publishing ${next[0]} on top of ${long} took ${next[1]} s (≤ 5 s)`))
   }
-  lines.push(check(bundle_gzip_bytes <= 64 * 1024, `bundle ${(bundle_gzip_bytes / 1024).toFixed(1)} KiB gzip (≤ 64 KiB)`))
-  if (publish_seconds['10000'] !== undefined) lines.push(check(publish_seconds['10000'] <= 15, `publishing 10000 entries took ${publish_seconds['10000']} s (≤ 15 s)`))
+  lines.push(
+    check(bundle_gzip_bytes <= 64 * 1024, `bundle ${(bundle_gzip_bytes / 1024).toFixed(1)} KiB gzip (≤ 64 KiB)`),
+  )
+  if (publish_seconds['10000'] !== undefined)
+    lines.push(
+      check(publish_seconds['10000'] <= 15, `publishing 10000 entries took ${publish_seconds['10000']} s (≤ 15 s)`),
+    )
   return lines
 }
-

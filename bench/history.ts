@@ -43,7 +43,10 @@ function historyEntry(version: number, languages: readonly string[]): Subprocess
     id: `history-${version}`,
     name: `Synthetic History Processor ${version}, s.r.o.`,
     category: 'service',
-    purpose: text(`Sintētisks apakšapstrādātājs ${version} vēstures testiem.`, `Synthetic sub-processor ${version} for history tests.`),
+    purpose: text(
+      `Sintētisks apakšapstrādātājs ${version} vēstures testiem.`,
+      `Synthetic sub-processor ${version} for history tests.`,
+    ),
     location: { countries: ['DE'], text: text('Vācija', 'Germany') },
     regions: version % 2 === 0 ? ['eu', 'uk'] : ['us'],
     assurances: [],
@@ -55,7 +58,8 @@ function folded(data: RegistryData, now: number): { entries: SubprocessorEntry[]
   let entries = data.subprocessors.subprocessors
   const announcements: Announcement[] = []
   for (const announcement of data.announcements) {
-    if (announcement.add && (announcement.effective === undefined || Date.parse(announcement.effective) <= now)) entries = [...entries, announcement.add]
+    if (announcement.add && (announcement.effective === undefined || Date.parse(announcement.effective) <= now))
+      entries = [...entries, announcement.add]
     else announcements.push(announcement)
   }
   return { entries, announcements }
@@ -69,7 +73,10 @@ function nextData(previous: RegistryData, version: number, now: number): Registr
   const inForce = entries.filter((entry) => entry.id.startsWith('history-'))
   if (inForce.length === 0) {
     // The first synthetic entry, at once: an addition without notice needs its reason.
-    const shortNotice = { kind: 'urgent' as const, reason: text('Sintētiska vēsture slodzes testiem.', 'A synthetic history for load tests.') }
+    const shortNotice = {
+      kind: 'urgent' as const,
+      reason: text('Sintētiska vēsture slodzes testiem.', 'A synthetic history for load tests.'),
+    }
     announcements = [...announcements, { add: historyEntry(version, languages), shortNotice }]
   } else if (version % 10 === 2) {
     const effective = new Date(now + NOTICE_DAYS * DAY_MS).toISOString().slice(0, 10)
@@ -78,7 +85,12 @@ function nextData(previous: RegistryData, version: number, now: number): Registr
     entries = entries.filter((entry) => entry.id !== inForce[0]!.id)
   } else {
     const target = inForce[inForce.length - 1]!
-    const purpose = Object.fromEntries(Object.entries(target.purpose).map(([lang, text]) => [lang, `${text.replace(/ \(rev\. \d+\)$/, '')} (rev. ${version})`]))
+    const purpose = Object.fromEntries(
+      Object.entries(target.purpose).map(([lang, text]) => [
+        lang,
+        `${text.replace(/ \(rev\. \d+\)$/, '')} (rev. ${version})`,
+      ]),
+    )
     entries = entries.map((entry) => (entry.id === target.id ? { ...entry, purpose } : entry))
   }
   return { ...previous, subprocessors: { ...previous.subprocessors, subprocessors: entries }, announcements }
@@ -91,7 +103,16 @@ function nextData(previous: RegistryData, version: number, now: number): Registr
  * out, so that formatting the tree keeps a history; a change to a renderer alone leaves the old
  * bytes a valid history to measure.
  */
-const REQUEST_SIDE = new Set(['src/storage/reader.ts', 'src/storage/blob-cache.ts', 'src/domain/negotiation.ts', 'src/domain/selection.ts', 'src/domain/conditional.ts', 'src/domain/caching.ts', 'src/domain/errors.ts', 'src/domain/verify.ts'])
+const REQUEST_SIDE = new Set([
+  'src/storage/reader.ts',
+  'src/storage/blob-cache.ts',
+  'src/domain/negotiation.ts',
+  'src/domain/selection.ts',
+  'src/domain/conditional.ts',
+  'src/domain/caching.ts',
+  'src/domain/errors.ts',
+  'src/domain/verify.ts',
+])
 
 async function sourceDigest(): Promise<string> {
   const hash = createHash('sha256')
@@ -145,20 +166,37 @@ export async function folderBytes(dir: string): Promise<number> {
 }
 
 /** Builds (or finds) a registry with `versions` versions, the last published a week ago. */
-export async function historyRegistry(versions: number, onProgress?: (version: number, seconds: number) => void): Promise<BuiltHistory> {
+export async function historyRegistry(
+  versions: number,
+  onProgress?: (version: number, seconds: number) => void,
+): Promise<BuiltHistory> {
   const base = await historyDir(versions)
   const persistTo = join(base, 'state')
   const dataDir = join(base, 'data')
   const done = join(base, 'built.json')
-  if (existsSync(done)) return { ...(JSON.parse(await readFile(done, 'utf8')) as { lastPublishedAt: number; storageBytes: Record<number, number> }), persistTo, dataDir, buildSeconds: 0 }
+  if (existsSync(done))
+    return {
+      ...(JSON.parse(await readFile(done, 'utf8')) as {
+        lastPublishedAt: number
+        storageBytes: Record<number, number>
+      }),
+      persistTo,
+      dataDir,
+      buildSeconds: 0,
+    }
 
   // What an unfinished or outdated build of this length left.
   const kept = join(ROOT, '.wrangler', 'bench-history')
-  for (const name of await readdir(kept).catch(() => [])) if (name.startsWith(`${versions}-`)) await rm(join(kept, name), { recursive: true, force: true })
+  for (const name of await readdir(kept).catch(() => []))
+    if (name.startsWith(`${versions}-`)) await rm(join(kept, name), { recursive: true, force: true })
   const loaded = await loadData(join(ROOT, 'data'))
   if (!loaded.ok) throw new Error('data/ does not validate; run npm run validate')
   await applyMigrations(persistTo)
-  const proxy = await getPlatformProxy<Cloudflare.Env>({ configPath: join(ROOT, 'wrangler.toml'), persist: { path: join(persistTo, 'v3') }, remoteBindings: false })
+  const proxy = await getPlatformProxy<Cloudflare.Env>({
+    configPath: join(ROOT, 'wrangler.toml'),
+    persist: { path: join(persistTo, 'v3') },
+    remoteBindings: false,
+  })
   const started = performance.now()
   // The last version a week ago, so that the history is all in the past.
   const first = Math.floor((Date.now() - versions * STEP_MS) / 1000) * 1000
@@ -175,19 +213,22 @@ export async function historyRegistry(versions: number, onProgress?: (version: n
       const previous = await readLatest(target)
       const versionStarted = performance.now()
       const plan = await planRelease(previous, data, new Date(now))
-      if (!plan.changed || plan.release.version !== version) throw new Error(`version ${version} published as ${plan.release.version}, changed: ${plan.changed}`)
+      if (!plan.changed || plan.release.version !== version)
+        throw new Error(`version ${version} published as ${plan.release.version}, changed: ${plan.changed}`)
       await writePlan(target, plan)
       lastPublishedAt = now
       onProgress?.(version, (performance.now() - versionStarted) / 1000)
       // Storage in all, and what one version adds to it: measured either side of versions 100, 500 and the last.
-      if ([99, 100, 499, 500, versions - 1, versions].includes(version)) storageBytes[version] = await folderBytes(persistTo)
+      if ([99, 100, 499, 500, versions - 1, versions].includes(version))
+        storageBytes[version] = await folderBytes(persistTo)
     }
   } finally {
     await proxy.dispose()
   }
   await writeDataDir(data, dataDir)
   const check = await loadData(dataDir)
-  if (!check.ok) throw new Error(`the last version's data does not validate: ${JSON.stringify(check.problems.slice(0, 3))}`)
+  if (!check.ok)
+    throw new Error(`the last version's data does not validate: ${JSON.stringify(check.problems.slice(0, 3))}`)
   await writeFile(done, JSON.stringify({ lastPublishedAt, storageBytes }))
   return { persistTo, dataDir, lastPublishedAt, buildSeconds: (performance.now() - started) / 1000, storageBytes }
 }
@@ -206,7 +247,10 @@ async function loadBuilt(dataDir: string): Promise<RegistryData> {
 export async function writeOneVersionData(built: BuiltHistory, dir: string): Promise<void> {
   const data = await loadBuilt(built.dataDir)
   const { entries } = folded(data, Date.now())
-  await writeDataDir({ ...data, subprocessors: { ...data.subprocessors, subprocessors: entries }, announcements: [] }, dir)
+  await writeDataDir(
+    { ...data, subprocessors: { ...data.subprocessors, subprocessors: entries }, announcements: [] },
+    dir,
+  )
 }
 
 /** The data of the version after the built history's last, as its next publish would bring it. */
@@ -234,10 +278,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const built = await historyRegistry(versions, (version, seconds) => {
     if (version % 50 === 0 || version === versions) console.log(`  version ${version}: ${seconds.toFixed(2)} s`)
   })
-  console.log(`${versions} versions in ${built.persistTo}${built.buildSeconds ? `, built in ${built.buildSeconds.toFixed(0)} s` : ' (already built)'}`)
+  console.log(
+    `${versions} versions in ${built.persistTo}${built.buildSeconds ? `, built in ${built.buildSeconds.toFixed(0)} s` : ' (already built)'}`,
+  )
   const storage = built.storageBytes ?? {}
   for (const version of [100, 500, versions]) {
     const [all, before] = [storage[version], storage[version - 1]]
-    if (all !== undefined && before !== undefined) console.log(`  after ${version} versions: ${(all / 2 ** 20).toFixed(1)} MiB of storage; version ${version} added ${((all - before) / 1024).toFixed(0)} KiB`)
+    if (all !== undefined && before !== undefined)
+      console.log(
+        `  after ${version} versions: ${(all / 2 ** 20).toFixed(1)} MiB of storage; version ${version} added ${((all - before) / 1024).toFixed(0)} KiB`,
+      )
   }
 }

@@ -15,7 +15,13 @@ app.get('/subprocessors.json', async (c) => {
   if (!data) return c.json({ error: 'not seeded' }, 503)
   const region = c.req.query('region') ?? 'all'
   const lang = (c.req.query('lang') ?? 'en') as Language
-  const state = { entries: data.subprocessors.subprocessors, changes: [], from: Date.parse('2026-01-01T00:00:00.000Z'), until: null, scheduled: false }
+  const state = {
+    entries: data.subprocessors.subprocessors,
+    changes: [],
+    from: Date.parse('2026-01-01T00:00:00.000Z'),
+    until: null,
+    scheduled: false,
+  }
   return c.json(toListDocument(data, { version: 1, publishedAt: '2026-01-01T00:00:00.000Z' }, { region, lang }, state))
 })
 

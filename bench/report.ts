@@ -15,7 +15,9 @@ export const END = '<!-- end of results -->'
 const publishLabel = (label: string) => (/^\d+$/.test(label) ? `${label} entries` : `${label} on top of the history`)
 
 export function renderReport(results: Results): string {
-  const publishing = Object.entries(results.publish_seconds).map(([label, seconds]) => `${publishLabel(label)} in ${seconds} s`)
+  const publishing = Object.entries(results.publish_seconds).map(
+    ([label, seconds]) => `${publishLabel(label)} in ${seconds} s`,
+  )
   return [
     START,
     '',
@@ -40,7 +42,10 @@ export function withReport(readme: string, results: Results): string {
 }
 
 export async function readReportInputs(): Promise<{ readme: string; results: Results }> {
-  const [readme, results] = await Promise.all([readFile(join(BENCH, 'README.md'), 'utf8'), readFile(join(BENCH, 'results.json'), 'utf8')])
+  const [readme, results] = await Promise.all([
+    readFile(join(BENCH, 'README.md'), 'utf8'),
+    readFile(join(BENCH, 'results.json'), 'utf8'),
+  ])
   return { readme, results: JSON.parse(results) as Results }
 }
 

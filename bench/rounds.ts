@@ -45,7 +45,11 @@ const WARMUP_MAX_CYCLES = 20
  * Every case, round after round in a new order each round, after a warm-up. Returns each case's
  * rounds by name.
  */
-export async function measureRounds(cases: LoadCase[], workerd: number, plan: RoundPlan): Promise<Map<string, Round[]>> {
+export async function measureRounds(
+  cases: LoadCase[],
+  workerd: number,
+  plan: RoundPlan,
+): Promise<Map<string, Round[]>> {
   const seen = await warmUp(cases, workerd, plan)
   const rounds = new Map<string, Round[]>(cases.map((c) => [c.name, []]))
   for (let round = 0; round < plan.rounds; round++) {
@@ -55,7 +59,12 @@ export async function measureRounds(cases: LoadCase[], workerd: number, plan: Ro
       const { ticksPerRequest, rps } = seen.get(c.name)!
       const byCpu = plan.roundCpuTicks / median(ticksPerRequest)
       const byTime = median(rps) * plan.roundMaxSeconds
-      const measured = await measureRound(c, Math.max(plan.connections, Math.round(Math.min(byCpu, byTime))), workerd, plan)
+      const measured = await measureRound(
+        c,
+        Math.max(plan.connections, Math.round(Math.min(byCpu, byTime))),
+        workerd,
+        plan,
+      )
       rounds.get(c.name)!.push(measured)
       ticksPerRequest.push(Math.max(1, measured.cpu_ticks) / measured.requests)
       rps.push(measured.rps)
@@ -70,7 +79,11 @@ export async function measureRounds(cases: LoadCase[], workerd: number, plan: Ro
  * until it stops, page faults double the CPU time per request. The last cycle gives each case a
  * first estimate of its rate and CPU per request.
  */
-async function warmUp(cases: LoadCase[], workerd: number, plan: RoundPlan): Promise<Map<string, { ticksPerRequest: number[]; rps: number[] }>> {
+async function warmUp(
+  cases: LoadCase[],
+  workerd: number,
+  plan: RoundPlan,
+): Promise<Map<string, { ticksPerRequest: number[]; rps: number[] }>> {
   const seen = new Map<string, { ticksPerRequest: number[]; rps: number[] }>()
   for (let cycle = 1; cycle <= WARMUP_MAX_CYCLES; cycle++) {
     const rssBefore = readRssBytes(workerd)
@@ -83,7 +96,10 @@ async function warmUp(cases: LoadCase[], workerd: number, plan: RoundPlan): Prom
       // settle() also lets workerd finish the requests the timed run cut off, so that their CPU counts here.
       await settle(workerd)
       const requests = Math.max(1, result.requests.total)
-      seen.set(c.name, { ticksPerRequest: [Math.max(1, readCpuTicks(workerd) - ticksBefore) / requests], rps: [requests / seconds] })
+      seen.set(c.name, {
+        ticksPerRequest: [Math.max(1, readCpuTicks(workerd) - ticksBefore) / requests],
+        rps: [requests / seconds],
+      })
     }
     const rss = readRssBytes(workerd)
     if (cycle > 1 && rss - rssBefore < WARMUP_SETTLED_GROWTH_BYTES) {
@@ -120,7 +136,11 @@ async function measureRound(c: LoadCase, amount: number, workerd: number, plan: 
   }
 }
 
-async function load(c: LoadCase, limit: { duration: number } | { amount: number }, connections: number): Promise<autocannon.Result> {
+async function load(
+  c: LoadCase,
+  limit: { duration: number } | { amount: number },
+  connections: number,
+): Promise<autocannon.Result> {
   const result = await autocannon({
     url: c.url,
     connections,
@@ -132,7 +152,9 @@ async function load(c: LoadCase, limit: { duration: number } | { amount: number 
   })
   const statuses = Object.keys(result.statusCodeStats ?? {})
   if (result.errors || result.timeouts || statuses.some((status) => Number(status) !== c.status)) {
-    throw new Error(`${c.name}: expected only ${c.status}, got ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors, ${result.timeouts} timeouts`)
+    throw new Error(
+      `${c.name}: expected only ${c.status}, got ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors, ${result.timeouts} timeouts`,
+    )
   }
   return result
 }

@@ -24,7 +24,11 @@ import { CURRENT_RELEASE_KEY, representationKey } from '../src/storage/keys'
 import { bundleWorker, publishData, ROOT, serveRegistry } from '../test/support/harness'
 
 const { values: options } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, history: { type: 'string', default: '1000' }, sizes: { type: 'string', default: '14,1000,10000' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    history: { type: 'string', default: '1000' },
+    sizes: { type: 'string', default: '14,1000,10000' },
+  },
 })
 const quick = options.quick
 // 0 leaves the history registries out.
@@ -68,7 +72,8 @@ function historyRegistries(versions: number): Registry[] {
   let built: ReturnType<typeof historyRegistry> | undefined
   const history = () =>
     (built ??= historyRegistry(versions, (version, seconds) => {
-      if (version % 100 === 0) console.log(`  built version ${version} of ${versions} (${seconds.toFixed(2)} s for the last)`)
+      if (version % 100 === 0)
+        console.log(`  built version ${version} of ${versions} (${seconds.toFixed(2)} s for the last)`)
     }))
   return [
     {
@@ -89,14 +94,17 @@ function historyRegistries(versions: number): Registry[] {
       async prepare(work, publishSeconds) {
         const started = performance.now()
         const { persistTo, dataDir, buildSeconds } = await history()
-        console.log(`\n${versions} versions: ${buildSeconds ? `built in ${buildSeconds.toFixed(0)} s` : 'built before'} (${((performance.now() - started) / 1000).toFixed(0)} s)`)
+        console.log(
+          `\n${versions} versions: ${buildSeconds ? `built in ${buildSeconds.toFixed(0)} s` : 'built before'} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        )
         // The next version, on a copy, so that the built history stays as it is for the next run.
         const copy = join(work, 'state-history-next')
         await copyState(persistTo, copy)
         const nextData = join(work, 'data-history-next')
         await writeNextData(await history(), versions, nextData)
         const next = await publishData(nextData, copy)
-        if (!next.stdout.includes(`Published version ${versions + 1} `)) throw new Error(`the next publish did not make version ${versions + 1}:\n${next.stdout}`)
+        if (!next.stdout.includes(`Published version ${versions + 1} `))
+          throw new Error(`the next publish did not make version ${versions + 1}:\n${next.stdout}`)
         publishSeconds[`version ${versions + 1}`] = Number(next.seconds.toFixed(2))
         console.log(`  version ${versions + 1} published on top in ${next.seconds.toFixed(2)} s`)
         return { state: persistTo, dataDir }
@@ -144,11 +152,21 @@ async function main() {
     const { scriptPath, gzipBytes, wranglerReport } = await bundleWorker(join(work, 'dist'))
     console.log(`Worker bundle: ${gzipBytes} bytes gzip (wrangler: ${wranglerReport})`)
     const naivePath = join(work, 'naive', 'index.js')
-    await build({ entryPoints: [join(ROOT, 'bench', 'naive-peer.ts')], bundle: true, format: 'esm', platform: 'neutral', outfile: naivePath, logLevel: 'error' })
+    await build({
+      entryPoints: [join(ROOT, 'bench', 'naive-peer.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      outfile: naivePath,
+      logLevel: 'error',
+    })
 
     const runs: Run[] = []
     const publishSeconds: Record<string, number> = {}
-    const registries = [...SIZES.map(sizeRegistry), ...(HISTORY_VERSIONS > 0 ? historyRegistries(HISTORY_VERSIONS) : [])]
+    const registries = [
+      ...SIZES.map(sizeRegistry),
+      ...(HISTORY_VERSIONS > 0 ? historyRegistries(HISTORY_VERSIONS) : []),
+    ]
     for (const registry of registries) {
       const { state, dataDir } = await registry.prepare(work, publishSeconds)
       const loaded = await loadData(dataDir)
@@ -163,7 +181,11 @@ async function main() {
       for (const c of registry.cases.filter((c) => c.floor)) {
         const res = await fetchPlain(c.path)
         if (res.status !== 200) throw new Error(`${registry.label}: ${c.path} answered ${res.status}`)
-        const headers = Object.fromEntries([...res.headers].filter(([name]) => !['content-length', 'content-encoding', 'transfer-encoding'].includes(name)))
+        const headers = Object.fromEntries(
+          [...res.headers].filter(
+            ([name]) => !['content-length', 'content-encoding', 'transfer-encoding'].includes(name),
+          ),
+        )
         floors.push({ name: c.name, body: new Uint8Array(await res.arrayBuffer()), headers })
       }
       const etags = new Map<string, string>()
@@ -173,7 +195,9 @@ async function main() {
         if (res.status !== 200) throw new Error(`${registry.label}: ${path} answered ${res.status}`)
         etags.set(path, res.headers.get('ETag')!)
       }
-      const stored = JSON.parse((await (await probe.mf.getKVNamespace('REGISTRY')).get(CURRENT_RELEASE_KEY, 'text'))!) as Release
+      const stored = JSON.parse(
+        (await (await probe.mf.getKVNamespace('REGISTRY')).get(CURRENT_RELEASE_KEY, 'text'))!,
+      ) as Release
       const listKey = representationKey(stored, 0, viewPath({ kind: 'list', region: 'eu', lang: 'en', format: 'json' }))
       await probe.mf.dispose()
 
@@ -181,25 +205,58 @@ async function main() {
         scriptPath,
         persistTo: state,
         others: [
-          ...floors.map(({ name, headers }) => ({ name, modules: true, script: floorWorker(headers, `bench/${name}-body`), routes: [`${name}.bench/*`] })),
-          ...registry.cases.filter((c) => c.probe).map((c) => ({ name: c.name, modules: true, script: probeWorker(listKey, c.probe === 'verify'), routes: [`${c.name}.bench/*`] })),
-          { name: 'naive', modules: true, scriptPath: naivePath, modulesRoot: join(work, 'naive'), routes: ['naive.bench/*'], bindings: { NAIVE_REGISTRY_KEY } },
+          ...floors.map(({ name, headers }) => ({
+            name,
+            modules: true,
+            script: floorWorker(headers, `bench/${name}-body`),
+            routes: [`${name}.bench/*`],
+          })),
+          ...registry.cases
+            .filter((c) => c.probe)
+            .map((c) => ({
+              name: c.name,
+              modules: true,
+              script: probeWorker(listKey, c.probe === 'verify'),
+              routes: [`${c.name}.bench/*`],
+            })),
+          {
+            name: 'naive',
+            modules: true,
+            scriptPath: naivePath,
+            modulesRoot: join(work, 'naive'),
+            routes: ['naive.bench/*'],
+            bindings: { NAIVE_REGISTRY_KEY },
+          },
         ],
       })
       try {
         const kv = await mf.getKVNamespace('REGISTRY')
         for (const { name, body } of floors) await kv.put(`bench/${name}-body`, body)
         if (registry.cases.some((c) => c.naive)) await kv.put(NAIVE_REGISTRY_KEY, JSON.stringify(loaded.data))
-        const rounds = await measureRounds(registry.cases.map((c) => loadCase(url, c, etags)), findWorkerdPid(), PLAN)
+        const rounds = await measureRounds(
+          registry.cases.map((c) => loadCase(url, c, etags)),
+          findWorkerdPid(),
+          PLAN,
+        )
         for (const c of registry.cases) {
           const measured = rounds.get(c.name)!
           // Request rate: the median round, with its own latencies. CPU: the trimmed mean of the rounds.
           const byRate = [...measured].sort((a, b) => a.rps - b.rps)
           const middle = byRate[Math.floor(byRate.length / 2)]!
           const cpu = trimmedMean(measured.map((round) => round.cpu_us_per_request))
-          const run: Run = { registry: registry.label, case: c.name, rps: middle.rps, p50_ms: middle.p50_ms, p99_ms: middle.p99_ms, cpu_us_per_request: Number(cpu.toFixed(1)), rounds: measured }
+          const run: Run = {
+            registry: registry.label,
+            case: c.name,
+            rps: middle.rps,
+            p50_ms: middle.p50_ms,
+            p99_ms: middle.p99_ms,
+            cpu_us_per_request: Number(cpu.toFixed(1)),
+            rounds: measured,
+          }
           runs.push(run)
-          console.log(`  ${c.name.padEnd(15)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50_ms} ms  p99 ${run.p99_ms} ms  ${run.cpu_us_per_request.toFixed(0).padStart(6)} µs CPU/req  (req/s ${byRate[0]!.rps.toFixed(0)}–${byRate.at(-1)!.rps.toFixed(0)}, µs ${Math.min(...measured.map((r) => r.cpu_us_per_request)).toFixed(0)}–${Math.max(...measured.map((r) => r.cpu_us_per_request)).toFixed(0)})`)
+          console.log(
+            `  ${c.name.padEnd(15)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50_ms} ms  p99 ${run.p99_ms} ms  ${run.cpu_us_per_request.toFixed(0).padStart(6)} µs CPU/req  (req/s ${byRate[0]!.rps.toFixed(0)}–${byRate.at(-1)!.rps.toFixed(0)}, µs ${Math.min(...measured.map((r) => r.cpu_us_per_request)).toFixed(0)}–${Math.max(...measured.map((r) => r.cpu_us_per_request)).toFixed(0)})`,
+          )
         }
       } finally {
         await mf.dispose()
@@ -212,8 +269,12 @@ async function main() {
     await writeReport()
     console.log(`\n${table(runs)}\n`)
     console.log(verdicts(results).join('\n'))
-    console.log(`\nWrote bench/results.json in ${((performance.now() - started) / 1000).toFixed(0)} s (${quick ? 'quick' : 'full'}: ${PLAN.rounds} rounds per case of ${PLAN.roundCpuTicks} ticks of workerd CPU or ${PLAN.roundMaxSeconds} s, ${PLAN.connections} connections).`)
-    console.log(`Other processes kept ${otherCores.toFixed(2)} of ${availableParallelism()} cores busy in the median round.`)
+    console.log(
+      `\nWrote bench/results.json in ${((performance.now() - started) / 1000).toFixed(0)} s (${quick ? 'quick' : 'full'}: ${PLAN.rounds} rounds per case of ${PLAN.roundCpuTicks} ticks of workerd CPU or ${PLAN.roundMaxSeconds} s, ${PLAN.connections} connections).`,
+    )
+    console.log(
+      `Other processes kept ${otherCores.toFixed(2)} of ${availableParallelism()} cores busy in the median round.`,
+    )
   } finally {
     await rm(work, { recursive: true, force: true })
   }

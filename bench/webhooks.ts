@@ -10,7 +10,14 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { applyMigrations, bundleWorker, publishData, ROOT, serveRegistry, storedChangeRecords } from '../test/support/harness'
+import {
+  applyMigrations,
+  bundleWorker,
+  publishData,
+  ROOT,
+  serveRegistry,
+  storedChangeRecords,
+} from '../test/support/harness'
 
 const flag = process.argv.indexOf('--subscribers')
 const SUBSCRIBERS = flag === -1 ? 1000 : Number(process.argv[flag + 1])
@@ -49,7 +56,10 @@ async function dataWith(work: string, entries: string[]): Promise<string> {
   const data = JSON.parse(await readFile(join(dir, 'subprocessors.json'), 'utf8'))
   const twilio = data.subprocessors.find((entry: { id: string }) => entry.id === 'twilio')
   const effective = new Date(Date.now() + 31 * 24 * 3600 * 1000).toISOString().slice(0, 10)
-  const announcements = entries.map((id) => ({ add: { ...twilio, notes: undefined, id, name: `${id} Ltd`, regions: ['eu'] }, effective }))
+  const announcements = entries.map((id) => ({
+    add: { ...twilio, notes: undefined, id, name: `${id} Ltd`, regions: ['eu'] },
+    effective,
+  }))
   await writeFile(join(dir, 'announcements.json'), JSON.stringify({ announcements }))
   return dir
 }
@@ -82,7 +92,11 @@ async function main() {
     const kv = await mf.getKVNamespace('REGISTRY')
 
     const subscribe = async (i: number) => {
-      const res = await fetch(`${url}/webhooks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: `${receiver.base}/s/${i}`, regions: ['eu'] }) })
+      const res = await fetch(`${url}/webhooks`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: `${receiver.base}/s/${i}`, regions: ['eu'] }),
+      })
       if (res.status !== 201) throw new Error(`subscriber ${i}: ${res.status} ${await res.text()}`)
     }
 
@@ -105,11 +119,22 @@ async function main() {
       const tickedAt = performance.now()
       const id = await messageIdOf(record.id)
       while (receiver.delivered(id).length < subscribers) {
-        if (performance.now() - tickedAt > DELIVERY_DEADLINE_MS) throw new Error(`only ${receiver.delivered(id).length} of ${subscribers} delivered`)
+        if (performance.now() - tickedAt > DELIVERY_DEADLINE_MS)
+          throw new Error(`only ${receiver.delivered(id).length} of ${subscribers} delivered`)
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
-      const arrivals = receiver.delivered(id).map((at) => at - tickedAt).sort((a, b) => a - b)
-      return { publishSeconds: published.seconds, tickMs, ...report, firstMs: arrivals[0]!, medianMs: arrivals[Math.floor(arrivals.length / 2)]!, allMs: arrivals.at(-1)! }
+      const arrivals = receiver
+        .delivered(id)
+        .map((at) => at - tickedAt)
+        .sort((a, b) => a - b)
+      return {
+        publishSeconds: published.seconds,
+        tickMs,
+        ...report,
+        firstMs: arrivals[0]!,
+        medianMs: arrivals[Math.floor(arrivals.length / 2)]!,
+        allMs: arrivals.at(-1)!,
+      }
     }
 
     console.log(`Worker bundle: ${(gzipBytes / 1024).toFixed(1)} KiB gzip`)
@@ -126,8 +151,12 @@ async function main() {
 
     const row = (name: string, r: typeof one) =>
       `| ${name} | ${r.publishSeconds.toFixed(2)} | ${r.tickMs.toFixed(0)} | ${r.messages} | ${r.sendBatchCalls} | ${r.firstMs.toFixed(0)} | ${r.medianMs.toFixed(0)} | ${r.allMs.toFixed(0)} |`
-    console.log(`\nSubscribed ${SUBSCRIBERS} endpoints (each verified by challenge) in ${subscribeSeconds.toFixed(1)} s.\n`)
-    console.log('| subscribers | publish-data s | cron tick ms | messages | sendBatch calls | first delivered ms | median ms | all delivered ms |')
+    console.log(
+      `\nSubscribed ${SUBSCRIBERS} endpoints (each verified by challenge) in ${subscribeSeconds.toFixed(1)} s.\n`,
+    )
+    console.log(
+      '| subscribers | publish-data s | cron tick ms | messages | sendBatch calls | first delivered ms | median ms | all delivered ms |',
+    )
     console.log('|---:|---:|---:|---:|---:|---:|---:|---:|')
     console.log(row('1', one))
     console.log(row(String(SUBSCRIBERS), many))
@@ -149,7 +178,9 @@ async function messageIdOf(changeId: string): Promise<string> {
 async function readTickReport(mf: Awaited<ReturnType<typeof serveRegistry>>['mf'], version: number) {
   const db = await mf.getD1Database('DB')
   const row = await db
-    .prepare("SELECT count(*) AS events, sum(subscriptions) AS messages FROM webhook_emissions WHERE change_id LIKE ?1 AND event = 'subprocessors.change.announced'")
+    .prepare(
+      "SELECT count(*) AS events, sum(subscriptions) AS messages FROM webhook_emissions WHERE change_id LIKE ?1 AND event = 'subprocessors.change.announced'",
+    )
     .bind(`v${version}/%`)
     .first<{ events: number; messages: number | null }>()
   const messages = row?.messages ?? 0

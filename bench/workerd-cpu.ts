@@ -13,7 +13,13 @@ export const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']
 function statFields(pid: number): { comm: string; fields: string[] } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const close = stat.lastIndexOf(')')
-  return { comm: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).trim().split(' ') }
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    fields: stat
+      .slice(close + 2)
+      .trim()
+      .split(' '),
+  }
 }
 
 /**
@@ -35,7 +41,8 @@ export function findWorkerdPid(parentPid = process.pid): number {
       // The process ended while we looked.
     }
   }
-  if (found.length !== 1) throw new Error(`expected one workerd child of ${parentPid}, found ${found.length}: ${found.join(', ')}`)
+  if (found.length !== 1)
+    throw new Error(`expected one workerd child of ${parentPid}, found ${found.length}: ${found.join(', ')}`)
   return found[0]!
 }
 
@@ -51,7 +58,12 @@ export function readCpuTicks(pid: number): number {
  * which loopback traffic makes but no process is billed for, is left out.
  */
 export function readMachineProcessTicks(): number {
-  const [user, nice, system] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 4).map(Number)
+  const [user, nice, system] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1, 4)
+    .map(Number)
   return user! + nice! + system!
 }
 

@@ -15,7 +15,8 @@ export const app = new Hono<{ Bindings: Cloudflare.Env }>()
 
 // Preflight only: every other response carries the CORS headers in its precomputed set. The
 // webhook and admin routes answer a preflight without them, so a browser sends nothing there.
-for (const path of PRIVATE_PATHS) app.options(path, (c) => c.body(null, 204, { ...PRIVATE_HEADERS, Allow: allowedMethods(c.req.path).join(', ') }))
+for (const path of PRIVATE_PATHS)
+  app.options(path, (c) => c.body(null, 204, { ...PRIVATE_HEADERS, Allow: allowedMethods(c.req.path).join(', ') }))
 app.options('*', cors(CORS_OPTIONS))
 
 app.route('/', subprocessors)
@@ -28,7 +29,9 @@ const ROUTED_METHODS = ['GET', 'POST', 'DELETE'] as const
 
 /** The methods a path has routes for, as `Allow` lists them: HEAD with GET, and OPTIONS always. */
 function allowedMethods(path: string): string[] {
-  const routed = ROUTED_METHODS.filter((method) => app.router.match(method, path)[0].some(([[, route]]) => route.method === method))
+  const routed = ROUTED_METHODS.filter((method) =>
+    app.router.match(method, path)[0].some(([[, route]]) => route.method === method),
+  )
   if (routed.length === 0) return []
   return routed.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method])).concat('OPTIONS')
 }
@@ -38,18 +41,33 @@ app.notFound((c) => {
   const allowed = allowedMethods(c.req.path)
   if (allowed.length > 0) {
     const readOnly = allowed.join() === ALLOWED_METHODS.join()
-    throw new RegistryError('method_not_allowed', readOnly ? 'This resource is read-only.' : `This resource allows ${allowed.join(', ')}.`, { allowed })
+    throw new RegistryError(
+      'method_not_allowed',
+      readOnly ? 'This resource is read-only.' : `This resource allows ${allowed.join(', ')}.`,
+      { allowed },
+    )
   }
   throw new RegistryError('not_found', `There is nothing at ${c.req.path}.`)
 })
 
 app.onError((err, c) => {
-  const error = err instanceof RegistryError ? err : new RegistryError('internal_error', 'The registry failed to answer; this is a fault of the registry, not of the request.')
+  const error =
+    err instanceof RegistryError
+      ? err
+      : new RegistryError(
+          'internal_error',
+          'The registry failed to answer; this is a fault of the registry, not of the request.',
+        )
   if (!(err instanceof RegistryError)) console.error(err)
   if (error.status === 405) c.header('Allow', (error.details.allowed ?? ALLOWED_METHODS).join(', '))
   if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="webhooks"')
-  if (error.status === 503 || error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter ?? RETRY_AFTER_SECONDS))
-  return c.json(errorBody(error), error.status, isPrivatePath(c.req.path) ? PRIVATE_HEADERS : { ...COMMON_HEADERS, 'Cache-Control': 'no-store' })
+  if (error.status === 503 || error.retryAfter !== undefined)
+    c.header('Retry-After', String(error.retryAfter ?? RETRY_AFTER_SECONDS))
+  return c.json(
+    errorBody(error),
+    error.status,
+    isPrivatePath(c.req.path) ? PRIVATE_HEADERS : { ...COMMON_HEADERS, 'Cache-Control': 'no-store' },
+  )
 })
 
 const DEAD_LETTER_QUEUE = 'subprocessor-webhooks-dlq'
@@ -59,7 +77,8 @@ export default {
   // Every minute: the time-based transitions, then the events the change log calls for.
   async scheduled(controller, env) {
     const report = await tick(env, controller.scheduledTime)
-    if (report.events || report.disabled || report.rotationsEnded) console.log(JSON.stringify({ event: 'webhook_tick', ...report }))
+    if (report.events || report.disabled || report.rotationsEnded)
+      console.log(JSON.stringify({ event: 'webhook_tick', ...report }))
   },
   async queue(batch, env) {
     if (batch.queue === DEAD_LETTER_QUEUE) await recordDeadLetters(batch, env)

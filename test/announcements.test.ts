@@ -17,7 +17,8 @@ function clock(iso: string) {
   vi.setSystemTime(at(iso))
 }
 
-const list = (path: string) => fetchWorker(path).then(async (res) => ({ res, doc: await res.json<SubprocessorListDocument>() }))
+const list = (path: string) =>
+  fetchWorker(path).then(async (res) => ({ res, doc: await res.json<SubprocessorListDocument>() }))
 const ids = (doc: SubprocessorListDocument) => doc.subprocessors.map((entry) => entry.id)
 
 describe('an addition announced ahead of its effective date', () => {
@@ -31,7 +32,11 @@ describe('an addition announced ahead of its effective date', () => {
     const { res, doc } = await list('/subprocessors.json?region=eu&lang=en')
     expect(res.headers.get('Cache-Control')).toBe('public, max-age=300, stale-while-revalidate=60')
     expect(ids(doc)).not.toContain('acme-analytics')
-    expect(doc).toMatchObject({ version: 2, state: 'in-force', inForce: { from: '2026-11-21T10:00:00.000Z', until: '2027-01-15T00:00:00.000Z' } })
+    expect(doc).toMatchObject({
+      version: 2,
+      state: 'in-force',
+      inForce: { from: '2026-11-21T10:00:00.000Z', until: '2027-01-15T00:00:00.000Z' },
+    })
     expect(doc.upcoming).toHaveLength(1)
     const change = doc.upcoming[0]!
     expect(change).toMatchObject({
@@ -51,7 +56,11 @@ describe('an addition announced ahead of its effective date', () => {
       shortNotice: null,
       withdrawn: null,
     })
-    expect(change.entry.document).toMatchObject({ id: 'acme-analytics', purpose: 'A synthetic sub-processor for tests.', location: { countries: ['DE'], text: 'Germany' } })
+    expect(change.entry.document).toMatchObject({
+      id: 'acme-analytics',
+      purpose: 'A synthetic sub-processor for tests.',
+      location: { countries: ['DE'], text: 'Germany' },
+    })
     // Only the lists the change touches show it.
     expect((await list('/subprocessors.json?region=us&lang=en')).doc.upcoming).toEqual([])
   })
@@ -81,14 +90,24 @@ describe('an addition announced ahead of its effective date', () => {
     expect(after.res.headers.get('ETag')).not.toBe(before.res.headers.get('ETag'))
     expect(after.res.headers.get('Last-Modified')).toBe('Fri, 15 Jan 2027 00:00:00 GMT')
     expect(after.res.headers.get('Cache-Control')).toBe('public, max-age=300, stale-while-revalidate=60')
-    expect(after.doc).toMatchObject({ version: 2, state: 'in-force', inForce: { from: '2027-01-15T00:00:00.000Z', until: null }, lastChanged: '2027-01-15', upcoming: [] })
+    expect(after.doc).toMatchObject({
+      version: 2,
+      state: 'in-force',
+      inForce: { from: '2027-01-15T00:00:00.000Z', until: null },
+      lastChanged: '2027-01-15',
+      upcoming: [],
+    })
     expect(ids(after.doc)).toContain('acme-analytics')
     expect((await fetchWorker('/subprocessors/acme-analytics.json?lang=en')).status).toBe(200)
 
     // A client holding the old ETag is told it changed.
-    const revalidated = await fetchWorker('/subprocessors.json?region=eu&lang=en', { headers: { 'If-None-Match': before.res.headers.get('ETag')! } })
+    const revalidated = await fetchWorker('/subprocessors.json?region=eu&lang=en', {
+      headers: { 'If-None-Match': before.res.headers.get('ETag')! },
+    })
     expect(revalidated.status).toBe(200)
-    const changes = await fetchWorker('/changes.json?region=eu&lang=en').then((res) => res.json<{ changes: ChangeDocument[] }>())
+    const changes = await fetchWorker('/changes.json?region=eu&lang=en').then((res) =>
+      res.json<{ changes: ChangeDocument[] }>(),
+    )
     expect(changes.changes[0]).toMatchObject({ type: 'added', status: 'effective' })
   })
 
@@ -106,8 +125,12 @@ describe('an addition announced ahead of its effective date', () => {
         '</section>',
       ].join('\n'),
     )
-    expect(page).toContain('<p>In force from <time datetime="2026-11-21">November 21, 2026</time> until <time datetime="2027-01-15">January 15, 2027</time>, when an announced change takes effect.</p>')
-    expect(page).toContain('<link rel="alternate" type="application/atom+xml" hreflang="en" href="/changes.atom?region=uk&#38;lang=en">')
+    expect(page).toContain(
+      '<p>In force from <time datetime="2026-11-21">November 21, 2026</time> until <time datetime="2027-01-15">January 15, 2027</time>, when an announced change takes effect.</p>',
+    )
+    expect(page).toContain(
+      '<link rel="alternate" type="application/atom+xml" hreflang="en" href="/changes.atom?region=uk&#38;lang=en">',
+    )
   })
 })
 
@@ -136,14 +159,19 @@ describe('notice', () => {
     ])
     // Refused before anything is written: version 1 stays current, and the version table holds only it.
     expect((await TARGET.versions.latest())?.version).toBe(1)
-    expect((await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) => res.json<{ version: number }>())).version).toBe(1)
+    expect(
+      (await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) => res.json<{ version: number }>()))
+        .version,
+    ).toBe(1)
   })
 
   it('counts an addition with no date at all as effective now', async () => {
     const data = realData()
     data.subprocessors.subprocessors.push(ACME)
     const [violation] = await refusal(data)
-    expect(violation!.message).toContain('acme-analytics: an addition needs 30 days\' notice, but it would take effect when published (2026-11-21)')
+    expect(violation!.message).toContain(
+      "acme-analytics: an addition needs 30 days' notice, but it would take effect when published (2026-11-21)",
+    )
   })
 
   it('refuses a change of location or regions without notice, and lets an editorial change take effect at once', async () => {
@@ -151,12 +179,21 @@ describe('notice', () => {
     moved.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.regions = ['us']
     const [violation] = await refusal(moved)
     expect(violation).toMatchObject({ entry: 'twilio', type: 'modified', earliestAllowed: '2026-12-21' })
-    expect(violation!.message).toContain('a change of regions needs 30 days\' notice')
+    expect(violation!.message).toContain("a change of regions needs 30 days' notice")
 
     const reworded = realData()
-    reworded.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.purpose.en = 'LiveAgent uses Twilio for VoIP.'
+    reworded.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.purpose.en =
+      'LiveAgent uses Twilio for VoIP.'
     const result = await publish(reworded, V2)
-    expect(result.newChanges).toMatchObject([{ type: 'modified', entry: 'twilio', effectiveAt: '2026-11-21T10:00:00.000Z', requiresNotice: false, objectionDeadline: null }])
+    expect(result.newChanges).toMatchObject([
+      {
+        type: 'modified',
+        entry: 'twilio',
+        effectiveAt: '2026-11-21T10:00:00.000Z',
+        requiresNotice: false,
+        objectionDeadline: null,
+      },
+    ])
   })
 
   it('refuses a retroactive announcement, even one that needs no notice', async () => {
@@ -166,13 +203,21 @@ describe('notice', () => {
   })
 
   it('accepts an urgent addition with its reason, and shows the reason in every format', async () => {
-    const reason = { lv: 'Steidzama nomaiņa pēc iepriekšējā pakalpojumu sniedzēja darbības pārtraukšanas.', en: 'An urgent replacement after the previous provider stopped its service.' }
+    const reason = {
+      lv: 'Steidzama nomaiņa pēc iepriekšējā pakalpojumu sniedzēja darbības pārtraukšanas.',
+      en: 'An urgent replacement after the previous provider stopped its service.',
+    }
     await publish(announcing(realData(), { add: ACME, shortNotice: { kind: 'urgent', reason } }), V2)
     clock('2026-11-22T00:00:00Z')
     const { doc } = await list('/subprocessors.json?region=eu&lang=en')
     expect(ids(doc)).toContain('acme-analytics')
     const changes = await fetchWorker('/changes.json?lang=en').then((res) => res.json<{ changes: ChangeDocument[] }>())
-    expect(changes.changes[0]).toMatchObject({ type: 'added', status: 'effective', requiresNotice: true, shortNotice: { kind: 'urgent', reason: reason.en } })
+    expect(changes.changes[0]).toMatchObject({
+      type: 'added',
+      status: 'effective',
+      requiresNotice: true,
+      shortNotice: { kind: 'urgent', reason: reason.en },
+    })
     for (const format of ['html', 'csv', 'atom', 'jsonfeed']) {
       const body = await fetchWorker(`/changes.${format}?lang=lv`).then((res) => res.text())
       expect([format, body.includes(reason.lv)]).toEqual([format, true])
@@ -187,7 +232,15 @@ describe('a removal announced 30 days ahead', () => {
     clock('2026-12-20T12:00:00Z')
     const before = await list('/subprocessors.json?region=us&lang=en')
     expect(ids(before.doc)).toContain('openai')
-    expect(before.doc.upcoming).toMatchObject([{ type: 'removed', entry: { id: 'openai', name: 'OpenAI' }, effectiveAt: '2026-12-21T00:00:00.000Z', objectionDeadline: null, requiresNotice: false }])
+    expect(before.doc.upcoming).toMatchObject([
+      {
+        type: 'removed',
+        entry: { id: 'openai', name: 'OpenAI' },
+        effectiveAt: '2026-12-21T00:00:00.000Z',
+        objectionDeadline: null,
+        requiresNotice: false,
+      },
+    ])
     clock('2026-12-21T00:00:00Z')
     expect(ids((await list('/subprocessors.json?region=us&lang=en')).doc)).not.toContain('openai')
     expect((await fetchWorker('/subprocessors/openai.json')).status).toBe(404)
@@ -197,11 +250,21 @@ describe('a removal announced 30 days ahead', () => {
 describe('a move between regions', () => {
   it('touches the lists of both regions and names the field with its old and new value', async () => {
     await publish(realData(), V1)
-    await publish(announcing(realData(), { change: 'websupport-eu', set: { regions: ['eu', 'uk'] }, effective: '2027-01-15' }), V2)
+    await publish(
+      announcing(realData(), { change: 'websupport-eu', set: { regions: ['eu', 'uk'] }, effective: '2027-01-15' }),
+      V2,
+    )
     clock('2026-11-22T00:00:00Z')
     const uk = await list('/subprocessors.json?region=uk&lang=lv')
     expect(ids(uk.doc)).not.toContain('websupport-eu')
-    expect(uk.doc.upcoming).toMatchObject([{ type: 'modified', entry: { id: 'websupport-eu' }, fields: [{ field: 'regions', before: ['eu'], after: ['eu', 'uk'] }], regions: ['eu', 'uk'] }])
+    expect(uk.doc.upcoming).toMatchObject([
+      {
+        type: 'modified',
+        entry: { id: 'websupport-eu' },
+        fields: [{ field: 'regions', before: ['eu'], after: ['eu', 'uk'] }],
+        regions: ['eu', 'uk'],
+      },
+    ])
     expect((await list('/subprocessors.json?region=us&lang=lv')).doc.upcoming).toEqual([])
     clock('2027-01-15T00:00:00Z')
     expect(ids((await list('/subprocessors.json?region=uk&lang=lv')).doc)).toContain('websupport-eu')
@@ -214,9 +277,17 @@ describe('a rename', () => {
     const data = realData()
     data.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.name = 'Twilio Inc.'
     await publish(data, V2)
-    const changes = await fetchWorker('/changes.json?since=1&lang=en').then((res) => res.json<{ changes: ChangeDocument[] }>())
+    const changes = await fetchWorker('/changes.json?since=1&lang=en').then((res) =>
+      res.json<{ changes: ChangeDocument[] }>(),
+    )
     expect(changes.changes).toMatchObject([
-      { type: 'modified', status: 'effective', entry: { id: 'twilio', name: 'Twilio Inc.' }, fields: [{ field: 'name', before: 'Twilio, Inc.', after: 'Twilio Inc.' }], effectiveAt: '2026-11-21T10:00:00.000Z' },
+      {
+        type: 'modified',
+        status: 'effective',
+        entry: { id: 'twilio', name: 'Twilio Inc.' },
+        fields: [{ field: 'name', before: 'Twilio, Inc.', after: 'Twilio Inc.' }],
+        effectiveAt: '2026-11-21T10:00:00.000Z',
+      },
     ])
   })
 })
@@ -228,9 +299,15 @@ describe('an announcement taken back before it takes effect', () => {
     await publish(realData(), at('2026-11-25T10:00:00Z'))
     clock('2026-11-26T00:00:00Z')
     expect((await list('/subprocessors.json?region=eu&lang=en')).doc.upcoming).toEqual([])
-    const since2 = await fetchWorker('/changes.json?since=2&lang=en').then((res) => res.json<{ changes: ChangeDocument[] }>())
-    expect(since2.changes).toMatchObject([{ type: 'added', status: 'withdrawn', version: 2, withdrawn: { version: 3, at: '2026-11-25T10:00:00.000Z' } }])
-    const versions = await fetchWorker('/versions.json').then((res) => res.json<{ versions: { version: number; changes: Record<string, number> }[] }>())
+    const since2 = await fetchWorker('/changes.json?since=2&lang=en').then((res) =>
+      res.json<{ changes: ChangeDocument[] }>(),
+    )
+    expect(since2.changes).toMatchObject([
+      { type: 'added', status: 'withdrawn', version: 2, withdrawn: { version: 3, at: '2026-11-25T10:00:00.000Z' } },
+    ])
+    const versions = await fetchWorker('/versions.json').then((res) =>
+      res.json<{ versions: { version: number; changes: Record<string, number> }[] }>(),
+    )
     expect(versions.versions.map(({ version, changes }) => [version, changes])).toEqual([
       [3, { added: 0, removed: 0, modified: 0, withdrawn: 1 }],
       [2, { added: 1, removed: 0, modified: 0, withdrawn: 0 }],

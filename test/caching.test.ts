@@ -95,21 +95,26 @@ describe('conditional requests', () => {
 
   it('ignores If-Modified-Since when If-None-Match is present', async () => {
     const { lastModified } = await current()
-    const res = await fetchWorker(EXPLICIT, { headers: { 'If-None-Match': '"other"', 'If-Modified-Since': lastModified } })
+    const res = await fetchWorker(EXPLICIT, {
+      headers: { 'If-None-Match': '"other"', 'If-Modified-Since': lastModified },
+    })
     expect(res.status).toBe(200)
   })
 })
 
 describe('HEAD', () => {
-  it.each([EXPLICIT, '/subprocessors.csv?region=uk&lang=lv', '/subprocessors.html?region=us&lang=en', '/'])('returns the headers of GET %s without a body', async (path) => {
-    const get = await fetchWorker(path)
-    const getBody = new Uint8Array(await get.arrayBuffer())
-    const head = await fetchWorker(path, { method: 'HEAD' })
-    expect(head.status).toBe(200)
-    expect(await head.text()).toBe('')
-    expect([...head.headers]).toEqual([...get.headers])
-    expect(head.headers.get('Content-Length')).toBe(String(getBody.byteLength))
-  })
+  it.each([EXPLICIT, '/subprocessors.csv?region=uk&lang=lv', '/subprocessors.html?region=us&lang=en', '/'])(
+    'returns the headers of GET %s without a body',
+    async (path) => {
+      const get = await fetchWorker(path)
+      const getBody = new Uint8Array(await get.arrayBuffer())
+      const head = await fetchWorker(path, { method: 'HEAD' })
+      expect(head.status).toBe(200)
+      expect(await head.text()).toBe('')
+      expect([...head.headers]).toEqual([...get.headers])
+      expect(head.headers.get('Content-Length')).toBe(String(getBody.byteLength))
+    },
+  )
 })
 
 describe('caching headers', () => {
@@ -131,7 +136,12 @@ describe('caching headers', () => {
 
 describe('security headers', () => {
   it('tells browsers not to sniff types and not to send referrers, on every response', async () => {
-    for (const path of ['/subprocessors.csv?region=eu&lang=en', '/subprocessors/twilio.html', '/schema.json', '/nowhere']) {
+    for (const path of [
+      '/subprocessors.csv?region=eu&lang=en',
+      '/subprocessors/twilio.html',
+      '/schema.json',
+      '/nowhere',
+    ]) {
       const res = await fetchWorker(path)
       expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
       expect(res.headers.get('Referrer-Policy')).toBe('no-referrer')
@@ -143,13 +153,19 @@ describe('CORS', () => {
   it('allows any origin to read and exposes the validators', async () => {
     const res = await fetchWorker(EXPLICIT, { headers: { Origin: 'https://tool.example' } })
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*')
-    expect(res.headers.get('Access-Control-Expose-Headers')).toBe('ETag,Last-Modified,Content-Location,Content-Language,Content-Disposition,Link,Content-Digest')
+    expect(res.headers.get('Access-Control-Expose-Headers')).toBe(
+      'ETag,Last-Modified,Content-Location,Content-Language,Content-Disposition,Link,Content-Digest',
+    )
   })
 
   it('answers a preflight', async () => {
     const res = await fetchWorker('/subprocessors', {
       method: 'OPTIONS',
-      headers: { Origin: 'https://tool.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'If-None-Match' },
+      headers: {
+        Origin: 'https://tool.example',
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'If-None-Match',
+      },
     })
     expect(res.status).toBe(204)
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*')

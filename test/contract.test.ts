@@ -34,7 +34,9 @@ describe('/schema.json', () => {
     const ajv = await schemaValidator()
     for (const region of REGIONS) {
       for (const lang of LANGS) {
-        const doc = await fetchWorker(`/subprocessors.json?region=${region}&lang=${lang}`).then((res) => res.json<{ $schema: string }>())
+        const doc = await fetchWorker(`/subprocessors.json?region=${region}&lang=${lang}`).then((res) =>
+          res.json<{ $schema: string }>(),
+        )
         expect(doc.$schema).toBe('/schema.json')
         const valid = ajv.validate('registry', doc)
         expect(ajv.errors ?? []).toEqual([])
@@ -47,7 +49,9 @@ describe('/schema.json', () => {
     const ajv = await schemaValidator()
     for (const id of IDS) {
       for (const lang of LANGS) {
-        const doc = await fetchWorker(`/subprocessors/${id}.json?lang=${lang}`).then((res) => res.json<{ $schema: string }>())
+        const doc = await fetchWorker(`/subprocessors/${id}.json?lang=${lang}`).then((res) =>
+          res.json<{ $schema: string }>(),
+        )
         expect(doc.$schema).toBe('/schema.json#/$defs/SubprocessorDocument')
         const valid = ajv.validate('registry#/$defs/SubprocessorDocument', doc)
         expect(ajv.errors ?? []).toEqual([])
@@ -58,7 +62,9 @@ describe('/schema.json', () => {
 
   it('rejects a document that strays from it', async () => {
     const ajv = await schemaValidator()
-    const doc = await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) => res.json<Record<string, any>>())
+    const doc = await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) =>
+      res.json<Record<string, any>>(),
+    )
     expect(ajv.validate('registry', { ...doc, extra: true })).toBe(false)
     expect(ajv.validate('registry', { ...doc, version: '1' })).toBe(false)
     const { regions: _, ...withoutRegions } = doc.subprocessors[0]
@@ -71,7 +77,13 @@ describe('/openapi.json', () => {
     const res = await fetchWorker('/openapi.json')
     expect(res.status).toBe(200)
     expect(res.headers.get('Content-Type')).toBe('application/vnd.oai.openapi+json;version=3.1')
-    return res.json<{ openapi: string; paths: Record<string, Record<string, { parameters?: { name: string }[]; responses: Record<string, { headers?: object }> }>> }>()
+    return res.json<{
+      openapi: string
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string }[]; responses: Record<string, { headers?: object }> }>
+      >
+    }>()
   }
 
   it('validates against the OpenAPI 3.1 schema', async () => {
@@ -91,7 +103,10 @@ describe('/openapi.json', () => {
     expect(refs.length).toBeGreaterThan(0)
     for (const ref of refs) {
       expect(ref.startsWith('#/')).toBe(true)
-      const target = ref.slice(2).split('/').reduce<any>((node, key) => node?.[key], doc)
+      const target = ref
+        .slice(2)
+        .split('/')
+        .reduce<any>((node, key) => node?.[key], doc)
       expect(target, ref).toBeTypeOf('object')
     }
   })
@@ -121,7 +136,11 @@ describe('/openapi.json', () => {
       '/webhooks/:id/deliveries': '/webhooks/{id}/deliveries',
       '/admin/webhooks': '/admin/webhooks',
     }
-    const served = [...new Set(app.routes.filter((route) => ['GET', 'POST', 'DELETE'].includes(route.method)).map((route) => route.path))]
+    const served = [
+      ...new Set(
+        app.routes.filter((route) => ['GET', 'POST', 'DELETE'].includes(route.method)).map((route) => route.path),
+      ),
+    ]
     expect(served.sort()).toEqual(Object.keys(HONO_TO_OPENAPI).sort())
     for (const path of served) expect(Object.keys(doc.paths)).toContain(HONO_TO_OPENAPI[path])
     for (const route of app.routes.filter((route) => ['POST', 'DELETE'].includes(route.method))) {
@@ -132,10 +151,29 @@ describe('/openapi.json', () => {
   it('documents the statuses and headers of the list', async () => {
     const { get } = (await openapi()).paths['/subprocessors']!
     expect(Object.keys(get!.responses).sort()).toEqual(['200', '304', '400', '404', '406', '503'])
-    expect(Object.keys(get!.responses['200']!.headers!)).toEqual(expect.arrayContaining(['ETag', 'Last-Modified', 'Vary', 'Content-Location', 'Link']))
-    expect(get!.parameters!.map((p) => p.name)).toEqual(['region', 'lang', 'format', 'version', 'at', 'Accept-Language', 'If-None-Match', 'If-Modified-Since'])
+    expect(Object.keys(get!.responses['200']!.headers!)).toEqual(
+      expect.arrayContaining(['ETag', 'Last-Modified', 'Vary', 'Content-Location', 'Link']),
+    )
+    expect(get!.parameters!.map((p) => p.name)).toEqual([
+      'region',
+      'lang',
+      'format',
+      'version',
+      'at',
+      'Accept-Language',
+      'If-None-Match',
+      'If-Modified-Since',
+    ])
     const changes = (await openapi()).paths['/changes']!.get!
-    expect(changes.parameters!.map((p) => p.name)).toEqual(['region', 'lang', 'format', 'since', 'Accept-Language', 'If-None-Match', 'If-Modified-Since'])
+    expect(changes.parameters!.map((p) => p.name)).toEqual([
+      'region',
+      'lang',
+      'format',
+      'since',
+      'Accept-Language',
+      'If-None-Match',
+      'If-Modified-Since',
+    ])
     const entry = (await openapi()).paths['/subprocessors/{id}']!.get!
     expect(Object.keys(entry.responses).sort()).toEqual(['200', '304', '400', '404', '406', '503'])
   })
@@ -146,8 +184,17 @@ describe('discovery', () => {
     const res = await fetchWorker('/.well-known/subprocessors')
     expect(res.status).toBe(200)
     expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
-    const doc = await res.json<{ schema: string; openapi: string; lists: { region: string; lang: string; format: string; type: string; href: string }[]; entry: { template: string } }>()
-    expect(doc).toMatchObject({ schema: '/schema.json', openapi: '/openapi.json', entry: { template: '/subprocessors/{id}.{format}?lang={lang}' } })
+    const doc = await res.json<{
+      schema: string
+      openapi: string
+      lists: { region: string; lang: string; format: string; type: string; href: string }[]
+      entry: { template: string }
+    }>()
+    expect(doc).toMatchObject({
+      schema: '/schema.json',
+      openapi: '/openapi.json',
+      entry: { template: '/subprocessors/{id}.{format}?lang={lang}' },
+    })
     expect(doc.lists).toHaveLength(REGIONS.length * LANGS.length * 3)
     for (const list of doc.lists) {
       const listed = await fetchWorker(list.href)

@@ -33,7 +33,10 @@ describe('GET /subprocessors/{id}', () => {
       regions: ['eu', 'uk', 'us', 'apac'],
       assurances: [],
       notes: [
-        { field: 'purpose.lv', text: 'The source text spells it “Twillio”; the Latvian text keeps the source\'s spelling and the translations spell the name correctly.' },
+        {
+          field: 'purpose.lv',
+          text: "The source text spells it “Twillio”; the Latvian text keeps the source's spelling and the translations spell the name correctly.",
+        },
         { field: 'location', text: 'The source does not give a processing location.' },
       ],
       links: {
@@ -46,13 +49,21 @@ describe('GET /subprocessors/{id}', () => {
   })
 
   it('negotiates format and language like the list', async () => {
-    const res = await fetchWorker('/subprocessors/linode-uk', { headers: { Accept: 'text/csv', 'Accept-Language': 'lv-LV' } })
+    const res = await fetchWorker('/subprocessors/linode-uk', {
+      headers: { Accept: 'text/csv', 'Accept-Language': 'lv-LV' },
+    })
     expect(res.status).toBe(200)
     expect(res.headers.get('Content-Location')).toBe('/subprocessors/linode-uk.csv?lang=lv')
-    expect(res.headers.get('Content-Disposition')).toBe('attachment; filename="liveagent-subprocessors-linode-uk-lv-v1.csv"')
+    expect(res.headers.get('Content-Disposition')).toBe(
+      'attachment; filename="liveagent-subprocessors-linode-uk-lv-v1.csv"',
+    )
     const rows = (await res.text()).replace(/^\uFEFF/, '').split('\r\n')
     expect(rows).toHaveLength(3)
-    expect(rows[1]!.startsWith('"linode-uk","Linode, LLC","","","Serveri","","LiveAgent Pakalpojumu Datu glabāšana","","atrašanās vieta Apvienotajā Karalistē","GB","eu; uk",')).toBe(true)
+    expect(
+      rows[1]!.startsWith(
+        '"linode-uk","Linode, LLC","","","Serveri","","LiveAgent Pakalpojumu Datu glabāšana","","atrašanās vieta Apvienotajā Karalistē","GB","eu; uk",',
+      ),
+    ).toBe(true)
   })
 
   it('takes the format from a suffix or ?format=, and the language from ?lang=', async () => {
@@ -73,7 +84,9 @@ describe('GET /subprocessors/{id}', () => {
     expect(html).toContain('<html lang="lv">')
     expect(html).toContain('<h1><em>Avotā nav nosaukts</em></h1>')
     expect(html).toContain('<a href="/subprocessors.html?region=all&#38;lang=lv">Visi apakšapstrādātāji</a>')
-    expect(html).toContain('<dt>Nolūks</dt><dd>Lai nodrošinātu diennakts klientu apkalpošanas pieejamību, LiveAgent sadarbojas ar apakšuzņēmējiem, kuri var piekļūt Pakalpojuma Datiem.</dd>')
+    expect(html).toContain(
+      '<dt>Nolūks</dt><dd>Lai nodrošinātu diennakts klientu apkalpošanas pieejamību, LiveAgent sadarbojas ar apakšuzņēmējiem, kuri var piekļūt Pakalpojuma Datiem.</dd>',
+    )
   })
 
   it('carries a Link header with its alternates and its schema', async () => {
@@ -98,7 +111,9 @@ describe('GET /subprocessors/{id}', () => {
     const get = await fetchWorker('/subprocessors/intuit-mailchimp.json?lang=lv')
     const etag = get.headers.get('ETag')!
     const body = await get.arrayBuffer()
-    const revalidated = await fetchWorker('/subprocessors/intuit-mailchimp.json?lang=lv', { headers: { 'If-None-Match': etag } })
+    const revalidated = await fetchWorker('/subprocessors/intuit-mailchimp.json?lang=lv', {
+      headers: { 'If-None-Match': etag },
+    })
     expect(revalidated.status).toBe(304)
     expect(revalidated.headers.get('ETag')).toBe(etag)
     const head = await fetchWorker('/subprocessors/intuit-mailchimp.json?lang=lv', { method: 'HEAD' })
@@ -107,20 +122,27 @@ describe('GET /subprocessors/{id}', () => {
   })
 
   it('does not depend on a region', async () => {
-    const here = await fetchWorker('/subprocessors/aws.json?lang=en', { cf: { country: 'DE' } as IncomingRequestCfProperties })
-    const there = await fetchWorker('/subprocessors/aws.json?lang=en&region=us', { cf: { country: 'SG' } as IncomingRequestCfProperties })
+    const here = await fetchWorker('/subprocessors/aws.json?lang=en', {
+      cf: { country: 'DE' } as IncomingRequestCfProperties,
+    })
+    const there = await fetchWorker('/subprocessors/aws.json?lang=en&region=us', {
+      cf: { country: 'SG' } as IncomingRequestCfProperties,
+    })
     expect(here.headers.get('ETag')).toBe(there.headers.get('ETag'))
     const ignored = await fetchWorker('/subprocessors/aws.json?lang=en&region=mars')
     expect(ignored.status).toBe(200)
     expect(ignored.headers.get('ETag')).toBe(here.headers.get('ETag'))
   })
 
-  it.each(['nope', 'twilio-', 'Ṫwilio', 'twilio%2Fx', '.json'])('answers 404 in the error shape for the unknown id %j', async (id) => {
-    const res = await fetchWorker(`/subprocessors/${encodeURIComponent(id)}`)
-    expect(res.status).toBe(404)
-    const body = await res.json<{ error: { status: number; code: string } }>()
-    expect(body.error).toMatchObject({ status: 404, code: 'unknown_subprocessor' })
-  })
+  it.each(['nope', 'twilio-', 'Ṫwilio', 'twilio%2Fx', '.json'])(
+    'answers 404 in the error shape for the unknown id %j',
+    async (id) => {
+      const res = await fetchWorker(`/subprocessors/${encodeURIComponent(id)}`)
+      expect(res.status).toBe(404)
+      const body = await res.json<{ error: { status: number; code: string } }>()
+      expect(body.error).toMatchObject({ status: 404, code: 'unknown_subprocessor' })
+    },
+  )
 
   it('answers 400 for an unknown format or language', async () => {
     expect((await fetchWorker('/subprocessors/twilio.xml')).status).toBe(400)

@@ -9,7 +9,9 @@ describe('before anything is published', () => {
     expect(res.status).toBe(503)
     expect(res.headers.get('Cache-Control')).toBe('no-store')
     expect(res.headers.get('Retry-After')).toBe('5')
-    expect(await res.json()).toEqual({ error: { status: 503, code: 'not_published', message: 'No version of the registry has been published yet.' } })
+    expect(await res.json()).toEqual({
+      error: { status: 503, code: 'not_published', message: 'No version of the registry has been published yet.' },
+    })
   })
 })
 
@@ -21,19 +23,55 @@ describe('errors', () => {
     expect(res.status).toBe(404)
     expect(res.headers.get('Content-Type')).toBe('application/json')
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*')
-    expect(await res.json()).toEqual({ error: { status: 404, code: 'not_found', message: 'There is nothing at /suppliers.' } })
+    expect(await res.json()).toEqual({
+      error: { status: 404, code: 'not_found', message: 'There is nothing at /suppliers.' },
+    })
   })
 
-  const ROUTES = ['/', '/subprocessors', '/subprocessors.json', '/subprocessors.csv', '/subprocessors/twilio', '/subprocessors/twilio.html', '/schema.json', '/openapi.json', '/.well-known/subprocessors']
-  const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH', 'PURGE']
+  const ROUTES = [
+    '/',
+    '/subprocessors',
+    '/subprocessors.json',
+    '/subprocessors.csv',
+    '/subprocessors/twilio',
+    '/subprocessors/twilio.html',
+    '/schema.json',
+    '/openapi.json',
+    '/.well-known/subprocessors',
+  ]
+  const METHODS = [
+    'POST',
+    'PUT',
+    'PATCH',
+    'DELETE',
+    'TRACE',
+    'PROPFIND',
+    'PROPPATCH',
+    'MKCOL',
+    'COPY',
+    'MOVE',
+    'LOCK',
+    'UNLOCK',
+    'REPORT',
+    'SEARCH',
+    'PURGE',
+  ]
 
   it.each(METHODS)('answers %s with 405 and Allow on every route that exists', async (method) => {
     for (const route of ROUTES) {
-      const res = await fetchWorker(route, { method, body: ['POST', 'PUT', 'PATCH'].includes(method) ? '{}' : undefined })
+      const res = await fetchWorker(route, {
+        method,
+        body: ['POST', 'PUT', 'PATCH'].includes(method) ? '{}' : undefined,
+      })
       expect([route, res.status]).toEqual([route, 405])
       expect(res.headers.get('Allow')).toBe('GET, HEAD, OPTIONS')
       expect(await res.json()).toEqual({
-        error: { status: 405, code: 'method_not_allowed', message: 'This resource is read-only.', allowed: ['GET', 'HEAD', 'OPTIONS'] },
+        error: {
+          status: 405,
+          code: 'method_not_allowed',
+          message: 'This resource is read-only.',
+          allowed: ['GET', 'HEAD', 'OPTIONS'],
+        },
       })
     }
   })
@@ -47,7 +85,9 @@ describe('errors', () => {
   it('shortens a long unknown value in the message', async () => {
     const res = await fetchWorker(`/subprocessors?region=${'x'.repeat(500)}`)
     expect(res.status).toBe(400)
-    expect((await res.json<{ error: { message: string } }>()).error.message).toBe(`Unknown region "${'x'.repeat(40)}…".`)
+    expect((await res.json<{ error: { message: string } }>()).error.message).toBe(
+      `Unknown region "${'x'.repeat(40)}…".`,
+    )
   })
 })
 
@@ -71,10 +111,13 @@ describe('hostile requests get an exact answer, never a 5xx', () => {
     [{ 'If-Modified-Since': '0' }, 200],
   ]
 
-  it.each(HEADERS.map(([headers, status]) => [JSON.stringify(headers).slice(0, 60), headers, status] as const))('headers %s', async (_, headers, status) => {
-    const res = await fetchWorker('/subprocessors', { headers })
-    expect(res.status).toBe(status)
-  })
+  it.each(HEADERS.map(([headers, status]) => [JSON.stringify(headers).slice(0, 60), headers, status] as const))(
+    'headers %s',
+    async (_, headers, status) => {
+      const res = await fetchWorker('/subprocessors', { headers })
+      expect(res.status).toBe(status)
+    },
+  )
 
   it.each([
     ['/subprocessors?region=%00', 400, 'unknown_region'],

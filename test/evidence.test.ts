@@ -19,7 +19,8 @@ const updatedOn = (date: string) => {
   return data
 }
 const fromB64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
-const sha256 = async (bytes: ArrayBuffer | Uint8Array) => b64(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)))
+const sha256 = async (bytes: ArrayBuffer | Uint8Array) =>
+  b64(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)))
 const b64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (byte) => String.fromCharCode(byte)).join(''))
 
 async function bytesAt(path: string): Promise<Uint8Array> {
@@ -48,7 +49,9 @@ describe('the signed log', () => {
     expect(res.headers.get('Content-Type')).toBe('text/plain; charset=utf-8')
     expect(res.headers.get('Cache-Control')).toBe('public, max-age=10')
     const body = await res.text()
-    expect(body).toMatch(/^subprocessors\.example\.com\/liveagent\n3\n[A-Za-z0-9+/]{43}=\n\n\u2014 subprocessors\.example\.com\/liveagent [A-Za-z0-9+/]+=*\n$/)
+    expect(body).toMatch(
+      /^subprocessors\.example\.com\/liveagent\n3\n[A-Za-z0-9+/]{43}=\n\n\u2014 subprocessors\.example\.com\/liveagent [A-Za-z0-9+/]+=*\n$/,
+    )
     expect(res.headers.get('Content-Digest')).toBe(`sha-256=:${await sha256(new TextEncoder().encode(body))}:`)
     expect((await checkpoint()).size).toBe(3)
     const again = await fetchWorker('/log/checkpoint', { headers: { 'If-None-Match': res.headers.get('ETag')! } })
@@ -67,31 +70,56 @@ describe('the signed log', () => {
     })
   })
 
-  it('serves each version\'s manifest, immutable, chained to its parent\'s by digest', async () => {
+  it("serves each version's manifest, immutable, chained to its parent's by digest", async () => {
     const first = await fetchWorker('/versions/1/manifest')
     const second = await fetchWorker('/versions/2/manifest')
     expect(second.status).toBe(200)
     expect(second.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable')
     expect(second.headers.get('Content-Location')).toBe('/versions/2/manifest')
     const firstBytes = await first.arrayBuffer()
-    const manifest = await second.json<{ format: string; version: number; parent: unknown; signer: string; states: { representations: { url: string; sha256: string }[] }[] }>()
-    expect(manifest).toMatchObject({ format: 'subprocessor-registry-manifest/1', version: 2, parent: { version: 1, sha256: await sha256(firstBytes) }, signer: TEST_VERIFIER_KEY })
+    const manifest = await second.json<{
+      format: string
+      version: number
+      parent: unknown
+      signer: string
+      states: { representations: { url: string; sha256: string }[] }[]
+    }>()
+    expect(manifest).toMatchObject({
+      format: 'subprocessor-registry-manifest/1',
+      version: 2,
+      parent: { version: 1, sha256: await sha256(firstBytes) },
+      signer: TEST_VERIFIER_KEY,
+    })
     expect(JSON.parse(new TextDecoder().decode(firstBytes)).parent).toBeNull()
   })
 
-  it('gives every representation a Content-Digest of its bytes, which its version\'s manifest lists, and a Link to that manifest', async () => {
-    const manifest = await fetchWorker('/versions/3/manifest').then((res) => res.json<{ states: { representations: { url: string; sha256: string }[] }[]; representations: { url: string; sha256: string }[] }>())
+  it("gives every representation a Content-Digest of its bytes, which its version's manifest lists, and a Link to that manifest", async () => {
+    const manifest = await fetchWorker('/versions/3/manifest').then((res) =>
+      res.json<{
+        states: { representations: { url: string; sha256: string }[] }[]
+        representations: { url: string; sha256: string }[]
+      }>(),
+    )
     const all = [...manifest.states.flatMap((s) => s.representations), ...manifest.representations]
     expect(all).toHaveLength(300)
     // A list's scheduled twin (served for ?at= a future instant) has the list's URL; these are the lists themselves.
     const listed = new Map(all.filter((r) => !('scheduled' in r)).map((r) => [r.url, r.sha256]))
-    for (const url of ['/subprocessors.csv?region=eu&lang=en', '/subprocessors/twilio.html?lang=de', '/changes.atom?region=uk&lang=lv', '/openapi.json', '/versions.json?lang=en', '/changes.json?region=all&lang=en&since=0']) {
+    for (const url of [
+      '/subprocessors.csv?region=eu&lang=en',
+      '/subprocessors/twilio.html?lang=de',
+      '/changes.atom?region=uk&lang=lv',
+      '/openapi.json',
+      '/versions.json?lang=en',
+      '/changes.json?region=all&lang=en&since=0',
+    ]) {
       const res = await fetchWorker(url)
       expect(res.status, url).toBe(200)
       const digest = await sha256(await res.arrayBuffer())
       expect(res.headers.get('Content-Digest'), url).toBe(`sha-256=:${digest}:`)
       expect(listed.get(url), url).toBe(digest)
-      expect(res.headers.get('Link'), url).toContain('</versions/3/manifest>; rel="describedby"; type="application/json"; title="manifest"')
+      expect(res.headers.get('Link'), url).toContain(
+        '</versions/3/manifest>; rel="describedby"; type="application/json"; title="manifest"',
+      )
     }
     // A cut of the change log is no representation of its own: its digest is of the bytes served.
     const since = await fetchWorker('/changes.json?region=all&lang=en&since=2')
@@ -103,8 +131,21 @@ describe('the signed log', () => {
     for (const version of [1, 2, 3]) {
       const res = await fetchWorker(`/versions/${version}/evidence`)
       expect(res.status).toBe(200)
-      const evidence = await res.json<{ format: string; version: number; leafIndex: number; treeSize: number; manifest: string; inclusionProof: string[]; checkpoint: string }>()
-      expect(evidence).toMatchObject({ format: 'subprocessor-registry-evidence/1', version, leafIndex: version - 1, treeSize: 3 })
+      const evidence = await res.json<{
+        format: string
+        version: number
+        leafIndex: number
+        treeSize: number
+        manifest: string
+        inclusionProof: string[]
+        checkpoint: string
+      }>()
+      expect(evidence).toMatchObject({
+        format: 'subprocessor-registry-evidence/1',
+        version,
+        leafIndex: version - 1,
+        treeSize: 3,
+      })
       expect(evidence.manifest).toBe(await fetchWorker(`/versions/${version}/manifest`).then((r) => r.text()))
       const leaf = await leafHash(new TextEncoder().encode(evidence.manifest))
       expect(await verifyInclusion(leaf, version - 1, size, evidence.inclusionProof.map(fromB64), root)).toBe(true)
@@ -123,7 +164,13 @@ describe('the signed log', () => {
       expect(b64(bytes.subarray((version - 1) * 32, version * 32))).toBe(b64(await leafHash(manifest)))
     }
     expect(await bytesAt('/log/tile/0/000.p/2')).toEqual(bytes.subarray(0, 64))
-    for (const path of ['/log/tile/0/000.p/4', '/log/tile/0/000', '/log/tile/1/000.p/1', '/log/tile/0/1', '/log/tile/x']) {
+    for (const path of [
+      '/log/tile/0/000.p/4',
+      '/log/tile/0/000',
+      '/log/tile/1/000.p/1',
+      '/log/tile/0/1',
+      '/log/tile/x',
+    ]) {
       const res = await fetchWorker(path)
       expect(res.status, path).toBe(404)
       expect((await res.json<{ error: { code: string } }>()).error.code).toBe('not_found')
@@ -172,7 +219,8 @@ describe('storage that was altered is never served', () => {
 
   it('answers 503 for bytes rewritten together with the ETag stored beside them: a list, an entry in its pack, a change log', async () => {
     const { prefix, entryPackSizes } = await current()
-    const etagOf = async (bytes: Uint8Array) => `"${(await sha256(bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`
+    const etagOf = async (bytes: Uint8Array) =>
+      `"${(await sha256(bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`
     const encoder = new TextEncoder()
 
     const listKey = `${prefix}/s0/list/eu/en.csv`
@@ -196,11 +244,17 @@ describe('storage that was altered is never served', () => {
     const logKey = `${prefix}/s0/changelog/eu/en.json`
     const stored = new Uint8Array((await env.REGISTRY.get(logKey, 'arrayBuffer'))!)
     const end = stored.indexOf(0x0a)
-    const index = JSON.parse(new TextDecoder().decode(stored.subarray(0, end))) as { etag: string; digest: string; chunks: unknown[] }
+    const index = JSON.parse(new TextDecoder().decode(stored.subarray(0, end))) as {
+      etag: string
+      digest: string
+      chunks: unknown[]
+    }
     expect(index.chunks).toEqual([])
     const body = encoder.encode(new TextDecoder().decode(stored.subarray(end + 1)).replace('"version":', '"Version":'))
     index.etag = index.digest = await etagOf(body)
-    await env.REGISTRY.put(logKey, new Uint8Array([...encoder.encode(`${JSON.stringify(index)}\n`), ...body]), { metadata: { log: true } })
+    await env.REGISTRY.put(logKey, new Uint8Array([...encoder.encode(`${JSON.stringify(index)}\n`), ...body]), {
+      metadata: { log: true },
+    })
     await expectFault('/changes.json?region=eu&lang=en&since=0')
     await expectFault('/changes.json?region=eu&lang=en&since=2')
   })
@@ -222,14 +276,18 @@ describe('storage that was altered is never served', () => {
 })
 
 describe('the log only grows', () => {
-  it('refuses to publish onto a log whose head is not the previous version\'s manifest', async () => {
+  it("refuses to publish onto a log whose head is not the previous version's manifest", async () => {
     await publishThree()
     // The version table's record of version 2 now names another leaf.
     const row = await env.DB.prepare('SELECT release FROM versions WHERE version = 2').first<{ release: string }>()
     const release = JSON.parse(row!.release)
     release.evidence.leaf = b64(new Uint8Array(32))
     await env.DB.prepare('UPDATE versions SET release = ?1 WHERE version = 2').bind(JSON.stringify(release)).run()
-    await expect(publish(updatedOn('2024-03-01'), at(3))).rejects.toThrow(new LogRefused("The log's head is not version 3's manifest as its checkpoint signed it: the version table or the log was altered. Nothing was written."))
+    await expect(publish(updatedOn('2024-03-01'), at(3))).rejects.toThrow(
+      new LogRefused(
+        "The log's head is not version 3's manifest as its checkpoint signed it: the version table or the log was altered. Nothing was written.",
+      ),
+    )
     expect((await TARGET.versions.latest())!.version).toBe(3)
   })
 
@@ -237,21 +295,38 @@ describe('the log only grows', () => {
     await publish(realData(), at(0))
     const next = { signer: await parseSignerKey(NEXT_SIGNER_KEY) }
     const withNext: PublishTarget = { ...TARGET, signing: next }
-    await expect(publishTo(withNext, updatedOn('2024-01-15'), at(1))).rejects.toThrow(/^The signing key \(subprocessors\.example\.com\/liveagent\+8f921ae4\+.*\) is not the one that signed version 1/)
+    await expect(publishTo(withNext, updatedOn('2024-01-15'), at(1))).rejects.toThrow(
+      /^The signing key \(subprocessors\.example\.com\/liveagent\+8f921ae4\+.*\) is not the one that signed version 1/,
+    )
 
-    const rotating: PublishTarget = { ...TARGET, signing: { ...next, rotatingFrom: await parseSignerKey(TEST_SIGNER_KEY) } }
+    const rotating: PublishTarget = {
+      ...TARGET,
+      signing: { ...next, rotatingFrom: await parseSignerKey(TEST_SIGNER_KEY) },
+    }
     await publishTo(rotating, updatedOn('2024-01-15'), at(1))
     forgetCachedReleases()
     const note = await fetchWorker('/log/checkpoint').then((res) => res.text())
     // Signed by both: a watcher that pinned the old key reads the rotation under its signature.
-    const opened = await openNote(note, [await parseVerifierKey(TEST_VERIFIER_KEY), await parseVerifierKey(NEXT_VERIFIER_KEY)])
+    const opened = await openNote(note, [
+      await parseVerifierKey(TEST_VERIFIER_KEY),
+      await parseVerifierKey(NEXT_VERIFIER_KEY),
+    ])
     expect(opened.verifiedBy.map((key) => key.text)).toEqual([NEXT_VERIFIER_KEY, TEST_VERIFIER_KEY])
-    expect(await fetchWorker('/versions/2/manifest').then((res) => res.json())).toMatchObject({ signer: NEXT_VERIFIER_KEY, rotatedFrom: TEST_VERIFIER_KEY })
+    expect(await fetchWorker('/versions/2/manifest').then((res) => res.json())).toMatchObject({
+      signer: NEXT_VERIFIER_KEY,
+      rotatedFrom: TEST_VERIFIER_KEY,
+    })
 
     await publishTo(withNext, updatedOn('2024-02-20'), at(2))
     await expect(publish(updatedOn('2024-03-01'), at(3))).rejects.toThrow(LogRefused)
     forgetCachedReleases()
-    const { size, root } = parseCheckpoint((await openNote(await fetchWorker('/log/checkpoint').then((res) => res.text()), [await parseVerifierKey(NEXT_VERIFIER_KEY)])).text)
+    const { size, root } = parseCheckpoint(
+      (
+        await openNote(await fetchWorker('/log/checkpoint').then((res) => res.text()), [
+          await parseVerifierKey(NEXT_VERIFIER_KEY),
+        ])
+      ).text,
+    )
     expect(size).toBe(3)
     const older = parseCheckpoint(opened.text)
     const tile = await bytesAt('/log/tile/0/000.p/3')
@@ -263,14 +338,30 @@ describe('the log only grows', () => {
 
   it('completes a publish stopped after it took its number and before its tiles: the next run writes them', async () => {
     await publish(realData(), at(0))
-    const stopped: PublishTarget = { ...TARGET, write: async (records, onProgress) => (records.some(({ key }) => key.startsWith('log/tile/')) ? Promise.reject(new Error('killed')) : TARGET.write(records, onProgress)) }
+    const stopped: PublishTarget = {
+      ...TARGET,
+      write: async (records, onProgress) =>
+        records.some(({ key }) => key.startsWith('log/tile/'))
+          ? Promise.reject(new Error('killed'))
+          : TARGET.write(records, onProgress),
+    }
     await expect(publishTo(stopped, updatedOn('2024-01-15'), at(1))).rejects.toThrow('killed')
     expect(await env.REGISTRY.get('log/tile/0/000.p/2')).toBeNull()
     await publish(updatedOn('2024-01-15'), at(1))
     forgetCachedReleases()
     const { size, root } = await checkpoint()
     expect(size).toBe(2)
-    const evidence = await fetchWorker('/versions/2/evidence').then((res) => res.json<{ manifest: string; inclusionProof: string[] }>())
-    expect(await verifyInclusion(await leafHash(new TextEncoder().encode(evidence.manifest)), 1, 2, evidence.inclusionProof.map(fromB64), root)).toBe(true)
+    const evidence = await fetchWorker('/versions/2/evidence').then((res) =>
+      res.json<{ manifest: string; inclusionProof: string[] }>(),
+    )
+    expect(
+      await verifyInclusion(
+        await leafHash(new TextEncoder().encode(evidence.manifest)),
+        1,
+        2,
+        evidence.inclusionProof.map(fromB64),
+        root,
+      ),
+    ).toBe(true)
   })
 })

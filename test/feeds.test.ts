@@ -10,7 +10,11 @@ import { fetchWorker, publish, realData, useFreshStorage } from './helpers'
 useFreshStorage()
 afterEach(() => vi.useRealTimers())
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['entry', 'link', 'category', 'author'].includes(name) })
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  isArray: (name) => ['entry', 'link', 'category', 'author'].includes(name),
+})
 
 interface AtomLink {
   '@rel'?: string
@@ -74,7 +78,12 @@ describe('the Atom feed', () => {
     await publish(realData(), at('2026-11-20T10:00:00Z'))
     const feed = await atom('/changes.atom?region=eu&lang=en')
     expectValidAtom(feed)
-    expect(feed).toMatchObject({ '@xml:lang': 'en', id: 'tag:liveagent.com,2023-10-02:subprocessors/changes/eu/en', title: 'LiveAgent: changes to the sub-processors (Europe)', updated: '2026-11-20T10:00:00.000Z' })
+    expect(feed).toMatchObject({
+      '@xml:lang': 'en',
+      id: 'tag:liveagent.com,2023-10-02:subprocessors/changes/eu/en',
+      title: 'LiveAgent: changes to the sub-processors (Europe)',
+      updated: '2026-11-20T10:00:00.000Z',
+    })
     expect(feed.entry).toBeUndefined()
   })
 
@@ -91,15 +100,20 @@ describe('the Atom feed', () => {
       published: '2026-11-21T10:00:00.000Z',
       updated: '2026-11-21T10:00:00.000Z',
     })
-    expect(entry.link.find((link) => (link['@rel'] ?? 'alternate') === 'alternate')!['@href']).toBe('/subprocessors/acme-analytics.html?lang=en')
+    expect(entry.link.find((link) => (link['@rel'] ?? 'alternate') === 'alternate')!['@href']).toBe(
+      '/subprocessors/acme-analytics.html?lang=en',
+    )
     expect(entry.category.map((category) => category['@term'])).toEqual(['added', 'upcoming'])
-    expect(entry.content['#text']).toContain('Objections by January 15, 2027. To object, write to andrej@liveagent.com before the objection deadline.')
+    expect(entry.content['#text']).toContain(
+      'Objections by January 15, 2027. To object, write to andrej@liveagent.com before the objection deadline.',
+    )
     // The us list is not touched by the change.
     expect((await atom('/changes.atom?region=us&lang=en')).entry).toBeUndefined()
 
     // A later version keeps the entry's id; the entry moves (updated) when the change takes effect.
     const renamed = announcing(realData(), { add: ACME, effective: '2027-01-15' })
-    renamed.subprocessors.subprocessors.find((e) => e.id === 'linode-eu')!.purpose.en = 'Storing LiveAgent Service Data in Europe'
+    renamed.subprocessors.subprocessors.find((e) => e.id === 'linode-eu')!.purpose.en =
+      'Storing LiveAgent Service Data in Europe'
     await publish(renamed, at('2026-11-22T10:00:00Z'))
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(at('2027-01-16T00:00:00Z'))
@@ -109,16 +123,29 @@ describe('the Atom feed', () => {
       'tag:liveagent.com,2023-10-02:subprocessors/change/v3/linode-eu/modified/2026-11-22T10:00:00.000Z',
       entry.id,
     ])
-    expect(later.entry![1]).toMatchObject({ published: '2026-11-21T10:00:00.000Z', updated: '2027-01-15T00:00:00.000Z' })
+    expect(later.entry![1]).toMatchObject({
+      published: '2026-11-21T10:00:00.000Z',
+      updated: '2027-01-15T00:00:00.000Z',
+    })
     expect(later.updated).toBe('2027-01-15T00:00:00.000Z')
   })
 
   it('is linked from the page and the discovery document', async () => {
     await publish(realData(), at('2026-11-20T10:00:00Z'))
     const page = await fetchWorker('/subprocessors.html?region=eu&lang=lv').then((res) => res.text())
-    expect(page).toContain('<link rel="alternate" type="application/atom+xml" hreflang="lv" href="/changes.atom?region=eu&#38;lang=lv">')
-    const discovery = await fetchWorker('/.well-known/subprocessors').then((res) => res.json<{ changes: { feeds: { href: string; type: string }[] } }>())
-    expect(discovery.changes.feeds).toContainEqual({ region: 'eu', lang: 'lv', format: 'atom', type: 'application/atom+xml', href: '/changes.atom?region=eu&lang=lv' })
+    expect(page).toContain(
+      '<link rel="alternate" type="application/atom+xml" hreflang="lv" href="/changes.atom?region=eu&#38;lang=lv">',
+    )
+    const discovery = await fetchWorker('/.well-known/subprocessors').then((res) =>
+      res.json<{ changes: { feeds: { href: string; type: string }[] } }>(),
+    )
+    expect(discovery.changes.feeds).toContainEqual({
+      region: 'eu',
+      lang: 'lv',
+      format: 'atom',
+      type: 'application/atom+xml',
+      href: '/changes.atom?region=eu&lang=lv',
+    })
   })
 })
 
@@ -130,7 +157,11 @@ describe('the JSON Feed', () => {
     expect(res.headers.get('Content-Type')).toBe('application/feed+json; charset=utf-8')
     expect(res.headers.get('Content-Location')).toBe('/changes.jsonfeed?region=all&lang=lv')
     const feed = await res.json<{ version: string; title: string; items: Record<string, unknown>[] }>()
-    expect(feed).toMatchObject({ version: 'https://jsonfeed.org/version/1.1', title: 'LiveAgent: izmaiņas apakšapstrādātāju sarakstā (Visi reģioni)', language: 'lv' })
+    expect(feed).toMatchObject({
+      version: 'https://jsonfeed.org/version/1.1',
+      title: 'LiveAgent: izmaiņas apakšapstrādātāju sarakstā (Visi reģioni)',
+      language: 'lv',
+    })
     expect(feed.items).toHaveLength(1)
     expect(feed.items[0]).toMatchObject({
       id: 'tag:liveagent.com,2023-10-02:subprocessors/change/v2/openai/removed/2026-12-21T00:00:00.000Z',
@@ -146,7 +177,18 @@ describe('the JSON Feed', () => {
 describe('the change log and the version index as JSON', () => {
   it('validate against the published schema', async () => {
     await publish(realData(), at('2026-11-20T10:00:00Z'))
-    await publish(announcing(realData(), { add: ACME, effective: '2027-01-15' }, { change: 'twilio', set: { location: { countries: ['US'], text: { lv: 'ASV', en: 'USA' } } }, effective: '2027-02-01' }), at('2026-11-21T10:00:00Z'))
+    await publish(
+      announcing(
+        realData(),
+        { add: ACME, effective: '2027-01-15' },
+        {
+          change: 'twilio',
+          set: { location: { countries: ['US'], text: { lv: 'ASV', en: 'USA' } } },
+          effective: '2027-02-01',
+        },
+      ),
+      at('2026-11-21T10:00:00Z'),
+    )
     const ajv = new Ajv2020({ allErrors: true, strict: true })
     addFormats.default(ajv)
     ajv.addSchema(await fetchWorker('/schema.json').then((res) => res.json<object>()), 'registry')
@@ -165,7 +207,11 @@ describe('the change log and the version index as JSON', () => {
         }
       }
     }
-    const changes = await fetchWorker('/changes.json?lang=en').then((res) => res.json<{ changes: { fields: unknown[] }[] }>())
-    expect(changes.changes[0]!.fields).toEqual([{ field: 'location', before: null, after: { countries: ['US'], subdivisions: [], text: 'USA' } }])
+    const changes = await fetchWorker('/changes.json?lang=en').then((res) =>
+      res.json<{ changes: { fields: unknown[] }[] }>(),
+    )
+    expect(changes.changes[0]!.fields).toEqual([
+      { field: 'location', before: null, after: { countries: ['US'], subdivisions: [], text: 'USA' } },
+    ])
   })
 })

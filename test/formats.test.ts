@@ -9,8 +9,22 @@ describe('JSON', () => {
     expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
     const doc = await res.json<Record<string, unknown>>()
     expect(Object.keys(doc)).toEqual([
-      '$schema', 'version', 'publishedAt', 'lastUpdated', 'lastChanged', 'state', 'inForce', 'language', 'sourceLanguage',
-      'region', 'company', 'notice', 'links', 'subprocessors', 'upcoming', 'notes',
+      '$schema',
+      'version',
+      'publishedAt',
+      'lastUpdated',
+      'lastChanged',
+      'state',
+      'inForce',
+      'language',
+      'sourceLanguage',
+      'region',
+      'company',
+      'notice',
+      'links',
+      'subprocessors',
+      'upcoming',
+      'notes',
     ])
     expect(doc).toMatchObject({
       $schema: '/schema.json',
@@ -23,11 +37,16 @@ describe('JSON', () => {
       language: 'en',
       sourceLanguage: 'lv',
       region: { id: 'uk', name: 'United Kingdom' },
-      company: { name: 'Quality Unit, s. r. o.', service: 'LiveAgent', accountDomain: '*.ladesk.com', dpaContactEmail: 'andrej@liveagent.com' },
+      company: {
+        name: 'Quality Unit, s. r. o.',
+        service: 'LiveAgent',
+        accountDomain: '*.ladesk.com',
+        dpaContactEmail: 'andrej@liveagent.com',
+      },
       notice: {
         periodDays: 30,
         objectionsTo: 'andrej@liveagent.com',
-        note: 'The source gives neither a notice period nor a way to object to a new sub-processor. The registry announces changes that need notice 30 days ahead (the registry operator\'s setting, not a fact from the source), and names the DPA contact the source gives for objections: andrej@liveagent.com.',
+        note: "The source gives neither a notice period nor a way to object to a new sub-processor. The registry announces changes that need notice 30 days ahead (the registry operator's setting, not a fact from the source), and names the DPA contact the source gives for objections: andrej@liveagent.com.",
       },
       links: {
         html: '/subprocessors.html?region=uk&lang=en',
@@ -63,11 +82,11 @@ describe('JSON', () => {
         {
           field: 'purpose',
           kind: 'derived',
-          text: 'The source\'s rows say only “Serveri” (Servers). The purpose “Storing LiveAgent Service Data” is derived from the table\'s introduction (“…juridiskās personas, kas iesaistītas LiveAgent Pakalpojumu Datu glabāšanā”, the legal entities involved in storing LiveAgent Service Data), not quoted from the row.',
+          text: "The source's rows say only “Serveri” (Servers). The purpose “Storing LiveAgent Service Data” is derived from the table's introduction (“…juridiskās personas, kas iesaistītas LiveAgent Pakalpojumu Datu glabāšanā”, the legal entities involved in storing LiveAgent Service Data), not quoted from the row.",
         },
         {
           field: 'regions',
-          text: 'The source says the systems are in co-location facilities “in the United States and Europe” and that a Customer\'s data stays in its region, “but it may be moved between data centres within the region” (“taču tos var pārvietot starp datu centriem reģionā”). Linode\'s data centres in the EU and in the United Kingdom are both data centres of the European region, so this row is listed for both the eu and the uk regions.',
+          text: "The source says the systems are in co-location facilities “in the United States and Europe” and that a Customer's data stays in its region, “but it may be moved between data centres within the region” (“taču tos var pārvietot starp datu centriem reģionā”). Linode's data centres in the EU and in the United Kingdom are both data centres of the European region, so this row is listed for both the eu and the uk regions.",
         },
       ],
     })
@@ -88,7 +107,9 @@ describe('CSV', () => {
     const lines = text.slice(1).split('\r\n')
     expect(lines.at(-1)).toBe('')
     expect(text.replaceAll('\r\n', '').includes('\n')).toBe(false)
-    expect(lines[0]).toBe('"ID","Juridiskā persona","Rakstīts arī","Produkts","Kategorija","Loma","Nolūks","Klienti","Apstrādes atrašanās vieta","Valstu kodi","Klientu reģioni","Garantijas","Objektu standarti (atbilst vismaz vienam)","Piezīmes par avotu"')
+    expect(lines[0]).toBe(
+      '"ID","Juridiskā persona","Rakstīts arī","Produkts","Kategorija","Loma","Nolūks","Klienti","Apstrādes atrašanās vieta","Valstu kodi","Klientu reģioni","Garantijas","Objektu standarti (atbilst vismaz vienam)","Piezīmes par avotu"',
+    )
     expect(lines).toHaveLength(1 + 10 + 1)
     expect(lines[4]).toBe(
       '"websupport-eu","Websupport, s.r.o.","","","Serveri","","LiveAgent Pakalpojumu Datu glabāšana","ES klienti","","","eu","LiveAgent serveri tiek izvietoti III+ vai IV līmeņa vai PCI DSS, SSAE-16 vai ISO 27001 prasībām atbilstošos objektos. Datu centru objekti tiek nodrošināti ar dublētu elektroenerģiju, katrā no tiem ir UPS un rezerves ģeneratori.","Tier III+; Tier IV; PCI DSS; SSAE-16; ISO 27001",' +
@@ -103,7 +124,9 @@ describe('CSV', () => {
 
   it('has an English header in English', async () => {
     const { text } = await csv('/subprocessors.csv?region=all&lang=en')
-    expect(text.slice(1, text.indexOf('\r\n'))).toBe('"ID","Legal entity","Also written as","Product","Category","Role","Purpose","Customers","Processing location","Country codes","Customer regions","Assurances","Facility standards (meets at least one)","Notes on the source"')
+    expect(text.slice(1, text.indexOf('\r\n'))).toBe(
+      '"ID","Legal entity","Also written as","Product","Category","Role","Purpose","Customers","Processing location","Country codes","Customer regions","Assurances","Facility standards (meets at least one)","Notes on the source"',
+    )
   })
 })
 
@@ -135,7 +158,9 @@ describe('HTML', () => {
     )
     const german = await page('/subprocessors.html?region=uk&lang=de')
     expect(german.html).toContain('<div><dt>Geltende Unterauftragsverarbeiter</dt><dd>9</dd></div>')
-    expect(german.html).toContain('<div><dt>Zuletzt geändert</dt><dd><time datetime="2023-10-02">2. Oktober 2023</time></dd></div>')
+    expect(german.html).toContain(
+      '<div><dt>Zuletzt geändert</dt><dd><time datetime="2023-10-02">2. Oktober 2023</time></dd></div>',
+    )
   })
 
   it('puts the tables first and the policy text after them, with contents to reach each', async () => {
@@ -144,10 +169,18 @@ describe('HTML', () => {
     expect(html).toContain(
       '<nav aria-labelledby="contents"><h2 id="contents">Contents</h2><ol><li><a href="#infrastructure">Infrastructure sub-processors</a></li><li><a href="#service">Other sub-processors</a></li><li><a href="#subcontractor">Subcontractors</a></li><li><a href="#assurances">Assurances</a></li><li><a href="#notes">Notes on the source</a></li><li><a href="#policy">How sub-processors are engaged</a></li><li><a href="#about-this-list">About this list</a></li></ol></nav>',
     )
-    expect(at('<caption>Infrastructure sub-processors: United States</caption>')).toBeGreaterThan(at('<main id="main">'))
-    expect(at('<caption>Other sub-processors: United States</caption>')).toBeGreaterThan(at('<caption>Infrastructure sub-processors: United States</caption>'))
-    expect(at('<caption>Subcontractors: United States</caption>')).toBeGreaterThan(at('<caption>Other sub-processors: United States</caption>'))
-    expect(at('<h2 id="policy">How sub-processors are engaged</h2>')).toBeGreaterThan(at('<caption>Subcontractors: United States</caption>'))
+    expect(at('<caption>Infrastructure sub-processors: United States</caption>')).toBeGreaterThan(
+      at('<main id="main">'),
+    )
+    expect(at('<caption>Other sub-processors: United States</caption>')).toBeGreaterThan(
+      at('<caption>Infrastructure sub-processors: United States</caption>'),
+    )
+    expect(at('<caption>Subcontractors: United States</caption>')).toBeGreaterThan(
+      at('<caption>Other sub-processors: United States</caption>'),
+    )
+    expect(at('<h2 id="policy">How sub-processors are engaged</h2>')).toBeGreaterThan(
+      at('<caption>Subcontractors: United States</caption>'),
+    )
     expect(html).toContain('<h3 id="due-diligence">Due diligence:</h3>')
     expect(html).toContain('<li>to implement and maintain appropriate technical and organisational measures;</li>')
     expect(html).toContain('please write to us at <a href="mailto:andrej@liveagent.com">andrej@liveagent.com</a>.</p>')
@@ -159,7 +192,8 @@ describe('HTML', () => {
 
   it('writes an assurance shared by many rows once, and refers to it from each row', async () => {
     const { html } = await page('/subprocessors.html?region=all&lang=en')
-    const assurance = 'LiveAgent servers are hosted in facilities that meet Tier III+ or IV, or PCI DSS, SSAE-16 or ISO 27001 requirements.'
+    const assurance =
+      'LiveAgent servers are hosted in facilities that meet Tier III+ or IV, or PCI DSS, SSAE-16 or ISO 27001 requirements.'
     expect(html.split(assurance)).toHaveLength(3)
     expect(html.match(/<td data-label="Assurances"><a href="#assurance-1">Assurance 1<\/a><\/td>/g)).toHaveLength(6)
     expect(html).toContain(`<li id="assurance-1"><strong>Assurance 1.</strong> ${assurance}`)
@@ -175,9 +209,15 @@ describe('HTML', () => {
     expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=lv" hreflang="lv" lang="lv">Latviešu</a>')
     expect(html).toContain('<a href="/subprocessors.html?region=eu&#38;lang=de" hreflang="de" lang="de">Deutsch</a>')
     expect(html).toContain('<a href="/subprocessors.json?region=eu&#38;lang=en" type="application/json">JSON</a>')
-    expect(html).toContain('<a href="/subprocessors.csv?region=eu&#38;lang=en" type="text/csv" download>CSV (for spreadsheets)</a>')
-    expect(html).toContain('<link rel="alternate" type="text/html" hreflang="lv" href="/subprocessors.html?region=eu&#38;lang=lv">')
-    expect(html).toContain('<p>Address of this page: <a id="address" href="/subprocessors.html?region=eu&#38;lang=en">/subprocessors.html?region=eu&#38;lang=en</a></p>')
+    expect(html).toContain(
+      '<a href="/subprocessors.csv?region=eu&#38;lang=en" type="text/csv" download>CSV (for spreadsheets)</a>',
+    )
+    expect(html).toContain(
+      '<link rel="alternate" type="text/html" hreflang="lv" href="/subprocessors.html?region=eu&#38;lang=lv">',
+    )
+    expect(html).toContain(
+      '<p>Address of this page: <a id="address" href="/subprocessors.html?region=eu&#38;lang=en">/subprocessors.html?region=eu&#38;lang=en</a></p>',
+    )
   })
 
   it('needs no other request, and runs only its own script, allowed by its hash', async () => {
@@ -186,8 +226,12 @@ describe('HTML', () => {
     expect(html.match(/<script[^>]*>/g)).toEqual(['<script type="module">'])
     expect(html.match(/<link [^>]*>/g)?.every((link) => link.includes('rel="alternate"'))).toBe(true)
     const csp = res.headers.get('Content-Security-Policy')!
-    const hash = async (text: string) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))))
-    const between = (text: string, start: string, end: string) => text.slice(text.indexOf(start) + start.length, text.indexOf(end))
+    const hash = async (text: string) =>
+      btoa(
+        String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))),
+      )
+    const between = (text: string, start: string, end: string) =>
+      text.slice(text.indexOf(start) + start.length, text.indexOf(end))
     const entry = await page('/subprocessors/twilio.html?lang=en')
     const [listStyle, entryStyle] = [between(html, '<style>', '</style>'), between(entry.html, '<style>', '</style>')]
     const script = between(html, '<script type="module">', '</script>')
@@ -208,7 +252,9 @@ describe('HTML', () => {
 
   it('marks what the source leaves out', async () => {
     const { html } = await page('/subprocessors.html?region=all&lang=en')
-    expect(html).toContain('<tr id="support-subcontractors"><th scope="row"><a href="/subprocessors/support-subcontractors.html?lang=en"><em>Not named in the source</em></a>')
+    expect(html).toContain(
+      '<tr id="support-subcontractors"><th scope="row"><a href="/subprocessors/support-subcontractors.html?lang=en"><em>Not named in the source</em></a>',
+    )
     expect(html).toContain(
       '<tr id="websupport-eu"><th scope="row"><a href="/subprocessors/websupport-eu.html?lang=en">Websupport, s.r.o.</a><small><code>websupport-eu</code></small></th><td data-label="Purpose">Storing LiveAgent Service Data<small>Customers: EU customers</small></td><td data-label="Processing location"><em>Not stated in the source</em></td>',
     )
@@ -220,7 +266,9 @@ describe('HTML', () => {
     for (const region of ['all', 'eu', 'uk', 'us', 'apac']) {
       for (const lang of languages) {
         const body = (await fetchWorker(`/subprocessors.html?region=${region}&lang=${lang}`)).body!
-        sizes[`${region}/${lang}`] = (await new Response(body.pipeThrough(new CompressionStream('gzip'))).arrayBuffer()).byteLength
+        sizes[`${region}/${lang}`] = (
+          await new Response(body.pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
+        ).byteLength
       }
     }
     expect(Object.keys(sizes)).toHaveLength(5 * languages.length)

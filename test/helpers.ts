@@ -18,17 +18,25 @@ export const ORIGIN = 'https://registry.example'
 /** data/ as committed, validated. A fresh copy each call, so tests may change it. */
 /** Every locale file, by language, whatever languages data/ declares. */
 export const LOCALES = Object.fromEntries(
-  Object.entries(import.meta.glob<unknown>('../data/locales/*.json', { eager: true, import: 'default' })).map(([path, locale]) => [path.slice(path.lastIndexOf('/') + 1, -'.json'.length), locale]),
+  Object.entries(import.meta.glob<unknown>('../data/locales/*.json', { eager: true, import: 'default' })).map(
+    ([path, locale]) => [path.slice(path.lastIndexOf('/') + 1, -'.json'.length), locale],
+  ),
 )
 
 export function realData(): RegistryData {
-  const result = validateRegistry(structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }))
+  const result = validateRegistry(
+    structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }),
+  )
   if (!result.ok) throw new Error(`data/ is invalid: ${JSON.stringify(result.problems)}`)
   return result.data
 }
 
 /** The test's KV and D1, as `npm run publish-data` reaches local KV and D1. */
-export const TARGET: PublishTarget = { ...bindingAccess(env.REGISTRY), versions: d1Versions(env.DB), signing: { signer: signerKey(TEST_SIGNER_KEY, TEST_VERIFIER_KEY) } }
+export const TARGET: PublishTarget = {
+  ...bindingAccess(env.REGISTRY),
+  versions: d1Versions(env.DB),
+  signing: { signer: signerKey(TEST_SIGNER_KEY, TEST_VERIFIER_KEY) },
+}
 
 /** Publishes into the test's KV, as `npm run publish-data` does into local KV, and starts readers afresh. */
 export async function publish(data: RegistryData = realData(), now = new Date('2026-11-20T10:00:00Z')) {

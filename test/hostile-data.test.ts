@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { fetchWorker, publish, realData } from './helpers'
 
-
 const HOSTILE = {
   name: 'A&B <Group> "Ltd" \'x\'',
   formula: '=HYPERLINK("http://evil.example","click")',
@@ -40,13 +39,19 @@ describe('hostile data in the CSV', () => {
   it('neutralises every cell that could start a formula, and quotes the rest', async () => {
     const text = await fetchWorker('/subprocessors.csv?region=all&lang=en').then((res) => res.text())
     const rows = text.replace(/^\uFEFF/, '').split('\r\n')
-    expect(rows[1]).toMatch(/^"linode-eu","A&B <Group> ""Ltd"" 'x'","","","Servers","","<\/td><script>alert\(1\)<\/script>",/)
-    expect(rows[2]).toMatch(/^"linode-uk","'=HYPERLINK\(""http:\/\/evil.example"",""click""\)","","","Servers","","'\+1\+2",/)
+    expect(rows[1]).toMatch(
+      /^"linode-eu","A&B <Group> ""Ltd"" 'x'","","","Servers","","<\/td><script>alert\(1\)<\/script>",/,
+    )
+    expect(rows[2]).toMatch(
+      /^"linode-uk","'=HYPERLINK\(""http:\/\/evil.example"",""click""\)","","","Servers","","'\+1\+2",/,
+    )
     expect(rows[3]).toMatch(/^"linode-us","'@SUM\(A1\)","","","Servers","","'-2\+3","","'\t=1","US",/)
   })
 
   it('keeps JSON values exactly as written', async () => {
-    const doc = await fetchWorker('/subprocessors.json?region=all&lang=en').then((res) => res.json<{ subprocessors: { name: string; purpose: string }[] }>())
+    const doc = await fetchWorker('/subprocessors.json?region=all&lang=en').then((res) =>
+      res.json<{ subprocessors: { name: string; purpose: string }[] }>(),
+    )
     expect(doc.subprocessors.slice(0, 3).map((entry) => [entry.name, entry.purpose])).toEqual([
       [HOSTILE.name, HOSTILE.script],
       [HOSTILE.formula, HOSTILE.plus],

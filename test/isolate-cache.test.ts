@@ -4,7 +4,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { syntheticEntry } from './support/generate'
 import app from '../src/index'
 import { publishTo } from '../src/publish/publish'
-import { cachedRepresentationBytes, forgetCachedReleases, RELEASE_RECHECK_MS, REPRESENTATION_CACHE_BUDGET_BYTES } from '../src/storage/reader'
+import {
+  cachedRepresentationBytes,
+  forgetCachedReleases,
+  RELEASE_RECHECK_MS,
+  REPRESENTATION_CACHE_BUDGET_BYTES,
+} from '../src/storage/reader'
 import type { RegistryData } from '../src/publish/schema'
 import { ORIGIN, publish, realData, TARGET, useFreshStorage } from './helpers'
 
@@ -36,11 +41,19 @@ describe('KV reads per request', () => {
     const worker = countingRegistry()
     await request('/subprocessors.json?region=eu&lang=en', worker)
     // The version's manifest once per isolate: every value loaded is checked against it.
-    expect(worker.reads).toEqual(['release/current', `${release.prefix}/s0/list/eu/en.json`, `${release.prefix}/manifest.json`])
+    expect(worker.reads).toEqual([
+      'release/current',
+      `${release.prefix}/s0/list/eu/en.json`,
+      `${release.prefix}/manifest.json`,
+    ])
 
     for (let i = 0; i < 20; i++) {
       const before = worker.reads.length
-      await request('/subprocessors.json?region=eu&lang=en', worker, i % 2 ? { headers: { 'If-None-Match': '"x"' } } : {})
+      await request(
+        '/subprocessors.json?region=eu&lang=en',
+        worker,
+        i % 2 ? { headers: { 'If-None-Match': '"x"' } } : {},
+      )
       expect(worker.reads.length - before).toBe(0)
     }
   })
@@ -49,23 +62,41 @@ describe('KV reads per request', () => {
     const { release } = await publish()
     const worker = countingRegistry()
     await request('/subprocessors.json?region=eu&lang=en', worker)
-    const paths = ['/subprocessors.csv?region=uk&lang=lv', '/subprocessors.html?region=all&lang=en', '/subprocessors/twilio.json?lang=lv', '/subprocessors/aws.csv?lang=en', '/schema.json']
+    const paths = [
+      '/subprocessors.csv?region=uk&lang=lv',
+      '/subprocessors.html?region=all&lang=en',
+      '/subprocessors/twilio.json?lang=lv',
+      '/subprocessors/aws.csv?lang=en',
+      '/schema.json',
+    ]
     for (const path of paths) {
       const before = worker.reads.length
       expect((await request(path, worker)).status).toBe(200)
       expect(worker.reads.length - before).toBeLessThanOrEqual(1)
     }
     // Every entry shares one pack here, so the second entry cost nothing.
-    expect(worker.reads.slice(3)).toEqual([`${release.prefix}/s0/list/uk/lv.csv`, `${release.prefix}/s0/list/all/en.html`, `${release.prefix}/s0/entries/0`, `${release.prefix}/doc/schema.json`])
+    expect(worker.reads.slice(3)).toEqual([
+      `${release.prefix}/s0/list/uk/lv.csv`,
+      `${release.prefix}/s0/list/all/en.html`,
+      `${release.prefix}/s0/entries/0`,
+      `${release.prefix}/doc/schema.json`,
+    ])
   })
 
   it('shares one KV read among concurrent requests for the same bytes', async () => {
     const { release } = await publish()
     const worker = countingRegistry()
     await request('/subprocessors.csv?region=eu&lang=en', worker)
-    const responses = await Promise.all(Array.from({ length: 25 }, () => request('/subprocessors.json?region=us&lang=lv', worker)))
+    const responses = await Promise.all(
+      Array.from({ length: 25 }, () => request('/subprocessors.json?region=us&lang=lv', worker)),
+    )
     expect(responses.map((res) => res.status)).toEqual(Array(25).fill(200))
-    expect(worker.reads).toEqual(['release/current', `${release.prefix}/s0/list/eu/en.csv`, `${release.prefix}/manifest.json`, `${release.prefix}/s0/list/us/lv.json`])
+    expect(worker.reads).toEqual([
+      'release/current',
+      `${release.prefix}/s0/list/eu/en.csv`,
+      `${release.prefix}/manifest.json`,
+      `${release.prefix}/s0/list/us/lv.json`,
+    ])
   })
 
   it('rechecks the pointer once per RELEASE_RECHECK_MS', async () => {
@@ -95,10 +126,17 @@ describe('history stays off the warm path', () => {
     }
     forgetCachedReleases()
     const worker = countingRegistry()
-    const paths = ['/subprocessors.json?region=eu&lang=en', '/subprocessors.csv?region=us&lang=lv&version=3', '/changes.atom?region=eu&lang=en', '/changes.json?lang=en&since=9', '/versions.json']
+    const paths = [
+      '/subprocessors.json?region=eu&lang=en',
+      '/subprocessors.csv?region=us&lang=lv&version=3',
+      '/changes.atom?region=eu&lang=en',
+      '/changes.json?lang=en&since=9',
+      '/versions.json',
+    ]
     for (const path of paths) expect((await request(path, worker)).status).toBe(200)
     const cold = worker.reads.length
-    for (let round = 0; round < 5; round++) for (const path of paths) expect((await request(path, worker)).status).toBe(200)
+    for (let round = 0; round < 5; round++)
+      for (const path of paths) expect((await request(path, worker)).status).toBe(200)
     expect(worker.reads.length).toBe(cold)
   }, 60_000)
 })
@@ -110,11 +148,19 @@ function withoutLanguage(data: RegistryData, lang: string): RegistryData {
     if (!value || typeof value !== 'object') return value
     const record = value as Record<string, unknown>
     const localized = data.registry.languages.every((language) => typeof record[language] === 'string')
-    return Object.fromEntries(Object.entries(record).filter(([key]) => !(localized && key === lang)).map(([key, inner]) => [key, strip(inner)]))
+    return Object.fromEntries(
+      Object.entries(record)
+        .filter(([key]) => !(localized && key === lang))
+        .map(([key, inner]) => [key, strip(inner)]),
+    )
   }
   const { [lang]: _, ...locales } = data.locales
   const stripped = strip({ ...data, locales: {} }) as RegistryData
-  return { ...stripped, registry: { ...stripped.registry, languages: data.registry.languages.filter((language) => language !== lang) }, locales }
+  return {
+    ...stripped,
+    registry: { ...stripped.registry, languages: data.registry.languages.filter((language) => language !== lang) },
+    locales,
+  }
 }
 
 describe('the memo of fully explicit URLs', () => {
@@ -126,9 +172,16 @@ describe('the memo of fully explicit URLs', () => {
     expect((await request('/subprocessors.json?region=eu&lang=de', worker)).status).toBe(200)
     await publishTo(TARGET, withoutLanguage(realData(), 'de'), new Date('2026-11-28T12:00:01Z'))
     vi.setSystemTime(Date.now() + RELEASE_RECHECK_MS)
-    const res = await app.fetch(new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=de`), worker.env, createExecutionContext())
+    const res = await app.fetch(
+      new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=de`),
+      worker.env,
+      createExecutionContext(),
+    )
     expect(res.status).toBe(400)
-    expect((await res.json<{ error: { code: string; allowed: string[] } }>()).error).toMatchObject({ code: 'unknown_language', allowed: ['lv', 'en'] })
+    expect((await res.json<{ error: { code: string; allowed: string[] } }>()).error).toMatchObject({
+      code: 'unknown_language',
+      allowed: ['lv', 'en'],
+    })
   })
 })
 
@@ -139,7 +192,11 @@ describe('freshness', () => {
     await publish()
     const worker = countingRegistry()
     const version = async () => {
-      const res = await app.fetch(new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=en`), worker.env, createExecutionContext())
+      const res = await app.fetch(
+        new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=en`),
+        worker.env,
+        createExecutionContext(),
+      )
       return (await res.json<{ version: number }>()).version
     }
     expect(await version()).toBe(1)

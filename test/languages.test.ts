@@ -9,7 +9,10 @@ import { fetchWorker, LOCALES, publish } from './helpers'
 beforeAll(() => publish())
 
 async function languageFor(query: string, acceptLanguage?: string) {
-  const res = await fetchWorker(`/subprocessors.json?region=eu${query}`, acceptLanguage === undefined ? {} : { headers: { 'Accept-Language': acceptLanguage } })
+  const res = await fetchWorker(
+    `/subprocessors.json?region=eu${query}`,
+    acceptLanguage === undefined ? {} : { headers: { 'Accept-Language': acceptLanguage } },
+  )
   const body = await res.json<{ language: string }>()
   expect(res.headers.get('Content-Language')).toBe(body.language)
   return body.language
@@ -51,13 +54,23 @@ describe('language negotiation', () => {
     const res = await fetchWorker('/subprocessors?lang=fr')
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({
-      error: { status: 400, code: 'unknown_language', message: 'Unknown lang "fr".', parameter: 'lang', allowed: ['lv', 'en', 'de'] },
+      error: {
+        status: 400,
+        code: 'unknown_language',
+        message: 'Unknown lang "fr".',
+        parameter: 'lang',
+        allowed: ['lv', 'en', 'de'],
+      },
     })
   })
 
   it('keeps legal names untranslated and translates the rest', async () => {
     type List = { subprocessors: { id: string; name: string; purpose: string }[] }
-    const [lv, en, de] = await Promise.all(['lv', 'en', 'de'].map((lang) => fetchWorker(`/subprocessors.json?region=all&lang=${lang}`).then((r) => r.json<List>())))
+    const [lv, en, de] = await Promise.all(
+      ['lv', 'en', 'de'].map((lang) =>
+        fetchWorker(`/subprocessors.json?region=all&lang=${lang}`).then((r) => r.json<List>()),
+      ),
+    )
     expect(lv!.subprocessors.map((e) => e.name)).toEqual(en!.subprocessors.map((e) => e.name))
     expect(de!.subprocessors.map((e) => e.name)).toEqual(en!.subprocessors.map((e) => e.name))
     const twilio = (doc: List) => doc.subprocessors.find((e) => e.id === 'twilio')!.purpose
@@ -68,10 +81,16 @@ describe('language negotiation', () => {
 
   it('says on the page and in the notes that German and English are translations, and Latvian the source', async () => {
     const page = (lang: string) => fetchWorker(`/subprocessors.html?region=eu&lang=${lang}`).then((r) => r.text())
-    expect(await page('de')).toContain('<p>Diese Seite ist eine Übersetzung der lettischen Quelle. Namen juristischer Personen stehen so, wie die Quelle sie schreibt.</p>')
-    expect(await page('en')).toContain('<p>This page is a translation of the Latvian source. Legal names are given as the source writes them.</p>')
+    expect(await page('de')).toContain(
+      '<p>Diese Seite ist eine Übersetzung der lettischen Quelle. Namen juristischer Personen stehen so, wie die Quelle sie schreibt.</p>',
+    )
+    expect(await page('en')).toContain(
+      '<p>This page is a translation of the Latvian source. Legal names are given as the source writes them.</p>',
+    )
     expect(await page('lv')).not.toContain('tulkojums')
-    const doc = await fetchWorker('/subprocessors.json?region=eu&lang=de').then((r) => r.json<{ notes: { field: string; text: string }[] }>())
+    const doc = await fetchWorker('/subprocessors.json?region=eu&lang=de').then((r) =>
+      r.json<{ notes: { field: string; text: string }[] }>(),
+    )
     expect(doc.notes[0]!.text).toContain('der englische und der deutsche Text sind seine Übersetzungen')
   })
 })
@@ -80,7 +99,9 @@ describe('the order of languages', () => {
   it('is the same in the page, its Link header and the discovery document', async () => {
     const res = await fetchWorker('/subprocessors.html?region=eu&lang=en')
     const page = await res.text()
-    const switcher = [...page.matchAll(/<a href="[^"]*" (?:aria-current="page" )?hreflang="([a-z]+)"/g)].map((match) => match[1])
+    const switcher = [...page.matchAll(/<a href="[^"]*" (?:aria-current="page" )?hreflang="([a-z]+)"/g)].map(
+      (match) => match[1],
+    )
     const linked = [...new Set([...res.headers.get('Link')!.matchAll(/hreflang="([a-z]+)"/g)].map((match) => match[1]))]
     const discovery = await fetchWorker('/.well-known/subprocessors').then((r) => r.json<{ languages: string[] }>())
     expect(switcher).toEqual(['lv', 'en', 'de'])
@@ -90,7 +111,8 @@ describe('the order of languages', () => {
 })
 
 describe('locale data', () => {
-  const files = () => structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }) as Record<string, any>
+  const files = () =>
+    structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }) as Record<string, any>
   const problems = (broken: Record<string, any>) => {
     const result = validateRegistry(broken as never)
     return result.ok ? [] : result.problems
@@ -101,7 +123,12 @@ describe('locale data', () => {
     delete broken.locales.de.labels.filter
     broken.locales.de.labels.published = 'veröffentlicht'
     expect(problems(broken)).toEqual([
-      { file: 'locales/de.json', entry: null, field: 'labels.published', message: 'the label "published" in de must contain {date}' },
+      {
+        file: 'locales/de.json',
+        entry: null,
+        field: 'labels.published',
+        message: 'the label "published" in de must contain {date}',
+      },
       { file: 'locales/de.json', entry: null, field: 'labels.filter', message: 'the label "filter" in de is missing' },
     ])
   })
@@ -112,7 +139,12 @@ describe('locale data', () => {
     broken.regions.allRegionsName.fr = 'Toutes les régions'
     expect(problems(broken)).toEqual([
       { file: 'subprocessors.json', entry: 'twilio', field: 'purpose.de', message: 'the de text is missing' },
-      { file: 'regions.json', entry: null, field: 'allRegionsName', message: '"fr" is not a language registry.json declares' },
+      {
+        file: 'regions.json',
+        entry: null,
+        field: 'allRegionsName',
+        message: '"fr" is not a language registry.json declares',
+      },
     ])
   })
 
@@ -121,8 +153,18 @@ describe('locale data', () => {
     delete broken.locales.de.translation
     broken.registry.languages = ['lv', 'en', 'de', 'et']
     expect(problems(broken).slice(0, 3)).toEqual([
-      { file: 'locales/de.json', entry: null, field: 'translation', message: '"de" must be marked as a translation of the source language, "lv"' },
-      { file: 'locales/et.json', entry: null, field: '(whole file)', message: 'registry.json declares "et", but there is no locales/et.json' },
+      {
+        file: 'locales/de.json',
+        entry: null,
+        field: 'translation',
+        message: '"de" must be marked as a translation of the source language, "lv"',
+      },
+      {
+        file: 'locales/et.json',
+        entry: null,
+        field: '(whole file)',
+        message: 'registry.json declares "et", but there is no locales/et.json',
+      },
       { file: 'registry.json', entry: null, field: 'source.note.et', message: 'the et text is missing' },
     ])
   })

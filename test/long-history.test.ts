@@ -20,7 +20,10 @@ async function chunkKeys() {
 function dataOf(version: number) {
   const data = realData()
   const twilio = data.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!
-  if (version > 1) twilio.purpose = Object.fromEntries(Object.entries(twilio.purpose).map(([lang, text]) => [lang, `${text} (${version})`]))
+  if (version > 1)
+    twilio.purpose = Object.fromEntries(
+      Object.entries(twilio.purpose).map(([lang, text]) => [lang, `${text} (${version})`]),
+    )
   return data
 }
 
@@ -41,7 +44,13 @@ describe(`a history of ${VERSIONS} versions`, () => {
       const outcome = await publish(dataOf(version), new Date(FIRST + version * DAY_MS))
       expect(outcome.release.version).toBe(version)
       chunksAfter.set(version, await chunkKeys())
-      listBlocksAfter.set(version, [...(await env.REGISTRY.list({ prefix: 'history/' })).keys, ...(await env.REGISTRY.list({ prefix: 'records/' })).keys].map(({ name }) => name))
+      listBlocksAfter.set(
+        version,
+        [
+          ...(await env.REGISTRY.list({ prefix: 'history/' })).keys,
+          ...(await env.REGISTRY.list({ prefix: 'records/' })).keys,
+        ].map(({ name }) => name),
+      )
     }
   }, 120_000)
 
@@ -55,10 +64,18 @@ describe(`a history of ${VERSIONS} versions`, () => {
   })
 
   it('stores the lists that grow with history in blocks: a version past a whole block writes only its own block', async () => {
-    const added = (version: number) => listBlocksAfter.get(version)!.filter((key) => !listBlocksAfter.get(version - 1)!.includes(key))
+    const added = (version: number) =>
+      listBlocksAfter.get(version)!.filter((key) => !listBlocksAfter.get(version - 1)!.includes(key))
     // Publish times and change records of versions 65 and 66: one block each, the first 64 versions' blocks untouched.
-    expect(added(VERSIONS).map((key) => key.split('/')[0]).sort()).toEqual(['history', 'records'])
-    const index = await env.REGISTRY.get<{ chunks: string[] }>(`${(await TARGET.versions.latest())!.prefix}/history.json`, 'json')
+    expect(
+      added(VERSIONS)
+        .map((key) => key.split('/')[0])
+        .sort(),
+    ).toEqual(['history', 'records'])
+    const index = await env.REGISTRY.get<{ chunks: string[] }>(
+      `${(await TARGET.versions.latest())!.prefix}/history.json`,
+      'json',
+    )
     expect(index!.chunks).toHaveLength(2)
     expect(listBlocksAfter.get(LOG_BLOCK_VERSIONS)).toEqual(expect.arrayContaining([index!.chunks[0]]))
   })
@@ -68,12 +85,18 @@ describe(`a history of ${VERSIONS} versions`, () => {
       const res = await fetchWorker(`/versions.${format}?lang=en`)
       expect(res.status).toBe(200)
       const body = new Uint8Array(await res.arrayBuffer())
-      const digest = btoa(Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', body)), (b) => String.fromCharCode(b)).join(''))
+      const digest = btoa(
+        Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', body)), (b) => String.fromCharCode(b)).join(''),
+      )
       expect(res.headers.get('Content-Digest')).toBe(`sha-256=:${digest}:`)
-      const manifest = await fetchWorker(`/versions/${VERSIONS}/manifest`).then((r) => r.json<{ representations: { url: string; sha256: string }[] }>())
+      const manifest = await fetchWorker(`/versions/${VERSIONS}/manifest`).then((r) =>
+        r.json<{ representations: { url: string; sha256: string }[] }>(),
+      )
       expect(manifest.representations.find((r) => r.url === `/versions.${format}?lang=en`)?.sha256).toBe(digest)
       if (format === 'json') {
-        const versions = (JSON.parse(new TextDecoder().decode(body)) as { versions: { version: number }[] }).versions.map((v) => v.version)
+        const versions = (
+          JSON.parse(new TextDecoder().decode(body)) as { versions: { version: number }[] }
+        ).versions.map((v) => v.version)
         expect(versions).toEqual(descending(VERSIONS, 1))
       } else {
         expect(new TextDecoder().decode(body).match(/<tr><th scope="row">/g)).toHaveLength(VERSIONS)
@@ -110,13 +133,22 @@ describe(`a history of ${VERSIONS} versions`, () => {
       const res = await fetchWorker(`/changes.json?lang=en&since=${since}`)
       expect(res.status).toBe(503)
       expect(res.headers.get('Retry-After')).toBe('5')
-      expect(await res.json()).toEqual({ error: { status: 503, code: 'storage_fault', message: 'The registry\'s storage could not provide this intact; try again shortly.' } })
-      expect(logged.mock.calls.map(([line]) => JSON.parse(String(line)))).toEqual([{ event: 'storage_fault', ...fault }])
+      expect(await res.json()).toEqual({
+        error: {
+          status: 503,
+          code: 'storage_fault',
+          message: "The registry's storage could not provide this intact; try again shortly.",
+        },
+      })
+      expect(logged.mock.calls.map(([line]) => JSON.parse(String(line)))).toEqual([
+        { event: 'storage_fault', ...fault },
+      ])
     }
 
     /** The chunk of the English log: its items link the English entry. */
     async function englishChunk() {
-      for (const key of await chunkKeys()) if ((await env.REGISTRY.get(key))!.includes('"href": "/subprocessors/twilio.json?lang=en"')) return key
+      for (const key of await chunkKeys())
+        if ((await env.REGISTRY.get(key))!.includes('"href": "/subprocessors/twilio.json?lang=en"')) return key
       throw new Error('no chunk of the English log')
     }
 
@@ -128,7 +160,11 @@ describe(`a history of ${VERSIONS} versions`, () => {
       try {
         await expectFaultFor(0, { key, reason: 'unreadable value', cause: 'chunk length does not match its index' })
         vi.restoreAllMocks()
-        await expectFaultFor(VERSIONS - 1, { key, reason: 'unreadable value', cause: 'chunk length does not match its index' })
+        await expectFaultFor(VERSIONS - 1, {
+          key,
+          reason: 'unreadable value',
+          cause: 'chunk length does not match its index',
+        })
       } finally {
         await env.REGISTRY.put(key, value!, { metadata })
       }
@@ -140,9 +176,15 @@ describe(`a history of ${VERSIONS} versions`, () => {
       const stored = new Uint8Array((await env.REGISTRY.get(key, 'arrayBuffer'))!)
       const end = stored.indexOf(0x0a)
       const index = JSON.parse(new TextDecoder().decode(stored.subarray(0, end))) as { digest: string }
-      const body = new TextEncoder().encode(new TextDecoder().decode(stored.subarray(end + 1)).replace('"version": ', '"Version": '))
+      const body = new TextEncoder().encode(
+        new TextDecoder().decode(stored.subarray(end + 1)).replace('"version": ', '"Version": '),
+      )
       index.digest = await strongEtag(body)
-      await env.REGISTRY.put(key, new Uint8Array([...new TextEncoder().encode(`${JSON.stringify(index)}\n`), ...body]), { metadata: { log: true } })
+      await env.REGISTRY.put(
+        key,
+        new Uint8Array([...new TextEncoder().encode(`${JSON.stringify(index)}\n`), ...body]),
+        { metadata: { log: true } },
+      )
       try {
         await expectFaultFor(VERSIONS - 1, { key, reason: 'the log and its chunks are not the log its ETag names' })
       } finally {

@@ -22,7 +22,11 @@ describe('format negotiation from Accept', () => {
     ['text/* (ties go to HTML before CSV)', 'text/*', 'text/html; charset=utf-8'],
     ['application/*', 'application/*', 'application/json; charset=utf-8'],
     ['the higher q-value', 'application/json;q=0.5, text/csv;q=0.9', 'text/csv; charset=utf-8; header=present'],
-    ['the most specific range deciding', 'text/*;q=0.1, text/csv, */*;q=0.2', 'text/csv; charset=utf-8; header=present'],
+    [
+      'the most specific range deciding',
+      'text/*;q=0.1, text/csv, */*;q=0.2',
+      'text/csv; charset=utf-8; header=present',
+    ],
     ['q=0 excluding JSON from */*', 'application/json;q=0, */*', 'text/html; charset=utf-8'],
     ['q=0 on text/html beating text/*', 'text/html;q=0, text/*', 'text/csv; charset=utf-8; header=present'],
     ['media type parameters', 'text/csv;header=present;charset=utf-8', 'text/csv; charset=utf-8; header=present'],
@@ -39,7 +43,9 @@ describe('format negotiation from Accept', () => {
   })
 
   it('answers 406 with the available types when Accept allows none of them', async () => {
-    const res = await fetchWorker('/subprocessors?region=eu', { headers: { Accept: 'image/png, application/xml;q=0.5' } })
+    const res = await fetchWorker('/subprocessors?region=eu', {
+      headers: { Accept: 'image/png, application/xml;q=0.5' },
+    })
     expect(res.status).toBe(406)
     expect(res.headers.get('Content-Type')).toBe('application/json')
     expect(res.headers.get('Vary')).toBe('Accept')
@@ -54,7 +60,9 @@ describe('format negotiation from Accept', () => {
   })
 
   it('answers 406 when every offered type has q=0', async () => {
-    const res = await fetchWorker('/subprocessors', { headers: { Accept: 'application/json;q=0, text/*;q=0, */*;q=0' } })
+    const res = await fetchWorker('/subprocessors', {
+      headers: { Accept: 'application/json;q=0, text/*;q=0, */*;q=0' },
+    })
     expect(res.status).toBe(406)
   })
 
@@ -96,18 +104,28 @@ describe('format fixed by the URL', () => {
     })
   })
 
-  it.each(['/subprocessors.xml', '/subprocessors.', '/subprocessors?format=pdf'])('answers 400 listing the formats for %s', async (path) => {
-    const res = await fetchWorker(path)
-    expect(res.status).toBe(400)
-    const body = await res.json<{ error: { code: string; parameter: string; allowed: string[] } }>()
-    expect(body.error).toMatchObject({ code: 'unknown_format', parameter: 'format', allowed: ['json', 'html', 'csv'] })
-  })
+  it.each(['/subprocessors.xml', '/subprocessors.', '/subprocessors?format=pdf'])(
+    'answers 400 listing the formats for %s',
+    async (path) => {
+      const res = await fetchWorker(path)
+      expect(res.status).toBe(400)
+      const body = await res.json<{ error: { code: string; parameter: string; allowed: string[] } }>()
+      expect(body.error).toMatchObject({
+        code: 'unknown_format',
+        parameter: 'format',
+        allowed: ['json', 'html', 'csv'],
+      })
+    },
+  )
 })
 
 describe('a negotiated list asked again', () => {
   it('is resolved again for each Accept, Accept-Language and country, with the same headers as the first time', async () => {
     const ask = async (headers: Record<string, string>, country?: string) => {
-      const res = await fetchWorker('/subprocessors', { headers, ...(country ? { cf: { country } } : {}) } as RequestInit<IncomingRequestCfProperties>)
+      const res = await fetchWorker('/subprocessors', {
+        headers,
+        ...(country ? { cf: { country } } : {}),
+      } as RequestInit<IncomingRequestCfProperties>)
       await res.arrayBuffer()
       return { location: res.headers.get('Content-Location'), vary: res.headers.get('Vary') }
     }

@@ -25,7 +25,13 @@ describe('publishing', () => {
     expect(outcome.changed).toBe(true)
     // Per state: 5 regions × 3 languages × (3 list formats, 2 scheduled, 5 change-log formats and the whole JSON log),
     // 14 entries × 3 × 3; per version: the schema, OpenAPI and discovery documents, and the version index in 3 languages × 2 formats.
-    expect(outcome.release).toMatchObject({ version: 1, parent: null, publishedAt: '2026-11-20T10:00:00.000Z', representationCount: 15 * (3 + 2 + 6) + 126 + 3 + 6, entryPackSizes: [[14]] })
+    expect(outcome.release).toMatchObject({
+      version: 1,
+      parent: null,
+      publishedAt: '2026-11-20T10:00:00.000Z',
+      representationCount: 15 * (3 + 2 + 6) + 126 + 3 + 6,
+      entryPackSizes: [[14]],
+    })
     expect(outcome.release.prefix).toBe(`v1.${outcome.release.digest.slice(0, 8)}`)
     const written = await keys()
     // One key per representation but the 126 entries in one pack; data, changes, history, the log chunk list and the manifest;
@@ -33,9 +39,29 @@ describe('publishing', () => {
     expect(written).toHaveLength(15 * 11 + 1 + 3 + 6 + 5 + 2 + 1 + 1)
     const { prefix } = outcome.release
     expect(written).toEqual(
-      expect.arrayContaining(['release/current', 'release/v1', `${prefix}/s0/list/eu/lv.csv`, `${prefix}/doc/openapi.json`, `${prefix}/s0/entries/0`, `${prefix}/data.json`, `${prefix}/changes.json`, `${prefix}/history.json`, `${prefix}/log-chunks.json`, `${prefix}/manifest.json`, 'log/tile/0/000.p/1']),
+      expect.arrayContaining([
+        'release/current',
+        'release/v1',
+        `${prefix}/s0/list/eu/lv.csv`,
+        `${prefix}/doc/openapi.json`,
+        `${prefix}/s0/entries/0`,
+        `${prefix}/data.json`,
+        `${prefix}/changes.json`,
+        `${prefix}/history.json`,
+        `${prefix}/log-chunks.json`,
+        `${prefix}/manifest.json`,
+        'log/tile/0/000.p/1',
+      ]),
     )
-    expect(written.filter((key) => !key.startsWith('release/') && !key.startsWith(`${prefix}/`) && !key.startsWith('log/tile/') && !key.startsWith('history/'))).toEqual([])
+    expect(
+      written.filter(
+        (key) =>
+          !key.startsWith('release/') &&
+          !key.startsWith(`${prefix}/`) &&
+          !key.startsWith('log/tile/') &&
+          !key.startsWith('history/'),
+      ),
+    ).toEqual([])
   })
 
   it('writes nothing when the data has not changed', async () => {
@@ -55,7 +81,9 @@ describe('publishing', () => {
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.release).toMatchObject({ version: 2, parent: 1 })
     expect(await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)).toBe(v1)
-    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(15 * 11 + 1 + 3 + 6 + 5)
+    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(
+      15 * 11 + 1 + 3 + 6 + 5,
+    )
   })
 
   it('publishes a change to the region mapping alone as a new version', async () => {
@@ -64,7 +92,9 @@ describe('publishing', () => {
     data.regions.countryOverrides.IE = 'uk'
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.changed).toBe(true)
-    const res = await fetchWorker('/subprocessors.json?lang=en', { cf: { country: 'IE' } as IncomingRequestCfProperties })
+    const res = await fetchWorker('/subprocessors.json?lang=en', {
+      cf: { country: 'IE' } as IncomingRequestCfProperties,
+    })
     expect(res.headers.get('Content-Location')).toBe('/subprocessors.json?region=uk&lang=en')
   })
 
@@ -77,7 +107,14 @@ describe('publishing', () => {
     const failing: PublishTarget = {
       ...TARGET,
       write: (records, onProgress) =>
-        writeValues({ put: async (...args: Parameters<KVNamespace['put']>) => (++puts > 10 ? Promise.reject(new Error('storage went away')) : env.REGISTRY.put(...args)) }, records, onProgress),
+        writeValues(
+          {
+            put: async (...args: Parameters<KVNamespace['put']>) =>
+              ++puts > 10 ? Promise.reject(new Error('storage went away')) : env.REGISTRY.put(...args),
+          },
+          records,
+          onProgress,
+        ),
     }
     await expect(publishTo(failing, data, new Date('2026-12-01T00:00:00Z'))).rejects.toThrow('storage went away')
     forgetCachedReleases()
@@ -86,14 +123,26 @@ describe('publishing', () => {
 
     const rerun = await publish(data, new Date('2026-12-01T00:05:00Z'))
     expect(rerun.release.version).toBe(2)
-    expect((await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) => res.json<{ subprocessors: { purpose: string }[] }>())).subprocessors[0]!.purpose).toBe('Changed')
+    expect(
+      (
+        await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) =>
+          res.json<{ subprocessors: { purpose: string }[] }>(),
+        )
+      ).subprocessors[0]!.purpose,
+    ).toBe('Changed')
   })
 
   it('completes a publish stopped after it took its version number: the next run moves the pointer', async () => {
     await publish()
     const data = realData()
     data.subprocessors.subprocessors[0]!.purpose.en = 'Changed'
-    const stopped: PublishTarget = { ...TARGET, write: async (records, onProgress) => (records.some(({ key }) => key === 'release/current') ? Promise.reject(new Error('killed')) : TARGET.write(records, onProgress)) }
+    const stopped: PublishTarget = {
+      ...TARGET,
+      write: async (records, onProgress) =>
+        records.some(({ key }) => key === 'release/current')
+          ? Promise.reject(new Error('killed'))
+          : TARGET.write(records, onProgress),
+    }
     await expect(publishTo(stopped, data, new Date('2026-12-01T00:00:00Z'))).rejects.toThrow('killed')
     forgetCachedReleases()
     expect((await readCurrentRelease(TARGET.read))?.version).toBe(1)
@@ -119,19 +168,30 @@ describe('racing publishers', () => {
     const lost = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
     expect([won.length, lost.length]).toEqual([1, 1])
     expect(lost[0]!.reason).toBeInstanceOf(VersionTaken)
-    expect((lost[0]!.reason as Error).message).toMatch(/^Version 2 was taken by another publish .*Nothing of this publish is visible\. Run it again to publish on top of version 2\.$/)
+    expect((lost[0]!.reason as Error).message).toMatch(
+      /^Version 2 was taken by another publish .*Nothing of this publish is visible\. Run it again to publish on top of version 2\.$/,
+    )
 
     const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof publish>>>).value.release
     expect((await TARGET.versions.latest())?.prefix).toBe(winner.prefix)
     const keys = (await env.REGISTRY.list()).keys.map((key) => key.name)
     // Only version 1's and the winner's values remain, the log's tiles at sizes 1 and 2, and blocks
     // of the growing lists, which are named by their bytes and may be shared, so never deleted.
-    const others = keys.filter((key) => !key.startsWith('release/') && !key.startsWith('v1.') && !key.startsWith(`${winner.prefix}/`))
-    expect(others.filter((key) => !/^(records|history)\//.test(key))).toEqual(['log/tile/0/000.p/1', 'log/tile/0/000.p/2'])
-    const served = await fetchWorker('/subprocessors.json?region=all&lang=en').then((res) => res.json<SubprocessorListDocument>())
+    const others = keys.filter(
+      (key) => !key.startsWith('release/') && !key.startsWith('v1.') && !key.startsWith(`${winner.prefix}/`),
+    )
+    expect(others.filter((key) => !/^(records|history)\//.test(key))).toEqual([
+      'log/tile/0/000.p/1',
+      'log/tile/0/000.p/2',
+    ])
+    const served = await fetchWorker('/subprocessors.json?region=all&lang=en').then((res) =>
+      res.json<SubprocessorListDocument>(),
+    )
     const twilio = served.subprocessors.find((entry) => entry.id === 'twilio')!.name
     expect(served.upcoming.length === 1 ? twilio === 'Twilio, Inc.' : twilio === 'Twilio Inc.').toBe(true)
-    const versions = await fetchWorker('/versions.json').then((res) => res.json<{ versions: { version: number; parent: number | null }[] }>())
+    const versions = await fetchWorker('/versions.json').then((res) =>
+      res.json<{ versions: { version: number; parent: number | null }[] }>(),
+    )
     expect(versions.versions.map(({ version, parent }) => [version, parent])).toEqual([
       [2, 1],
       [1, null],
@@ -166,7 +226,8 @@ describe('ETags across publishes', () => {
 })
 
 describe('validation', () => {
-  const files = () => structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }) as Record<string, any>
+  const files = () =>
+    structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }) as Record<string, any>
 
   it('accepts data/ as committed', () => {
     expect(validateRegistry(files() as never).ok).toBe(true)
@@ -183,12 +244,42 @@ describe('validation', () => {
     const result = validateRegistry(broken as never)
     expect(result.ok).toBe(false)
     expect(!result.ok && result.problems).toEqual([
-      { file: 'subprocessors.json', entry: 'linode-uk', field: 'location.countries[0]', message: '"XX" is not an ISO 3166-1 alpha-2 country code' },
-      { file: 'regions.json', entry: 'ZZ', field: 'countryOverrides', message: '"ZZ" is not an ISO 3166-1 alpha-2 country code' },
-      { file: 'subprocessors.json', entry: 'linode-us', field: 'assurances[0]', message: '"no-such-assurance" is not defined under "assurances" in registry.json' },
-      { file: 'subprocessors.json', entry: 'linode-eu', field: 'id', message: 'id "linode-eu" is used by more than one entry' },
-      { file: 'subprocessors.json', entry: 'aws-us-california', field: 'location.subdivisions[0]', message: '"SG-01" lies in a country that location.countries does not list' },
-      { file: 'subprocessors.json', entry: 'aws-apac-singapore', field: 'notes[0].field', message: '"colour" is not a field of an entry' },
+      {
+        file: 'subprocessors.json',
+        entry: 'linode-uk',
+        field: 'location.countries[0]',
+        message: '"XX" is not an ISO 3166-1 alpha-2 country code',
+      },
+      {
+        file: 'regions.json',
+        entry: 'ZZ',
+        field: 'countryOverrides',
+        message: '"ZZ" is not an ISO 3166-1 alpha-2 country code',
+      },
+      {
+        file: 'subprocessors.json',
+        entry: 'linode-us',
+        field: 'assurances[0]',
+        message: '"no-such-assurance" is not defined under "assurances" in registry.json',
+      },
+      {
+        file: 'subprocessors.json',
+        entry: 'linode-eu',
+        field: 'id',
+        message: 'id "linode-eu" is used by more than one entry',
+      },
+      {
+        file: 'subprocessors.json',
+        entry: 'aws-us-california',
+        field: 'location.subdivisions[0]',
+        message: '"SG-01" lies in a country that location.countries does not list',
+      },
+      {
+        file: 'subprocessors.json',
+        entry: 'aws-apac-singapore',
+        field: 'notes[0].field',
+        message: '"colour" is not a field of an entry',
+      },
     ])
   })
 
@@ -223,14 +314,54 @@ describe('validation', () => {
     ]
     const result = validateRegistry(broken as never)
     expect(!result.ok && result.problems).toEqual([
-      { file: 'announcements.json', entry: 'acme-analytics', field: 'announcements[0].add.regions[0]', message: 'Invalid option: expected one of "eu"|"uk"|"us"|"apac"' },
-      { file: 'announcements.json', entry: 'no-such-entry', field: 'announcements[1].remove', message: '"no-such-entry" is not an entry in subprocessors.json or added above' },
-      { file: 'announcements.json', entry: 'twilio', field: 'announcements[2].effective', message: 'must be a date (2027-01-15) or an RFC 3339 instant (2027-01-15T09:00:00Z)' },
-      { file: 'announcements.json', entry: 'acme-analytics', field: 'announcements[3]', message: 'must have exactly one of "add", "remove" or "change", found "add" and "remove"' },
-      { file: 'announcements.json', entry: 'twilio', field: 'announcements[4].set', message: '"change" needs "set" with at least one field' },
-      { file: 'announcements.json', entry: 'openai', field: 'announcements[5].shortNotice', message: 'a removal needs no notice, so it takes no shortNotice' },
-      { file: 'announcements.json', entry: 'twilio', field: 'announcements[6].add.id', message: '"twilio" is already an entry' },
-      { file: 'announcements.json', entry: 'aws', field: 'announcements[7].set.assurances[0]', message: '"no-such-assurance" is not defined under "assurances" in registry.json' },
+      {
+        file: 'announcements.json',
+        entry: 'acme-analytics',
+        field: 'announcements[0].add.regions[0]',
+        message: 'Invalid option: expected one of "eu"|"uk"|"us"|"apac"',
+      },
+      {
+        file: 'announcements.json',
+        entry: 'no-such-entry',
+        field: 'announcements[1].remove',
+        message: '"no-such-entry" is not an entry in subprocessors.json or added above',
+      },
+      {
+        file: 'announcements.json',
+        entry: 'twilio',
+        field: 'announcements[2].effective',
+        message: 'must be a date (2027-01-15) or an RFC 3339 instant (2027-01-15T09:00:00Z)',
+      },
+      {
+        file: 'announcements.json',
+        entry: 'acme-analytics',
+        field: 'announcements[3]',
+        message: 'must have exactly one of "add", "remove" or "change", found "add" and "remove"',
+      },
+      {
+        file: 'announcements.json',
+        entry: 'twilio',
+        field: 'announcements[4].set',
+        message: '"change" needs "set" with at least one field',
+      },
+      {
+        file: 'announcements.json',
+        entry: 'openai',
+        field: 'announcements[5].shortNotice',
+        message: 'a removal needs no notice, so it takes no shortNotice',
+      },
+      {
+        file: 'announcements.json',
+        entry: 'twilio',
+        field: 'announcements[6].add.id',
+        message: '"twilio" is already an entry',
+      },
+      {
+        file: 'announcements.json',
+        entry: 'aws',
+        field: 'announcements[7].set.assurances[0]',
+        message: '"no-such-assurance" is not defined under "assurances" in registry.json',
+      },
     ])
   })
 

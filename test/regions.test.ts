@@ -9,7 +9,15 @@ async function listFor(path: string, country?: string) {
   return { res, body, ids: body.subprocessors.map((entry) => entry.id) }
 }
 
-const EVERY_REGION = ['aws', 'quality-unit-llc', 'quality-unit-ukraine', 'twilio', 'intuit-mailchimp', 'openai', 'support-subcontractors']
+const EVERY_REGION = [
+  'aws',
+  'quality-unit-llc',
+  'quality-unit-ukraine',
+  'twilio',
+  'intuit-mailchimp',
+  'openai',
+  'support-subcontractors',
+]
 
 describe('region from ?region=', () => {
   it.each([
@@ -37,13 +45,13 @@ describe('region from ?region=', () => {
     expect(res.headers.get('Content-Location')).toBe('/subprocessors.json?region=apac&lang=en')
   })
 
-  it('prefers ?region= over the visitor\'s location', async () => {
+  it("prefers ?region= over the visitor's location", async () => {
     const { body } = await listFor('/subprocessors.json?region=us', 'DE')
     expect(body.region.id).toBe('us')
   })
 })
 
-describe('region from the visitor\'s location (request.cf.country)', () => {
+describe("region from the visitor's location (request.cf.country)", () => {
   it.each([
     ['DE', 'eu'],
     ['LV', 'eu'],
@@ -63,7 +71,9 @@ describe('region from the visitor\'s location (request.cf.country)', () => {
   })
 
   it('serves the same bytes and ETag as the explicit URL, but privately', async () => {
-    const located = await fetchWorker('/subprocessors.csv?lang=lv', { cf: { country: 'FR' } as IncomingRequestCfProperties })
+    const located = await fetchWorker('/subprocessors.csv?lang=lv', {
+      cf: { country: 'FR' } as IncomingRequestCfProperties,
+    })
     const explicit = await fetchWorker('/subprocessors.csv?region=eu&lang=lv')
     expect(located.headers.get('Content-Location')).toBe('/subprocessors.csv?region=eu&lang=lv')
     expect(located.headers.get('ETag')).toBe(explicit.headers.get('ETag'))
@@ -84,14 +94,25 @@ describe('region errors', () => {
     const res = await fetchWorker(`/subprocessors?region=${encodeURIComponent(region)}`)
     expect(res.status).toBe(400)
     const body = await res.json<{ error: Record<string, unknown> }>()
-    expect(body.error).toMatchObject({ status: 400, code: 'unknown_region', parameter: 'region', allowed: ['all', 'eu', 'uk', 'us', 'apac'] })
+    expect(body.error).toMatchObject({
+      status: 400,
+      code: 'unknown_region',
+      parameter: 'region',
+      allowed: ['all', 'eu', 'uk', 'us', 'apac'],
+    })
   })
 
   it('answers 400 when region is given twice', async () => {
     const res = await fetchWorker('/subprocessors?region=eu&region=us')
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({
-      error: { status: 400, code: 'repeated_parameter', message: '"region" may be given once.', parameter: 'region', allowed: ['all', 'eu', 'uk', 'us', 'apac'] },
+      error: {
+        status: 400,
+        code: 'repeated_parameter',
+        message: '"region" may be given once.',
+        parameter: 'region',
+        allowed: ['all', 'eu', 'uk', 'us', 'apac'],
+      },
     })
   })
 })

@@ -7,7 +7,13 @@ import { realData } from './helpers'
 
 const data = realData()
 const stamp = { version: 7, publishedAt: '2026-11-20T10:00:00.000Z' }
-const state = { entries: data.subprocessors.subprocessors, changes: [], from: Date.parse(stamp.publishedAt), until: null, scheduled: false }
+const state = {
+  entries: data.subprocessors.subprocessors,
+  changes: [],
+  from: Date.parse(stamp.publishedAt),
+  until: null,
+  scheduled: false,
+}
 const CHANGES: PageChanges = {
   upcoming: [
     {
@@ -22,13 +28,24 @@ const CHANGES: PageChanges = {
     },
   ],
   recent: [
-    { type: 'removed', id: 'openai', name: 'OpenAI', summary: 'No longer used for customer service responses.', announcedAt: '2026-09-01', effectiveAt: '2026-10-01', objectionDeadline: '2026-09-21' },
+    {
+      type: 'removed',
+      id: 'openai',
+      name: 'OpenAI',
+      summary: 'No longer used for customer service responses.',
+      announcedAt: '2026-09-01',
+      effectiveAt: '2026-10-01',
+      objectionDeadline: '2026-09-21',
+    },
   ],
 }
 
 function render(lang: string, changes: PageChanges) {
   const doc = toListDocument(data, stamp, { region: 'eu', lang }, state)
-  const feeds = [{ href: '/changes.atom', type: 'application/atom+xml' as const }, { href: '/changes.json', type: 'application/feed+json' as const }]
+  const feeds = [
+    { href: '/changes.atom', type: 'application/atom+xml' as const },
+    { href: '/changes.json', type: 'application/feed+json' as const },
+  ]
   return renderListHtml({ ...toListPage(data, doc, state), changes, feeds })
 }
 
@@ -59,14 +76,20 @@ describe('the list page with a change log', () => {
     const html = render('en', CHANGES)
     expect(html.indexOf('id="upcoming-changes"')).toBeLessThan(html.indexOf('id="recent-changes"'))
     expect(html.indexOf('id="recent-changes"')).toBeLessThan(html.indexOf('<table>'))
-    expect(html).toContain('<ol><li><a href="#upcoming-changes">Upcoming changes</a></li><li><a href="#recent-changes">Recent changes</a></li><li><a href="#infrastructure">')
+    expect(html).toContain(
+      '<ol><li><a href="#upcoming-changes">Upcoming changes</a></li><li><a href="#recent-changes">Recent changes</a></li><li><a href="#infrastructure">',
+    )
     expect(html).toContain('<link rel="alternate" type="application/atom+xml" hreflang="en" href="/changes.atom">')
     expect(html).toContain('<link rel="alternate" type="application/feed+json" hreflang="en" href="/changes.json">')
-    expect(html).toContain('<li><a href="/changes.atom" type="application/atom+xml">Changes as an Atom feed</a></li><li><a href="/changes.json" type="application/feed+json">Changes as a JSON Feed</a></li></ul></nav>')
+    expect(html).toContain(
+      '<li><a href="/changes.atom" type="application/atom+xml">Changes as an Atom feed</a></li><li><a href="/changes.json" type="application/feed+json">Changes as a JSON Feed</a></li></ul></nav>',
+    )
   })
 
   it('shows no change section while there is no change', () => {
     const html = render('en', { upcoming: [], recent: [] })
-    expect(html).not.toMatch(/class="upcoming"|id="upcoming-changes"|id="recent-changes"|Upcoming changes|Recent changes/)
+    expect(html).not.toMatch(
+      /class="upcoming"|id="upcoming-changes"|id="recent-changes"|Upcoming changes|Recent changes/,
+    )
   })
 })

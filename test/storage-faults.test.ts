@@ -17,7 +17,11 @@ beforeEach(() => {
 afterEach(() => logged.mockRestore())
 
 const STORAGE_FAULT = {
-  error: { status: 503, code: 'storage_fault', message: 'The registry\'s storage could not provide this intact; try again shortly.' },
+  error: {
+    status: 503,
+    code: 'storage_fault',
+    message: "The registry's storage could not provide this intact; try again shortly.",
+  },
 }
 
 async function expectStorageFault(res: Response) {
@@ -28,7 +32,8 @@ async function expectStorageFault(res: Response) {
   expect(await res.json()).toEqual(STORAGE_FAULT)
 }
 
-const loggedFaults = () => logged.mock.calls.map(([line]) => JSON.parse(String(line)) as { event: string; key: string; reason: string })
+const loggedFaults = () =>
+  logged.mock.calls.map(([line]) => JSON.parse(String(line)) as { event: string; key: string; reason: string })
 
 describe('an entries pack missing from storage', () => {
   /** 200 entries in 4 packs; ids chosen so that one is in the deleted pack and one in another. */
@@ -47,13 +52,17 @@ describe('an entries pack missing from storage', () => {
   it('answers 503 with Retry-After for an entry the release contains, and logs the key', async () => {
     const { lost, release } = await publishAndDeletePack()
     await expectStorageFault(await fetchWorker(`/subprocessors/${lost}.json?lang=en`))
-    expect(loggedFaults()).toEqual([{ event: 'storage_fault', key: `${release.prefix}/s0/entries/2`, reason: 'missing' }])
+    expect(loggedFaults()).toEqual([
+      { event: 'storage_fault', key: `${release.prefix}/s0/entries/2`, reason: 'missing' },
+    ])
   })
 
   it('still serves entries of the other packs, and 404s an id the release does not contain', async () => {
     const { kept } = await publishAndDeletePack()
     expect((await fetchWorker(`/subprocessors/${kept}.json?lang=en`)).status).toBe(200)
-    const unknownInIntactPack = Array.from({ length: 50 }, (_, i) => `absent-${i}`).find((id) => entryPack(id, 4) === 3)!
+    const unknownInIntactPack = Array.from({ length: 50 }, (_, i) => `absent-${i}`).find(
+      (id) => entryPack(id, 4) === 3,
+    )!
     const res = await fetchWorker(`/subprocessors/${unknownInIntactPack}`)
     expect(res.status).toBe(404)
     expect((await res.json<{ error: { code: string } }>()).error.code).toBe('unknown_subprocessor')
@@ -67,7 +76,9 @@ describe('bytes damaged in storage', () => {
     const { value, metadata } = await env.REGISTRY.getWithMetadata(key, 'arrayBuffer')
     await env.REGISTRY.put(key, value!.slice(0, value!.byteLength / 2), { metadata })
     await expectStorageFault(await fetchWorker('/subprocessors.json?region=eu&lang=en'))
-    expect(loggedFaults()).toEqual([{ event: 'storage_fault', key, reason: 'bytes of list/eu/en.json do not match their ETag' }])
+    expect(loggedFaults()).toEqual([
+      { event: 'storage_fault', key, reason: 'bytes of list/eu/en.json do not match their ETag' },
+    ])
   })
 
   it('keeps no damaged bytes: once storage heals, the same isolate serves the real ones', async () => {
@@ -93,7 +104,9 @@ describe('bytes damaged in storage', () => {
 
   it('answers 503 for a pack whose index is not JSON', async () => {
     const { release } = await publish()
-    await env.REGISTRY.put(packKey(release, 0, 0), new TextEncoder().encode('{"entry/twilio\n'), { metadata: { packed: true } })
+    await env.REGISTRY.put(packKey(release, 0, 0), new TextEncoder().encode('{"entry/twilio\n'), {
+      metadata: { packed: true },
+    })
     await expectStorageFault(await fetchWorker('/subprocessors/twilio.json?lang=en'))
     expect(loggedFaults()[0]).toMatchObject({ key: `${release.prefix}/s0/entries/0`, reason: 'unreadable value' })
   })
@@ -117,19 +130,38 @@ describe('a failing binding', () => {
   it('answers 503 when KV reads throw', async () => {
     await publish()
     forgetCachedReleases()
-    const failing = { get: () => Promise.reject(new Error('KV GET failed: 500 Internal Server Error')) } as unknown as KVNamespace
-    const res = await app.fetch(new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=en`), { ...env, REGISTRY: failing })
+    const failing = {
+      get: () => Promise.reject(new Error('KV GET failed: 500 Internal Server Error')),
+    } as unknown as KVNamespace
+    const res = await app.fetch(new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=en`), {
+      ...env,
+      REGISTRY: failing,
+    })
     await expectStorageFault(res)
-    expect(loggedFaults()).toEqual([{ event: 'storage_fault', key: 'release/current', reason: 'read failed', cause: 'KV GET failed: 500 Internal Server Error' }])
+    expect(loggedFaults()).toEqual([
+      {
+        event: 'storage_fault',
+        key: 'release/current',
+        reason: 'read failed',
+        cause: 'KV GET failed: 500 Internal Server Error',
+      },
+    ])
   })
 
   it('answers 500 internal_error, not 503, when the Worker itself is broken (here: no binding at all)', async () => {
     forgetCachedReleases()
-    const res = await app.fetch(new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=en`), { ...env, REGISTRY: undefined as unknown as KVNamespace })
+    const res = await app.fetch(new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=en`), {
+      ...env,
+      REGISTRY: undefined as unknown as KVNamespace,
+    })
     expect(res.status).toBe(500)
     expect(res.headers.get('Retry-After')).toBeNull()
     expect(await res.json()).toEqual({
-      error: { status: 500, code: 'internal_error', message: 'The registry failed to answer; this is a fault of the registry, not of the request.' },
+      error: {
+        status: 500,
+        code: 'internal_error',
+        message: 'The registry failed to answer; this is a fault of the registry, not of the request.',
+      },
     })
     expect(logged).toHaveBeenCalledTimes(1)
   })

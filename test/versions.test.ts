@@ -43,9 +43,36 @@ describe('a history of three versions', () => {
       $schema: '/schema.json#/$defs/Versions',
       language: 'en',
       versions: [
-        { version: 3, publishedAt: '2026-11-22T10:00:00.000Z', parent: 2, changes: { added: 1, removed: 0, modified: 0, withdrawn: 0 }, links: { list: '/subprocessors.json?region=all&lang=en&version=3', changes: '/changes.json?region=all&lang=en&since=2' } },
-        { version: 2, publishedAt: '2026-11-21T10:00:00.000Z', parent: 1, changes: { added: 0, removed: 0, modified: 1, withdrawn: 0 }, links: { list: '/subprocessors.json?region=all&lang=en&version=2', changes: '/changes.json?region=all&lang=en&since=1' } },
-        { version: 1, publishedAt: '2026-11-20T10:00:00.000Z', parent: null, changes: { added: 0, removed: 0, modified: 0, withdrawn: 0 }, links: { list: '/subprocessors.json?region=all&lang=en&version=1', changes: '/changes.json?region=all&lang=en&since=0' } },
+        {
+          version: 3,
+          publishedAt: '2026-11-22T10:00:00.000Z',
+          parent: 2,
+          changes: { added: 1, removed: 0, modified: 0, withdrawn: 0 },
+          links: {
+            list: '/subprocessors.json?region=all&lang=en&version=3',
+            changes: '/changes.json?region=all&lang=en&since=2',
+          },
+        },
+        {
+          version: 2,
+          publishedAt: '2026-11-21T10:00:00.000Z',
+          parent: 1,
+          changes: { added: 0, removed: 0, modified: 1, withdrawn: 0 },
+          links: {
+            list: '/subprocessors.json?region=all&lang=en&version=2',
+            changes: '/changes.json?region=all&lang=en&since=1',
+          },
+        },
+        {
+          version: 1,
+          publishedAt: '2026-11-20T10:00:00.000Z',
+          parent: null,
+          changes: { added: 0, removed: 0, modified: 0, withdrawn: 0 },
+          links: {
+            list: '/subprocessors.json?region=all&lang=en&version=1',
+            changes: '/changes.json?region=all&lang=en&since=0',
+          },
+        },
       ],
     })
     const page = await fetchWorker('/versions', { headers: { Accept: 'text/html', 'Accept-Language': 'lv' } })
@@ -64,7 +91,9 @@ describe('a history of three versions', () => {
       const revalidated = await fetchWorker(`${LIST}&version=${i + 1}`, { headers: { 'If-None-Match': etag } })
       expect(revalidated.status).toBe(304)
     }
-    const entry = await fetchWorker('/subprocessors/twilio.json?version=1').then((res) => res.json<{ name: string; version: number }>())
+    const entry = await fetchWorker('/subprocessors/twilio.json?version=1').then((res) =>
+      res.json<{ name: string; version: number }>(),
+    )
     expect(entry).toMatchObject({ name: 'Twilio, Inc.', version: 1 })
     expect((await fetchWorker('/subprocessors/acme-analytics.json?version=3')).status).toBe(404)
   })
@@ -72,7 +101,15 @@ describe('a history of three versions', () => {
   it('answers an unknown version with 404 naming the range, and a malformed one with 400', async () => {
     const unknown = await fetchWorker(`${LIST}&version=4`)
     expect(unknown.status).toBe(404)
-    expect(await unknown.json()).toEqual({ error: { status: 404, code: 'unknown_version', message: 'No version 4 has been published; versions 1 to 3 exist.', parameter: 'version', allowed: ['1-3'] } })
+    expect(await unknown.json()).toEqual({
+      error: {
+        status: 404,
+        code: 'unknown_version',
+        message: 'No version 4 has been published; versions 1 to 3 exist.',
+        parameter: 'version',
+        allowed: ['1-3'],
+      },
+    })
     for (const value of ['0', 'abc', '1.5', '-1', '01']) {
       const res = await fetchWorker(`${LIST}&version=${value}`)
       expect([value, res.status]).toEqual([value, 400])
@@ -91,7 +128,13 @@ describe('a history of three versions', () => {
     const before = await fetchWorker(`${LIST}&at=2026-01-01`)
     expect(before.status).toBe(404)
     expect(await before.json()).toEqual({
-      error: { status: 404, code: 'unknown_version', message: 'No version had been published at 2026-01-01T00:00:00.000Z; the first was published at 2026-11-20T10:00:00.000Z.', parameter: 'at' },
+      error: {
+        status: 404,
+        code: 'unknown_version',
+        message:
+          'No version had been published at 2026-01-01T00:00:00.000Z; the first was published at 2026-11-20T10:00:00.000Z.',
+        parameter: 'at',
+      },
     })
   })
 
@@ -101,13 +144,22 @@ describe('a history of three versions', () => {
     expect(res.headers.get('Cache-Control')).toBe('public, max-age=300, stale-while-revalidate=60')
     expect(res.headers.get('Content-Location')).toBe(`${LIST}&at=2027-02-01T00:00:00.000Z`)
     const doc = await res.json<SubprocessorListDocument>()
-    expect(doc).toMatchObject({ version: 3, state: 'scheduled', inForce: { from: '2027-01-15T00:00:00.000Z', until: null } })
+    expect(doc).toMatchObject({
+      version: 3,
+      state: 'scheduled',
+      inForce: { from: '2027-01-15T00:00:00.000Z', until: null },
+    })
     expect(doc.subprocessors.map((entry) => entry.id)).toContain('acme-analytics')
     const page = await fetchWorker('/subprocessors.html?region=eu&lang=en&at=2027-02-01').then((r) => r.text())
-    expect(page).toContain('<p class="upcoming"><strong>Scheduled: the list as announced to be in force from <time datetime="2027-01-15">January 15, 2027</time>. A later version may still change it.</strong></p>')
+    expect(page).toContain(
+      '<p class="upcoming"><strong>Scheduled: the list as announced to be in force from <time datetime="2027-01-15">January 15, 2027</time>. A later version may still change it.</strong></p>',
+    )
     // Before the announced date, the future is today's list, still marked as a forecast.
     const soon = await fetchWorker(`${LIST}&at=2026-12-24`).then((r) => r.json<SubprocessorListDocument>())
-    expect(soon).toMatchObject({ state: 'scheduled', inForce: { from: '2026-11-22T10:00:00.000Z', until: '2027-01-15T00:00:00.000Z' } })
+    expect(soon).toMatchObject({
+      state: 'scheduled',
+      inForce: { from: '2026-11-22T10:00:00.000Z', until: '2027-01-15T00:00:00.000Z' },
+    })
   })
 
   it('answers a malformed ?at= with 400 naming the accepted forms', async () => {
@@ -140,18 +192,32 @@ describe('a history of three versions', () => {
       [3, 'added', 'acme-analytics'],
       [2, 'modified', 'twilio'],
     ])
-    const since2 = await fetchWorker('/changes.json?lang=en&since=2').then((res) => res.json<{ changes: ChangeDocument[] }>())
+    const since2 = await fetchWorker('/changes.json?lang=en&since=2').then((res) =>
+      res.json<{ changes: ChangeDocument[] }>(),
+    )
     expect(since2.changes.map((change) => change.version)).toEqual([3])
     const since3 = await fetchWorker('/changes.json?lang=en&since=3')
     expect((await since3.json<{ changes: ChangeDocument[] }>()).changes).toEqual([])
     const etag = since1.headers.get('ETag')!
     expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}\.1"$/)
-    expect((await fetchWorker('/changes.json?lang=en&since=1', { headers: { 'If-None-Match': etag } })).status).toBe(304)
-    const all = await fetchWorker('/changes.json?lang=en&since=0').then((res) => res.json<{ changes: ChangeDocument[] }>())
+    expect((await fetchWorker('/changes.json?lang=en&since=1', { headers: { 'If-None-Match': etag } })).status).toBe(
+      304,
+    )
+    const all = await fetchWorker('/changes.json?lang=en&since=0').then((res) =>
+      res.json<{ changes: ChangeDocument[] }>(),
+    )
     expect(all.changes).toHaveLength(2)
     const beyond = await fetchWorker('/changes.json?since=4')
     expect(beyond.status).toBe(400)
-    expect(await beyond.json()).toEqual({ error: { status: 400, code: 'invalid_since', message: 'Version 4 is beyond the latest, 3.', parameter: 'since', allowed: ['0-3'] } })
+    expect(await beyond.json()).toEqual({
+      error: {
+        status: 400,
+        code: 'invalid_since',
+        message: 'Version 4 is beyond the latest, 3.',
+        parameter: 'since',
+        allowed: ['0-3'],
+      },
+    })
   })
 
   it('slices the JSON log only: the feeds, the page and the CSV show the latest changes, and say so', async () => {
@@ -162,7 +228,8 @@ describe('a history of three versions', () => {
         error: {
           status: 400,
           code: 'unsupported_parameter',
-          message: '"since" applies to the JSON change log (/changes.json?since=N); the feeds, the page and the CSV show the latest changes.',
+          message:
+            '"since" applies to the JSON change log (/changes.json?since=N); the feeds, the page and the CSV show the latest changes.',
           parameter: 'since',
           allowed: ['json'],
         },
@@ -170,6 +237,8 @@ describe('a history of three versions', () => {
     }
     const page = await fetchWorker('/changes.html?lang=en').then((res) => res.text())
     expect(page.match(/<tr id="change-/g)).toHaveLength(2)
-    expect(page).toContain('<a href="/changes.json?region=all&#38;lang=en&#38;since=0" type="application/json">Every change (JSON)</a>')
+    expect(page).toContain(
+      '<a href="/changes.json?region=all&#38;lang=en&#38;since=0" type="application/json">Every change (JSON)</a>',
+    )
   })
 })

@@ -1,4 +1,10 @@
-import { applyD1Migrations, createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from 'cloudflare:test'
+import {
+  applyD1Migrations,
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+} from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import wranglerToml from '../wrangler.toml?raw'
@@ -21,20 +27,44 @@ beforeEach(async () => {
 })
 
 async function subscribe(url: string, regions = ['eu'], ip = '198.51.100.1') {
-  const res = await fetchWorker('/webhooks', { method: 'POST', headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': ip }, body: JSON.stringify({ url, regions }) })
+  const res = await fetchWorker('/webhooks', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': ip },
+    body: JSON.stringify({ url, regions }),
+  })
   expect(res.status).toBe(201)
   return res.json<{ id: string; managementToken: string }>()
 }
 
 async function deliveries(subscription: { id: string; managementToken: string }) {
-  const res = await fetchWorker(`/webhooks/${subscription.id}/deliveries`, { headers: { Authorization: `Bearer ${subscription.managementToken}` } })
-  return (await res.json<{ deliveries: { attempt: number; attemptedAt: string; status: number | null; outcome: string; nextRetryAt: string | null; response: string | null }[] }>()).deliveries
+  const res = await fetchWorker(`/webhooks/${subscription.id}/deliveries`, {
+    headers: { Authorization: `Bearer ${subscription.managementToken}` },
+  })
+  return (
+    await res.json<{
+      deliveries: {
+        attempt: number
+        attemptedAt: string
+        status: number | null
+        outcome: string
+        nextRetryAt: string | null
+        response: string | null
+      }[]
+    }>()
+  ).deliveries
 }
 
 /** Hands the consumer one message at its nth attempt, as Queues would; returns what it asked Queues to do. */
 async function deliverAttempt(subscription: string, attempts: number) {
-  const body: DeliveryMessage = { subscription, id: 'msg_fixed', event: 'subprocessors.change.announced', body: '{"type":"subprocessors.change.announced"}' }
-  const batch = createMessageBatch<DeliveryMessage>('subprocessor-webhooks', [{ id: `m${attempts}`, timestamp: new Date(), attempts, body }])
+  const body: DeliveryMessage = {
+    subscription,
+    id: 'msg_fixed',
+    event: 'subprocessors.change.announced',
+    body: '{"type":"subprocessors.change.announced"}',
+  }
+  const batch = createMessageBatch<DeliveryMessage>('subprocessor-webhooks', [
+    { id: `m${attempts}`, timestamp: new Date(), attempts, body },
+  ])
   const ctx = createExecutionContext()
   await worker.queue(batch, env)
   return getQueueResult(batch, ctx)
@@ -78,12 +108,17 @@ describe('retries', () => {
     const result = await deliverAttempt(ok.id, 1)
     expect(result.explicitAcks).toEqual(['m1'])
     expect(result.retryMessages).toEqual([])
-    expect((await deliveries(ok)).map((d) => [d.attempt, d.status, d.outcome, d.nextRetryAt])).toEqual([[1, 200, 'delivered', null]])
+    expect((await deliveries(ok)).map((d) => [d.attempt, d.status, d.outcome, d.nextRetryAt])).toEqual([
+      [1, 200, 'delivered', null],
+    ])
   })
 
   it('drop a message for a subscription deleted since the event, without sending it', async () => {
     const gone = await subscribe(`${HOOKS}/echo/gone`)
-    await fetchWorker(`/webhooks/${gone.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${gone.managementToken}` } })
+    await fetchWorker(`/webhooks/${gone.id}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${gone.managementToken}` },
+    })
     const result = await deliverAttempt(gone.id, 1)
     expect(result.explicitAcks).toEqual(['m1'])
   })
@@ -92,7 +127,10 @@ describe('retries', () => {
 describe('rotating the signing secret', () => {
   it('signs with both secrets for 24 hours, then with the new one alone', async () => {
     const endpoint = await subscribe(`${HOOKS}/echo/rotating`)
-    const rotated = await fetchWorker(`/webhooks/${endpoint.id}/rotate-secret`, { method: 'POST', headers: { Authorization: `Bearer ${endpoint.managementToken}` } })
+    const rotated = await fetchWorker(`/webhooks/${endpoint.id}/rotate-secret`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${endpoint.managementToken}` },
+    })
     const expires = Date.parse((await rotated.json<{ previousSecretExpiresAt: string }>()).previousSecretExpiresAt)
 
     // The echo endpoint answers with the webhook-signature it received; the attempt records it.
@@ -110,7 +148,10 @@ describe('rotating the signing secret', () => {
   it('keeps each previous secret signing for its own 24 hours when rotations follow each other', async () => {
     const endpoint = await subscribe(`${HOOKS}/echo/rotating-twice`)
     const rotate = () =>
-      fetchWorker(`/webhooks/${endpoint.id}/rotate-secret`, { method: 'POST', headers: { Authorization: `Bearer ${endpoint.managementToken}` } })
+      fetchWorker(`/webhooks/${endpoint.id}/rotate-secret`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${endpoint.managementToken}` },
+      })
         .then((r) => r.json<{ previousSecretExpiresAt: string }>())
         .then((body) => Date.parse(body.previousSecretExpiresAt))
     const first = await rotate()
@@ -135,19 +176,30 @@ describe('every send applies the outbound rules again', () => {
     const rebound = await subscribe('https://rebinds.delivery.registry-tests.dev/echo/x')
     const result = await deliverAttempt(rebound.id, 1)
     expect(result.retryMessages).toEqual([{ msgId: 'm1' }])
-    expect((await deliveries(rebound)).map((d) => [d.status, d.outcome, d.response])).toEqual([[null, 'retrying', null]])
-    const [attempt] = await fetchWorker(`/webhooks/${rebound.id}/deliveries`, { headers: { Authorization: `Bearer ${rebound.managementToken}` } })
+    expect((await deliveries(rebound)).map((d) => [d.status, d.outcome, d.response])).toEqual([
+      [null, 'retrying', null],
+    ])
+    const [attempt] = await fetchWorker(`/webhooks/${rebound.id}/deliveries`, {
+      headers: { Authorization: `Bearer ${rebound.managementToken}` },
+    })
       .then((r) => r.json<{ deliveries: { error: string; latencyMs: number }[] }>())
       .then((body) => body.deliveries)
-    expect(attempt).toMatchObject({ error: 'not sent: rebinds.delivery.registry-tests.dev resolves to 10.0.0.7, a private address', latencyMs: 0 })
+    expect(attempt).toMatchObject({
+      error: 'not sent: rebinds.delivery.registry-tests.dev resolves to 10.0.0.7, a private address',
+      latencyMs: 0,
+    })
   })
 
   it('sends nothing to a URL that the rules refuse now, though they accepted it when it was subscribed', async () => {
     const stored = await subscribe(`${HOOKS}/echo/old-rules`)
     // As if subscribed under older rules: a documentation address, refused since.
-    await env.DB.prepare("UPDATE webhook_subscriptions SET url = 'https://198.51.100.20/hook' WHERE id = ?1").bind(stored.id).run()
+    await env.DB.prepare("UPDATE webhook_subscriptions SET url = 'https://198.51.100.20/hook' WHERE id = ?1")
+      .bind(stored.id)
+      .run()
     await deliverAttempt(stored.id, 1)
-    const [attempt] = await fetchWorker(`/webhooks/${stored.id}/deliveries`, { headers: { Authorization: `Bearer ${stored.managementToken}` } })
+    const [attempt] = await fetchWorker(`/webhooks/${stored.id}/deliveries`, {
+      headers: { Authorization: `Bearer ${stored.managementToken}` },
+    })
       .then((r) => r.json<{ deliveries: { error: string }[] }>())
       .then((body) => body.deliveries)
     expect(attempt!.error).toBe('not sent: the URL must name a public host, not a documentation address')
@@ -166,8 +218,22 @@ describe('the cron tick', () => {
     await subscribe(`${HOOKS}/echo/us`, ['us'])
     await publish(announcing(realData(), announcement), new Date(ANNOUNCED_AT))
     const now = Date.parse(ANNOUNCED_AT) + HOUR
-    expect(await tick(env, now)).toEqual({ version: 2, events: 1, messages: 2, sendBatchCalls: 1, disabled: 0, rotationsEnded: 0 })
-    expect(await tick(env, now + 60_000)).toEqual({ version: 2, events: 0, messages: 0, sendBatchCalls: 0, disabled: 0, rotationsEnded: 0 })
+    expect(await tick(env, now)).toEqual({
+      version: 2,
+      events: 1,
+      messages: 2,
+      sendBatchCalls: 1,
+      disabled: 0,
+      rotationsEnded: 0,
+    })
+    expect(await tick(env, now + 60_000)).toEqual({
+      version: 2,
+      events: 0,
+      messages: 0,
+      sendBatchCalls: 0,
+      disabled: 0,
+      rotationsEnded: 0,
+    })
   })
 
   it('emits effective once the effective instant has passed, and withdrawn instead for a change taken back', async () => {
@@ -185,6 +251,13 @@ describe('the cron tick', () => {
     await env.REGISTRY.delete('release/current')
     const { forgetCachedReleases } = await import('../src/storage/reader')
     forgetCachedReleases()
-    expect(await tick(env, Date.now())).toEqual({ version: null, events: 0, messages: 0, sendBatchCalls: 0, disabled: 0, rotationsEnded: 0 })
+    expect(await tick(env, Date.now())).toEqual({
+      version: null,
+      events: 0,
+      messages: 0,
+      sendBatchCalls: 0,
+      disabled: 0,
+      rotationsEnded: 0,
+    })
   })
 })

@@ -9,13 +9,20 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { generateKey } from '../domain/signed-note'
 
-const { values } = parseArgs({ options: { origin: { type: 'string' }, out: { type: 'string' }, data: { type: 'string', default: 'data' } } })
-const origin = values.origin ?? (JSON.parse(await readFile(`${values.data}/registry.json`, 'utf8')) as { evidence: { origin: string } }).evidence.origin
+const { values } = parseArgs({
+  options: { origin: { type: 'string' }, out: { type: 'string' }, data: { type: 'string', default: 'data' } },
+})
+const origin =
+  values.origin ??
+  (JSON.parse(await readFile(`${values.data}/registry.json`, 'utf8')) as { evidence: { origin: string } }).evidence
+    .origin
 const { signer, verifier } = await generateKey(origin)
 if (values.out) {
   // Never over an existing key: a lost signer key cannot be made again.
   await writeFile(values.out, `${signer}\n`, { flag: 'wx', mode: 0o600 })
-  console.log(`Signer key written to ${values.out} (mode 600). Keep it secret; publish-data --signing-key ${values.out} signs with it.`)
+  console.log(
+    `Signer key written to ${values.out} (mode 600). Keep it secret; publish-data --signing-key ${values.out} signs with it.`,
+  )
 } else {
   console.log(`Signer key (secret; store it as REGISTRY_SIGNING_KEY or in a file for --signing-key):\n  ${signer}`)
 }

@@ -1,6 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DATA_FILES, type DataFiles, LOCALES_FOLDER, localeFile, type Problem, type Validation, validateRegistry } from '../publish/validate'
+import {
+  DATA_FILES,
+  type DataFiles,
+  LOCALES_FOLDER,
+  localeFile,
+  type Problem,
+  type Validation,
+  validateRegistry,
+} from '../publish/validate'
 
 /** Reads and validates data/: a file that is missing or not JSON is a problem like any other. */
 export async function loadData(dir: string): Promise<Validation> {

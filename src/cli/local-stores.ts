@@ -27,7 +27,11 @@ interface WranglerToml {
  * Opens the stores of `persistTo` (wrangler's `--persist-to`; by default `.wrangler/state`).
  * Bindings without an id in the configuration are refused: wrangler would name their stores otherwise.
  */
-export async function openLocalStores(configPath: string, bindings: { kv: string; d1: string }, persistTo = join(dirname(configPath), '.wrangler', 'state')): Promise<LocalStores> {
+export async function openLocalStores(
+  configPath: string,
+  bindings: { kv: string; d1: string },
+  persistTo = join(dirname(configPath), '.wrangler', 'state'),
+): Promise<LocalStores> {
   const config = parse(await readFile(configPath, 'utf8')) as WranglerToml
   const namespace = config.kv_namespaces?.find(({ binding }) => binding === bindings.kv)?.id
   const database = config.d1_databases?.find(({ binding }) => binding === bindings.d1)

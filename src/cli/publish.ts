@@ -19,7 +19,17 @@ import { parseSignerKey } from '../domain/signed-note'
 import { NoticeViolations } from '../publish/changes'
 import { type LogSigning, LogRefused, withVerifierKey } from '../publish/evidence'
 import { latestVersion, planRelease, type PublishTarget, readLatest, writePlan } from '../publish/publish'
-import { d1Versions, HOLDER_SQL, INSERT_SQL, insertValues, LATEST_SQL, LEAVES_SQL, leavesOf, parseClaimed, VersionTaken } from '../storage/arbiter'
+import {
+  d1Versions,
+  HOLDER_SQL,
+  INSERT_SQL,
+  insertValues,
+  LATEST_SQL,
+  LEAVES_SQL,
+  leavesOf,
+  parseClaimed,
+  VersionTaken,
+} from '../storage/arbiter'
 import { bindingAccess, type KvRecord } from '../storage/writer'
 import { loadDataOrExit } from './load-data'
 import { openLocalStores } from './local-stores'
@@ -46,7 +56,11 @@ const where = options.remote ? '--remote' : '--local'
 const persistence = !options.remote && options['persist-to'] ? ['--persist-to', options['persist-to']] : []
 
 function wrangler(...args: string[]) {
-  return promisify(execFile)(process.execPath, [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), ...args, '--config', options.config], { maxBuffer: 64 * 1024 * 1024, env: OFFLINE })
+  return promisify(execFile)(
+    process.execPath,
+    [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), ...args, '--config', options.config],
+    { maxBuffer: 64 * 1024 * 1024, env: OFFLINE },
+  )
 }
 
 interface Target extends PublishTarget {
@@ -92,7 +106,17 @@ async function wranglerTarget(): Promise<Target> {
     try {
       const file = join(dir, 'statement.sql')
       await writeFile(file, statement)
-      const { stdout } = await wrangler('d1', 'execute', D1_BINDING, where, ...persistence, '--file', file, '--json', '--yes')
+      const { stdout } = await wrangler(
+        'd1',
+        'execute',
+        D1_BINDING,
+        where,
+        ...persistence,
+        '--file',
+        file,
+        '--json',
+        '--yes',
+      )
       return JSON.parse(stdout) as { results: Record<string, unknown>[] }[]
     } finally {
       await rm(dir, { recursive: true, force: true })
@@ -117,7 +141,9 @@ async function wranglerTarget(): Promise<Target> {
     return next
   }
   return {
-    describe: options.remote ? 'the Cloudflare KV namespace and D1 database bound as REGISTRY and DB' : 'local KV and D1, through the wrangler CLI',
+    describe: options.remote
+      ? 'the Cloudflare KV namespace and D1 database bound as REGISTRY and DB'
+      : 'local KV and D1, through the wrangler CLI',
     signing,
     read: (key) =>
       oneAtATime(async () => {
@@ -131,7 +157,14 @@ async function wranglerTarget(): Promise<Target> {
       }),
     async write(records: KvRecord[], progress) {
       for (let i = 0; i < records.length; i += BATCH) {
-        const entries = records.slice(i, i + BATCH).map(({ key, value, metadata }) => ({ key, value: Buffer.from(value).toString('base64'), base64: true, ...(metadata ? { metadata } : {}) }))
+        const entries = records
+          .slice(i, i + BATCH)
+          .map(({ key, value, metadata }) => ({
+            key,
+            value: Buffer.from(value).toString('base64'),
+            base64: true,
+            ...(metadata ? { metadata } : {}),
+          }))
         await bulk('put', entries)
         progress?.(Math.min(i + BATCH, records.length), records.length)
       }
@@ -161,7 +194,11 @@ async function wranglerTarget(): Promise<Target> {
 }
 
 function formatBytes(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(2)} MiB`
+  return bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${(bytes / 1024 / 1024).toFixed(2)} MiB`
 }
 
 /** Prints progress in tenths, for work big enough to make someone wait. */
@@ -180,9 +217,13 @@ const day = (iso: string) => iso.slice(0, 10)
 /** One line per change: what, which entry, and when, with the objection deadline where there is one. */
 function describeChange(change: ChangeRecord, version: number): string {
   const name = change.name ?? '(no name in the source)'
-  if (change.withdrawnIn === version) return `  withdrawn ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}, announced in version ${change.announcedIn} for ${day(change.effectiveAt)}`
+  if (change.withdrawnIn === version)
+    return `  withdrawn ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}, announced in version ${change.announcedIn} for ${day(change.effectiveAt)}`
   const fields = change.fields.length ? ` [${change.fields.map(({ field }) => field).join(', ')}]` : ''
-  const when = change.effectiveAt === change.announcedAt ? `takes effect now (${day(change.effectiveAt)})` : `takes effect ${day(change.effectiveAt)}`
+  const when =
+    change.effectiveAt === change.announcedAt
+      ? `takes effect now (${day(change.effectiveAt)})`
+      : `takes effect ${day(change.effectiveAt)}`
   const objections = change.objectionDeadline ? `, objections until ${day(change.objectionDeadline)}` : ''
   const shortNotice = change.shortNotice ? `, shorter notice (${change.shortNotice.kind})` : ''
   return `  ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}${fields}: ${when}${objections}${shortNotice}`
@@ -191,8 +232,14 @@ function describeChange(change: ChangeRecord, version: number): string {
 const started = performance.now()
 const loaded = await loadDataOrExit(options.data)
 const signing: LogSigning = {
-  signer: await loadSigningKey({ file: options['signing-key'], remote: options.remote, origin: loaded.registry.evidence.origin }),
-  ...(options['rotate-from'] ? { rotatingFrom: await parseSignerKey(await readFile(options['rotate-from'], 'utf8')) } : {}),
+  signer: await loadSigningKey({
+    file: options['signing-key'],
+    remote: options.remote,
+    origin: loaded.registry.evidence.origin,
+  }),
+  ...(options['rotate-from']
+    ? { rotatingFrom: await parseSignerKey(await readFile(options['rotate-from'], 'utf8')) }
+    : {}),
 }
 const { data, warning } = withVerifierKey(loaded, signing, options.remote)
 if (warning) console.log(warning)
@@ -205,12 +252,22 @@ try {
   console.log(`Rendered and hashed in ${seconds(started)}.`)
   const { release, representations } = plan
   if (!plan.changed) {
-    console.log(`Unchanged: version ${release.version} in ${target.describe} already holds these bytes. Nothing written.`)
+    console.log(
+      `Unchanged: version ${release.version} in ${target.describe} already holds these bytes. Nothing written.`,
+    )
   } else {
     const groups = new Map<string, { count: number; bytes: number; formats: Map<string, number> }>()
     for (const { path, body } of representations) {
       const kind =
-        { list: 'lists', scheduled: 'lists', entry: 'entries', doc: 'documents', changes: 'changes', changelog: 'changes', versions: 'documents' }[path.slice(0, path.indexOf('/'))] ?? 'other'
+        {
+          list: 'lists',
+          scheduled: 'lists',
+          entry: 'entries',
+          doc: 'documents',
+          changes: 'changes',
+          changelog: 'changes',
+          versions: 'documents',
+        }[path.slice(0, path.indexOf('/'))] ?? 'other'
       const format = path.slice(path.lastIndexOf('.') + 1)
       const group = groups.get(kind) ?? { count: 0, bytes: 0, formats: new Map() }
       group.count++
@@ -218,8 +275,13 @@ try {
       group.formats.set(format, (group.formats.get(format) ?? 0) + body.byteLength)
       groups.set(kind, group)
     }
-    console.log(`Version ${release.version} (previous: ${previous ? previous.release.version : 'none'}), published at ${release.publishedAt}`)
-    if (release.states.length > 1) console.log(`  ${release.states.length} states: from ${release.states.map((start) => new Date(start).toISOString()).join(', ')}`)
+    console.log(
+      `Version ${release.version} (previous: ${previous ? previous.release.version : 'none'}), published at ${release.publishedAt}`,
+    )
+    if (release.states.length > 1)
+      console.log(
+        `  ${release.states.length} states: from ${release.states.map((start) => new Date(start).toISOString()).join(', ')}`,
+      )
     console.log(`  ${release.representationCount} representations, ${formatBytes(release.totalBytes)} in all`)
     for (const [kind, { count, bytes, formats }] of groups) {
       const split = [...formats].map(([format, size]) => `${format} ${formatBytes(size)}`).join(', ')
@@ -227,10 +289,15 @@ try {
     }
     const stored = new Set(plan.storedLogChunks)
     const fresh = [...plan.logChunks].filter(([key]) => !stored.has(key))
-    if (plan.logChunks.size) console.log(`  log chunks ${String(plan.logChunks.size).padStart(4)}  ${fresh.length} new, ${formatBytes(fresh.reduce((sum, [, value]) => sum + value.byteLength, 0))}; the rest shared with version ${previous?.release.version}`)
+    if (plan.logChunks.size)
+      console.log(
+        `  log chunks ${String(plan.logChunks.size).padStart(4)}  ${fresh.length} new, ${formatBytes(fresh.reduce((sum, [, value]) => sum + value.byteLength, 0))}; the rest shared with version ${previous?.release.version}`,
+      )
   }
   if (plan.newChanges.length) {
-    console.log(`Changes in version ${plan.changed ? release.version : release.version + 1}${previous ? ` against version ${previous.release.version}` : ''}:`)
+    console.log(
+      `Changes in version ${plan.changed ? release.version : release.version + 1}${previous ? ` against version ${previous.release.version}` : ''}:`,
+    )
     for (const change of plan.newChanges) console.log(describeChange(change, release.version))
   } else if (previous) {
     console.log('No changes to the list of sub-processors.')

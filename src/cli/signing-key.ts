@@ -21,7 +21,10 @@ export async function loadSigningKey({ file, remote, origin }: KeySource): Promi
   if (file) return parseSignerKey(await readFile(file, 'utf8'))
   const fromEnvironment = process.env.REGISTRY_SIGNING_KEY
   if (fromEnvironment) return parseSignerKey(fromEnvironment)
-  if (remote) throw new Error('Publishing to Cloudflare signs with the registry\'s own key: give it with --signing-key FILE or REGISTRY_SIGNING_KEY. `npm run keygen` makes one.')
+  if (remote)
+    throw new Error(
+      "Publishing to Cloudflare signs with the registry's own key: give it with --signing-key FILE or REGISTRY_SIGNING_KEY. `npm run keygen` makes one.",
+    )
   return developmentKey(origin)
 }
 
@@ -30,12 +33,17 @@ async function developmentKey(origin: string): Promise<SignerKey> {
   const made = await generateKey(origin)
   try {
     await writeFile(DEV_KEY_FILE, `${made.signer}\n`, { flag: 'wx', mode: 0o600 })
-    console.log(`Created ${DEV_KEY_FILE}, a development key for the log ${origin}. Its verifier key (pin it to check local checkpoints):`)
+    console.log(
+      `Created ${DEV_KEY_FILE}, a development key for the log ${origin}. Its verifier key (pin it to check local checkpoints):`,
+    )
     console.log(`  ${made.verifier}`)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
   }
   const key = await parseSignerKey(await readFile(DEV_KEY_FILE, 'utf8'))
-  if (key.name !== origin) throw new Error(`${DEV_KEY_FILE} signs the log "${key.name}", but data/registry.json names it "${origin}": delete ${DEV_KEY_FILE} to make a new one.`)
+  if (key.name !== origin)
+    throw new Error(
+      `${DEV_KEY_FILE} signs the log "${key.name}", but data/registry.json names it "${origin}": delete ${DEV_KEY_FILE} to make a new one.`,
+    )
   return key
 }

@@ -17,14 +17,20 @@ export function tickUrl(origin: string, at: string | undefined, now = Date.now()
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { at: { type: 'string' }, origin: { type: 'string', default: 'http://127.0.0.1:8787' } } })
+  const { values } = parseArgs({
+    options: { at: { type: 'string' }, origin: { type: 'string', default: 'http://127.0.0.1:8787' } },
+  })
   try {
     const url = tickUrl(values.origin, values.at)
     const res = await fetch(url)
     if (!res.ok) throw new Error(`${url.origin} answered ${res.status}: ${(await res.text()).slice(0, 200)}`)
-    console.log(`Ran the tick as of ${new Date(Number(url.searchParams.get('time'))).toISOString()}; the events it emitted are in the wrangler dev log ({"event":"webhook_tick",…}).`)
+    console.log(
+      `Ran the tick as of ${new Date(Number(url.searchParams.get('time'))).toISOString()}; the events it emitted are in the wrangler dev log ({"event":"webhook_tick",…}).`,
+    )
   } catch (error) {
-    console.error(`${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message}; is npm start running?)` : ''}`)
+    console.error(
+      `${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message}; is npm start running?)` : ''}`,
+    )
     process.exit(1)
   }
 }

@@ -11,7 +11,8 @@ import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { explain, VERIFY_EXIT, verifyFile } from '../domain/verify'
 
-const USAGE = 'usage: npm run verify -- <file> --evidence <evidence.json> --key <verifier key, or a file holding it> [--json]'
+const USAGE =
+  'usage: npm run verify -- <file> --evidence <evidence.json> --key <verifier key, or a file holding it> [--json]'
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`)
@@ -19,7 +20,10 @@ function fail(message: string): never {
 }
 
 const parseOptions = () =>
-  parseArgs({ allowPositionals: true, options: { evidence: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean', default: false } } })
+  parseArgs({
+    allowPositionals: true,
+    options: { evidence: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean', default: false } },
+  })
 let parsed: ReturnType<typeof parseOptions>
 try {
   parsed = parseOptions()
@@ -27,7 +31,8 @@ try {
   fail((error as Error).message)
 }
 const { values, positionals } = parsed
-if (positionals.length !== 1 || !values.evidence || !values.key) fail('Give one file, its --evidence and the --key you pinned.')
+if (positionals.length !== 1 || !values.evidence || !values.key)
+  fail('Give one file, its --evidence and the --key you pinned.')
 const [file] = positionals as [string]
 const read = async (path: string, what: string) => readFile(path).catch(() => fail(`Cannot read the ${what} ${path}.`))
 const bytes = await read(file, 'file')

@@ -17,12 +17,16 @@ export type CachingHeaders = Readonly<{ 'Cache-Control': string; Vary?: string }
 
 function build(formatFixed: boolean, langFixed: boolean, keeping: Keeping): CachingHeaders {
   const vary = [formatFixed ? '' : 'Accept', langFixed ? '' : 'Accept-Language'].filter(Boolean).join(', ')
-  return Object.freeze(vary ? { 'Cache-Control': CACHE_CONTROL[keeping], Vary: vary } : { 'Cache-Control': CACHE_CONTROL[keeping] })
+  return Object.freeze(
+    vary ? { 'Cache-Control': CACHE_CONTROL[keeping], Vary: vary } : { 'Cache-Control': CACHE_CONTROL[keeping] },
+  )
 }
 
 const KEEPINGS: Keeping[] = ['private', 'shared', 'immutable']
 // Twelve combinations, built once; callers may key other caches on their identity.
-const VARIANTS = [false, true].flatMap((f) => [false, true].flatMap((l) => KEEPINGS.map((keeping) => build(f, l, keeping))))
+const VARIANTS = [false, true].flatMap((f) =>
+  [false, true].flatMap((l) => KEEPINGS.map((keeping) => build(f, l, keeping))),
+)
 const PRECOMPUTED = new Set<CachingHeaders>(VARIANTS)
 
 const variant = (fixedByUrl: { format?: string; lang?: string }, keeping: Keeping) =>
@@ -51,7 +55,9 @@ export const UNNEGOTIATED_CACHING = variant({ format: 'json', lang: 'any' }, 'sh
 export function cachingUntil(caching: CachingHeaders, end: number | null, now: number): CachingHeaders {
   if (end === null || end - now >= MAX_AGE_SECONDS * 1000) return caching
   const seconds = Math.max(0, Math.floor((end - now) / 1000))
-  const cacheControl = caching['Cache-Control'].startsWith('private') ? `private, max-age=${seconds}` : `public, max-age=${seconds}`
+  const cacheControl = caching['Cache-Control'].startsWith('private')
+    ? `private, max-age=${seconds}`
+    : `public, max-age=${seconds}`
   return caching.Vary ? { 'Cache-Control': cacheControl, Vary: caching.Vary } : { 'Cache-Control': cacheControl }
 }
 

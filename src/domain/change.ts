@@ -8,7 +8,19 @@ export const CHANGE_TYPES = ['added', 'removed', 'modified'] as const
 export type ChangeType = (typeof CHANGE_TYPES)[number]
 
 /** The fields of an entry a modification can name: every field but the id. */
-export const CHANGED_FIELDS = ['name', 'alsoWrittenAs', 'product', 'category', 'roles', 'purpose', 'customers', 'location', 'regions', 'assurances', 'notes'] as const
+export const CHANGED_FIELDS = [
+  'name',
+  'alsoWrittenAs',
+  'product',
+  'category',
+  'roles',
+  'purpose',
+  'customers',
+  'location',
+  'regions',
+  'assurances',
+  'notes',
+] as const
 export type ChangedField = (typeof CHANGED_FIELDS)[number]
 
 /** Fields whose change needs the notice period (a location by its place, not its wording); any other change is editorial and takes effect when published. */

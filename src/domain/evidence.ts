@@ -62,7 +62,13 @@ export interface EvidenceDocument {
   links: { manifest: string; checkpoint: string; tiles: string }
 }
 
-export function evidenceDocument(version: number, treeSize: number, manifest: string, proof: Uint8Array[], checkpoint: string): EvidenceDocument {
+export function evidenceDocument(
+  version: number,
+  treeSize: number,
+  manifest: string,
+  proof: Uint8Array[],
+  checkpoint: string,
+): EvidenceDocument {
   return {
     format: EVIDENCE_FORMAT,
     version,
@@ -79,15 +85,19 @@ export function evidenceDocument(version: number, treeSize: number, manifest: st
 export const checkpointBody = (note: string) => note.slice(0, note.indexOf('\n\n') + 1)
 
 /** Where a manifest lists a representation: its state (null for the version's own) and its URL, scheduled or not. */
-export const listingKey = (state: number | null, url: string, scheduled = false) => `${state ?? '-'} ${scheduled ? 'scheduled ' : ''}${url}`
+export const listingKey = (state: number | null, url: string, scheduled = false) =>
+  `${state ?? '-'} ${scheduled ? 'scheduled ' : ''}${url}`
 
 /** Every representation a manifest lists, by listing key, with the SHA-256 (base64) of its bytes; throws on what is not a manifest. */
 export function listedDigests(manifest: unknown): Map<string, string> {
   const { format, states, representations } = (manifest ?? {}) as Partial<Manifest>
-  if (format !== MANIFEST_FORMAT || !Array.isArray(states) || !Array.isArray(representations)) throw new Error('not a manifest')
+  if (format !== MANIFEST_FORMAT || !Array.isArray(states) || !Array.isArray(representations))
+    throw new Error('not a manifest')
   const listed = new Map<string, string>()
-  const add = (state: number | null, { url, scheduled, sha256 }: ManifestRepresentation) => listed.set(listingKey(state, url, scheduled), sha256)
-  for (const [state, { representations: listings }] of states.entries()) for (const listing of listings) add(state, listing)
+  const add = (state: number | null, { url, scheduled, sha256 }: ManifestRepresentation) =>
+    listed.set(listingKey(state, url, scheduled), sha256)
+  for (const [state, { representations: listings }] of states.entries())
+    for (const listing of listings) add(state, listing)
   for (const listing of representations) add(null, listing)
   return listed
 }

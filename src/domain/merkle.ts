@@ -47,7 +47,9 @@ export class MerkleTree {
     const levels: Hash[][] = [leaves]
     for (let level = leaves; level.length > 1; ) {
       const pairs = Math.floor(level.length / 2)
-      const next = await Promise.all(Array.from({ length: pairs }, (_, i) => nodeHash(level[2 * i]!, level[2 * i + 1]!)))
+      const next = await Promise.all(
+        Array.from({ length: pairs }, (_, i) => nodeHash(level[2 * i]!, level[2 * i + 1]!)),
+      )
       levels.push(next)
       level = next
     }
@@ -84,18 +86,22 @@ export class MerkleTree {
 
   /** PATH(index, D[0:size]) of RFC 6962 §2.1.1: the inclusion proof of a leaf. */
   async inclusionProof(index: number, size = this.size): Promise<Hash[]> {
-    if (!(index >= 0 && index < size && size <= this.size)) throw new RangeError(`no leaf ${index} in a tree of ${size}`)
+    if (!(index >= 0 && index < size && size <= this.size))
+      throw new RangeError(`no leaf ${index} in a tree of ${size}`)
     const path = async (m: number, lo: number, hi: number): Promise<Hash[]> => {
       if (hi - lo === 1) return []
       const k = split(hi - lo)
-      return m < k ? [...(await path(m, lo, lo + k)), await this.rangeHash(lo + k, hi)] : [...(await path(m - k, lo + k, hi)), await this.rangeHash(lo, lo + k)]
+      return m < k
+        ? [...(await path(m, lo, lo + k)), await this.rangeHash(lo + k, hi)]
+        : [...(await path(m - k, lo + k, hi)), await this.rangeHash(lo, lo + k)]
     }
     return path(index, 0, size)
   }
 
   /** PROOF(older, D[0:newer]) of RFC 6962 §2.1.2: that the tree of `older` leaves is a prefix of the tree of `newer`. */
   async consistencyProof(older: number, newer = this.size): Promise<Hash[]> {
-    if (!(older > 0 && older <= newer && newer <= this.size)) throw new RangeError(`no consistency proof from ${older} to ${newer}`)
+    if (!(older > 0 && older <= newer && newer <= this.size))
+      throw new RangeError(`no consistency proof from ${older} to ${newer}`)
     const subproof = async (m: number, lo: number, hi: number, complete: boolean): Promise<Hash[]> => {
       const n = hi - lo
       if (m === n) return complete ? [] : [await this.rangeHash(lo, hi)]
@@ -110,7 +116,13 @@ export class MerkleTree {
 const equal = (a: Hash, b: Hash) => a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i])
 
 /** RFC 9162 §2.1.3.2: whether `proof` shows the leaf with `leaf` hash at `index` in the tree of `size` with `root`. */
-export async function verifyInclusion(leaf: Hash, index: number, size: number, proof: Hash[], root: Hash): Promise<boolean> {
+export async function verifyInclusion(
+  leaf: Hash,
+  index: number,
+  size: number,
+  proof: Hash[],
+  root: Hash,
+): Promise<boolean> {
   if (index >= size || index < 0) return false
   let fn = index
   let sn = size - 1
@@ -133,7 +145,13 @@ export async function verifyInclusion(leaf: Hash, index: number, size: number, p
 }
 
 /** RFC 9162 §2.1.4.2: whether `proof` shows the tree of `older` leaves with `oldRoot` is a prefix of the tree of `newer` with `newRoot`. */
-export async function verifyConsistency(older: number, newer: number, proof: Hash[], oldRoot: Hash, newRoot: Hash): Promise<boolean> {
+export async function verifyConsistency(
+  older: number,
+  newer: number,
+  proof: Hash[],
+  oldRoot: Hash,
+  newRoot: Hash,
+): Promise<boolean> {
   if (older < 1 || older > newer) return false
   if (older === newer) return proof.length === 0 && equal(oldRoot, newRoot)
   const path = (older & (older - 1)) === 0 ? [oldRoot, ...proof] : [...proof]
@@ -186,7 +204,14 @@ export function parseTilePath(path: string): { level: number; index: number; wid
   const level = Number(match[1])
   const index = Number((match[2]!.replaceAll('x', '').replaceAll('/', '') + match[3]).replace(/^0+(?=\d)/, ''))
   const width = match[4] === undefined ? TILE_WIDTH : Number(match[4])
-  if (level > 63 || width < 1 || width > TILE_WIDTH || (match[4] !== undefined && width === TILE_WIDTH) || String(Number(match[1])) !== match[1]) return null
+  if (
+    level > 63 ||
+    width < 1 ||
+    width > TILE_WIDTH ||
+    (match[4] !== undefined && width === TILE_WIDTH) ||
+    String(Number(match[1])) !== match[1]
+  )
+    return null
   if (match[4] !== undefined && String(width) !== match[4]) return null
   return { level, index, width }
 }

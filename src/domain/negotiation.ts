@@ -20,10 +20,13 @@ const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
 
 /** A header with any element that breaks its grammar, or with no element at all, counts as absent. */
 function isWellFormed(entries: AcceptEntry[], range: RegExp): boolean {
-  return entries.length > 0 && entries.every((entry) => {
-    const q = entry.params.q ?? entry.params.Q
-    return range.test(entry.type) && (q === undefined || QVALUE.test(q))
-  })
+  return (
+    entries.length > 0 &&
+    entries.every((entry) => {
+      const q = entry.params.q ?? entry.params.Q
+      return range.test(entry.type) && (q === undefined || QVALUE.test(q))
+    })
+  )
 }
 
 function mediaRangeSpecificity(range: string, type: string): number {
@@ -66,7 +69,9 @@ export function pickLanguage(entries: AcceptEntry[], config: MatchConfig): strin
   const candidates = [config.default, ...config.supports.filter((language) => language !== config.default)]
   for (const language of candidates) {
     const q = qualityOf(entries, (range) => languageRangeSpecificity(range.toLowerCase(), language))
-    const position = entries.findIndex((entry) => entry.type.toLowerCase() !== '*' && languageRangeSpecificity(entry.type.toLowerCase(), language) > 0)
+    const position = entries.findIndex(
+      (entry) => entry.type.toLowerCase() !== '*' && languageRangeSpecificity(entry.type.toLowerCase(), language) > 0,
+    )
     const rank = position === -1 ? entries.length : position
     if (q > bestQ || (q === bestQ && q > 0 && rank < bestPosition)) {
       best = language

@@ -37,8 +37,16 @@ export const ALL_REGIONS = 'all'
 
 export const DOCUMENTS = {
   schema: { url: '/schema.json', path: 'doc/schema.json', contentType: 'application/schema+json' },
-  openapi: { url: '/openapi.json', path: 'doc/openapi.json', contentType: 'application/vnd.oai.openapi+json;version=3.1' },
-  discovery: { url: '/.well-known/subprocessors', path: 'doc/discovery.json', contentType: 'application/json; charset=utf-8' },
+  openapi: {
+    url: '/openapi.json',
+    path: 'doc/openapi.json',
+    contentType: 'application/vnd.oai.openapi+json;version=3.1',
+  },
+  discovery: {
+    url: '/.well-known/subprocessors',
+    path: 'doc/discovery.json',
+    contentType: 'application/json; charset=utf-8',
+  },
 } as const
 export type DocumentName = keyof typeof DOCUMENTS
 
@@ -92,7 +100,8 @@ export interface ManifestView {
 export type View = ListView | EntryView | ChangesView | VersionsView | DocumentView | ManifestView
 
 /** Views that differ from one state of a version to the next; the others are the version's own. */
-export const isPerState = (view: View): view is ListView | EntryView | ChangesView => view.kind === 'list' || view.kind === 'entry' || view.kind === 'changes'
+export const isPerState = (view: View): view is ListView | EntryView | ChangesView =>
+  view.kind === 'list' || view.kind === 'entry' || view.kind === 'changes'
 
 /** The URL that names every choice, so that it serves the same bytes wherever it is fetched from. */
 export function viewUrl(view: View): string {
@@ -200,26 +209,36 @@ export function stateAt(release: Release, at: number): number {
 export const stateEnd = (release: Release, state: number): number | null => release.states[state + 1] ?? null
 
 const isStringArray = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string')
-const isCountArray = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every((count) => Number.isInteger(count) && count >= 0)
+const isCountArray = (value: unknown) =>
+  Array.isArray(value) && value.length > 0 && value.every((count) => Number.isInteger(count) && count >= 0)
 
 /** Whether a stored value has a release record's shape; storage can hand back anything. */
 export function isRelease(value: unknown): value is Release {
   if (typeof value !== 'object' || value === null) return false
   const r = value as Record<string, unknown>
   return (
-    Number.isInteger(r.version) && (r.version as number) >= 1 &&
+    Number.isInteger(r.version) &&
+    (r.version as number) >= 1 &&
     (r.parent === null || Number.isInteger(r.parent)) &&
-    typeof r.publishedAt === 'string' && !Number.isNaN(Date.parse(r.publishedAt)) &&
-    typeof r.prefix === 'string' && r.prefix !== '' &&
-    Array.isArray(r.states) && r.states.length > 0 && r.states.every((start) => Number.isFinite(start)) &&
+    typeof r.publishedAt === 'string' &&
+    !Number.isNaN(Date.parse(r.publishedAt)) &&
+    typeof r.prefix === 'string' &&
+    r.prefix !== '' &&
+    Array.isArray(r.states) &&
+    r.states.length > 0 &&
+    r.states.every((start) => Number.isFinite(start)) &&
     typeof r.digest === 'string' &&
     isStringArray(r.regions) &&
-    isStringArray(r.languages) && (r.languages as string[]).length > 0 &&
+    isStringArray(r.languages) &&
+    (r.languages as string[]).length > 0 &&
     typeof r.defaultLanguage === 'string' &&
-    typeof r.countryRegions === 'object' && r.countryRegions !== null &&
+    typeof r.countryRegions === 'object' &&
+    r.countryRegions !== null &&
     typeof r.fileStem === 'string' &&
     typeof r.htmlContentSecurityPolicy === 'string' &&
-    Array.isArray(r.entryPackSizes) && r.entryPackSizes.length === r.states.length && r.entryPackSizes.every(isCountArray)
+    Array.isArray(r.entryPackSizes) &&
+    r.entryPackSizes.length === r.states.length &&
+    r.entryPackSizes.every(isCountArray)
   )
 }
 
@@ -234,7 +253,8 @@ export const manifestUrl = (version: number) => `/versions/${version}/manifest`
 export const evidenceUrl = (version: number) => `/versions/${version}/evidence`
 
 /** The manifest that lists these bytes, as a `describedby` link: the evidence starts there. */
-const manifestLink = (release: Release) => `<${manifestUrl(release.version)}>; rel="describedby"; type="application/json"; title="manifest"`
+const manifestLink = (release: Release) =>
+  `<${manifestUrl(release.version)}>; rel="describedby"; type="application/json"; title="manifest"`
 
 /** `rel="alternate"` for every other format and language of the same resource, and `describedby` for its schema. */
 function linkHeader(release: Release, view: ListView | EntryView | ChangesView | VersionsView): string {
@@ -243,10 +263,17 @@ function linkHeader(release: Release, view: ListView | EntryView | ChangesView |
   for (const lang of release.languages) {
     for (const format of formats) {
       if (lang === view.lang && format === view.format) continue
-      links.push(`<${viewUrl({ ...view, lang, format } as View)}>; rel="alternate"; type="${MEDIA_TYPES[format]}"; hreflang="${lang}"`)
+      links.push(
+        `<${viewUrl({ ...view, lang, format } as View)}>; rel="alternate"; type="${MEDIA_TYPES[format]}"; hreflang="${lang}"`,
+      )
     }
   }
-  const schema = { list: SCHEMA_URL, entry: ENTRY_SCHEMA_URL, changes: CHANGE_LOG_SCHEMA_URL, versions: VERSIONS_SCHEMA_URL }[view.kind]
+  const schema = {
+    list: SCHEMA_URL,
+    entry: ENTRY_SCHEMA_URL,
+    changes: CHANGE_LOG_SCHEMA_URL,
+    versions: VERSIONS_SCHEMA_URL,
+  }[view.kind]
   links.push(`<${schema}>; rel="describedby"; type="application/schema+json"`)
   return links.join(', ')
 }
@@ -255,9 +282,20 @@ function linkHeader(release: Release, view: ListView | EntryView | ChangesView |
  * The headers that belong to a representation's bytes, whichever URL serves them. `since` is the
  * instant the state they belong to began: their Last-Modified.
  */
-export function representationHeaders(release: Release, view: View, etag: string, since: number, digest = contentDigest(etag)): Record<string, string> {
+export function representationHeaders(
+  release: Release,
+  view: View,
+  etag: string,
+  since: number,
+  digest = contentDigest(etag),
+): Record<string, string> {
   const headers: Record<string, string> = {
-    'Content-Type': view.kind === 'document' ? DOCUMENTS[view.name].contentType : view.kind === 'manifest' ? CONTENT_TYPES.json : CONTENT_TYPES[view.format],
+    'Content-Type':
+      view.kind === 'document'
+        ? DOCUMENTS[view.name].contentType
+        : view.kind === 'manifest'
+          ? CONTENT_TYPES.json
+          : CONTENT_TYPES[view.format],
     'Content-Location': viewUrl(view),
     ETag: etag,
     'Last-Modified': new Date(since).toUTCString(),
@@ -272,7 +310,8 @@ export function representationHeaders(release: Release, view: View, etag: string
   headers.Link = `${linkHeader(release, view)}, ${manifestLink(release)}`
   if (view.format === 'csv') {
     const subject = view.kind === 'list' ? view.region : view.kind === 'entry' ? view.id : `changes-${view.region}`
-    headers['Content-Disposition'] = `attachment; filename="${release.fileStem}-${subject}-${view.lang}-v${release.version}.csv"`
+    headers['Content-Disposition'] =
+      `attachment; filename="${release.fileStem}-${subject}-${view.lang}-v${release.version}.csv"`
   }
   if (view.format === 'html') headers['Content-Security-Policy'] = release.htmlContentSecurityPolicy
   return headers

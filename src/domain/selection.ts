@@ -12,17 +12,26 @@ export interface Selection<F extends string = string> {
  * Reads region, lang and format from the query and the path suffix (`/subprocessors.csv`).
  * Values are case-insensitive; unknown parameters are ignored so cache-busting stays harmless.
  */
-export function readSelection<F extends string>(query: Record<string, string[]>, suffix: string | undefined, release: Release, formats: readonly F[]): Selection<F> {
+export function readSelection<F extends string>(
+  query: Record<string, string[]>,
+  suffix: string | undefined,
+  release: Release,
+  formats: readonly F[],
+): Selection<F> {
   const region = single(query, 'region', [ALL_REGIONS, ...release.regions])
   const lang = single(query, 'lang', release.languages)
   let format = single(query, 'format', formats) as F | undefined
   if (suffix !== undefined) {
     const fromSuffix = allowed('format', suffix.toLowerCase(), formats) as F
     if (format && format !== fromSuffix) {
-      throw new RegistryError('conflicting_format', `The path asks for ${fromSuffix} but ?format= asks for ${format}.`, {
-        parameter: 'format',
-        allowed: [fromSuffix],
-      })
+      throw new RegistryError(
+        'conflicting_format',
+        `The path asks for ${fromSuffix} but ?format= asks for ${format}.`,
+        {
+          parameter: 'format',
+          allowed: [fromSuffix],
+        },
+      )
     }
     format = fromSuffix
   }
@@ -30,7 +39,8 @@ export function readSelection<F extends string>(query: Record<string, string[]>,
 }
 
 /** The list's selection: its formats are JSON, HTML and CSV. */
-export const readListSelection = (query: Record<string, string[]>, suffix: string | undefined, release: Release) => readSelection(query, suffix, release, FORMATS)
+export const readListSelection = (query: Record<string, string[]>, suffix: string | undefined, release: Release) =>
+  readSelection(query, suffix, release, FORMATS)
 
 /** Which published moment a URL asks for: a version, an instant, or (neither) now. */
 export interface Moment {
@@ -59,16 +69,29 @@ export function readMoment(query: Record<string, string[]>): Moment {
   const version = query.version && one(query, 'version')
   const at = query.at && one(query, 'at')
   if (version !== undefined && at !== undefined) {
-    throw new RegistryError('conflicting_parameters', 'Give either ?version= or ?at=, not both: a version names its own moment.', { parameter: 'at' })
+    throw new RegistryError(
+      'conflicting_parameters',
+      'Give either ?version= or ?at=, not both: a version names its own moment.',
+      { parameter: 'at' },
+    )
   }
   if (version !== undefined) {
-    if (!VERSION.test(version)) throw new RegistryError('invalid_version', `"version" must be a version number such as 3, not "${shorten(version)}".`, { parameter: 'version' })
+    if (!VERSION.test(version))
+      throw new RegistryError(
+        'invalid_version',
+        `"version" must be a version number such as 3, not "${shorten(version)}".`,
+        { parameter: 'version' },
+      )
     return { version: Number(version) }
   }
   if (at !== undefined) {
     const instant = parseInstant(at)
     if (instant === null) {
-      throw new RegistryError('invalid_instant', `"at" must be a date or an RFC 3339 instant with its offset, not "${shorten(at)}".`, { parameter: 'at', allowed: INSTANT_FORMS })
+      throw new RegistryError(
+        'invalid_instant',
+        `"at" must be a date or an RFC 3339 instant with its offset, not "${shorten(at)}".`,
+        { parameter: 'at', allowed: INSTANT_FORMS },
+      )
     }
     return { at: instant }
   }
@@ -78,7 +101,12 @@ export function readMoment(query: Record<string, string[]>): Moment {
 /** Reads `since` for the change log: a version from 0 (everything) to the latest. */
 /** A version number in a path, as `/versions/3/manifest` names it. */
 export function readVersionInPath(text: string): number {
-  if (!VERSION.test(text)) throw new RegistryError('invalid_version', `The version in the path must be a version number such as 3, not "${shorten(text)}".`, { parameter: 'version' })
+  if (!VERSION.test(text))
+    throw new RegistryError(
+      'invalid_version',
+      `The version in the path must be a version number such as 3, not "${shorten(text)}".`,
+      { parameter: 'version' },
+    )
   return Number(text)
 }
 
@@ -86,17 +114,25 @@ export function readSince(query: Record<string, string[]>, release: Release): nu
   if (!query.since) return undefined
   const since = one(query, 'since')
   if (!/^(?:0|[1-9][0-9]{0,8})$/.test(since)) {
-    throw new RegistryError('invalid_since', `"since" must be a version number from 0 to ${release.version}, not "${shorten(since)}".`, { parameter: 'since', allowed: [`0-${release.version}`] })
+    throw new RegistryError(
+      'invalid_since',
+      `"since" must be a version number from 0 to ${release.version}, not "${shorten(since)}".`,
+      { parameter: 'since', allowed: [`0-${release.version}`] },
+    )
   }
   if (Number(since) > release.version) {
-    throw new RegistryError('invalid_since', `Version ${since} is beyond the latest, ${release.version}.`, { parameter: 'since', allowed: [`0-${release.version}`] })
+    throw new RegistryError('invalid_since', `Version ${since} is beyond the latest, ${release.version}.`, {
+      parameter: 'since',
+      allowed: [`0-${release.version}`],
+    })
   }
   return Number(since)
 }
 
 function one(query: Record<string, string[]>, name: string): string {
   const given = query[name]!
-  if (given.length > 1) throw new RegistryError('repeated_parameter', `"${name}" may be given once.`, { parameter: name })
+  if (given.length > 1)
+    throw new RegistryError('repeated_parameter', `"${name}" may be given once.`, { parameter: name })
   return given[0] ?? ''
 }
 
@@ -106,12 +142,19 @@ function single(query: Record<string, string[]>, name: Parameter, values: readon
   const given = query[name]
   if (!given) return undefined
   if (given.length > 1) {
-    throw new RegistryError('repeated_parameter', `"${name}" may be given once.`, { parameter: name, allowed: [...values] })
+    throw new RegistryError('repeated_parameter', `"${name}" may be given once.`, {
+      parameter: name,
+      allowed: [...values],
+    })
   }
   return allowed(name, (given[0] ?? '').toLowerCase(), values)
 }
 
-const UNKNOWN_VALUE = { region: 'unknown_region', lang: 'unknown_language', format: 'unknown_format' } as const satisfies Record<string, ErrorCode>
+const UNKNOWN_VALUE = {
+  region: 'unknown_region',
+  lang: 'unknown_language',
+  format: 'unknown_format',
+} as const satisfies Record<string, ErrorCode>
 type Parameter = keyof typeof UNKNOWN_VALUE
 
 function allowed(name: Parameter, value: string, values: readonly string[]): string {
@@ -123,7 +166,11 @@ function allowed(name: Parameter, value: string, values: readonly string[]): str
 }
 
 /** An entry's id, and what the URL fixes of its format (`/subprocessors/twilio.csv`, `?format=`) and language. */
-export function readEntryRequest(query: Record<string, string[]>, idParam: string, release: Release): { id: string; lang?: string; format?: (typeof FORMATS)[number] } {
+export function readEntryRequest(
+  query: Record<string, string[]>,
+  idParam: string,
+  release: Release,
+): { id: string; lang?: string; format?: (typeof FORMATS)[number] } {
   const dot = idParam.indexOf('.')
   const id = dot === -1 ? idParam : idParam.slice(0, dot)
   // An entry lists the regions it applies to, so `region` means nothing here and is ignored like any unknown parameter.

@@ -15,7 +15,9 @@ const ED25519 = 0x01
 const encoder = new TextEncoder()
 const SIGNATURE_PREFIX = '\u2014 '
 // PKCS #8 wrapping of an Ed25519 seed (RFC 8410): Web Crypto imports no raw private key.
-const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
+const PKCS8_ED25519_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+])
 
 export class NoteError extends Error {}
 
@@ -65,12 +67,13 @@ export interface SignerKey {
 export async function parseVerifierKey(text: string): Promise<VerifierKey> {
   // The key's base64 may hold "+" itself: only the first two separate fields, as Go's chop does.
   const [name = '', idText = '', keyText = ''] = splitFields(text.trim(), 3)
-  if (!validName(name) || !/^[0-9a-f]{8}$/.test(idText)) throw new NoteError('not a verifier key: expected name+keyid+base64key')
+  if (!validName(name) || !/^[0-9a-f]{8}$/.test(idText))
+    throw new NoteError('not a verifier key: expected name+keyid+base64key')
   const key = fromBase64(keyText)
   if (key[0] !== ED25519 || key.byteLength !== 33) throw new NoteError('not an Ed25519 verifier key')
   const publicKey = key.slice(1)
   const id = await keyId(name, publicKey)
-  if (hex8(id) !== idText) throw new NoteError('the verifier key\'s id does not match its name and key')
+  if (hex8(id) !== idText) throw new NoteError("the verifier key's id does not match its name and key")
   return { name, id, publicKey, text: text.trim() }
 }
 
@@ -85,17 +88,31 @@ export async function parseSignerKey(text: string): Promise<SignerKey> {
   const seed = key.slice(1)
   const publicKey = await publicKeyOf(seed)
   const id = await keyId(name, publicKey)
-  if (hex8(id) !== idText) throw new NoteError('the signer key\'s id does not match its name and key')
-  return { name, id, seed, verifier: { name, id, publicKey, text: `${name}+${hex8(id)}+${toBase64(new Uint8Array([ED25519, ...publicKey]))}` } }
+  if (hex8(id) !== idText) throw new NoteError("the signer key's id does not match its name and key")
+  return {
+    name,
+    id,
+    seed,
+    verifier: { name, id, publicKey, text: `${name}+${hex8(id)}+${toBase64(new Uint8Array([ED25519, ...publicKey]))}` },
+  }
 }
 
 async function privateKey(seed: Uint8Array): Promise<CryptoKey> {
-  return crypto.subtle.importKey('pkcs8', new Uint8Array([...PKCS8_ED25519_PREFIX, ...seed]), { name: 'Ed25519' }, true, ['sign'])
+  return crypto.subtle.importKey(
+    'pkcs8',
+    new Uint8Array([...PKCS8_ED25519_PREFIX, ...seed]),
+    { name: 'Ed25519' },
+    true,
+    ['sign'],
+  )
 }
 
 async function publicKeyOf(seed: Uint8Array): Promise<Uint8Array> {
   const jwk = (await crypto.subtle.exportKey('jwk', await privateKey(seed))) as JsonWebKey
-  return Uint8Array.from(atob(jwk.x!.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (jwk.x!.length % 4)) % 4)), (c) => c.charCodeAt(0))
+  return Uint8Array.from(
+    atob(jwk.x!.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (jwk.x!.length % 4)) % 4)),
+    (c) => c.charCodeAt(0),
+  )
 }
 
 /** A new Ed25519 key pair for a log named `name`, as signer and verifier key texts. */
@@ -112,10 +129,13 @@ export async function generateKey(name: string): Promise<{ signer: string; verif
 
 /** Signs `text` (which must end in a newline) with every key, in order. */
 export async function signNote(text: string, signers: SignerKey[]): Promise<string> {
-  if (!text.endsWith('\n') || text.includes('\n\n')) throw new NoteError('a note\'s text ends in a newline and has no blank line')
+  if (!text.endsWith('\n') || text.includes('\n\n'))
+    throw new NoteError("a note's text ends in a newline and has no blank line")
   const lines = await Promise.all(
     signers.map(async (signer) => {
-      const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', await privateKey(signer.seed), encoder.encode(text)))
+      const signature = new Uint8Array(
+        await crypto.subtle.sign('Ed25519', await privateKey(signer.seed), encoder.encode(text)),
+      )
       const sig = new Uint8Array(4 + signature.byteLength)
       new DataView(sig.buffer).setUint32(0, signer.id)
       sig.set(signature, 4)
@@ -146,10 +166,12 @@ export async function openNote(note: string, verifiers: VerifierKey[]): Promise<
   const unverified: { name: string; id: number }[] = []
   const message = encoder.encode(text)
   for (const line of lines) {
-    if (!line.startsWith(SIGNATURE_PREFIX)) throw new NoteError('not a signed note: a signature line does not start with "— "')
+    if (!line.startsWith(SIGNATURE_PREFIX))
+      throw new NoteError('not a signed note: a signature line does not start with "— "')
     const [name = '', sigText = '', ...rest] = line.slice(SIGNATURE_PREFIX.length).split(' ')
     const sig = fromBase64(sigText)
-    if (rest.length || !validName(name) || sig.byteLength < 5) throw new NoteError('not a signed note: a malformed signature line')
+    if (rest.length || !validName(name) || sig.byteLength < 5)
+      throw new NoteError('not a signed note: a malformed signature line')
     const id = new DataView(sig.buffer, sig.byteOffset).getUint32(0)
     const verifier = verifiers.find((key) => key.name === name && key.id === id)
     if (!verifier) {
@@ -157,10 +179,14 @@ export async function openNote(note: string, verifiers: VerifierKey[]): Promise<
       continue
     }
     const key = await crypto.subtle.importKey('raw', verifier.publicKey, { name: 'Ed25519' }, false, ['verify'])
-    if (!(await crypto.subtle.verify('Ed25519', key, sig.slice(4), message))) throw new NoteError(`the signature by ${name}+${hex8(id)} does not verify`)
+    if (!(await crypto.subtle.verify('Ed25519', key, sig.slice(4), message)))
+      throw new NoteError(`the signature by ${name}+${hex8(id)} does not verify`)
     verifiedBy.push(verifier)
   }
-  if (verifiedBy.length === 0) throw new NoteError(`no signature by a known key (signed by ${unverified.map((s) => `${s.name}+${hex8(s.id)}`).join(', ') || 'nobody'})`)
+  if (verifiedBy.length === 0)
+    throw new NoteError(
+      `no signature by a known key (signed by ${unverified.map((s) => `${s.name}+${hex8(s.id)}`).join(', ') || 'nobody'})`,
+    )
   return { text, verifiedBy, unverified }
 }
 
@@ -183,7 +209,7 @@ export function parseCheckpoint(text: string): Checkpoint {
   const [origin = '', sizeText = '', rootText = '', ...extensions] = lines.slice(0, -1)
   if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText)) throw new NoteError('not a checkpoint: the tree size is not a number')
   const root = fromBase64(rootText)
-  if (origin === '' || root.byteLength !== 32) throw new NoteError('not a checkpoint: no origin, or a root hash that is not 32 bytes')
+  if (origin === '' || root.byteLength !== 32)
+    throw new NoteError('not a checkpoint: no origin, or a root hash that is not 32 bytes')
   return { origin, size: Number(sizeText), root, extensions }
 }
-

@@ -7,7 +7,14 @@
 import { base64 } from './etag'
 import type { Manifest, ManifestRepresentation } from './evidence'
 import { leafHash, verifyInclusion } from './merkle'
-import { type Checkpoint, NoteError, openNote, parseCheckpoint, parseVerifierKey, type VerifierKey } from './signed-note'
+import {
+  type Checkpoint,
+  NoteError,
+  openNote,
+  parseCheckpoint,
+  parseVerifierKey,
+  type VerifierKey,
+} from './signed-note'
 
 /** Exit codes of `npm run verify`, for scripts. */
 export const VERIFY_EXIT = {
@@ -61,18 +68,33 @@ function fromBase64(text: unknown): Uint8Array | null {
 /** What a file says it is, where it says so: a CSV's download name, or a JSON document's own fields. */
 export function claimedIdentity(fileName: string, bytes: Uint8Array): Partial<Representation> & { version?: number } {
   // `liveagent-subprocessors-eu-en-v3.csv`, as Content-Disposition names it (a browser may add " (1)").
-  const csv = /subprocessors-(?<subject>[a-z0-9-]+)-(?<lang>[a-z]{2,3})-v(?<version>\d+)(?: \(\d+\))?\.csv$/.exec(fileName)
+  const csv = /subprocessors-(?<subject>[a-z0-9-]+)-(?<lang>[a-z]{2,3})-v(?<version>\d+)(?: \(\d+\))?\.csv$/.exec(
+    fileName,
+  )
   if (csv?.groups) {
     const { subject, lang, version } = csv.groups as { subject: string; lang: string; version: string }
     const changes = subject.startsWith('changes-')
-    return { format: 'csv', lang, version: Number(version), ...(changes ? { kind: 'changes', region: subject.slice(8) } : { subject } as object) }
+    return {
+      format: 'csv',
+      lang,
+      version: Number(version),
+      ...(changes ? { kind: 'changes', region: subject.slice(8) } : ({ subject } as object)),
+    }
   }
   try {
     const doc = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>
     const region = (doc.region as { id?: unknown } | undefined)?.id
     const version = typeof doc.version === 'number' ? doc.version : undefined
-    if (typeof region === 'string' && typeof doc.language === 'string' && Array.isArray(doc.subprocessors)) return { kind: 'list', region, lang: doc.language, format: 'json', version }
-    if (typeof doc.id === 'string' && typeof doc.language === 'string') return { kind: 'entry', lang: doc.language, format: 'json', version, url: `/subprocessors/${doc.id}.json?lang=${doc.language}` }
+    if (typeof region === 'string' && typeof doc.language === 'string' && Array.isArray(doc.subprocessors))
+      return { kind: 'list', region, lang: doc.language, format: 'json', version }
+    if (typeof doc.id === 'string' && typeof doc.language === 'string')
+      return {
+        kind: 'entry',
+        lang: doc.language,
+        format: 'json',
+        version,
+        url: `/subprocessors/${doc.id}.json?lang=${doc.language}`,
+      }
   } catch {}
   return {}
 }
@@ -84,15 +106,26 @@ function matchesClaim(representation: Representation, claim: ReturnType<typeof c
   if (claim.region && representation.region !== claim.region) return false
   if (claim.url && representation.url !== claim.url) return false
   const subject = (claim as { subject?: string }).subject
-  if (subject) return (representation.kind === 'list' && representation.region === subject) || (representation.kind === 'entry' && representation.url.startsWith(`/subprocessors/${subject}.`))
+  if (subject)
+    return (
+      (representation.kind === 'list' && representation.region === subject) ||
+      (representation.kind === 'entry' && representation.url.startsWith(`/subprocessors/${subject}.`))
+    )
   return Object.keys(claim).some((key) => key !== 'version')
 }
 
 const describe = (r: Representation) =>
-  r.kind === 'document' ? `the ${r.name} document` : `${r.scheduled ? 'the scheduled ' : 'the '}${r.complete ? 'whole ' : ''}${r.kind}${r.region ? ` for region ${r.region}` : ''}${r.lang ? `, language ${r.lang}` : ''}${r.format ? `, ${r.format}` : ''} (${r.url})`
+  r.kind === 'document'
+    ? `the ${r.name} document`
+    : `${r.scheduled ? 'the scheduled ' : 'the '}${r.complete ? 'whole ' : ''}${r.kind}${r.region ? ` for region ${r.region}` : ''}${r.lang ? `, language ${r.lang}` : ''}${r.format ? `, ${r.format}` : ''} (${r.url})`
 
 /** Checks `file` against `evidence` (the document's text) and the pinned verifier key. */
-export async function verifyFile(fileName: string, file: Uint8Array, evidenceText: string, keyText: string): Promise<Verified | Refused> {
+export async function verifyFile(
+  fileName: string,
+  file: Uint8Array,
+  evidenceText: string,
+  keyText: string,
+): Promise<Verified | Refused> {
   let key: VerifierKey
   try {
     key = await parseVerifierKey(keyText)
@@ -107,54 +140,103 @@ export async function verifyFile(fileName: string, file: Uint8Array, evidenceTex
   }
   const proof = Array.isArray(evidence.inclusionProof) ? evidence.inclusionProof.map(fromBase64) : null
   if (
-    evidence.format !== 'subprocessor-registry-evidence/1' || !Number.isInteger(evidence.version) || !Number.isInteger(evidence.treeSize) ||
-    evidence.leafIndex !== (evidence.version as number) - 1 || typeof evidence.manifest !== 'string' || typeof evidence.checkpoint !== 'string' ||
-    !proof || proof.some((hash) => hash?.byteLength !== 32)
+    evidence.format !== 'subprocessor-registry-evidence/1' ||
+    !Number.isInteger(evidence.version) ||
+    !Number.isInteger(evidence.treeSize) ||
+    evidence.leafIndex !== (evidence.version as number) - 1 ||
+    typeof evidence.manifest !== 'string' ||
+    typeof evidence.checkpoint !== 'string' ||
+    !proof ||
+    proof.some((hash) => hash?.byteLength !== 32)
   ) {
-    return refuse('not_evidence', 'The evidence is not a sub-processor registry evidence document (format, version, leafIndex, treeSize, manifest, inclusionProof, checkpoint).')
+    return refuse(
+      'not_evidence',
+      'The evidence is not a sub-processor registry evidence document (format, version, leafIndex, treeSize, manifest, inclusionProof, checkpoint).',
+    )
   }
   let checkpoint: Checkpoint
   try {
     const opened = await openNote(evidence.checkpoint as string, [key])
     checkpoint = parseCheckpoint(opened.text)
   } catch (error) {
-    if (error instanceof NoteError && /signature|known key/.test(error.message)) return refuse('wrong_key', `The checkpoint is not signed by ${key.text}: ${error.message}.`)
+    if (error instanceof NoteError && /signature|known key/.test(error.message))
+      return refuse('wrong_key', `The checkpoint is not signed by ${key.text}: ${error.message}.`)
     return refuse('not_evidence', `The evidence's checkpoint is not a signed checkpoint: ${(error as Error).message}.`)
   }
-  if (checkpoint.origin !== key.name) return refuse('wrong_key', `The checkpoint is of the log "${checkpoint.origin}", but the key is for "${key.name}".`)
-  if (checkpoint.size !== evidence.treeSize) return refuse('proof_mismatch', `The proof is for a tree of ${String(evidence.treeSize)}, but the checkpoint signs a tree of ${checkpoint.size}.`)
+  if (checkpoint.origin !== key.name)
+    return refuse('wrong_key', `The checkpoint is of the log "${checkpoint.origin}", but the key is for "${key.name}".`)
+  if (checkpoint.size !== evidence.treeSize)
+    return refuse(
+      'proof_mismatch',
+      `The proof is for a tree of ${String(evidence.treeSize)}, but the checkpoint signs a tree of ${checkpoint.size}.`,
+    )
   const manifestBytes = new TextEncoder().encode(evidence.manifest as string)
-  const included = await verifyInclusion(await leafHash(manifestBytes), evidence.leafIndex as number, checkpoint.size, proof as Uint8Array[], checkpoint.root)
-  if (!included) return refuse('proof_mismatch', `The inclusion proof does not lead from the manifest of version ${String(evidence.version)} to the root the checkpoint signs.`)
+  const included = await verifyInclusion(
+    await leafHash(manifestBytes),
+    evidence.leafIndex as number,
+    checkpoint.size,
+    proof as Uint8Array[],
+    checkpoint.root,
+  )
+  if (!included)
+    return refuse(
+      'proof_mismatch',
+      `The inclusion proof does not lead from the manifest of version ${String(evidence.version)} to the root the checkpoint signs.`,
+    )
   let manifest: ManifestShape
   try {
     manifest = JSON.parse(evidence.manifest as string)
   } catch {
     return refuse('not_evidence', 'The manifest in the evidence is not JSON.')
   }
-  if (manifest.version !== evidence.version || !Array.isArray(manifest.states) || !Array.isArray(manifest.representations)) {
+  if (
+    manifest.version !== evidence.version ||
+    !Array.isArray(manifest.states) ||
+    !Array.isArray(manifest.representations)
+  ) {
     return refuse('not_evidence', 'The manifest in the evidence is not the manifest of the version the evidence names.')
   }
   const digest = base64(new Uint8Array(await crypto.subtle.digest('SHA-256', file)))
   const everything = [
-    ...manifest.states.flatMap((state) => state.representations.map((representation) => ({ representation, from: state.from, until: state.until }))),
+    ...manifest.states.flatMap((state) =>
+      state.representations.map((representation) => ({ representation, from: state.from, until: state.until })),
+    ),
     ...manifest.representations.map((representation) => ({ representation, from: null, until: null })),
   ]
   const matches = everything.filter(({ representation }) => representation.sha256 === digest)
-  if (matches.length) return { outcome: 'verified', version: manifest.version, matches, treeSize: checkpoint.size, key: key.text, publishedAt: manifest.publishedAt }
+  if (matches.length)
+    return {
+      outcome: 'verified',
+      version: manifest.version,
+      matches,
+      treeSize: checkpoint.size,
+      key: key.text,
+      publishedAt: manifest.publishedAt,
+    }
   const claim = claimedIdentity(fileName, file)
   const claimed = everything.find(({ representation }) => matchesClaim(representation, claim))
   if (claimed) {
-    return refuse('tampered', `The file is not what it claims to be: ${describe(claimed.representation)} of version ${manifest.version} has SHA-256 ${claimed.representation.sha256}, the file ${digest}.`)
+    return refuse(
+      'tampered',
+      `The file is not what it claims to be: ${describe(claimed.representation)} of version ${manifest.version} has SHA-256 ${claimed.representation.sha256}, the file ${digest}.`,
+    )
   }
-  return refuse('not_listed', `Version ${manifest.version}'s manifest lists no representation with these bytes (SHA-256 ${digest}).`)
+  return refuse(
+    'not_listed',
+    `Version ${manifest.version}'s manifest lists no representation with these bytes (SHA-256 ${digest}).`,
+  )
 }
 
 /** The verdict in words, for people. */
 export function explain(result: Verified | Refused): string {
   if (result.outcome !== 'verified') return result.message
   const [first, ...more] = result.matches
-  const when = (m: Verified['matches'][number]) => (m.from ? `in force from ${m.from} ${m.until ? `to ${m.until}` : 'until a later version replaced it'}` : `published ${result.publishedAt}`)
-  const also = more.length ? `\nThe same bytes are also ${more.map((m) => `${describe(m.representation)}, ${when(m)}`).join('; ')}.` : ''
+  const when = (m: Verified['matches'][number]) =>
+    m.from
+      ? `in force from ${m.from} ${m.until ? `to ${m.until}` : 'until a later version replaced it'}`
+      : `published ${result.publishedAt}`
+  const also = more.length
+    ? `\nThe same bytes are also ${more.map((m) => `${describe(m.representation)}, ${when(m)}`).join('; ')}.`
+    : ''
   return `Verified: the file is, byte for byte, ${describe(first!.representation)} of version ${result.version}, ${when(first!)}, included in the log at size ${result.treeSize} under key ${result.key}.${also}`
 }

@@ -1,7 +1,15 @@
 import { countries } from 'countries-list'
 import type { ChangeRecord } from '../domain/change'
 import { base64, base64url, strongEtag } from '../domain/etag'
-import { ALL_REGIONS, CHANGE_FORMATS, FORMATS, type Release, VERSION_FORMATS, type View, viewPath } from '../domain/representation'
+import {
+  ALL_REGIONS,
+  CHANGE_FORMATS,
+  FORMATS,
+  type Release,
+  VERSION_FORMATS,
+  type View,
+  viewPath,
+} from '../domain/representation'
 import { entryPack, entryPackCount, versionPrefix } from '../storage/keys'
 import { chunkList } from '../storage/lists'
 import { type LogParts, storeLog, wholeLog } from '../storage/log'
@@ -9,7 +17,15 @@ import type { RenderedRepresentation, VersionInputs } from '../storage/writer'
 import { boundariesAfter, entriesAt } from './changes'
 import { discoveryDocument, openApiDocument } from './documents'
 import type { ManifestedView } from './manifest'
-import { type ListState, listRegions, type ReleaseStamp, toEntryDocument, toEntryPage, toListDocument, toListPage } from './model'
+import {
+  type ListState,
+  listRegions,
+  type ReleaseStamp,
+  toEntryDocument,
+  toEntryPage,
+  toListDocument,
+  toListPage,
+} from './model'
 import { LATEST_CHANGES, renderChangeLog, renderVersionsLog, versionsDocument } from './render-changes'
 import { renderCsv } from './render-csv'
 import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT, renderEntryHtml, renderListHtml } from './render-html'
@@ -48,7 +64,13 @@ interface StateModel extends ListState {
 }
 
 /** A renderer for one version of the data: call it with any view and state of the release. */
-export function renderer(data: RegistryData, stamp: ReleaseStamp, changes: ChangeRecord[], history: [number, number][], states: StateModel[]) {
+export function renderer(
+  data: RegistryData,
+  stamp: ReleaseStamp,
+  changes: ChangeRecord[],
+  history: [number, number][],
+  states: StateModel[],
+) {
   return (view: View, state: number): string | LogParts => {
     const model = states[state]!
     switch (view.kind) {
@@ -56,17 +78,27 @@ export function renderer(data: RegistryData, stamp: ReleaseStamp, changes: Chang
         const state = { ...model, scheduled: view.scheduled === true }
         const doc = toListDocument(data, stamp, { region: view.region, lang: view.lang }, state)
         if (view.format === 'json') return json(doc)
-        return view.format === 'csv' ? renderCsv(data.locales[doc.language]!.labels, doc.subprocessors) : renderListHtml(toListPage(data, doc, state))
+        return view.format === 'csv'
+          ? renderCsv(data.locales[doc.language]!.labels, doc.subprocessors)
+          : renderListHtml(toListPage(data, doc, state))
       }
       case 'entry': {
         const entry = model.byId.get(view.id)
         if (!entry) throw new Error(`no entry ${view.id}`)
         const doc = toEntryDocument(data, stamp, entry, view.lang)
         if (view.format === 'json') return json(doc)
-        return view.format === 'csv' ? renderCsv(data.locales[doc.language]!.labels, [doc]) : renderEntryHtml(toEntryPage(data, doc))
+        return view.format === 'csv'
+          ? renderCsv(data.locales[doc.language]!.labels, [doc])
+          : renderEntryHtml(toEntryPage(data, doc))
       }
       case 'changes': {
-        const parts = renderChangeLog({ data, stamp, changes, at: model.from }, view.region, view.lang, view.format, view.complete ? undefined : LATEST_CHANGES)
+        const parts = renderChangeLog(
+          { data, stamp, changes, at: model.from },
+          view.region,
+          view.lang,
+          view.format,
+          view.complete ? undefined : LATEST_CHANGES,
+        )
         return view.complete ? parts : decoder.decode(wholeLog(parts))
       }
       case 'versions':
@@ -88,7 +120,8 @@ function stateViews(data: RegistryData, entries: SubprocessorEntry[]): View[] {
     for (const region of regions) {
       for (const format of FORMATS) views.push({ kind: 'list', region, lang, format })
       // A CSV has no place to say "scheduled", so a future state's CSV is the state's own.
-      for (const format of ['json', 'html'] as const) views.push({ kind: 'list', region, lang, format, scheduled: true })
+      for (const format of ['json', 'html'] as const)
+        views.push({ kind: 'list', region, lang, format, scheduled: true })
       for (const format of CHANGE_FORMATS) views.push({ kind: 'changes', region, lang, format })
       // The whole log, for `?since=`, in the pollers' format only: every format of it grows with history.
       views.push({ kind: 'changes', region, lang, format: 'json', complete: true })
@@ -104,7 +137,9 @@ function versionViews(data: RegistryData): View[] {
     { kind: 'document', name: 'schema' },
     { kind: 'document', name: 'openapi' },
     { kind: 'document', name: 'discovery' },
-    ...data.registry.languages.flatMap((lang) => VERSION_FORMATS.map((format): View => ({ kind: 'versions', lang, format }))),
+    ...data.registry.languages.flatMap((lang) =>
+      VERSION_FORMATS.map((format): View => ({ kind: 'versions', lang, format })),
+    ),
   ]
 }
 
@@ -134,11 +169,20 @@ export async function buildRelease(
   const starts = [publishedAt, ...boundariesAfter(data, publishedAt)]
   const states: StateModel[] = starts.map((from, i) => {
     const entries = entriesAt(data, from, publishedAt)
-    return { entries, byId: new Map(entries.map((entry) => [entry.id, entry])), changes, from, until: starts[i + 1] ?? null, scheduled: false }
+    return {
+      entries,
+      byId: new Map(entries.map((entry) => [entry.id, entry])),
+      changes,
+      from,
+      until: starts[i + 1] ?? null,
+      scheduled: false,
+    }
   })
   const packs = entryPackCount(Math.max(...states.map((state) => state.entries.length)))
   const work = [
-    ...states.flatMap((state, i) => stateViews(data, state.entries).map((view) => ({ view, state: i as number | null }))),
+    ...states.flatMap((state, i) =>
+      stateViews(data, state.entries).map((view) => ({ view, state: i as number | null })),
+    ),
     ...versionViews(data).map((view) => ({ view, state: null })),
   ]
   const render = renderer(data, stamp, changes, history, states)
@@ -150,7 +194,9 @@ export async function buildRelease(
   for (let start = 0; start < work.length; start += BATCH) {
     const batch = work.slice(start, start + BATCH).map(({ view, state }) => {
       const rendered = render(view, state ?? 0)
-      return typeof rendered === 'string' ? { view, state, body: encoder.encode(rendered) } : { view, state, body: wholeLog(rendered), log: rendered }
+      return typeof rendered === 'string'
+        ? { view, state, body: encoder.encode(rendered) }
+        : { view, state, body: wholeLog(rendered), log: rendered }
     })
     const etags = await Promise.all(batch.map(({ body }) => strongEtag(body)))
     for (const [i, { view, state, body, log }] of batch.entries()) {
@@ -161,13 +207,22 @@ export async function buildRelease(
         stored = value
         for (const chunk of chunks) logChunks.set(chunk.key, chunk.value)
       }
-      representations.push({ path: viewPath(view), state, etag, body: stored, ...(log ? { log: true } : {}), ...(view.kind === 'entry' ? { entryId: view.id } : {}) })
+      representations.push({
+        path: viewPath(view),
+        state,
+        etag,
+        body: stored,
+        ...(log ? { log: true } : {}),
+        ...(view.kind === 'entry' ? { entryId: view.id } : {}),
+      })
       views.push({ view, state, etag })
     }
     onProgress?.(representations.length, work.length)
   }
   const [listStyle, entryStyle, script] = await Promise.all(
-    [LIST_PAGE_STYLE, ENTRY_PAGE_STYLE, PAGE_SCRIPT].map(async (text) => `'sha256-${base64(await sha256(encoder.encode(text)))}'`),
+    [LIST_PAGE_STYLE, ENTRY_PAGE_STYLE, PAGE_SCRIPT].map(
+      async (text) => `'sha256-${base64(await sha256(encoder.encode(text)))}'`,
+    ),
   )
   const facts = {
     states: starts,
@@ -177,10 +232,20 @@ export async function buildRelease(
     countryRegions: expandCountryRegions(data),
     fileStem: `${data.registry.company.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-subprocessors`,
     htmlContentSecurityPolicy: `default-src 'none'; style-src ${listStyle} ${entryStyle}; script-src ${script}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    entryPackSizes: states.map((state) => entryPackSizes(state.entries.map((entry) => entry.id), packs)),
+    entryPackSizes: states.map((state) =>
+      entryPackSizes(
+        state.entries.map((entry) => entry.id),
+        packs,
+      ),
+    ),
   }
   // Everything a reader can observe, bytes and release facts alike, goes into the digest.
-  const fingerprint = JSON.stringify(facts) + representations.map(({ state, path, etag }) => `\n${state ?? '-'} ${path} ${etag}`).sort().join('')
+  const fingerprint =
+    JSON.stringify(facts) +
+    representations
+      .map(({ state, path, etag }) => `\n${state ?? '-'} ${path} ${etag}`)
+      .sort()
+      .join('')
   const digest = base64url(await sha256(encoder.encode(fingerprint)))
   const release: Release = {
     version: stamp.version,
@@ -193,8 +258,17 @@ export async function buildRelease(
     totalBytes: representations.reduce((sum, { body }) => sum + body.byteLength, 0),
   }
   // The lists that grow with history, in blocks shared across versions, like the logs' chunks.
-  const [changeList, historyList] = await Promise.all([chunkList('records', changes, (change) => change.announcedIn), chunkList('history', history, ([version]) => version)])
+  const [changeList, historyList] = await Promise.all([
+    chunkList('records', changes, (change) => change.announcedIn),
+    chunkList('history', history, ([version]) => version),
+  ])
   for (const chunk of [...changeList.chunks, ...historyList.chunks]) logChunks.set(chunk.key, chunk.value)
   const lists = { changes: changeList.index, history: historyList.index }
-  return { release, representations, views, logChunks, inputs: { data, changes, history, logChunks: [...logChunks.keys()], lists } }
+  return {
+    release,
+    representations,
+    views,
+    logChunks,
+    inputs: { data, changes, history, logChunks: [...logChunks.keys()], lists },
+  }
 }

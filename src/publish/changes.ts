@@ -3,7 +3,15 @@
  * change set of a new version against the one before it (ids are identity), with the notice
  * rules applied. Plain functions over the validated data.
  */
-import { CHANGED_FIELDS, type ChangedField, type ChangeRecord, type ChangeType, type FieldChange, NOTICE_FIELDS, type ShortNotice } from '../domain/change'
+import {
+  CHANGED_FIELDS,
+  type ChangedField,
+  type ChangeRecord,
+  type ChangeType,
+  type FieldChange,
+  NOTICE_FIELDS,
+  type ShortNotice,
+} from '../domain/change'
 import type { ReleaseStamp } from './model'
 import type { Announcement, RegistryData, SubprocessorEntry } from './schema'
 
@@ -11,15 +19,21 @@ const DAY_MS = 24 * 60 * 60 * 1000
 
 /** When an announcement takes effect: its date at midnight UTC, its instant, or (undated) when published. */
 export function effectiveInstant(announcement: Announcement, publishedAt: number): number {
-  return announcement.effective === undefined ? publishedAt : Date.parse(announcement.effective.length === 10 ? `${announcement.effective}T00:00:00Z` : announcement.effective)
+  return announcement.effective === undefined
+    ? publishedAt
+    : Date.parse(announcement.effective.length === 10 ? `${announcement.effective}T00:00:00Z` : announcement.effective)
 }
 
-const announcedEntry = (announcement: Announcement): string => (announcement.add?.id ?? announcement.remove ?? announcement.change)!
-const announcedType = (announcement: Announcement): ChangeType => (announcement.add ? 'added' : announcement.remove ? 'removed' : 'modified')
+const announcedEntry = (announcement: Announcement): string =>
+  (announcement.add?.id ?? announcement.remove ?? announcement.change)!
+const announcedType = (announcement: Announcement): ChangeType =>
+  announcement.add ? 'added' : announcement.remove ? 'removed' : 'modified'
 
 /** The announcements in the order they take effect; ties keep the order written. */
 function inEffectOrder(data: RegistryData, publishedAt: number): { announcement: Announcement; at: number }[] {
-  return data.announcements.map((announcement) => ({ announcement, at: effectiveInstant(announcement, publishedAt) })).sort((a, b) => a.at - b.at)
+  return data.announcements
+    .map((announcement) => ({ announcement, at: effectiveInstant(announcement, publishedAt) }))
+    .sort((a, b) => a.at - b.at)
 }
 
 function apply(entries: SubprocessorEntry[], announcement: Announcement): SubprocessorEntry[] {
@@ -31,30 +45,43 @@ function apply(entries: SubprocessorEntry[], announcement: Announcement): Subpro
 /** The entries in force at an instant: the written entries, with every announcement effective by then applied. */
 export function entriesAt(data: RegistryData, at: number, publishedAt: number): SubprocessorEntry[] {
   let entries = data.subprocessors.subprocessors
-  for (const { announcement, at: effective } of inEffectOrder(data, publishedAt)) if (effective <= at) entries = apply(entries, announcement)
+  for (const { announcement, at: effective } of inEffectOrder(data, publishedAt))
+    if (effective <= at) entries = apply(entries, announcement)
   return entries
 }
 
 /** The instants after publishing at which the entries in force change: where a version's states begin. */
 export function boundariesAfter(data: RegistryData, publishedAt: number): number[] {
-  return [...new Set(inEffectOrder(data, publishedAt).map(({ at }) => at).filter((at) => at > publishedAt))]
+  return [
+    ...new Set(
+      inEffectOrder(data, publishedAt)
+        .map(({ at }) => at)
+        .filter((at) => at > publishedAt),
+    ),
+  ]
 }
 
 // Key order does not make two values different.
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().filter((key) => (value as Record<string, unknown>)[key] !== undefined).map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`
+    return `{${Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`
   }
   return JSON.stringify(value)
 }
 
 function changedFields(before: SubprocessorEntry, after: SubprocessorEntry): FieldChange[] {
-  return CHANGED_FIELDS.filter((field) => canonical(before[field] ?? null) !== canonical(after[field] ?? null)).map((field) => ({
-    field,
-    before: before[field] ?? null,
-    after: after[field] ?? null,
-  }))
+  return CHANGED_FIELDS.filter((field) => canonical(before[field] ?? null) !== canonical(after[field] ?? null)).map(
+    (field) => ({
+      field,
+      before: before[field] ?? null,
+      after: after[field] ?? null,
+    }),
+  )
 }
 
 /** Where the data is processed, apart from how it is worded: rewording or translating a location is editorial. */
@@ -64,9 +91,11 @@ const place = (location: unknown) => {
 }
 
 /** A notice field that changed in substance: a new region or category, or a new place (not a new wording of it). */
-const changesInSubstance = ({ field, before, after }: FieldChange) => NOTICE_FIELDS.includes(field) && (field !== 'location' || place(before) !== place(after))
+const changesInSubstance = ({ field, before, after }: FieldChange) =>
+  NOTICE_FIELDS.includes(field) && (field !== 'location' || place(before) !== place(after))
 
-const needsNotice = (type: ChangeType, fields: FieldChange[]) => type === 'added' || (type === 'modified' && fields.some(changesInSubstance))
+const needsNotice = (type: ChangeType, fields: FieldChange[]) =>
+  type === 'added' || (type === 'modified' && fields.some(changesInSubstance))
 
 /** A change that would take effect sooner than the notice period allows; publishing refuses it. */
 export interface NoticeViolation {
@@ -79,7 +108,9 @@ export interface NoticeViolation {
 
 export class NoticeViolations extends Error {
   constructor(readonly violations: NoticeViolation[]) {
-    super(`${violations.length} change${violations.length === 1 ? '' : 's'} would take effect without the notice the registry promises:\n${violations.map((v) => `  ${v.message}`).join('\n')}`)
+    super(
+      `${violations.length} change${violations.length === 1 ? '' : 's'} would take effect without the notice the registry promises:\n${violations.map((v) => `  ${v.message}`).join('\n')}`,
+    )
   }
 }
 
@@ -116,9 +147,17 @@ export function computeChanges(
   const isNew = (announcement: Announcement) => !previousKeys.has(canonical(announcement))
   // A new announcement that takes effect now lends its shortNotice to the change it makes now.
   const newImmediate = new Map<string, Announcement>()
-  for (const announcement of data.announcements) if (isNew(announcement) && effectiveInstant(announcement, now) === now) newImmediate.set(announcedEntry(announcement), announcement)
+  for (const announcement of data.announcements)
+    if (isNew(announcement) && effectiveInstant(announcement, now) === now)
+      newImmediate.set(announcedEntry(announcement), announcement)
 
-  const record = (type: ChangeType, before: SubprocessorEntry | undefined, after: SubprocessorEntry | undefined, at: number, shortNotice: ShortNotice | null) => {
+  const record = (
+    type: ChangeType,
+    before: SubprocessorEntry | undefined,
+    after: SubprocessorEntry | undefined,
+    at: number,
+    shortNotice: ShortNotice | null,
+  ) => {
     const entry = (after ?? before)!
     const fields = before && after ? changedFields(before, after) : []
     const requiresNotice = needsNotice(type, fields)
@@ -141,7 +180,13 @@ export function computeChanges(
       withdrawnAt: null,
     })
     if (requiresNotice && at < earliest && !shortNotice) {
-      const what = type === 'added' ? 'an addition' : `a change of ${fields.filter(changesInSubstance).map(({ field }) => field).join(', ')}`
+      const what =
+        type === 'added'
+          ? 'an addition'
+          : `a change of ${fields
+              .filter(changesInSubstance)
+              .map(({ field }) => field)
+              .join(', ')}`
       violations.push({
         entry: entry.id,
         type,
@@ -154,7 +199,9 @@ export function computeChanges(
 
   // What takes effect now, against what the previous version has in force now.
   if (previous) {
-    const before = new Map(entriesAt(previous.data, now, Date.parse(previous.stamp.publishedAt)).map((entry) => [entry.id, entry]))
+    const before = new Map(
+      entriesAt(previous.data, now, Date.parse(previous.stamp.publishedAt)).map((entry) => [entry.id, entry]),
+    )
     const after = new Map(entriesAt(data, now, now).map((entry) => [entry.id, entry]))
     const shortNoticeOf = (id: string) => newImmediate.get(id)?.shortNotice ?? null
     for (const [id, entry] of after) {
@@ -189,9 +236,16 @@ export function computeChanges(
   if (violations.length) throw new NoticeViolations(violations)
 
   // Announced before, not yet effective, and no longer announced: taken back.
-  const stillAnnounced = new Set(data.announcements.map((announcement) => `${announcedEntry(announcement)} ${announcedType(announcement)} ${iso(effectiveInstant(announcement, now))}`))
+  const stillAnnounced = new Set(
+    data.announcements.map(
+      (announcement) =>
+        `${announcedEntry(announcement)} ${announcedType(announcement)} ${iso(effectiveInstant(announcement, now))}`,
+    ),
+  )
   const kept = (previous?.changes ?? []).map((change) =>
-    change.withdrawnIn === null && Date.parse(change.effectiveAt) > now && !stillAnnounced.has(`${change.entry} ${change.type} ${change.effectiveAt}`)
+    change.withdrawnIn === null &&
+    Date.parse(change.effectiveAt) > now &&
+    !stillAnnounced.has(`${change.entry} ${change.type} ${change.effectiveAt}`)
       ? { ...change, withdrawnIn: stamp.version, withdrawnAt: stamp.publishedAt }
       : change,
   )

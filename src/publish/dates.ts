@@ -7,7 +7,10 @@ function formatter(lang: Language, withTime: boolean): Intl.DateTimeFormat {
   const key = `${lang} ${withTime}`
   let format = formats.get(key)
   if (!format) {
-    format = new Intl.DateTimeFormat(lang, withTime ? { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' } : { dateStyle: 'long', timeZone: 'UTC' })
+    format = new Intl.DateTimeFormat(
+      lang,
+      withTime ? { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' } : { dateStyle: 'long', timeZone: 'UTC' },
+    )
     formats.set(key, format)
   }
   return format

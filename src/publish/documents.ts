@@ -1,7 +1,20 @@
 import { RETAINED_304_HEADERS } from 'hono/etag'
 import { cachingHeaders, immutableCaching, UNNEGOTIATED_CACHING } from '../domain/caching'
 import { EVIDENCE_FORMAT } from '../domain/evidence'
-import { ALL_REGIONS, CHANGE_FORMATS, DOCUMENTS, ENTRY_SCHEMA_URL, FORMATS, LOG_CHECKPOINT_URL, LOG_TILES_URL, MEDIA_TYPES, manifestUrl, SCHEMA_URL, VERSION_FORMATS, viewUrl } from '../domain/representation'
+import {
+  ALL_REGIONS,
+  CHANGE_FORMATS,
+  DOCUMENTS,
+  ENTRY_SCHEMA_URL,
+  FORMATS,
+  LOG_CHECKPOINT_URL,
+  LOG_TILES_URL,
+  MEDIA_TYPES,
+  manifestUrl,
+  SCHEMA_URL,
+  VERSION_FORMATS,
+  viewUrl,
+} from '../domain/representation'
 import { MANIFEST_FORMAT } from '../domain/evidence'
 import { type ReleaseStamp, listRegions, regionName } from './model'
 import { ErrorDocument, type RegistryData, registryJsonSchema } from './schema'
@@ -24,14 +37,26 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
     openapi: DOCUMENTS.openapi.url,
     languages: [...languages],
     defaultLanguage: data.registry.defaultLanguage,
-    regions: listRegions(data).map((id) => ({ id, name: Object.fromEntries(languages.map((lang) => [lang, regionName(data, id, lang)])) })),
+    regions: listRegions(data).map((id) => ({
+      id,
+      name: Object.fromEntries(languages.map((lang) => [lang, regionName(data, id, lang)])),
+    })),
     formats: FORMATS.map((format) => ({ format, type: MEDIA_TYPES[format] })),
     lists: listRegions(data).flatMap((region) =>
       languages.flatMap((lang) =>
-        FORMATS.map((format) => ({ region, lang, format, type: MEDIA_TYPES[format], href: viewUrl({ kind: 'list', region, lang, format }) })),
+        FORMATS.map((format) => ({
+          region,
+          lang,
+          format,
+          type: MEDIA_TYPES[format],
+          href: viewUrl({ kind: 'list', region, lang, format }),
+        })),
       ),
     ),
-    entry: { template: '/subprocessors/{id}.{format}?lang={lang}', ids: viewUrl({ kind: 'list', region: ALL_REGIONS, lang: data.registry.defaultLanguage, format: 'json' }) },
+    entry: {
+      template: '/subprocessors/{id}.{format}?lang={lang}',
+      ids: viewUrl({ kind: 'list', region: ALL_REGIONS, lang: data.registry.defaultLanguage, format: 'json' }),
+    },
     history: {
       versions: viewUrl({ kind: 'versions', lang: data.registry.defaultLanguage, format: 'json' }),
       version: '/subprocessors.{format}?region={region}&lang={lang}&version={version}',
@@ -42,7 +67,15 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
       since: '/changes.json?region={region}&lang={lang}&since={version}',
       formats: CHANGE_FORMATS.map((format) => ({ format, type: MEDIA_TYPES[format] })),
       feeds: listRegions(data).flatMap((region) =>
-        languages.flatMap((lang) => (['atom', 'jsonfeed'] as const).map((format) => ({ region, lang, format, type: MEDIA_TYPES[format], href: viewUrl({ kind: 'changes', region, lang, format }) }))),
+        languages.flatMap((lang) =>
+          (['atom', 'jsonfeed'] as const).map((format) => ({
+            region,
+            lang,
+            format,
+            type: MEDIA_TYPES[format],
+            href: viewUrl({ kind: 'changes', region, lang, format }),
+          })),
+        ),
       ),
     },
     notice: { periodDays: data.registry.notice.periodDays, objectionsTo: data.registry.notice.objectionsTo },
@@ -81,7 +114,13 @@ interface ResponseObject {
 
 const header = (description: string, schema: JsonSchema, required = true): Header => ({ description, required, schema })
 
-const param = (name: string, location: Parameter['in'], description: string, schema: JsonSchema, required = false): Parameter => ({
+const param = (
+  name: string,
+  location: Parameter['in'],
+  description: string,
+  schema: JsonSchema,
+  required = false,
+): Parameter => ({
   name,
   in: location,
   description,
@@ -104,19 +143,33 @@ const exactly = (values: string[]) => values.map((value) => value.replace(/[.*+?
 const STRONG_ETAG = { type: 'string', pattern: '^"[!#-~]+"$' }
 const HTTP_DATE = {
   type: 'string',
-  pattern: '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$',
+  pattern:
+    '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$',
 }
 
-const CONTENT_DIGEST = header('RFC 9530: `sha-256=:<base64>:` of these bytes, the digest the version\'s manifest lists.', { type: 'string', pattern: '^sha-256=:[A-Za-z0-9+/]{43}=:$' })
+const CONTENT_DIGEST = header(
+  "RFC 9530: `sha-256=:<base64>:` of these bytes, the digest the version's manifest lists.",
+  { type: 'string', pattern: '^sha-256=:[A-Za-z0-9+/]{43}=:$' },
+)
 
 const VALIDATOR_HEADERS = {
   ETag: header('Strong validator of these bytes, computed when the version was published.', STRONG_ETAG),
   'Content-Digest': CONTENT_DIGEST,
-  'Last-Modified': header('When the state of the version these bytes show began: its publish, or an announced change taking effect.', HTTP_DATE),
-  'Content-Location': header('The URL that names every choice, and serves these same bytes.', { type: 'string', format: 'uri-reference' }),
+  'Last-Modified': header(
+    'When the state of the version these bytes show began: its publish, or an announced change taking effect.',
+    HTTP_DATE,
+  ),
+  'Content-Location': header('The URL that names every choice, and serves these same bytes.', {
+    type: 'string',
+    format: 'uri-reference',
+  }),
 }
 
-const VARY = header('`Accept` unless the URL fixes the format; `Accept-Language` unless it fixes the language.', oneOf(VARY_VALUES), false)
+const VARY = header(
+  '`Accept` unless the URL fixes the format; `Accept-Language` unless it fixes the language.',
+  oneOf(VARY_VALUES),
+  false,
+)
 
 /** The headers of a list, an entry or the change log, whose format and language may be negotiated. */
 function negotiatedHeaders(languages: readonly string[], cacheControl: Header): Record<string, Header> {
@@ -125,22 +178,36 @@ function negotiatedHeaders(languages: readonly string[], cacheControl: Header): 
     'Cache-Control': cacheControl,
     Vary: VARY,
     'Content-Language': header('The language served.', oneOf(languages)),
-    Link: header('`rel="alternate"` for the other formats and languages, `rel="describedby"` for the JSON Schema and for the version\'s manifest.', { type: 'string' }),
-    'Content-Disposition': header('CSV only: a download named after the subject, language and version.', { type: 'string', pattern: '^attachment; filename="[^"]+\\.csv"$' }, false),
+    Link: header(
+      '`rel="alternate"` for the other formats and languages, `rel="describedby"` for the JSON Schema and for the version\'s manifest.',
+      { type: 'string' },
+    ),
+    'Content-Disposition': header(
+      'CSV only: a download named after the subject, language and version.',
+      { type: 'string', pattern: '^attachment; filename="[^"]+\\.csv"$' },
+      false,
+    ),
   }
 }
 
-const SHARED = header('Shared caches may keep it: it depends on nothing but the URL and the headers `Vary` names.', oneOf([SHARED_CACHE_CONTROL]))
-const cacheControl = (description: string, values: string[]) => header(description, { type: 'string', pattern: `^(?:${exactly(values)}|${UNTIL_NEXT_STATE})$` })
+const SHARED = header(
+  'Shared caches may keep it: it depends on nothing but the URL and the headers `Vary` names.',
+  oneOf([SHARED_CACHE_CONTROL]),
+)
+const cacheControl = (description: string, values: string[]) =>
+  header(description, { type: 'string', pattern: `^(?:${exactly(values)}|${UNTIL_NEXT_STATE})$` })
 const SHARED_OR_VERSIONED = cacheControl(
   '`public`; `immutable` for a version named by `?version=`; a shorter max-age when an announced change takes effect sooner.',
   [SHARED_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL],
 )
 const SHARED_UNLESS_LOCATED = cacheControl(
-  '`public` where the URL names the region; `private` where it came from the visitor\'s location or the default; `immutable` for `?version=` or a settled past `?at=`; a shorter max-age when an announced change takes effect sooner.',
+  "`public` where the URL names the region; `private` where it came from the visitor's location or the default; `immutable` for `?version=` or a settled past `?at=`; a shorter max-age when an announced change takes effect sooner.",
   [SHARED_CACHE_CONTROL, PER_VISITOR_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL],
 )
-const SHARED_UNTIL_NEXT_STATE = cacheControl('`public`; a shorter max-age when an announced change takes effect sooner.', [SHARED_CACHE_CONTROL])
+const SHARED_UNTIL_NEXT_STATE = cacheControl(
+  '`public`; a shorter max-age when an announced change takes effect sooner.',
+  [SHARED_CACHE_CONTROL],
+)
 
 const DOCUMENT_HEADERS = { ...VALIDATOR_HEADERS, 'Cache-Control': SHARED }
 
@@ -160,11 +227,19 @@ const JSON_SCHEMA_DOCUMENT = {
 const OPENAPI_DOCUMENT = {
   type: 'object',
   required: ['openapi', 'info', 'paths'],
-  properties: { openapi: { type: 'string', pattern: '^3\\.1\\.\\d+$' }, info: { type: 'object' }, paths: { type: 'object' } },
+  properties: {
+    openapi: { type: 'string', pattern: '^3\\.1\\.\\d+$' },
+    info: { type: 'object' },
+    paths: { type: 'object' },
+  },
 }
 
 const strings = { type: 'array', items: { type: 'string' } }
-const object = (properties: Record<string, JsonSchema>): JsonSchema => ({ type: 'object', required: Object.keys(properties), properties })
+const object = (properties: Record<string, JsonSchema>): JsonSchema => ({
+  type: 'object',
+  required: Object.keys(properties),
+  properties,
+})
 
 /** What `discoveryDocument` returns: the fields a tool follows to every list and to the contract. */
 const DISCOVERY_SCHEMA = {
@@ -179,29 +254,58 @@ const DISCOVERY_SCHEMA = {
     lastUpdated: { type: 'string', format: 'date' },
     languages: strings,
     defaultLanguage: { type: 'string' },
-    regions: { type: 'array', items: object({ id: { type: 'string' }, name: { type: 'object', additionalProperties: { type: 'string' } } }) },
+    regions: {
+      type: 'array',
+      items: object({ id: { type: 'string' }, name: { type: 'object', additionalProperties: { type: 'string' } } }),
+    },
     formats: { type: 'array', items: object({ format: oneOf(FORMATS), type: { type: 'string' } }) },
     lists: {
       type: 'array',
-      items: object({ region: { type: 'string' }, lang: { type: 'string' }, format: oneOf(FORMATS), type: { type: 'string' }, href: { type: 'string', format: 'uri-reference' } }),
+      items: object({
+        region: { type: 'string' },
+        lang: { type: 'string' },
+        format: oneOf(FORMATS),
+        type: { type: 'string' },
+        href: { type: 'string', format: 'uri-reference' },
+      }),
     },
     entry: object({ template: { type: 'string' }, ids: { type: 'string', format: 'uri-reference' } }),
-    history: object({ versions: { type: 'string', format: 'uri-reference' }, version: { type: 'string' }, at: { type: 'string' } }),
+    history: object({
+      versions: { type: 'string', format: 'uri-reference' },
+      version: { type: 'string' },
+      at: { type: 'string' },
+    }),
     changes: object({
       template: { type: 'string' },
       since: { type: 'string' },
       formats: { type: 'array', items: object({ format: oneOf(CHANGE_FORMATS), type: { type: 'string' } }) },
       feeds: {
         type: 'array',
-        items: object({ region: { type: 'string' }, lang: { type: 'string' }, format: oneOf(['atom', 'jsonfeed']), type: { type: 'string' }, href: { type: 'string', format: 'uri-reference' } }),
+        items: object({
+          region: { type: 'string' },
+          lang: { type: 'string' },
+          format: oneOf(['atom', 'jsonfeed']),
+          type: { type: 'string' },
+          href: { type: 'string', format: 'uri-reference' },
+        }),
       },
     }),
     notice: object({ periodDays: { type: 'integer', minimum: 0 }, objectionsTo: { type: 'string' } }),
     evidence: object({
-      origin: { type: 'string', description: 'The log\'s origin line (C2SP tlog-checkpoint), also the name of its key.' },
-      verifierKey: { type: ['string', 'null'], description: 'The signed-note verifier key that signs the checkpoints: pin it.' },
+      origin: {
+        type: 'string',
+        description: "The log's origin line (C2SP tlog-checkpoint), also the name of its key.",
+      },
+      verifierKey: {
+        type: ['string', 'null'],
+        description: 'The signed-note verifier key that signs the checkpoints: pin it.',
+      },
       checkpoint: { const: LOG_CHECKPOINT_URL },
-      tiles: { const: LOG_TILES_URL, description: 'The prefix of the log\'s C2SP tlog-tiles (hash tiles only; each leaf is a manifest, served at `manifest`).' },
+      tiles: {
+        const: LOG_TILES_URL,
+        description:
+          "The prefix of the log's C2SP tlog-tiles (hash tiles only; each leaf is a manifest, served at `manifest`).",
+      },
       manifest: { type: 'string' },
       evidence: { type: 'string' },
     }),
@@ -239,11 +343,27 @@ const MANIFEST_SCHEMA = {
     origin: { type: 'string' },
     version: { type: 'integer', minimum: 1 },
     publishedAt: { type: 'string', format: 'date-time' },
-    parent: { oneOf: [{ type: 'null' }, object({ version: { type: 'integer', minimum: 1 }, sha256: SHA256 })], description: 'The previous version\'s manifest, by the SHA-256 of its bytes.' },
+    parent: {
+      oneOf: [{ type: 'null' }, object({ version: { type: 'integer', minimum: 1 }, sha256: SHA256 })],
+      description: "The previous version's manifest, by the SHA-256 of its bytes.",
+    },
     data: object({ sha256: SHA256 }),
-    signer: { type: 'string', description: 'The verifier key that signs the checkpoint first including this manifest.' },
-    rotatedFrom: { type: 'string', description: 'The key this version rotates away from; its checkpoint carries that key\'s signature too.' },
-    states: { type: 'array', items: object({ from: { type: 'string', format: 'date-time' }, until: nullableString('date-time'), representations: { type: 'array', items: MANIFEST_REPRESENTATION } }) },
+    signer: {
+      type: 'string',
+      description: 'The verifier key that signs the checkpoint first including this manifest.',
+    },
+    rotatedFrom: {
+      type: 'string',
+      description: "The key this version rotates away from; its checkpoint carries that key's signature too.",
+    },
+    states: {
+      type: 'array',
+      items: object({
+        from: { type: 'string', format: 'date-time' },
+        until: nullableString('date-time'),
+        representations: { type: 'array', items: MANIFEST_REPRESENTATION },
+      }),
+    },
     representations: { type: 'array', items: MANIFEST_REPRESENTATION },
   },
   additionalProperties: false,
@@ -256,8 +376,12 @@ const EVIDENCE_SCHEMA = {
     version: { type: 'integer', minimum: 1 },
     leafIndex: { type: 'integer', minimum: 0 },
     treeSize: { type: 'integer', minimum: 1 },
-    manifest: { type: 'string', description: 'The manifest\'s exact bytes: the leaf is SHA-256(0x00 ‖ these bytes).' },
-    inclusionProof: { type: 'array', items: SHA256, description: 'RFC 6962 audit path from the leaf to the checkpoint\'s root.' },
+    manifest: { type: 'string', description: "The manifest's exact bytes: the leaf is SHA-256(0x00 ‖ these bytes)." },
+    inclusionProof: {
+      type: 'array',
+      items: SHA256,
+      description: "RFC 6962 audit path from the leaf to the checkpoint's root.",
+    },
     checkpoint: { type: 'string', description: 'The C2SP signed checkpoint the proof leads to.' },
     links: object({ manifest: { type: 'string' }, checkpoint: { type: 'string' }, tiles: { type: 'string' } }),
   }),
@@ -294,11 +418,20 @@ const JSON_FEED_SCHEMA = {
 /** One error body for every route, in `components.responses`: GET refers to them, HEAD carries their headers alone. */
 const ERROR_RESPONSES = {
   400: errorResponse('BadRequest', 'A parameter has an unknown value, is given twice, or disagrees with the path.'),
-  404: errorResponse('NotFound', 'Nothing is published at this URL: no sub-processor has this id (in this version), no such version was published (`unknown_version`), or no route has this path.'),
-  406: errorResponse('NotAcceptable', 'Accept allows none of the formats this resource comes in.', { Vary: header('The choice depended on Accept.', oneOf(['Accept'])) }),
-  503: errorResponse('Unavailable', '`not_published`: nothing has been published yet; `storage_fault`: storage lacks or damaged bytes the release says exist. Retry after the given seconds.', {
-    'Retry-After': header('Seconds to wait before retrying.', { type: 'string', pattern: '^[0-9]+$' }, true),
+  404: errorResponse(
+    'NotFound',
+    'Nothing is published at this URL: no sub-processor has this id (in this version), no such version was published (`unknown_version`), or no route has this path.',
+  ),
+  406: errorResponse('NotAcceptable', 'Accept allows none of the formats this resource comes in.', {
+    Vary: header('The choice depended on Accept.', oneOf(['Accept'])),
   }),
+  503: errorResponse(
+    'Unavailable',
+    '`not_published`: nothing has been published yet; `storage_fault`: storage lacks or damaged bytes the release says exist. Retry after the given seconds.',
+    {
+      'Retry-After': header('Seconds to wait before retrying.', { type: 'string', pattern: '^[0-9]+$' }, true),
+    },
+  ),
 }
 type ErrorStatus = keyof typeof ERROR_RESPONSES
 
@@ -329,17 +462,26 @@ function readOperations(route: ReadRoute) {
   const errors = [...route.errors, 503 as const].sort((a, b) => a - b)
   const notModified: ResponseObject = {
     description: 'Not modified: If-None-Match matched the ETag, or If-Modified-Since is not before Last-Modified.',
-    headers: Object.fromEntries(Object.entries(route.headers).filter(([name]) => retainedOn304.has(name.toLowerCase()))),
+    headers: Object.fromEntries(
+      Object.entries(route.headers).filter(([name]) => retainedOn304.has(name.toLowerCase())),
+    ),
   }
   const ok: ResponseObject = { description: route.summary, headers: route.headers }
-  const operation = (method: 'get' | 'head', summary: string, ok: ResponseObject, error: (status: ErrorStatus) => object) => ({
+  const operation = (
+    method: 'get' | 'head',
+    summary: string,
+    ok: ResponseObject,
+    error: (status: ErrorStatus) => object,
+  ) => ({
     operationId: `${method}${route.name}`,
     summary,
     parameters: [...route.parameters, ...CONDITIONAL_PARAMETERS],
     responses: { 200: ok, 304: notModified, ...Object.fromEntries(errors.map((status) => [status, error(status)])) },
   })
   return {
-    get: operation('get', route.summary, { ...ok, content: route.content }, (status) => ({ $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` })),
+    get: operation('get', route.summary, { ...ok, content: route.content }, (status) => ({
+      $ref: `#/components/responses/${ERROR_RESPONSES[status].name}`,
+    })),
     head: operation('head', `${route.summary}, headers only`, ok, (status) => {
       const { content: _, ...headersOnly } = ERROR_RESPONSES[status].response
       return headersOnly
@@ -347,14 +489,17 @@ function readOperations(route: ReadRoute) {
   }
 }
 
-
 /** A subscription as `GET /webhooks/{id}` shows it: never a secret. */
 const SUBSCRIPTION_SCHEMA = {
   ...object({
     id: { type: 'string' },
     url: { type: 'string', format: 'uri' },
     regions: strings,
-    languages: { type: ['array', 'null'], items: { type: 'string' }, description: 'null: every language of the release.' },
+    languages: {
+      type: ['array', 'null'],
+      items: { type: 'string' },
+      description: 'null: every language of the release.',
+    },
     events: { type: 'array', items: oneOf(CHANGE_EVENTS) },
     status: oneOf(['active', 'disabled']),
     createdAt: { type: 'string', format: 'date-time' },
@@ -363,7 +508,10 @@ const SUBSCRIPTION_SCHEMA = {
     lastFailureAt: nullableString('date-time'),
     disabledAt: nullableString('date-time'),
     disabledReason: nullableString(),
-    previousSecretExpiresAt: { ...nullableString('date-time'), description: 'During a rotation: when the last previous secret stops signing.' },
+    previousSecretExpiresAt: {
+      ...nullableString('date-time'),
+      description: 'During a rotation: when the last previous secret stops signing.',
+    },
     links: object({ self: { type: 'string' }, deliveries: { type: 'string' } }),
   }),
   title: 'Webhook subscription',
@@ -375,7 +523,7 @@ const CREATED_SUBSCRIPTION_SCHEMA = {
   required: ['secret', 'managementToken'],
   properties: {
     secret: { type: 'string', pattern: '^whsec_', description: 'The Standard Webhooks signing secret. Shown once.' },
-    managementToken: { type: 'string', description: 'The bearer token for this subscription\'s routes. Shown once.' },
+    managementToken: { type: 'string', description: "The bearer token for this subscription's routes. Shown once." },
   },
   unevaluatedProperties: false,
   title: 'New webhook subscription',
@@ -392,11 +540,11 @@ const DELIVERIES_SCHEMA = {
         event: { type: 'string' },
         attempt: { type: 'integer', minimum: 1 },
         attemptedAt: { type: 'string', format: 'date-time' },
-        status: { type: ['integer', 'null'], description: 'The endpoint\'s status; null when it gave none.' },
+        status: { type: ['integer', 'null'], description: "The endpoint's status; null when it gave none." },
         latencyMs: { type: ['integer', 'null'] },
         outcome: oneOf(['delivered', 'retrying', 'failed', 'dead_lettered']),
         nextRetryAt: nullableString('date-time'),
-        response: { ...nullableString(), description: 'The first KiB of the endpoint\'s answer.' },
+        response: { ...nullableString(), description: "The first KiB of the endpoint's answer." },
         error: nullableString(),
       }),
     },
@@ -422,7 +570,8 @@ const ADMIN_SCHEMA = {
     },
     refusals: {
       type: 'array',
-      description: 'Why each verification of the last 24 hours failed, newest first (at most 100): the requester was told only that it failed.',
+      description:
+        'Why each verification of the last 24 hours failed, newest first (at most 100): the requester was told only that it failed.',
       items: object({
         at: { type: 'string', format: 'date-time' },
         action: oneOf(['subscribe', 'enable']),
@@ -437,10 +586,22 @@ const ADMIN_SCHEMA = {
 }
 
 const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } })
-const problem = (description: string, headers: Record<string, Header> = {}): ResponseObject => ({ description, headers: { ...NO_STORE, ...headers }, content: ERROR_BODY })
-const RETRY_AFTER = { 'Retry-After': header('Seconds to wait before retrying.', { type: 'string', pattern: '^[0-9]+$' }) }
-const UNAUTHORIZED = problem('`unauthorized`: no bearer token, or not the right one.', { 'WWW-Authenticate': header('The scheme to use.', oneOf(['Bearer realm="webhooks"'])) })
-const ok = (description: string, body: string): ResponseObject => ({ description, headers: NO_STORE, content: json(body) })
+const problem = (description: string, headers: Record<string, Header> = {}): ResponseObject => ({
+  description,
+  headers: { ...NO_STORE, ...headers },
+  content: ERROR_BODY,
+})
+const RETRY_AFTER = {
+  'Retry-After': header('Seconds to wait before retrying.', { type: 'string', pattern: '^[0-9]+$' }),
+}
+const UNAUTHORIZED = problem('`unauthorized`: no bearer token, or not the right one.', {
+  'WWW-Authenticate': header('The scheme to use.', oneOf(['Bearer realm="webhooks"'])),
+})
+const ok = (description: string, body: string): ResponseObject => ({
+  description,
+  headers: NO_STORE,
+  content: json(body),
+})
 
 /** The routes that subscribe to change events and manage a subscription, and the operator's view. */
 function webhookPaths() {
@@ -457,18 +618,28 @@ function webhookPaths() {
   const verificationFailed = problem(
     '`verification_failed`: the endpoint did not echo the challenge in a 2xx within 10 s, or the outbound rules stopped the request. Why is told to the operator only.',
   )
-  const rateLimited = problem('`rate_limited`: too many verification requests from this client or from everyone this hour, or the host has no place left.', RETRY_AFTER)
+  const rateLimited = problem(
+    '`rate_limited`: too many verification requests from this client or from everyone this hour, or the host has no place left.',
+    RETRY_AFTER,
+  )
   return {
     '/webhooks': {
       post: {
         operationId: 'createWebhookSubscription',
         summary: 'Subscribe an endpoint to change events',
         description:
-          'The endpoint first receives a signed `webhook.verification` event, with the request\'s `verificationToken`, and must echo its challenge in a 2xx within 10 s; only then is the subscription stored. Only `https:` URLs of public hosts are accepted, and the name must resolve to public addresses only. Rate-limited per client (an IPv6 client is its /64) and for everyone together, and capped per endpoint host.',
+          "The endpoint first receives a signed `webhook.verification` event, with the request's `verificationToken`, and must echo its challenge in a 2xx within 10 s; only then is the subscription stored. Only `https:` URLs of public hosts are accepted, and the name must resolve to public addresses only. Rate-limited per client (an IPv6 client is its /64) and for everyone together, and capped per endpoint host.",
         tags: ['Webhooks'],
-        requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(SubscriptionRequest, { target: 'draft-2020-12' }) } } },
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: z.toJSONSchema(SubscriptionRequest, { target: 'draft-2020-12' }) } },
+        },
         responses: {
-          201: { description: 'Subscribed. The secret and the management token are shown this once.', headers: { ...NO_STORE, Location: header('The subscription.', { type: 'string' }) }, content: json('NewWebhookSubscription') },
+          201: {
+            description: 'Subscribed. The secret and the management token are shown this once.',
+            headers: { ...NO_STORE, Location: header('The subscription.', { type: 'string' }) },
+            content: json('NewWebhookSubscription'),
+          },
           400: problem('`invalid_subscription`: `fields` names each field at fault.'),
           413: problem(`\`payload_too_large\`: the body is over ${MAX_BODY_BYTES} bytes.`),
           415: problem('`unsupported_media_type`: the body is not sent as `application/json`.'),
@@ -479,18 +650,34 @@ function webhookPaths() {
       },
     },
     '/webhooks/{id}': {
-      get: managed('getWebhookSubscription', 'A subscription and its health', { 200: ok('The subscription.', 'WebhookSubscription') }),
-      delete: managed('deleteWebhookSubscription', 'Unsubscribe', { 204: { description: 'Unsubscribed; its attempts are deleted too.', headers: NO_STORE } }),
+      get: managed('getWebhookSubscription', 'A subscription and its health', {
+        200: ok('The subscription.', 'WebhookSubscription'),
+      }),
+      delete: managed('deleteWebhookSubscription', 'Unsubscribe', {
+        204: { description: 'Unsubscribed; its attempts are deleted too.', headers: NO_STORE },
+      }),
     },
     '/webhooks/{id}/rotate-secret': {
-      post: managed('rotateWebhookSecret', 'A new signing secret; each previous one keeps signing for 24 hours from its rotation', {
-        200: {
-          description: 'The new secret, shown once. Until `previousSecretExpiresAt` every delivery carries a signature by each secret still signing.',
-          headers: NO_STORE,
-          content: { 'application/json': { schema: object({ secret: { type: 'string', pattern: '^whsec_' }, previousSecretExpiresAt: { type: 'string', format: 'date-time' } }) } },
+      post: managed(
+        'rotateWebhookSecret',
+        'A new signing secret; each previous one keeps signing for 24 hours from its rotation',
+        {
+          200: {
+            description:
+              'The new secret, shown once. Until `previousSecretExpiresAt` every delivery carries a signature by each secret still signing.',
+            headers: NO_STORE,
+            content: {
+              'application/json': {
+                schema: object({
+                  secret: { type: 'string', pattern: '^whsec_' },
+                  previousSecretExpiresAt: { type: 'string', format: 'date-time' },
+                }),
+              },
+            },
+          },
+          429: problem(`\`rate_limited\`: ${MAX_PREVIOUS_SECRETS} previous secrets still sign.`, RETRY_AFTER),
         },
-        429: problem(`\`rate_limited\`: ${MAX_PREVIOUS_SECRETS} previous secrets still sign.`, RETRY_AFTER),
-      }),
+      ),
     },
     '/webhooks/{id}/enable': {
       post: managed('enableWebhookSubscription', 'Re-enable a disabled subscription, after a new verification', {
@@ -500,7 +687,9 @@ function webhookPaths() {
       }),
     },
     '/webhooks/{id}/deliveries': {
-      get: managed('listWebhookDeliveries', 'The recent delivery attempts', { 200: ok('The attempts, newest first.', 'WebhookDeliveries') }),
+      get: managed('listWebhookDeliveries', 'The recent delivery attempts', {
+        200: ok('The attempts, newest first.', 'WebhookDeliveries'),
+      }),
     },
     '/admin/webhooks': {
       get: {
@@ -515,9 +704,27 @@ function webhookPaths() {
 }
 
 const SIGNATURE_HEADERS = [
-  param('webhook-id', 'header', 'The event\'s id: the same on every retry, so that a receiver can deduplicate.', { type: 'string' }, true),
-  param('webhook-timestamp', 'header', 'Unix seconds of this attempt; reject one more than 5 minutes old.', { type: 'string', pattern: '^[0-9]+$' }, true),
-  param('webhook-signature', 'header', '`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, space-separated: two during a secret rotation.', { type: 'string' }, true),
+  param(
+    'webhook-id',
+    'header',
+    "The event's id: the same on every retry, so that a receiver can deduplicate.",
+    { type: 'string' },
+    true,
+  ),
+  param(
+    'webhook-timestamp',
+    'header',
+    'Unix seconds of this attempt; reject one more than 5 minutes old.',
+    { type: 'string', pattern: '^[0-9]+$' },
+    true,
+  ),
+  param(
+    'webhook-signature',
+    'header',
+    '`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, space-separated: two during a secret rotation.',
+    { type: 'string' },
+    true,
+  ),
 ]
 
 /** The requests this registry sends to subscribers: Standard Webhooks v1, signed. */
@@ -535,12 +742,33 @@ function webhookEvents() {
       },
     },
   })
-  const change = 'Received. Anything else, a redirect or no answer within 10 s is retried (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) and then dead-lettered.'
+  const change =
+    'Received. Anything else, a redirect or no answer within 10 s is retried (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) and then dead-lettered.'
   return {
-    [CHANGE_EVENTS[0]]: event(CHANGE_EVENTS[0], 'A change is announced: at the first cron tick after the publish', 'ChangeEvent', change),
-    [CHANGE_EVENTS[1]]: event(CHANGE_EVENTS[1], 'A change takes effect: at the first cron tick after its effective instant', 'ChangeEvent', change),
-    [CHANGE_EVENTS[2]]: event(CHANGE_EVENTS[2], 'An announced change is taken back before it takes effect', 'ChangeEvent', change),
-    [VERIFICATION_EVENT]: event(VERIFICATION_EVENT, 'Sent once when subscribing, and when re-enabling', 'VerificationEvent', 'The challenge, echoed: as the body, or as `{ "challenge": … }`.'),
+    [CHANGE_EVENTS[0]]: event(
+      CHANGE_EVENTS[0],
+      'A change is announced: at the first cron tick after the publish',
+      'ChangeEvent',
+      change,
+    ),
+    [CHANGE_EVENTS[1]]: event(
+      CHANGE_EVENTS[1],
+      'A change takes effect: at the first cron tick after its effective instant',
+      'ChangeEvent',
+      change,
+    ),
+    [CHANGE_EVENTS[2]]: event(
+      CHANGE_EVENTS[2],
+      'An announced change is taken back before it takes effect',
+      'ChangeEvent',
+      change,
+    ),
+    [VERIFICATION_EVENT]: event(
+      VERIFICATION_EVENT,
+      'Sent once when subscribing, and when re-enabling',
+      'VerificationEvent',
+      'The challenge, echoed: as the body, or as `{ "challenge": … }`.',
+    ),
   }
 }
 
@@ -551,7 +779,11 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   const schema = registryJsonSchema(languages) as { $defs: Record<string, unknown> } & Record<string, unknown>
   const { $schema: _, $defs, ...listSchema } = schema
   const components = JSON.parse(
-    JSON.stringify({ SubprocessorList: listSchema, ...$defs, Error: z.toJSONSchema(ErrorDocument, { target: 'draft-2020-12' }) }).replaceAll('#/$defs/', '#/components/schemas/'),
+    JSON.stringify({
+      SubprocessorList: listSchema,
+      ...$defs,
+      Error: z.toJSONSchema(ErrorDocument, { target: 'draft-2020-12' }),
+    }).replaceAll('#/$defs/', '#/components/schemas/'),
   ) as Record<string, Record<string, unknown>>
   delete components.Error!.$schema
   components.Discovery = DISCOVERY_SCHEMA
@@ -567,21 +799,57 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   const acceptLanguage = param('Accept-Language', 'header', 'Consulted when `lang` is absent.', { type: 'string' })
   const format = param('format', 'query', 'Format; overrides Accept. Must agree with a path suffix.', oneOf(FORMATS))
   const formatInPath = param('format', 'path', 'Format; overrides Accept.', oneOf(FORMATS))
-  const id = param('id', 'path', 'The id of a sub-processor.', { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' })
-  const region = param('region', 'query', "Customer region; else the visitor's country through the operator's mapping; else `all`.", oneOf(listRegions(data)))
+  const id = param('id', 'path', 'The id of a sub-processor.', {
+    type: 'string',
+    pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$',
+  })
+  const region = param(
+    'region',
+    'query',
+    "Customer region; else the visitor's country through the operator's mapping; else `all`.",
+    oneOf(listRegions(data)),
+  )
 
-  const version = param('version', 'query', 'A published version: its bytes exactly, with the ETag they had, cached for good. 404 `unknown_version` outside 1 to the latest.', { type: 'integer', minimum: 1 })
+  const version = param(
+    'version',
+    'query',
+    'A published version: its bytes exactly, with the ETag they had, cached for good. 404 `unknown_version` outside 1 to the latest.',
+    { type: 'integer', minimum: 1 },
+  )
   const at = param(
     'at',
     'query',
     'The list in force at a date (midnight UTC) or an RFC 3339 instant. In the past: the state then. In the future: the state announced now, with `"state": "scheduled"`. Not with `version`.',
-    { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:[Zz]|[+-]\\d{2}:\\d{2}))?$' },
+    {
+      type: 'string',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:[Zz]|[+-]\\d{2}:\\d{2}))?$',
+    },
   )
-  const since = param('since', 'query', 'JSON only: the changes announced or withdrawn after this version, a poller\'s delta. 0 gives every change; beyond the latest, or another format, is a 400.', { type: 'integer', minimum: 0 })
-  const changeRegion = param('region', 'query', 'Only the changes that touch this region\'s list; else every change.', oneOf(listRegions(data)))
-  const changeFormat = param('format', 'query', 'Format; overrides Accept. Must agree with a path suffix.', oneOf(CHANGE_FORMATS))
+  const since = param(
+    'since',
+    'query',
+    "JSON only: the changes announced or withdrawn after this version, a poller's delta. 0 gives every change; beyond the latest, or another format, is a 400.",
+    { type: 'integer', minimum: 0 },
+  )
+  const changeRegion = param(
+    'region',
+    'query',
+    "Only the changes that touch this region's list; else every change.",
+    oneOf(listRegions(data)),
+  )
+  const changeFormat = param(
+    'format',
+    'query',
+    'Format; overrides Accept. Must agree with a path suffix.',
+    oneOf(CHANGE_FORMATS),
+  )
   const changeFormatInPath = param('format', 'path', 'Format; overrides Accept.', oneOf(CHANGE_FORMATS))
-  const versionFormat = param('format', 'query', 'Format; overrides Accept. Must agree with a path suffix.', oneOf(VERSION_FORMATS))
+  const versionFormat = param(
+    'format',
+    'query',
+    'Format; overrides Accept. Must agree with a path suffix.',
+    oneOf(VERSION_FORMATS),
+  )
   const versionFormatInPath = param('format', 'path', 'Format; overrides Accept.', oneOf(VERSION_FORMATS))
 
   const formats = (jsonSchema: string) => ({
@@ -626,18 +894,56 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       summary: 'Every published version: number, publish time, parent and the counts of its changes',
       parameters: [...pathParameters, lang, versionFormat, acceptLanguage],
       headers: negotiatedHeaders(languages, SHARED),
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Versions' } }, 'text/html': { schema: { type: 'string' } } },
+      content: {
+        'application/json': { schema: { $ref: '#/components/schemas/Versions' } },
+        'text/html': { schema: { type: 'string' } },
+      },
       errors: [400, 406],
     })
   const document = (name: string, summary: string, type: string, body: JsonSchema) =>
-    readOperations({ name, summary, parameters: [], headers: DOCUMENT_HEADERS, content: { [type]: { schema: body } }, errors: [] })
-  const versionInPath = param('version', 'path', 'A published version number.', { type: 'string', pattern: '^[1-9][0-9]{0,8}$', examples: ['1'] }, true)
-  const immutable = header('A version\'s manifest never changes.', oneOf([IMMUTABLE_CACHE_CONTROL]))
-  const evidenceHeaders = (cacheControl: Header) => ({ ETag: VALIDATOR_HEADERS.ETag, 'Content-Digest': CONTENT_DIGEST, 'Cache-Control': cacheControl })
+    readOperations({
+      name,
+      summary,
+      parameters: [],
+      headers: DOCUMENT_HEADERS,
+      content: { [type]: { schema: body } },
+      errors: [],
+    })
+  const versionInPath = param(
+    'version',
+    'path',
+    'A published version number.',
+    { type: 'string', pattern: '^[1-9][0-9]{0,8}$', examples: ['1'] },
+    true,
+  )
+  const immutable = header("A version's manifest never changes.", oneOf([IMMUTABLE_CACHE_CONTROL]))
+  const evidenceHeaders = (cacheControl: Header) => ({
+    ETag: VALIDATOR_HEADERS.ETag,
+    'Content-Digest': CONTENT_DIGEST,
+    'Cache-Control': cacheControl,
+  })
   const tileParams = [
-    param('level', 'path', 'The tile\'s level: level L holds the hashes at height 8·L of the tree.', { type: 'string', pattern: '^(0|[1-9][0-9]?)$', examples: ['0'] }, true),
-    param('index', 'path', 'The tile\'s index in three digits; an index of 1000 or more takes more segments (`x001/234`), as C2SP tlog-tiles writes it.', { type: 'string', pattern: '^[0-9]{3}$', examples: ['000'] }, true),
-    param('width', 'path', 'The hashes a partial tile holds, 1 to 255; a full tile (256 hashes) has no `.p/{width}`.', { type: 'string', pattern: '^[1-9][0-9]{0,2}$', examples: ['1'] }, true),
+    param(
+      'level',
+      'path',
+      "The tile's level: level L holds the hashes at height 8·L of the tree.",
+      { type: 'string', pattern: '^(0|[1-9][0-9]?)$', examples: ['0'] },
+      true,
+    ),
+    param(
+      'index',
+      'path',
+      "The tile's index in three digits; an index of 1000 or more takes more segments (`x001/234`), as C2SP tlog-tiles writes it.",
+      { type: 'string', pattern: '^[0-9]{3}$', examples: ['000'] },
+      true,
+    ),
+    param(
+      'width',
+      'path',
+      'The hashes a partial tile holds, 1 to 255; a full tile (256 hashes) has no `.p/{width}`.',
+      { type: 'string', pattern: '^[1-9][0-9]{0,2}$', examples: ['1'] },
+      true,
+    ),
   ]
 
   return {
@@ -664,14 +970,30 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       '/changes.{format}': changes('ChangeLogInFormat', [changeFormatInPath]),
       '/versions': versions('Versions', []),
       '/versions.{format}': versions('VersionsInFormat', [versionFormatInPath]),
-      [DOCUMENTS.schema.url]: document('JsonSchema', 'The JSON Schema of the JSON documents', DOCUMENTS.schema.contentType, JSON_SCHEMA_DOCUMENT),
-      [DOCUMENTS.openapi.url]: document('OpenApiDocument', 'This description', 'application/vnd.oai.openapi+json', OPENAPI_DOCUMENT),
-      [DOCUMENTS.discovery.url]: document('DiscoveryDocument', 'Links to every list, format and language, the schema and this description', 'application/json', {
-        $ref: '#/components/schemas/Discovery',
-      }),
+      [DOCUMENTS.schema.url]: document(
+        'JsonSchema',
+        'The JSON Schema of the JSON documents',
+        DOCUMENTS.schema.contentType,
+        JSON_SCHEMA_DOCUMENT,
+      ),
+      [DOCUMENTS.openapi.url]: document(
+        'OpenApiDocument',
+        'This description',
+        'application/vnd.oai.openapi+json',
+        OPENAPI_DOCUMENT,
+      ),
+      [DOCUMENTS.discovery.url]: document(
+        'DiscoveryDocument',
+        'Links to every list, format and language, the schema and this description',
+        'application/json',
+        {
+          $ref: '#/components/schemas/Discovery',
+        },
+      ),
       [manifestUrl(0).replace('0', '{version}')]: readOperations({
         name: 'Manifest',
-        summary: 'A version\'s manifest: every representation of every state, with the SHA-256 of its bytes; one leaf of the signed log',
+        summary:
+          "A version's manifest: every representation of every state, with the SHA-256 of its bytes; one leaf of the signed log",
         parameters: [versionInPath],
         headers: { ...evidenceHeaders(immutable), 'Content-Location': VALIDATOR_HEADERS['Content-Location'] },
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Manifest' } } },
@@ -679,7 +1001,8 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       }),
       '/versions/{version}/evidence': readOperations({
         name: 'Evidence',
-        summary: 'Everything to verify a version offline: its manifest, its leaf index, the inclusion proof to the current checkpoint, and that signed checkpoint',
+        summary:
+          'Everything to verify a version offline: its manifest, its leaf index, the inclusion proof to the current checkpoint, and that signed checkpoint',
         parameters: [versionInPath],
         headers: evidenceHeaders(SHARED),
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Evidence' } } },
@@ -687,7 +1010,8 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       }),
       [LOG_CHECKPOINT_URL]: readOperations({
         name: 'Checkpoint',
-        summary: 'The log\'s latest checkpoint (C2SP tlog-checkpoint: origin, tree size, base64 root hash) as a C2SP signed note, Ed25519',
+        summary:
+          "The log's latest checkpoint (C2SP tlog-checkpoint: origin, tree size, base64 root hash) as a C2SP signed note, Ed25519",
         parameters: [],
         headers: evidenceHeaders(header('Briefly: every publish makes a new one.', oneOf(['public, max-age=10']))),
         content: { 'text/plain': { schema: { type: 'string' } } },
@@ -695,9 +1019,15 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
       }),
       [`${LOG_TILES_URL}{level}/{index}.p/{width}`]: readOperations({
         name: 'LogTile',
-        summary: 'A hash tile of the log (C2SP tlog-tiles): the concatenated 32-byte hashes it holds. A full tile drops `.p/{width}` and never changes',
+        summary:
+          'A hash tile of the log (C2SP tlog-tiles): the concatenated 32-byte hashes it holds. A full tile drops `.p/{width}` and never changes',
         parameters: tileParams,
-        headers: evidenceHeaders(header('A full tile never changes; a partial one is kept a minute.', oneOf([IMMUTABLE_CACHE_CONTROL, 'public, max-age=60']))),
+        headers: evidenceHeaders(
+          header(
+            'A full tile never changes; a partial one is kept a minute.',
+            oneOf([IMMUTABLE_CACHE_CONTROL, 'public, max-age=60']),
+          ),
+        ),
         content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
         errors: [404],
       }),
@@ -708,8 +1038,16 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
     components: {
       schemas: components,
       securitySchemes: {
-        managementToken: { type: 'http', scheme: 'bearer', description: 'The management token a subscription was created with.' },
-        adminToken: { type: 'http', scheme: 'bearer', description: 'The operator\'s token, the Worker secret ADMIN_TOKEN.' },
+        managementToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The management token a subscription was created with.',
+        },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The operator's token, the Worker secret ADMIN_TOKEN.",
+        },
       },
       responses: Object.fromEntries(Object.values(ERROR_RESPONSES).map(({ name, response }) => [name, response])),
     },

@@ -48,10 +48,15 @@ export async function enterInLog(
   data: Uint8Array,
 ): Promise<LogEntry> {
   const { signer, rotatingFrom } = signing
-  if (signer.name !== origin) throw new LogRefused(`The signing key is for the log "${signer.name}", but data/registry.json names the log "${origin}".`)
-  if (leaves.length !== release.version - 1) throw new LogRefused(`The log holds ${leaves.length} versions, so it cannot take version ${release.version}.`)
+  if (signer.name !== origin)
+    throw new LogRefused(
+      `The signing key is for the log "${signer.name}", but data/registry.json names the log "${origin}".`,
+    )
+  if (leaves.length !== release.version - 1)
+    throw new LogRefused(`The log holds ${leaves.length} versions, so it cannot take version ${release.version}.`)
   const parent = previous ? await checkHead(previous, leaves, signing) : null
-  if (!previous && rotatingFrom) throw new LogRefused('The first version starts the log: there is no key to rotate from.')
+  if (!previous && rotatingFrom)
+    throw new LogRefused('The first version starts the log: there is no key to rotate from.')
   const manifest = buildManifest(release, views, {
     origin,
     signer: signer.verifier.text,
@@ -62,7 +67,10 @@ export async function enterInLog(
   const bytes = manifestBytes(manifest)
   const leaf = await leafHash(bytes)
   const tree = await MerkleTree.fromLeafHashes([...leaves.map(fromBase64), leaf])
-  const checkpoint = await signNote(formatCheckpoint({ origin, size: tree.size, root: await tree.root(), extensions: [] }), rotatingFrom ? [signer, rotatingFrom] : [signer])
+  const checkpoint = await signNote(
+    formatCheckpoint({ origin, size: tree.size, root: await tree.root(), extensions: [] }),
+    rotatingFrom ? [signer, rotatingFrom] : [signer],
+  )
   return {
     manifest,
     bytes,
@@ -76,15 +84,23 @@ export async function enterInLog(
  * the root of the leaves the version table holds, its leaf the last of them, and this publish
  * must sign with the key that signed it, unless it rotates from that key.
  */
-async function checkHead(previous: Release, leaves: string[], { signer, rotatingFrom }: LogSigning): Promise<Manifest['parent']> {
+async function checkHead(
+  previous: Release,
+  leaves: string[],
+  { signer, rotatingFrom }: LogSigning,
+): Promise<Manifest['parent']> {
   const head = previous.evidence
   if (!head) {
-    throw new LogRefused(`Version ${previous.version} was published before the registry kept a signed log, so the log cannot continue from it. Publish into a new store.`)
+    throw new LogRefused(
+      `Version ${previous.version} was published before the registry kept a signed log, so the log cannot continue from it. Publish into a new store.`,
+    )
   }
   const checkpoint = parseCheckpoint(head.checkpoint.slice(0, head.checkpoint.indexOf('\n\n') + 1))
   const root = await (await MerkleTree.fromLeafHashes(leaves.map(fromBase64))).root()
   if (checkpoint.size !== leaves.length || base64(root) !== base64(checkpoint.root) || leaves.at(-1) !== head.leaf) {
-    throw new LogRefused(`The log's head is not version ${previous.version}'s manifest as its checkpoint signed it: the version table or the log was altered. Nothing was written.`)
+    throw new LogRefused(
+      `The log's head is not version ${previous.version}'s manifest as its checkpoint signed it: the version table or the log was altered. Nothing was written.`,
+    )
   }
   const expected = rotatingFrom ?? signer
   if (head.signer !== expected.verifier.text) {
@@ -107,13 +123,26 @@ export async function tilesOfNewestLeaf(leaves: string[]): Promise<{ path: strin
  * key in use. data/registry.json may pin the production key; `strict` (a publish to Cloudflare)
  * refuses any other, a local publish signs with its development key and says so.
  */
-export function withVerifierKey(data: RegistryData, signing: LogSigning, strict: boolean): { data: RegistryData; warning: string | null } {
+export function withVerifierKey(
+  data: RegistryData,
+  signing: LogSigning,
+  strict: boolean,
+): { data: RegistryData; warning: string | null } {
   const pinned = data.registry.evidence.verifierKey
   const key = signing.signer.verifier.text
   if (pinned === key) return { data, warning: null }
-  if (pinned !== null && strict) throw new LogRefused(`data/registry.json pins the verifier key ${pinned}, but the signing key's is ${key}. Sign with the pinned key, or rotate to the new one and pin it.`)
-  const warning = pinned === null ? null : `data/registry.json pins ${pinned}; this local publish signs with ${key} and publishes that key instead.`
-  return { data: { ...data, registry: { ...data.registry, evidence: { ...data.registry.evidence, verifierKey: key } } }, warning }
+  if (pinned !== null && strict)
+    throw new LogRefused(
+      `data/registry.json pins the verifier key ${pinned}, but the signing key's is ${key}. Sign with the pinned key, or rotate to the new one and pin it.`,
+    )
+  const warning =
+    pinned === null
+      ? null
+      : `data/registry.json pins ${pinned}; this local publish signs with ${key} and publishes that key instead.`
+  return {
+    data: { ...data, registry: { ...data.registry, evidence: { ...data.registry.evidence, verifierKey: key } } },
+    warning,
+  }
 }
 
 /** The tiles the newest leaf changed: at each level, the tile that holds that level's newest hash, if the leaf made one. */

@@ -19,10 +19,13 @@ function describe({ view, etag }: ManifestedView): ManifestRepresentation {
   const sha256 = etagSha256(etag)
   const url = viewUrl(view)
   if (view.kind === 'manifest') throw new Error('a manifest does not list itself')
-  if (view.kind === 'document') return { url, kind: view.kind, name: view.name, type: DOCUMENTS[view.name].contentType, sha256 }
+  if (view.kind === 'document')
+    return { url, kind: view.kind, name: view.name, type: DOCUMENTS[view.name].contentType, sha256 }
   const common = { url, kind: view.kind, lang: view.lang, format: view.format, type: MEDIA_TYPES[view.format] }
-  if (view.kind === 'list') return { ...common, region: view.region, ...(view.scheduled ? { scheduled: true as const } : {}), sha256 }
-  if (view.kind === 'changes') return { ...common, region: view.region, ...(view.complete ? { complete: true as const } : {}), sha256 }
+  if (view.kind === 'list')
+    return { ...common, region: view.region, ...(view.scheduled ? { scheduled: true as const } : {}), sha256 }
+  if (view.kind === 'changes')
+    return { ...common, region: view.region, ...(view.complete ? { complete: true as const } : {}), sha256 }
   return { ...common, sha256 }
 }
 
@@ -50,9 +53,15 @@ export function buildManifest(release: Release, views: ManifestedView[], facts: 
     states: release.states.map((from, state) => ({
       from: iso(from),
       until: release.states[state + 1] === undefined ? null : iso(release.states[state + 1]!),
-      representations: views.filter((v) => v.state === state).map(describe).sort(byUrl),
+      representations: views
+        .filter((v) => v.state === state)
+        .map(describe)
+        .sort(byUrl),
     })),
-    representations: views.filter((v) => v.state === null).map(describe).sort(byUrl),
+    representations: views
+      .filter((v) => v.state === null)
+      .map(describe)
+      .sort(byUrl),
   }
 }
 

@@ -1,5 +1,16 @@
 import { type ChangedField, type ChangeRecord, changeStatus, type ChangeType } from '../domain/change'
-import { ALL_REGIONS, ENTRY_SCHEMA_URL, type EntryView, evidenceUrl, FORMATS, type Format, type ListView, MEDIA_TYPES, SCHEMA_URL, viewUrl } from '../domain/representation'
+import {
+  ALL_REGIONS,
+  ENTRY_SCHEMA_URL,
+  type EntryView,
+  evidenceUrl,
+  FORMATS,
+  type Format,
+  type ListView,
+  MEDIA_TYPES,
+  SCHEMA_URL,
+  viewUrl,
+} from '../domain/representation'
 import { isoDate } from './dates'
 import {
   CATEGORIES,
@@ -54,7 +65,12 @@ export interface ListState {
 }
 
 /** One field of an entry as a document shows it in a language; also how a change log shows a field's old and new value. */
-export function documentField<F extends ChangedField>(data: RegistryData, field: F, entry: Partial<SubprocessorEntry>, lang: Language): SubprocessorDocument[F] {
+export function documentField<F extends ChangedField>(
+  data: RegistryData,
+  field: F,
+  entry: Partial<SubprocessorEntry>,
+  lang: Language,
+): SubprocessorDocument[F] {
   const value = ((): SubprocessorDocument[ChangedField] => {
     switch (field) {
       case 'name':
@@ -72,7 +88,13 @@ export function documentField<F extends ChangedField>(data: RegistryData, field:
       case 'customers':
         return entry.customers ? textIn(entry.customers, lang) : null
       case 'location':
-        return entry.location ? { countries: entry.location.countries, subdivisions: entry.location.subdivisions ?? [], text: textIn(entry.location.text, lang) } : null
+        return entry.location
+          ? {
+              countries: entry.location.countries,
+              subdivisions: entry.location.subdivisions ?? [],
+              text: textIn(entry.location.text, lang),
+            }
+          : null
       case 'regions':
         return entry.regions ?? []
       case 'assurances':
@@ -87,7 +109,11 @@ export function documentField<F extends ChangedField>(data: RegistryData, field:
   return value as SubprocessorDocument[F]
 }
 
-export function toSubprocessorDocument(data: RegistryData, entry: SubprocessorEntry, lang: Language): SubprocessorDocument {
+export function toSubprocessorDocument(
+  data: RegistryData,
+  entry: SubprocessorEntry,
+  lang: Language,
+): SubprocessorDocument {
   const field = <F extends ChangedField>(name: F) => documentField(data, name, entry, lang)
   return {
     id: entry.id,
@@ -115,13 +141,24 @@ function formatLinks(url: (format: Format) => string) {
 }
 
 /** The changes that touch a region's list. */
-const touching = (changes: ChangeRecord[], region: string) => changes.filter((change) => region === ALL_REGIONS || change.regions.includes(region))
+const touching = (changes: ChangeRecord[], region: string) =>
+  changes.filter((change) => region === ALL_REGIONS || change.regions.includes(region))
 
-export function toListDocument(data: RegistryData, stamp: ReleaseStamp, view: { region: string; lang: Language }, state: ListState): SubprocessorListDocument {
+export function toListDocument(
+  data: RegistryData,
+  stamp: ReleaseStamp,
+  view: { region: string; lang: Language },
+  state: ListState,
+): SubprocessorListDocument {
   const { lang, region } = view
   const { company, lastUpdated, source, notes, notice } = data.registry
   const changes = touching(state.changes, region)
-  const lastChange = Math.max(0, ...changes.filter((change) => changeStatus(change, state.from) === 'effective').map((change) => Date.parse(change.effectiveAt)))
+  const lastChange = Math.max(
+    0,
+    ...changes
+      .filter((change) => changeStatus(change, state.from) === 'effective')
+      .map((change) => Date.parse(change.effectiveAt)),
+  )
   return {
     $schema: SCHEMA_URL,
     version: stamp.version,
@@ -129,7 +166,10 @@ export function toListDocument(data: RegistryData, stamp: ReleaseStamp, view: { 
     lastUpdated,
     lastChanged: lastChange ? isoDate(lastChange) : lastUpdated,
     state: state.scheduled ? 'scheduled' : 'in-force',
-    inForce: { from: new Date(state.from).toISOString(), until: state.until === null ? null : new Date(state.until).toISOString() },
+    inForce: {
+      from: new Date(state.from).toISOString(),
+      until: state.until === null ? null : new Date(state.until).toISOString(),
+    },
     language: lang,
     sourceLanguage: source.language,
     region: { id: region as SubprocessorListDocument['region']['id'], name: regionName(data, region, lang) },
@@ -155,7 +195,12 @@ export function toListDocument(data: RegistryData, stamp: ReleaseStamp, view: { 
   }
 }
 
-export function toEntryDocument(data: RegistryData, stamp: ReleaseStamp, entry: SubprocessorEntry, lang: Language): SubprocessorEntryDocument {
+export function toEntryDocument(
+  data: RegistryData,
+  stamp: ReleaseStamp,
+  entry: SubprocessorEntry,
+  lang: Language,
+): SubprocessorEntryDocument {
   return {
     $schema: ENTRY_SCHEMA_URL,
     version: stamp.version,
@@ -305,9 +350,15 @@ function countryName(code: string, lang: Language): string {
   return names.of(code) ?? code
 }
 
-function pageBase(data: RegistryData, doc: SubprocessorListDocument | SubprocessorEntryDocument, view: ListView | EntryView): PageBase {
+function pageBase(
+  data: RegistryData,
+  doc: SubprocessorListDocument | SubprocessorEntryDocument,
+  view: ListView | EntryView,
+): PageBase {
   const lang = doc.language
-  const locale = data.registry.languages.includes(lang) ? data.locales[lang]! : data.locales[data.registry.source.language]!
+  const locale = data.registry.languages.includes(lang)
+    ? data.locales[lang]!
+    : data.locales[data.registry.source.language]!
   const { labels } = locale
   const { name, service, dpaContactEmail } = data.registry.company
   const { languages } = data.registry
@@ -319,10 +370,25 @@ function pageBase(data: RegistryData, doc: SubprocessorListDocument | Subprocess
     edition: { version: doc.version, publishedAt: doc.publishedAt, lastUpdated: doc.lastUpdated },
     href: viewUrl(view),
     alternates: [
-      ...FORMATS.filter((format) => format !== 'html').map((format) => ({ href: viewUrl({ ...view, format }), type: MEDIA_TYPES[format], hreflang: lang })),
-      ...languages.filter((other) => other !== lang).map((other) => ({ href: viewUrl({ ...view, lang: other, format: 'html' }), type: MEDIA_TYPES.html, hreflang: other })),
+      ...FORMATS.filter((format) => format !== 'html').map((format) => ({
+        href: viewUrl({ ...view, format }),
+        type: MEDIA_TYPES[format],
+        hreflang: lang,
+      })),
+      ...languages
+        .filter((other) => other !== lang)
+        .map((other) => ({
+          href: viewUrl({ ...view, lang: other, format: 'html' }),
+          type: MEDIA_TYPES.html,
+          hreflang: other,
+        })),
     ],
-    languages: languages.map((other) => ({ href: viewUrl({ ...view, lang: other, format: 'html' }), text: data.locales[other]!.name, current: other === lang, lang: other })),
+    languages: languages.map((other) => ({
+      href: viewUrl({ ...view, lang: other, format: 'html' }),
+      text: data.locales[other]!.name,
+      current: other === lang,
+      lang: other,
+    })),
     formats: [
       { href: viewUrl({ ...view, format: 'csv' }), text: labels.csvLink, current: false, type: MEDIA_TYPES.csv },
       { href: viewUrl({ ...view, format: 'json' }), text: labels.jsonLink, current: false, type: MEDIA_TYPES.json },
@@ -366,10 +432,15 @@ function toPageEntry(
     customers: entry.customers,
     location: entry.location && {
       text: entry.location.text,
-      places: [...entry.location.countries.map((code) => `${countryName(code, lang)} (${code})`), ...entry.location.subdivisions],
+      places: [
+        ...entry.location.countries.map((code) => `${countryName(code, lang)} (${code})`),
+        ...entry.location.subdivisions,
+      ],
     },
     regions: entry.regions.map((id) => regionName(data, id, lang)).join(', '),
-    assurances: entry.assurances.map(({ id, text, standards }) => assurances.of(id, (number) => ({ id, number, text, standards }))),
+    assurances: entry.assurances.map(({ id, text, standards }) =>
+      assurances.of(id, (number) => ({ id, number, text, standards })),
+    ),
     notes: entry.notes.map(({ text }) => notes.of(text, (number) => ({ number, text }))),
   }
 }
@@ -388,7 +459,12 @@ export function plainValue(value: unknown, labels: Labels): string {
 /** A change as the page shows it, in its language: for a modification, what changes; else what the entry does. */
 function toPageChange(change: ChangeDocument, labels: Labels): PageChange {
   const what = change.fields.length
-    ? change.fields.map(({ field, before, after }) => `${labels.fieldNames[field]}: ${plainValue(before, labels)} → ${plainValue(after, labels)}`).join('; ')
+    ? change.fields
+        .map(
+          ({ field, before, after }) =>
+            `${labels.fieldNames[field]}: ${plainValue(before, labels)} → ${plainValue(after, labels)}`,
+        )
+        .join('; ')
     : change.entry.document.purpose
   return {
     type: change.type,
@@ -412,7 +488,11 @@ export function toListPage(data: RegistryData, doc: SubprocessorListDocument, st
   const view: ListView = { kind: 'list', region: doc.region.id, lang, format: 'html' }
   const { policy, categories, company } = data.registry
   const texts = (list: Localized[]) => list.map((text) => textIn(text, lang))
-  const section = (id: string, { heading, paragraphs }: { heading: Localized; paragraphs: Localized[] }, items: Localized[] = []): PolicySection => ({
+  const section = (
+    id: string,
+    { heading, paragraphs }: { heading: Localized; paragraphs: Localized[] },
+    items: Localized[] = [],
+  ): PolicySection => ({
     id,
     heading: textIn(heading, lang),
     paragraphs: texts(paragraphs),
@@ -424,12 +504,18 @@ export function toListPage(data: RegistryData, doc: SubprocessorListDocument, st
     id,
     heading: textIn(categories[id].heading, lang),
     paragraphs: texts(categories[id].paragraphs),
-    entries: doc.subprocessors.filter((entry) => entry.category === id).map((entry) => toPageEntry(data, entry, lang, assurances, notes)),
+    entries: doc.subprocessors
+      .filter((entry) => entry.category === id)
+      .map((entry) => toPageEntry(data, entry, lang, assurances, notes)),
   }))
   return {
     ...pageBase(data, doc, view),
     region: doc.region,
-    regions: listRegions(data).map((region) => ({ href: viewUrl({ ...view, region }), text: regionName(data, region, lang), current: region === doc.region.id })),
+    regions: listRegions(data).map((region) => ({
+      href: viewUrl({ ...view, region }),
+      text: regionName(data, region, lang),
+      current: region === doc.region.id,
+    })),
     inForce: doc.subprocessors.length,
     state: { scheduled: doc.state === 'scheduled', from: doc.inForce.from, until: doc.inForce.until },
     feeds: [
@@ -472,7 +558,8 @@ export function toEntryPage(data: RegistryData, doc: SubprocessorEntryDocument):
 }
 
 /** A change's identity as a tag: URI (RFC 4151), the same in every feed, format and version. */
-export const changeTag = (data: RegistryData, id: string) => `tag:${data.registry.notice.tagAuthority}:subprocessors/change/${id}`
+export const changeTag = (data: RegistryData, id: string) =>
+  `tag:${data.registry.notice.tagAuthority}:subprocessors/change/${id}`
 
 /** A change as JSON documents show it, in one language, as it stands at instant `at`. */
 export function changeDocument(data: RegistryData, change: ChangeRecord, lang: Language, at: number): ChangeDocument {
@@ -500,7 +587,10 @@ export function changeDocument(data: RegistryData, change: ChangeRecord, lang: L
     effectiveAt: change.effectiveAt,
     objectionDeadline: change.objectionDeadline,
     requiresNotice: change.requiresNotice,
-    shortNotice: change.shortNotice && { kind: change.shortNotice.kind, reason: textIn(change.shortNotice.reason, lang) },
+    shortNotice: change.shortNotice && {
+      kind: change.shortNotice.kind,
+      reason: textIn(change.shortNotice.reason, lang),
+    },
     withdrawn: change.withdrawnIn === null ? null : { version: change.withdrawnIn, at: change.withdrawnAt! },
   }
 }

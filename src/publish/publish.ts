@@ -1,7 +1,17 @@
 import type { ChangeRecord } from '../domain/change'
 import type { Release } from '../domain/representation'
 import { type VersionTable, VersionTaken } from '../storage/arbiter'
-import { type KvRead, type KvWrite, manifestRecord, pointerRecords, readCurrentRelease, readVersionInputs, tileRecords, type VersionInputs, versionRecords } from '../storage/writer'
+import {
+  type KvRead,
+  type KvWrite,
+  manifestRecord,
+  pointerRecords,
+  readCurrentRelease,
+  readVersionInputs,
+  tileRecords,
+  type VersionInputs,
+  versionRecords,
+} from '../storage/writer'
 import { enterInLog, type LogSigning, LogRefused, tilesOfNewestLeaf, withVerifierKey } from './evidence'
 import { buildRelease, type RenderedRelease } from './build-release'
 import { computeChanges, touchedIn } from './changes'
@@ -34,7 +44,12 @@ function publishTime(now: Date): string {
  * take effect sooner than the notice period allows. Rendering with the current version's own
  * number, time and change log is what tells "same bytes" apart from "new data" or "new renderer".
  */
-export async function planRelease(previous: PreviousVersion | null, data: RegistryData, now: Date, onProgress?: (done: number, total: number) => void): Promise<PublishResult> {
+export async function planRelease(
+  previous: PreviousVersion | null,
+  data: RegistryData,
+  now: Date,
+  onProgress?: (done: number, total: number) => void,
+): Promise<PublishResult> {
   const stamp = { version: (previous?.release.version ?? 0) + 1, publishedAt: publishTime(now) }
   const changes = computeChanges(
     previous && { stamp: previous.release, data: previous.inputs.data, changes: previous.inputs.changes },
@@ -46,10 +61,19 @@ export async function planRelease(previous: PreviousVersion | null, data: Regist
   if (previous && newChanges.length === 0) {
     const { inputs, release } = previous
     const again = await buildRelease(data, release, inputs.changes, inputs.history, onProgress)
-    if (again.release.digest === release.digest) return { ...again, changed: false, newChanges, storedLogChunks: inputs.logChunks }
+    if (again.release.digest === release.digest)
+      return { ...again, changed: false, newChanges, storedLogChunks: inputs.logChunks }
   }
-  const history: [number, number][] = [...(previous?.inputs.history ?? []), [stamp.version, Date.parse(stamp.publishedAt)]]
-  return { ...(await buildRelease(data, stamp, changes, history, onProgress)), changed: true, newChanges, storedLogChunks: previous?.inputs.logChunks ?? [] }
+  const history: [number, number][] = [
+    ...(previous?.inputs.history ?? []),
+    [stamp.version, Date.parse(stamp.publishedAt)],
+  ]
+  return {
+    ...(await buildRelease(data, stamp, changes, history, onProgress)),
+    changed: true,
+    newChanges,
+    storedLogChunks: previous?.inputs.logChunks ?? [],
+  }
 }
 
 /** Where a publish goes: KV for the bytes, and the version table that arbitrates numbers. */
@@ -90,7 +114,12 @@ export async function readLatest(target: PublishTarget): Promise<PreviousVersion
  * the version table (only one publish can); then the release record and the pointer. A publish
  * that loses the number throws VersionTaken, having made nothing visible.
  */
-export async function publishTo(target: PublishTarget, data: RegistryData, now = new Date(), onProgress?: (written: number, total: number) => void): Promise<PublishResult> {
+export async function publishTo(
+  target: PublishTarget,
+  data: RegistryData,
+  now = new Date(),
+  onProgress?: (written: number, total: number) => void,
+): Promise<PublishResult> {
   const signed = withVerifierKey(data, target.signing, false).data
   return writePlan(target, await planRelease(await latestVersion(target), signed, now), onProgress)
 }
@@ -99,7 +128,10 @@ export async function publishTo(target: PublishTarget, data: RegistryData, now =
 async function knownLeaves(target: PublishTarget): Promise<string[]> {
   const leaves = await target.versions.leaves()
   const missing = leaves.indexOf(null)
-  if (missing !== -1) throw new LogRefused(`Version ${missing + 1} was published before the registry kept a signed log, so the log cannot continue from it. Publish into a new store.`)
+  if (missing !== -1)
+    throw new LogRefused(
+      `Version ${missing + 1} was published before the registry kept a signed log, so the log cannot continue from it. Publish into a new store.`,
+    )
   return leaves as string[]
 }
 
@@ -108,15 +140,34 @@ async function knownLeaves(target: PublishTarget): Promise<string[]> {
  * and manifest under its own prefix, then the number (with the signed checkpoint in the release
  * the version table keeps), then the log's tiles, then the pointer.
  */
-export async function writePlan(target: PublishTarget, plan: PublishResult, onProgress?: (written: number, total: number) => void): Promise<PublishResult> {
+export async function writePlan(
+  target: PublishTarget,
+  plan: PublishResult,
+  onProgress?: (written: number, total: number) => void,
+): Promise<PublishResult> {
   if (!plan.changed) return plan
   const leaves = await knownLeaves(target)
-  if (leaves.length >= plan.release.version) throw new VersionTaken(plan.release.version, await target.versions.latest())
+  if (leaves.length >= plan.release.version)
+    throw new VersionTaken(plan.release.version, await target.versions.latest())
   const previous = plan.release.version > 1 ? await target.versions.latest() : null
   const data = new TextEncoder().encode(JSON.stringify(plan.inputs.data))
-  const entry = await enterInLog(plan.release, plan.views, previous, leaves, target.signing, plan.inputs.data.registry.evidence.origin, data)
+  const entry = await enterInLog(
+    plan.release,
+    plan.views,
+    previous,
+    leaves,
+    target.signing,
+    plan.inputs.data.registry.evidence.origin,
+    data,
+  )
   const release: Release = { ...plan.release, evidence: entry.evidence }
-  const { records, owned } = versionRecords(release, plan.representations, plan.logChunks, plan.storedLogChunks, plan.inputs)
+  const { records, owned } = versionRecords(
+    release,
+    plan.representations,
+    plan.logChunks,
+    plan.storedLogChunks,
+    plan.inputs,
+  )
   records.push(manifestRecord(release, entry.bytes))
   owned.push(records.at(-1)!.key)
   await target.write(records, onProgress)

@@ -5,7 +5,16 @@
  */
 import { html, raw } from 'hono/html'
 import { type ChangeRecord, changeStatus } from '../domain/change'
-import { ALL_REGIONS, CHANGE_FORMATS, CHANGE_LOG_SCHEMA_URL, type ChangeFormat, MEDIA_TYPES, type VersionFormat, VERSIONS_SCHEMA_URL, viewUrl } from '../domain/representation'
+import {
+  ALL_REGIONS,
+  CHANGE_FORMATS,
+  CHANGE_LOG_SCHEMA_URL,
+  type ChangeFormat,
+  MEDIA_TYPES,
+  type VersionFormat,
+  VERSIONS_SCHEMA_URL,
+  viewUrl,
+} from '../domain/representation'
 import type { LogParts } from '../storage/log'
 import { changeCounts, touchedIn } from './changes'
 import { formatInstant } from './dates'
@@ -18,22 +27,32 @@ const encoder = new TextEncoder()
 /** Without `since`, a log holds this many of the latest changes, so that its cost does not grow with history. */
 export const LATEST_CHANGES = 50
 
-const feedTag = (data: RegistryData, region: string, lang: string) => `tag:${data.registry.notice.tagAuthority}:subprocessors/changes/${region}/${lang}`
+const feedTag = (data: RegistryData, region: string, lang: string) =>
+  `tag:${data.registry.notice.tagAuthority}:subprocessors/changes/${region}/${lang}`
 /** An id usable as an HTML fragment. */
 const anchor = (id: string) => `change-${id.replace(/[^A-Za-z0-9]+/g, '-')}`
 
 const labelsOf = (data: RegistryData, lang: Language): Labels => data.locales[lang]!.labels
-const nameOf = (data: RegistryData, change: Pick<ChangeRecord, 'name'>, lang: Language) => change.name ?? labelsOf(data, lang).notNamed
+const nameOf = (data: RegistryData, change: Pick<ChangeRecord, 'name'>, lang: Language) =>
+  change.name ?? labelsOf(data, lang).notNamed
 
 /** A label with its blanks filled, as plain text (the locale schema makes sure every blank is there). */
-const filled = (template: string, values: Record<string, string | number>) => template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name]))
+const filled = (template: string, values: Record<string, string | number>) =>
+  template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name]))
 
 /** The one-line summary of a change in every language; kept in the record for readers that cannot render. */
 export function summarize(data: RegistryData, change: Omit<ChangeRecord, 'summary'>): Record<string, string> {
   return Object.fromEntries(
     data.registry.languages.map((lang) => {
       const labels = labelsOf(data, lang)
-      return [lang, filled(labels.changeSummary, { type: labels.changeTypes[change.type], name: nameOf(data, change, lang), date: formatInstant(change.effectiveAt, lang) })]
+      return [
+        lang,
+        filled(labels.changeSummary, {
+          type: labels.changeTypes[change.type],
+          name: nameOf(data, change, lang),
+          date: formatInstant(change.effectiveAt, lang),
+        }),
+      ]
     }),
   )
 }
@@ -45,7 +64,11 @@ const objection = (data: RegistryData, labels: Labels, deadline: string, lang: L
 /** When a change last moved, as its feed entry's `updated`: announced, taken effect, or withdrawn. */
 function updatedAt(change: ChangeRecord, at: number): number {
   const effective = Date.parse(change.effectiveAt)
-  return Math.max(Date.parse(change.announcedAt), change.withdrawnAt ? Date.parse(change.withdrawnAt) : 0, change.withdrawnIn === null && effective <= at ? effective : 0)
+  return Math.max(
+    Date.parse(change.announcedAt),
+    change.withdrawnAt ? Date.parse(change.withdrawnAt) : 0,
+    change.withdrawnIn === null && effective <= at ? effective : 0,
+  )
 }
 
 /** The changes that touch a region's list, newest first by the version that last touched them. */
@@ -75,7 +98,10 @@ const notice = (data: RegistryData, lang: Language) => ({
 
 function logLinks(region: string, lang: Language) {
   const url = (format: ChangeFormat) => viewUrl({ kind: 'changes', region, lang, format })
-  return { ...(Object.fromEntries(CHANGE_FORMATS.map((format) => [format, url(format)])) as Record<ChangeFormat, string>), all: viewUrl({ kind: 'changes', region, lang, format: 'json', complete: true }) }
+  return {
+    ...(Object.fromEntries(CHANGE_FORMATS.map((format) => [format, url(format)])) as Record<ChangeFormat, string>),
+    all: viewUrl({ kind: 'changes', region, lang, format: 'json', complete: true }),
+  }
 }
 
 const text = (value: string) => encoder.encode(value)
@@ -95,14 +121,23 @@ const ITEMS_IN_JSON = JSON.stringify(ITEMS)
  * One change log, in one format and language, for one region: a head, its items and a tail.
  * `latest` keeps the newest changes only (the default view); without it, every change.
  */
-export function renderChangeLog(ctx: LogContext, region: string, lang: Language, format: ChangeFormat, latest?: number): LogParts {
+export function renderChangeLog(
+  ctx: LogContext,
+  region: string,
+  lang: Language,
+  format: ChangeFormat,
+  latest?: number,
+): LogParts {
   const { data, stamp, at } = ctx
   const all = changesFor(ctx.changes, region)
   const shown = latest === undefined ? all : all.slice(0, latest)
   const l = labelsOf(data, lang)
   const regionLabel = regionName(data, region, lang)
-  const updated = new Date(Math.max(Date.parse(stamp.publishedAt), ...all.map((change) => updatedAt(change, at)))).toISOString()
-  const items = (render: (change: ChangeRecord) => string) => shown.map((change) => ({ body: text(render(change)), touched: touchedIn(change) }))
+  const updated = new Date(
+    Math.max(Date.parse(stamp.publishedAt), ...all.map((change) => updatedAt(change, at))),
+  ).toISOString()
+  const items = (render: (change: ChangeRecord) => string) =>
+    shown.map((change) => ({ body: text(render(change)), touched: touchedIn(change) }))
 
   switch (format) {
     case 'json': {
@@ -188,7 +223,22 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
     }
     case 'csv': {
       const c = l.changeColumns
-      const header = [c.summary, c.id, c.type, c.status, c.entry, c.name, c.fields, c.regions, c.version, c.announced, c.effective, c.objectionsUntil, c.shortNotice, c.withdrawn]
+      const header = [
+        c.summary,
+        c.id,
+        c.type,
+        c.status,
+        c.entry,
+        c.name,
+        c.fields,
+        c.regions,
+        c.version,
+        c.announced,
+        c.effective,
+        c.objectionsUntil,
+        c.shortNotice,
+        c.withdrawn,
+      ]
       return {
         head: text(`\uFEFF${header.map(csvCell).join(',')}\r\n`),
         items: items((change) => {
@@ -220,19 +270,27 @@ export function renderChangeLog(ctx: LogContext, region: string, lang: Language,
       const title = `${data.registry.company.service}: ${l.changesTitle} (${regionLabel})`
       const c = l.changeColumns
       const { head, tail } = around(
-        changesPage(data, lang, title, [
-          html`<p>${textIn(data.registry.notice.note, lang)}</p>`,
-          latest === undefined ? html`<p>${l.allChanges}.</p>` : html`<p>${filled(l.latestOnly, { count: latest })} <a href="${viewUrl({ kind: 'changes', region, lang, format: 'json', complete: true })}" type="${MEDIA_TYPES.json}">${l.allChanges} (JSON)</a></p>`,
-          html`<table>
+        changesPage(
+          data,
+          lang,
+          title,
+          [
+            html`<p>${textIn(data.registry.notice.note, lang)}</p>`,
+            latest === undefined
+              ? html`<p>${l.allChanges}.</p>`
+              : html`<p>${filled(l.latestOnly, { count: latest })} <a href="${viewUrl({ kind: 'changes', region, lang, format: 'json', complete: true })}" type="${MEDIA_TYPES.json}">${l.allChanges} (JSON)</a></p>`,
+            html`<table>
 <caption>${l.changesTitle}: ${regionLabel}</caption>
 <thead><tr><th scope="col">${c.summary}</th><th scope="col">${l.whatChanges}</th><th scope="col">${c.effective}</th><th scope="col">${c.objectionsUntil}</th><th scope="col">${c.version}</th></tr></thead>
 <tbody>
 ${raw(ITEMS)}
 </tbody>
 </table>`,
-          shown.length ? '' : html`<p>${l.noChanges}</p>`,
-          html`<nav aria-label="${l.formatsNav}"><ul>${CHANGE_FORMATS.filter((f) => f !== 'html').map((f) => html`<li><a href="${viewUrl({ kind: 'changes', region, lang, format: f })}" type="${MEDIA_TYPES[f]}">${f.toUpperCase()}</a></li>`)}</ul></nav>`,
-        ], [region, lang]),
+            shown.length ? '' : html`<p>${l.noChanges}</p>`,
+            html`<nav aria-label="${l.formatsNav}"><ul>${CHANGE_FORMATS.filter((f) => f !== 'html').map((f) => html`<li><a href="${viewUrl({ kind: 'changes', region, lang, format: f })}" type="${MEDIA_TYPES[f]}">${f.toUpperCase()}</a></li>`)}</ul></nav>`,
+          ],
+          [region, lang],
+        ),
         ITEMS,
       )
       return {
@@ -252,11 +310,14 @@ function plainText(ctx: LogContext, change: ChangeRecord, lang: Language): strin
   const l = labelsOf(ctx.data, lang)
   const doc = changeDocument(ctx.data, change, lang, ctx.at)
   const lines = [doc.summary]
-  for (const field of doc.fields) lines.push(`${l.fieldNames[field.field]}: ${plainValue(field.before, l)} → ${plainValue(field.after, l)}`)
+  for (const field of doc.fields)
+    lines.push(`${l.fieldNames[field.field]}: ${plainValue(field.before, l)} → ${plainValue(field.after, l)}`)
   lines.push(`${l.regions}: ${change.regions.join(', ')}`)
   if (doc.shortNotice) lines.push(`${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}`)
-  if (change.objectionDeadline && doc.status === 'upcoming') lines.push(objection(ctx.data, l, change.objectionDeadline, lang))
-  if (doc.withdrawn) lines.push(filled(l.withdrawnIn, { version: doc.withdrawn.version, date: formatInstant(doc.withdrawn.at, lang) }))
+  if (change.objectionDeadline && doc.status === 'upcoming')
+    lines.push(objection(ctx.data, l, change.objectionDeadline, lang))
+  if (doc.withdrawn)
+    lines.push(filled(l.withdrawnIn, { version: doc.withdrawn.version, date: formatInstant(doc.withdrawn.at, lang) }))
   return lines.join('\n')
 }
 
@@ -274,7 +335,13 @@ function changeRow(ctx: LogContext, change: ChangeRecord, lang: Language) {
 }
 
 /** The shell of the change log and version pages: the list page's style, hashed into the same CSP, and no script. */
-function changesPage(data: RegistryData, lang: Language, title: string, main: unknown[], listLink?: [string, Language]): string {
+function changesPage(
+  data: RegistryData,
+  lang: Language,
+  title: string,
+  main: unknown[],
+  listLink?: [string, Language],
+): string {
   const l = labelsOf(data, lang)
   const languageLinks = (href: (other: Language) => string) =>
     html`<nav aria-label="${l.languagesNav}"><ul>${data.registry.languages.map((other) => html`<li><a href="${href(other)}" hreflang="${other}" lang="${other}"${other === lang ? raw(' aria-current="page"') : ''}>${data.locales[other]!.name}</a></li>`)}</ul></nav>`
@@ -302,7 +369,11 @@ ${main}
 }
 
 /** `/versions`: every version with its parent, publish time and the counts of its changes. */
-export function versionsDocument(history: [number, number][], changes: ChangeRecord[], lang: Language): VersionsDocument {
+export function versionsDocument(
+  history: [number, number][],
+  changes: ChangeRecord[],
+  lang: Language,
+): VersionsDocument {
   return {
     $schema: VERSIONS_SCHEMA_URL,
     language: lang,
@@ -327,11 +398,17 @@ const ROWS = '\u0000rows\u0000'
  * published, so older versions' rows are stored once, in chunks every later version shares.
  */
 export function renderVersionsLog(data: RegistryData, document: VersionsDocument, format: VersionFormat): LogParts {
-  const items = (render: (version: VersionsDocument['versions'][number]) => string) => document.versions.map((version) => ({ body: text(render(version)), touched: version.version }))
+  const items = (render: (version: VersionsDocument['versions'][number]) => string) =>
+    document.versions.map((version) => ({ body: text(render(version)), touched: version.version }))
   if (format === 'json') {
     const { versions: _, ...head } = document
     const open = JSON.stringify(head, null, 2).slice(0, -2)
-    return { head: text(`${open},\n  "versions": [\n`), items: items((version) => `    ${JSON.stringify(version)}`), separator: text(',\n'), tail: text('\n  ]\n}\n') }
+    return {
+      head: text(`${open},\n  "versions": [\n`),
+      items: items((version) => `    ${JSON.stringify(version)}`),
+      separator: text(',\n'),
+      tail: text('\n  ]\n}\n'),
+    }
   }
   const lang = document.language
   const l = labelsOf(data, lang)

@@ -18,8 +18,20 @@ export function csvCell(value: string): string {
 export function renderCsv(labels: Labels, entries: SubprocessorDocument[]): string {
   const l = labels
   const header = [
-    l.id, l.entity, l.alsoWrittenAs, l.product, l.category, l.roles, l.purpose, l.customers,
-    l.location, l.countries, l.regions, l.assurances, l.standards, l.notes,
+    l.id,
+    l.entity,
+    l.alsoWrittenAs,
+    l.product,
+    l.category,
+    l.roles,
+    l.purpose,
+    l.customers,
+    l.location,
+    l.countries,
+    l.regions,
+    l.assurances,
+    l.standards,
+    l.notes,
   ]
   const rows = entries.map((entry) => [
     entry.id,

@@ -53,12 +53,12 @@ export const PAGE_SCRIPT = [
   "const box=document.getElementById('filter'),input=box.querySelector('input'),status=box.querySelector('[role=status]')",
   "const rows=[...document.querySelectorAll('tbody tr')],texts=rows.map((row)=>[...row.cells].slice(0,3).map((cell)=>cell.textContent).join(' ').toLocaleLowerCase())",
   "const fromHash=()=>{try{return decodeURIComponent((/^#q=(.*)$/.exec(location.hash)||[])[1]||'')}catch{return''}}",
-  "function apply(query){const words=query.toLocaleLowerCase().split(/\\s+/).filter(Boolean);let shown=0",
-  "for(const [i,row] of rows.entries()){row.hidden=!words.every((word)=>texts[i].includes(word));if(!row.hidden)shown++}",
+  'function apply(query){const words=query.toLocaleLowerCase().split(/\\s+/).filter(Boolean);let shown=0',
+  'for(const [i,row] of rows.entries()){row.hidden=!words.every((word)=>texts[i].includes(word));if(!row.hidden)shown++}',
   "status.textContent=words.length?status.dataset.template.replace('{shown}',shown).replace('{total}',rows.length):''}",
   "input.addEventListener('input',()=>{history.replaceState(null,'',input.value?'#q='+encodeURIComponent(input.value):location.pathname+location.search);apply(input.value)})",
   "addEventListener('hashchange',()=>{input.value=fromHash();apply(input.value)})",
-  "input.value=fromHash();apply(input.value);box.hidden=false",
+  'input.value=fromHash();apply(input.value);box.hidden=false',
   "const address=document.getElementById('address');address.textContent=address.href",
 ].join('\n')
 
@@ -69,7 +69,12 @@ const SCRIPT = raw(PAGE_SCRIPT)
 /** Markup from `html`: every interpolated string is escaped, and only markup written here is not. */
 type Markup = ReturnType<typeof html>
 
-const NAMED_REFERENCES: Record<string, string> = { '&amp;': '&#38;', '&lt;': '&#60;', '&gt;': '&#62;', '&quot;': '&#34;' }
+const NAMED_REFERENCES: Record<string, string> = {
+  '&amp;': '&#38;',
+  '&lt;': '&#60;',
+  '&gt;': '&#62;',
+  '&quot;': '&#34;',
+}
 
 /**
  * The finished page as text. Hono escapes with named references; the pages have always been
@@ -125,7 +130,10 @@ function fact(term: string, value: string | number | Markup): Markup {
 }
 
 /** What every page shares: the head with its alternates, the header with its switchers, the footer with its address. */
-function page(model: ListPage | EntryPage, parts: { title: string; header: Markup[]; facts: Markup[]; navs: Markup[]; main: Markup[]; script?: boolean }): string {
+function page(
+  model: ListPage | EntryPage,
+  parts: { title: string; header: Markup[]; facts: Markup[]; navs: Markup[]; main: Markup[]; script?: boolean },
+): string {
   const { lang, labels, edition } = model
   const feeds = 'feeds' in model ? model.feeds : []
   const alternates = [...model.alternates, ...feeds.map((feed) => ({ ...feed, hreflang: lang }))].map(
@@ -186,7 +194,9 @@ function changeItem(model: ListPage, change: PageChange, upcoming: boolean): Mar
     ? [
         fill(labels.announced, { date: time(change.announcedAt, lang) }),
         fill(labels.effective, { date: time(change.effectiveAt, lang) }),
-        ...(change.objectionDeadline ? [html`<strong>${fill(labels.objectionDeadline, { date: time(change.objectionDeadline, lang) })}</strong>`] : []),
+        ...(change.objectionDeadline
+          ? [html`<strong>${fill(labels.objectionDeadline, { date: time(change.objectionDeadline, lang) })}</strong>`]
+          : []),
         ...(change.shortNoticeReason ? [fill(labels.shortNotice, { reason: change.shortNoticeReason })] : []),
       ]
     : [fill(labels.effective, { date: time(change.effectiveAt, lang) })]
@@ -220,7 +230,8 @@ ${lines(changes.recent.map((change) => changeItem(model, change, false)))}
 /** Whether the list is in force or scheduled, and until when it holds. */
 function stateLine(model: ListPage): Markup {
   const { labels, lang, state } = model
-  if (state.scheduled) return html`<p class="upcoming"><strong>${fill(labels.scheduledState, { date: time(state.from, lang) })}</strong></p>`
+  if (state.scheduled)
+    return html`<p class="upcoming"><strong>${fill(labels.scheduledState, { date: time(state.from, lang) })}</strong></p>`
   return html`<p>${state.until ? fill(labels.inForceUntil, { from: time(state.from, lang), until: time(state.until, lang) }) : fill(labels.inForceFrom, { date: time(state.from, lang) })}</p>`
 }
 
@@ -234,7 +245,9 @@ export function renderListHtml(model: ListPage): string {
       const cells = entryCells(model, entry)
       const [purpose, location, regions, assurances, notes] = columns
       const refs = (items: { number: number }[], prefix: string, label: string) =>
-        commas(items.map((item) => html`<a href="#${prefix}-${item.number}">${fill(label, { number: item.number })}</a>`))
+        commas(
+          items.map((item) => html`<a href="#${prefix}-${item.number}">${fill(label, { number: item.number })}</a>`),
+        )
       return html`<tr id="${entry.id}"><th scope="row"><a href="${entry.href}">${nameOf(model, entry)}</a><small><code>${entry.id}</code></small>${cells.extras}</th><td data-label="${purpose}">${cells.purpose}</td><td data-label="${location}">${cells.location}</td><td data-label="${regions}">${entry.regions}</td><td data-label="${assurances}">${refs(entry.assurances, 'assurance', labels.assurance)}</td><td data-label="${notes}">${refs(entry.notes, 'note', labels.note)}</td></tr>`
     })
     const table = rows.length
@@ -272,14 +285,27 @@ ${section.items.length ? html`<ul>\n${lines(section.items.map((item) => html`<li
   )
   const email = html`<a href="mailto:${company.dpaContactEmail}">${company.dpaContactEmail}</a>`
   const feedLinks = model.feeds.map((feed) =>
-    navLink({ href: feed.href, type: feed.type, current: false, text: feed.type === 'application/atom+xml' ? labels.atomFeed : labels.jsonFeed }),
+    navLink({
+      href: feed.href,
+      type: feed.type,
+      current: false,
+      text: feed.type === 'application/atom+xml' ? labels.atomFeed : labels.jsonFeed,
+    }),
   )
 
   return page(model, {
     title: `${company.service}: ${labels.title} (${region.name})`,
-    header: [html`<p>${company.name} · ${company.service}</p>`, html`<h1>${company.service}: ${labels.title}</h1>`, stateLine(model)],
+    header: [
+      html`<p>${company.name} · ${company.service}</p>`,
+      html`<h1>${company.service}: ${labels.title}</h1>`,
+      stateLine(model),
+    ],
     facts: [fact(labels.region, html`<strong>${region.name}</strong>`), fact(labels.inForce, model.inForce)],
-    navs: [nav(labels.regionsNav, model.regions), nav(labels.languagesNav, model.languages), nav(labels.formatsNav, model.formats, feedLinks)],
+    navs: [
+      nav(labels.regionsNav, model.regions),
+      nav(labels.languagesNav, model.languages),
+      nav(labels.formatsNav, model.formats, feedLinks),
+    ],
     main: [
       html`<nav aria-labelledby="contents"><h2 id="contents">${labels.contents}</h2><ol>${contents.map(({ id, text }) => html`<li><a href="#${id}">${text}</a></li>`)}</ol></nav>`,
       html`<div id="filter" role="search" hidden><label for="filter-input">${labels.filter}</label><br><input id="filter-input" type="search" autocomplete="off"><p role="status" data-template="${labels.filterStatus}"></p></div>`,
@@ -338,15 +364,28 @@ export function renderEntryHtml(model: EntryPage): string {
       ? [
           field(
             labels.assurances,
-            entry.assurances.map((assurance) => html`<p>${assurance.text}${assurance.standards.length ? html`<small>${fill(labels.meetsOneOf, { standards: assurance.standards.join(', ') })}</small>` : ''}</p>`),
+            entry.assurances.map(
+              (assurance) =>
+                html`<p>${assurance.text}${assurance.standards.length ? html`<small>${fill(labels.meetsOneOf, { standards: assurance.standards.join(', ') })}</small>` : ''}</p>`,
+            ),
           ),
         ]
       : []),
-    ...(entry.notes.length ? [field(labels.notes, entry.notes.map((note) => html`<p>${note.text}</p>`))] : []),
+    ...(entry.notes.length
+      ? [
+          field(
+            labels.notes,
+            entry.notes.map((note) => html`<p>${note.text}</p>`),
+          ),
+        ]
+      : []),
   ]
   return page(model, {
     title: `${company.service}: ${entry.name ?? labels.notNamed} (${labels.title})`,
-    header: [html`<p>${company.name} · ${company.service} · <a href="${model.listHref}">${labels.allSubprocessors}</a></p>`, html`<h1>${nameOf(model, entry)}</h1>`],
+    header: [
+      html`<p>${company.name} · ${company.service} · <a href="${model.listHref}">${labels.allSubprocessors}</a></p>`,
+      html`<h1>${nameOf(model, entry)}</h1>`,
+    ],
     facts: [],
     navs: [nav(labels.languagesNav, model.languages), nav(labels.formatsNav, model.formats)],
     main: [html`<dl>\n${lines(fields)}\n</dl>`],

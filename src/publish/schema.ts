@@ -17,13 +17,70 @@ export { CHANGE_TYPES }
 
 /** The words a page or CSV file shows around the data, one locale file per language. */
 const LABEL_NAMES = [
-  'title', 'skipToMain', 'region', 'inForce', 'lastUpdated', 'version', 'published', 'regionsNav', 'languagesNav', 'formatsNav',
-  'jsonLink', 'csvLink', 'atomFeed', 'jsonFeed', 'contents', 'filter', 'filterStatus', 'entity', 'id', 'alsoWrittenAs', 'product',
-  'category', 'roles', 'purpose', 'customers', 'location', 'countries', 'regions', 'assurances', 'standards', 'notes', 'notNamed',
-  'notStated', 'noneInRegion', 'assurance', 'note', 'meetsOneOf', 'aboutTheList', 'policy', 'upcomingChanges', 'recentChanges',
-  'announced', 'effective', 'objectionDeadline', 'howToObject', 'shortNotice', 'pageAddress', 'allSubprocessors',
-  'changesTitle', 'versionsTitle', 'feedTitle', 'noChanges', 'changeSummary', 'whatChanges', 'withdrawnIn', 'latestOnly',
-  'allChanges', 'parentVersion', 'changeCounts', 'scheduledState', 'inForceFrom', 'inForceUntil', 'none', 'verifyLink',
+  'title',
+  'skipToMain',
+  'region',
+  'inForce',
+  'lastUpdated',
+  'version',
+  'published',
+  'regionsNav',
+  'languagesNav',
+  'formatsNav',
+  'jsonLink',
+  'csvLink',
+  'atomFeed',
+  'jsonFeed',
+  'contents',
+  'filter',
+  'filterStatus',
+  'entity',
+  'id',
+  'alsoWrittenAs',
+  'product',
+  'category',
+  'roles',
+  'purpose',
+  'customers',
+  'location',
+  'countries',
+  'regions',
+  'assurances',
+  'standards',
+  'notes',
+  'notNamed',
+  'notStated',
+  'noneInRegion',
+  'assurance',
+  'note',
+  'meetsOneOf',
+  'aboutTheList',
+  'policy',
+  'upcomingChanges',
+  'recentChanges',
+  'announced',
+  'effective',
+  'objectionDeadline',
+  'howToObject',
+  'shortNotice',
+  'pageAddress',
+  'allSubprocessors',
+  'changesTitle',
+  'versionsTitle',
+  'feedTitle',
+  'noChanges',
+  'changeSummary',
+  'whatChanges',
+  'withdrawnIn',
+  'latestOnly',
+  'allChanges',
+  'parentVersion',
+  'changeCounts',
+  'scheduledState',
+  'inForceFrom',
+  'inForceUntil',
+  'none',
+  'verifyLink',
 ] as const
 type LabelName = (typeof LABEL_NAMES)[number]
 
@@ -52,7 +109,22 @@ export const LABEL_BLANKS: Partial<Record<LabelName, readonly string[]>> = {
 /** Where a change stands, the fields a change can name, and the two kinds of shorter notice, as labelled groups. */
 const CHANGE_STATUSES = ['upcoming', 'effective', 'withdrawn'] as const
 const SHORT_NOTICE_KINDS = ['urgent', 'correction'] as const
-const CHANGE_COLUMNS = ['summary', 'id', 'type', 'status', 'entry', 'name', 'fields', 'regions', 'version', 'announced', 'effective', 'objectionsUntil', 'shortNotice', 'withdrawn'] as const
+const CHANGE_COLUMNS = [
+  'summary',
+  'id',
+  'type',
+  'status',
+  'entry',
+  'name',
+  'fields',
+  'regions',
+  'version',
+  'announced',
+  'effective',
+  'objectionsUntil',
+  'shortNotice',
+  'withdrawn',
+] as const
 
 /** A language as the URL, the JSON and the locale file name spell it: an ISO 639 code, e.g. "lv". */
 export type Language = string
@@ -83,21 +155,37 @@ export const LanguageDeclaration = z
   })
   .superRefine(({ source, languages, defaultLanguage }, ctx) => {
     languages.forEach((lang, i) => {
-      if (languages.indexOf(lang) !== i) ctx.addIssue({ code: 'custom', path: ['languages', i], message: `"${lang}" is declared more than once` })
+      if (languages.indexOf(lang) !== i)
+        ctx.addIssue({ code: 'custom', path: ['languages', i], message: `"${lang}" is declared more than once` })
     })
-    if (!languages.includes(source.language)) ctx.addIssue({ code: 'custom', path: ['source', 'language'], message: `"${source.language}" is not in "languages"` })
-    if (!languages.includes(defaultLanguage)) ctx.addIssue({ code: 'custom', path: ['defaultLanguage'], message: `"${defaultLanguage}" is not in "languages"` })
+    if (!languages.includes(source.language))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'language'],
+        message: `"${source.language}" is not in "languages"`,
+      })
+    if (!languages.includes(defaultLanguage))
+      ctx.addIssue({ code: 'custom', path: ['defaultLanguage'], message: `"${defaultLanguage}" is not in "languages"` })
   })
 
-const missingOr = (what: string, otherwise: string) => (issue: { input: unknown }) => (issue.input === undefined ? `${what} is missing` : otherwise)
+const missingOr = (what: string, otherwise: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? `${what} is missing` : otherwise
 
 /** Exactly the declared languages, each non-empty: a missing translation names its language. */
 function localizedSchema(languages: readonly Language[]): z.ZodType<Localized> {
   const shape = Object.fromEntries(
-    languages.map((lang) => [lang, z.string({ error: missingOr(`the ${lang} text`, `the ${lang} text must be a string`) }).refine(nonEmpty, `the ${lang} text must not be empty`)]),
+    languages.map((lang) => [
+      lang,
+      z
+        .string({ error: missingOr(`the ${lang} text`, `the ${lang} text must be a string`) })
+        .refine(nonEmpty, `the ${lang} text must not be empty`),
+    ]),
   )
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `${issue.keys.map((key) => `"${key}"`).join(', ')} is not a language registry.json declares` : undefined),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `${issue.keys.map((key) => `"${key}"`).join(', ')} is not a language registry.json declares`
+        : undefined,
   })
 }
 
@@ -110,15 +198,25 @@ function labelsSchema(lang: Language) {
     label(name).superRefine((text, ctx) => {
       const blanks = LABEL_BLANKS[name] ?? []
       const found = [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!)
-      for (const blank of blanks) if (!found.includes(blank)) ctx.addIssue({ code: 'custom', message: `the label "${name}" in ${lang} must contain {${blank}}` })
-      for (const blank of found) if (!blanks.includes(blank)) ctx.addIssue({ code: 'custom', message: `the label "${name}" in ${lang} has no blank {${blank}}` })
+      for (const blank of blanks)
+        if (!found.includes(blank))
+          ctx.addIssue({ code: 'custom', message: `the label "${name}" in ${lang} must contain {${blank}}` })
+      for (const blank of found)
+        if (!blanks.includes(blank))
+          ctx.addIssue({ code: 'custom', message: `the label "${name}" in ${lang} has no blank {${blank}}` })
     })
   const group = <K extends string>(name: string, keys: readonly K[]) =>
-    z.strictObject(Object.fromEntries(keys.map((key) => [key, label(`${name}.${key}`)])) as unknown as Record<K, z.ZodType<string>>, {
-      error: missingOr(`the labels "${name}" in ${lang}`, `the labels "${name}" in ${lang} must be an object`),
-    })
+    z.strictObject(
+      Object.fromEntries(keys.map((key) => [key, label(`${name}.${key}`)])) as unknown as Record<K, z.ZodType<string>>,
+      {
+        error: missingOr(`the labels "${name}" in ${lang}`, `the labels "${name}" in ${lang} must be an object`),
+      },
+    )
   return z.strictObject({
-    ...(Object.fromEntries(LABEL_NAMES.map((name) => [name, withBlanks(name)])) as unknown as Record<LabelName, z.ZodType<string>>),
+    ...(Object.fromEntries(LABEL_NAMES.map((name) => [name, withBlanks(name)])) as unknown as Record<
+      LabelName,
+      z.ZodType<string>
+    >),
     changeTypes: group('changeTypes', CHANGE_TYPES),
     changeStatuses: group('changeStatuses', CHANGE_STATUSES),
     fieldNames: group('fieldNames', CHANGED_FIELDS),
@@ -204,18 +302,31 @@ export function dataSchemas(languages: readonly Language[]) {
     /** What the source says of notice and objections, and what is the operator's own setting. */
     note: Localized,
     /** The authority and date of the tag: URIs that identify changes in the feeds (RFC 4151), e.g. "liveagent.com,2023-10-02". */
-    tagAuthority: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,},\d{4}(?:-\d{2}(?:-\d{2})?)?$/, 'must be a domain name and a date, e.g. "example.com,2023-10-02"'),
+    tagAuthority: z
+      .string()
+      .regex(
+        /^[a-z0-9.-]+\.[a-z]{2,},\d{4}(?:-\d{2}(?:-\d{2})?)?$/,
+        'must be a domain name and a date, e.g. "example.com,2023-10-02"',
+      ),
   })
 
   /** The signed log every version is entered in: its name, and the key a reader pins. */
   const EvidenceSettings = z.strictObject({
     /** The log's origin line and key name (C2SP tlog-checkpoint): the registry's host and a path, no scheme. */
-    origin: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?(?:\/[A-Za-z0-9._~-]+)*$/, 'must be a host name and an optional path, without a scheme, e.g. "subprocessors.example.com/log"'),
+    origin: z
+      .string()
+      .regex(
+        /^[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?(?:\/[A-Za-z0-9._~-]+)*$/,
+        'must be a host name and an optional path, without a scheme, e.g. "subprocessors.example.com/log"',
+      ),
     /**
      * The verifier key (signed-note `name+keyid+key`) that signs this registry's log, for readers to pin.
      * Null until the operator has made the production key; `publish-data --remote` refuses any other.
      */
-    verifierKey: z.string().regex(/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a verifier key: name+keyid+base64key').nullable(),
+    verifierKey: z
+      .string()
+      .regex(/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a verifier key: name+keyid+base64key')
+      .nullable(),
   })
 
   const RegistryFile = z.strictObject({
@@ -279,11 +390,20 @@ export function dataSchemas(languages: readonly Language[]) {
     allRegionsName: Localized,
     continentDefaults: z.partialRecord(z.enum(CONTINENTS), RegionId),
     countryOverrides: z.record(z.string(), RegionId).superRefine((overrides, ctx) => {
-      for (const code of Object.keys(overrides)) if (!isCountry(code)) ctx.addIssue({ code: 'custom', path: [code], message: notACountry(code) })
+      for (const code of Object.keys(overrides))
+        if (!isCountry(code)) ctx.addIssue({ code: 'custom', path: [code], message: notACountry(code) })
     }),
   })
 
-  return { SourceNote, SubprocessorEntry, SubprocessorsFile, RegistryFile, RegionsFile, Announcement, locale: (lang: Language) => localeSchema(lang, languages) }
+  return {
+    SourceNote,
+    SubprocessorEntry,
+    SubprocessorsFile,
+    RegistryFile,
+    RegionsFile,
+    Announcement,
+    locale: (lang: Language) => localeSchema(lang, languages),
+  }
 }
 
 /** A date (midnight UTC) or an RFC 3339 instant with its offset. */
@@ -326,7 +446,9 @@ const Note = z.strictObject({
   kind: z
     .enum(NOTE_KINDS)
     .optional()
-    .describe('`derived`: the field is the registry\'s reading of the source, not quoted from it. `translation`: how the field was translated. Absent: where the source is vague, incomplete or inconsistent.'),
+    .describe(
+      "`derived`: the field is the registry's reading of the source, not quoted from it. `translation`: how the field was translated. Absent: where the source is vague, incomplete or inconsistent.",
+    ),
   text: z.string(),
 })
 
@@ -337,7 +459,12 @@ const FormatLinks = z
 export const SubprocessorDocument = z
   .strictObject({
     id: z.string().describe('Stable identifier; also the path of the entry, /subprocessors/{id}.'),
-    name: z.string().nullable().describe('The legal entity name exactly as the source writes it, never translated; null where the source names none.'),
+    name: z
+      .string()
+      .nullable()
+      .describe(
+        'The legal entity name exactly as the source writes it, never translated; null where the source names none.',
+      ),
     alsoWrittenAs: z.array(z.string()).describe('Other spellings of the name in the source.'),
     product: z.string().nullable().describe('A product or brand the source names next to the entity.'),
     category: Category,
@@ -360,7 +487,9 @@ export const SubprocessorDocument = z
         text: z.string(),
         standards: z
           .array(z.string())
-          .describe('A facility meets at least one of these standards: the source joins them with “or” (lv “vai”). Not a list of certifications held.'),
+          .describe(
+            'A facility meets at least one of these standards: the source joins them with “or” (lv “vai”). Not a list of certifications held.',
+          ),
       }),
     ),
     notes: z.array(Note).describe('Where the source is incomplete or inconsistent.'),
@@ -371,7 +500,9 @@ const Instant = z.iso.datetime()
 
 /** The list, entry, change log and version index documents, whose `language` names one of the declared languages. */
 export function documentSchemas(languages: readonly Language[]) {
-  const Language = z.enum(languages as [Language, ...Language[]]).describe('A language the registry declares (ISO 639).')
+  const Language = z
+    .enum(languages as [Language, ...Language[]])
+    .describe('A language the registry declares (ISO 639).')
   const Envelope = {
     version: z.int().min(1).describe('Counts publishes; every published version is kept.'),
     publishedAt: Instant.describe('When this version was published.'),
@@ -379,35 +510,49 @@ export function documentSchemas(languages: readonly Language[]) {
     language: Language,
     sourceLanguage: Language,
   }
-  const RegionOf = (description: string) => z.strictObject({ id: z.enum([...REGION_IDS, 'all']), name: z.string() }).describe(description)
+  const RegionOf = (description: string) =>
+    z.strictObject({ id: z.enum([...REGION_IDS, 'all']), name: z.string() }).describe(description)
 
   const ChangeDocument = z
     .strictObject({
-      id: z.string().describe('Stable across publishes: the announcing version, the entry, the type and the effective instant.'),
+      id: z
+        .string()
+        .describe('Stable across publishes: the announcing version, the entry, the type and the effective instant.'),
       tag: z.string().describe('The same identity as a tag: URI (RFC 4151), as the Atom and JSON feeds give it.'),
       type: z.enum(CHANGE_TYPES),
       status: z.enum(CHANGE_STATUSES).describe('Where the change stands from the instant this document is in force.'),
       entry: z.strictObject({
         id: z.string(),
         name: z.string().nullable().describe('The legal name as written; null where the source names none.'),
-        href: z.string().describe('The entry, in the same language; it answers 404 until an addition takes effect and after a removal does.'),
+        href: z
+          .string()
+          .describe(
+            'The entry, in the same language; it answers 404 until an addition takes effect and after a removal does.',
+          ),
         document: SubprocessorDocument.describe('The entry as it is after the change (before it, for a removal).'),
       }),
       summary: z.string().describe('One line: what changes, and when.'),
       fields: z
         .array(z.strictObject({ field: z.enum(CHANGED_FIELDS), before: z.unknown(), after: z.unknown() }))
-        .describe('For a modification, each changed field with its old and new value, as an entry document shows them; empty otherwise.'),
+        .describe(
+          'For a modification, each changed field with its old and new value, as an entry document shows them; empty otherwise.',
+        ),
       regions: z.array(RegionId).describe('The customer regions whose lists the change touches.'),
       version: z.int().min(1).describe('The version that announced the change.'),
       announcedAt: Instant,
       effectiveAt: Instant.describe('From this instant on, every list shows the change.'),
-      objectionDeadline: Instant.nullable().describe('Until when a customer may object, for a change that needs notice; null otherwise.'),
+      objectionDeadline: Instant.nullable().describe(
+        'Until when a customer may object, for a change that needs notice; null otherwise.',
+      ),
       requiresNotice: z.boolean().describe('An addition, or a change of location, regions or category.'),
       shortNotice: z
         .strictObject({ kind: z.enum(SHORT_NOTICE_KINDS), reason: z.string() })
         .nullable()
         .describe('Why a change that needs notice takes effect sooner than the notice period.'),
-      withdrawn: z.strictObject({ version: z.int().min(1), at: Instant }).nullable().describe('Set when a later version took the change back before it took effect.'),
+      withdrawn: z
+        .strictObject({ version: z.int().min(1), at: Instant })
+        .nullable()
+        .describe('Set when a later version took the change back before it took effect.'),
     })
     .meta({ id: 'Change', title: 'One change to the list' })
 
@@ -423,12 +568,21 @@ export function documentSchemas(languages: readonly Language[]) {
     .strictObject({
       $schema: z.string().describe('The JSON Schema of this document.'),
       ...Envelope,
-      lastChanged: z.iso.date().describe('The date of the last change in force that touched this list; the source\'s date before any.'),
+      lastChanged: z.iso
+        .date()
+        .describe("The date of the last change in force that touched this list; the source's date before any."),
       state: z
         .enum(['in-force', 'scheduled'])
-        .describe('`in-force`: the list as it applies from `inForce.from`. `scheduled`: a future state, as announced now; a later version may still change it.'),
+        .describe(
+          '`in-force`: the list as it applies from `inForce.from`. `scheduled`: a future state, as announced now; a later version may still change it.',
+        ),
       inForce: z
-        .strictObject({ from: Instant, until: Instant.nullable().describe('When the next announced change takes effect; null when none is announced.') })
+        .strictObject({
+          from: Instant,
+          until: Instant.nullable().describe(
+            'When the next announced change takes effect; null when none is announced.',
+          ),
+        })
         .describe('The span this state of the list holds for.'),
       region: RegionOf('The customer region this list is for.'),
       company: z.strictObject({
@@ -444,7 +598,11 @@ export function documentSchemas(languages: readonly Language[]) {
         jsonfeed: z.string().describe('The same changes as a JSON Feed.'),
       }),
       subprocessors: z.array(SubprocessorDocument).describe('The sub-processors in force.'),
-      upcoming: z.array(ChangeDocument).describe('Announced changes that touch this list and are not yet in force, soonest first; never mixed into `subprocessors`.'),
+      upcoming: z
+        .array(ChangeDocument)
+        .describe(
+          'Announced changes that touch this list and are not yet in force, soonest first; never mixed into `subprocessors`.',
+        ),
       notes: z.array(Note).describe('About the list as a whole: its source, and how regions are read.'),
     })
     .meta({ title: 'Sub-processor list' })
@@ -461,12 +619,21 @@ export function documentSchemas(languages: readonly Language[]) {
       version: z.int().min(1).describe('The version this log is part of.'),
       publishedAt: Instant,
       language: Language,
-      region: RegionOf('Only changes that touch this region\'s list.'),
+      region: RegionOf("Only changes that touch this region's list."),
       notice: Notice,
-      links: z.strictObject({ html: z.string(), json: z.string(), csv: z.string(), atom: z.string(), jsonfeed: z.string(), all: z.string().describe('Every change, not only the latest.') }),
+      links: z.strictObject({
+        html: z.string(),
+        json: z.string(),
+        csv: z.string(),
+        atom: z.string(),
+        jsonfeed: z.string(),
+        all: z.string().describe('Every change, not only the latest.'),
+      }),
       changes: z
         .array(ChangeDocument)
-        .describe('Newest first, by the version that announced (or withdrew) them. Without `since`, the latest changes; with `since=N`, every change after version N.'),
+        .describe(
+          'Newest first, by the version that announced (or withdrew) them. Without `since`, the latest changes; with `since=N`, every change after version N.',
+        ),
     })
     .meta({ id: 'ChangeLog', title: 'Changes to the list' })
 
@@ -480,8 +647,13 @@ export function documentSchemas(languages: readonly Language[]) {
             version: z.int().min(1),
             publishedAt: Instant,
             parent: z.int().min(1).nullable(),
-            changes: z.strictObject({ added: z.int(), removed: z.int(), modified: z.int(), withdrawn: z.int() }).describe('What the version announced or withdrew.'),
-            links: z.strictObject({ list: z.string().describe('The list exactly as this version published it.'), changes: z.string().describe('The changes after the version before it.') }),
+            changes: z
+              .strictObject({ added: z.int(), removed: z.int(), modified: z.int(), withdrawn: z.int() })
+              .describe('What the version announced or withdrew.'),
+            links: z.strictObject({
+              list: z.string().describe('The list exactly as this version published it.'),
+              changes: z.string().describe('The changes after the version before it.'),
+            }),
           }),
         )
         .describe('Every version ever published, newest first; none is ever rewritten or removed.'),
@@ -505,12 +677,17 @@ export type VersionsDocument = z.infer<DocumentSchemas['VersionsDocument']>
  */
 export function registryJsonSchema(languages: readonly Language[]): Record<string, unknown> {
   type Generated = Record<string, unknown> & { $defs?: Record<string, unknown> }
-  const { SubprocessorListDocument, SubprocessorEntryDocument, ChangeLogDocument, VersionsDocument } = documentSchemas(languages)
+  const { SubprocessorListDocument, SubprocessorEntryDocument, ChangeLogDocument, VersionsDocument } =
+    documentSchemas(languages)
   const list = z.toJSONSchema(SubprocessorListDocument, { target: 'draft-2020-12' }) as Generated
   // A schema with a meta id comes out as a $ref into its own $defs; those $defs are what we need.
-  const defs = [SubprocessorEntryDocument, ChangeLogDocument, VersionsDocument, ChangeEventDocument, VerificationEventDocument].map(
-    (schema) => (z.toJSONSchema(schema, { target: 'draft-2020-12' }) as Generated).$defs,
-  )
+  const defs = [
+    SubprocessorEntryDocument,
+    ChangeLogDocument,
+    VersionsDocument,
+    ChangeEventDocument,
+    VerificationEventDocument,
+  ].map((schema) => (z.toJSONSchema(schema, { target: 'draft-2020-12' }) as Generated).$defs)
   // Webhook payloads sit beside the documents: #/$defs/ChangeEvent, #/$defs/VerificationEvent.
   return { ...list, $defs: Object.assign({}, list.$defs, ...defs) }
 }
@@ -544,20 +721,27 @@ export const ChangeRecordDocument = z
     type: z.enum(CHANGE_TYPES),
     entry: z.string().describe('The id of the sub-processor the change is about.'),
     name: z.string().nullable().describe('The legal name as written; null where the source names none.'),
-    summary: PerLanguage.describe('One line per language saying what changes and when: the subscriber\'s languages.'),
+    summary: PerLanguage.describe("One line per language saying what changes and when: the subscriber's languages."),
     snapshot: z.unknown().describe('The entry as data/ holds it after the change (before it, for a removal).'),
-    fields: z.array(z.strictObject({ field: z.enum(CHANGED_FIELDS), before: z.unknown(), after: z.unknown() })).describe('For `modified`: every changed field, old and new.'),
+    fields: z
+      .array(z.strictObject({ field: z.enum(CHANGED_FIELDS), before: z.unknown(), after: z.unknown() }))
+      .describe('For `modified`: every changed field, old and new.'),
     regions: z.array(z.string()).describe('Customer regions whose list the change touches.'),
     announcedIn: z.int().min(1),
     announcedAt: Instant,
     effectiveAt: Instant,
-    objectionDeadline: Instant.nullable().describe('Until when a customer may object; null for a change that needs no notice.'),
+    objectionDeadline: Instant.nullable().describe(
+      'Until when a customer may object; null for a change that needs no notice.',
+    ),
     requiresNotice: z.boolean(),
     shortNotice: z.strictObject({ kind: z.enum(['urgent', 'correction']), reason: PerLanguage }).nullable(),
     withdrawnIn: z.int().min(1).nullable(),
     withdrawnAt: Instant.nullable(),
   })
-  .meta({ id: 'ChangeRecord', title: 'One change to one entry, as the change log keeps it' }) satisfies z.ZodType<ChangeRecord>
+  .meta({
+    id: 'ChangeRecord',
+    title: 'One change to one entry, as the change log keeps it',
+  }) satisfies z.ZodType<ChangeRecord>
 
 export const ChangeEventDocument = z
   .strictObject({
@@ -567,14 +751,21 @@ export const ChangeEventDocument = z
       version: z.int().min(1).describe('The version whose change log held the change when the event was emitted.'),
       change: ChangeRecordDocument,
       links: z.strictObject({
-        change: PerLanguage.describe('The change log from the version that announced (or withdrew) the change, per language: /changes.json?lang=…&since=…; it holds the change record.'),
-        entry: PerLanguage.optional().describe('The entry, per language, while it is in force at the event\'s instant: absent for an addition announced or withdrawn, and for a removal in effect.'),
+        change: PerLanguage.describe(
+          'The change log from the version that announced (or withdrew) the change, per language: /changes.json?lang=…&since=…; it holds the change record.',
+        ),
+        entry: PerLanguage.optional().describe(
+          "The entry, per language, while it is in force at the event's instant: absent for an addition announced or withdrawn, and for a removal in effect.",
+        ),
         lists: UrlsPerRegionAndLanguage.describe('The list of each region of interest, per language.'),
         feeds: UrlsPerRegionAndLanguage.describe('The Atom feed of changes of each region of interest, per language.'),
       }),
     }),
   })
-  .meta({ id: 'ChangeEvent', title: 'A webhook about a change: announced, effective or withdrawn' }) satisfies z.ZodType<ChangeEventPayload>
+  .meta({
+    id: 'ChangeEvent',
+    title: 'A webhook about a change: announced, effective or withdrawn',
+  }) satisfies z.ZodType<ChangeEventPayload>
 
 export const VerificationEventDocument = z
   .strictObject({
@@ -586,7 +777,9 @@ export const VerificationEventDocument = z
       verificationToken: z
         .string()
         .nullable()
-        .describe('The `verificationToken` of the subscription request, or null. Echo the challenge only when it is yours: a stranger cannot subscribe your endpoint then.'),
+        .describe(
+          'The `verificationToken` of the subscription request, or null. Echo the challenge only when it is yours: a stranger cannot subscribe your endpoint then.',
+        ),
     }),
   })
   .meta({ id: 'VerificationEvent', title: 'Sent once when subscribing: the endpoint proves that it wants the events' })

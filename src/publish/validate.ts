@@ -1,5 +1,16 @@
 import { z } from 'zod'
-import { type Announcement, AnnouncementsFile, dataSchemas, type Language, LanguageDeclaration, type Locale, type RegistryData, REGION_IDS, type RegistryFile, type SubprocessorEntry } from './schema'
+import {
+  type Announcement,
+  AnnouncementsFile,
+  dataSchemas,
+  type Language,
+  LanguageDeclaration,
+  type Locale,
+  type RegistryData,
+  REGION_IDS,
+  type RegistryFile,
+  type SubprocessorEntry,
+} from './schema'
 
 export const DATA_FILES = {
   registry: 'registry.json',
@@ -34,7 +45,8 @@ const ENTRY_FIELDS = new Set(Object.keys(dataSchemas(['lv']).SubprocessorEntry.s
  */
 export function validateRegistry(files: DataFiles): Validation {
   const problems: Problem[] = []
-  const report = (file: string, entry: string | null, field: string, message: string) => problems.push({ file, entry, field, message })
+  const report = (file: string, entry: string | null, field: string, message: string) =>
+    problems.push({ file, entry, field, message })
 
   // Every localized text is checked against the declared languages, so they come first.
   const declared = check(LanguageDeclaration, files.registry, DATA_FILES.registry, problems)
@@ -45,24 +57,41 @@ export function validateRegistry(files: DataFiles): Validation {
   const locales: Record<Language, Locale> = {}
   for (const lang of declared.languages) {
     if (!(lang in files.locales)) {
-      report(localeFile(lang), null, '(whole file)', `registry.json declares "${lang}", but there is no ${localeFile(lang)}`)
+      report(
+        localeFile(lang),
+        null,
+        '(whole file)',
+        `registry.json declares "${lang}", but there is no ${localeFile(lang)}`,
+      )
       continue
     }
     const parsed = check(locale(lang), files.locales[lang], localeFile(lang), problems, [], false)
     if (!parsed) continue
     locales[lang] = parsed
     const source = declared.source.language
-    if (lang === source && parsed.translation) report(localeFile(lang), null, 'translation', `"${lang}" is the source language, not a translation`)
+    if (lang === source && parsed.translation)
+      report(localeFile(lang), null, 'translation', `"${lang}" is the source language, not a translation`)
     if (lang !== source && parsed.translation?.of !== source) {
-      report(localeFile(lang), null, 'translation', `"${lang}" must be marked as a translation of the source language, "${source}"`)
+      report(
+        localeFile(lang),
+        null,
+        'translation',
+        `"${lang}" must be marked as a translation of the source language, "${source}"`,
+      )
     }
   }
   for (const lang of Object.keys(files.locales)) {
-    if (!declared.languages.includes(lang)) report(localeFile(lang), null, '(whole file)', `"${lang}" is not in the languages registry.json declares`)
+    if (!declared.languages.includes(lang))
+      report(localeFile(lang), null, '(whole file)', `"${lang}" is not in the languages registry.json declares`)
   }
 
   const registry = check(RegistryFile, files.registry, DATA_FILES.registry, problems)
-  const envelope = check(SubprocessorsFile.extend({ subprocessors: z.array(z.unknown()).min(1, 'must list at least one sub-processor') }), files.subprocessors, DATA_FILES.subprocessors, problems)
+  const envelope = check(
+    SubprocessorsFile.extend({ subprocessors: z.array(z.unknown()).min(1, 'must list at least one sub-processor') }),
+    files.subprocessors,
+    DATA_FILES.subprocessors,
+    problems,
+  )
   const entries = (envelope?.subprocessors ?? []).flatMap((raw, i) => {
     const entry = check(SubprocessorEntry, raw, DATA_FILES.subprocessors, problems, ['subprocessors', i])
     return entry ? [entry] : []
@@ -73,7 +102,8 @@ export function validateRegistry(files: DataFiles): Validation {
     const defined = regions.regions.map((region) => region.id)
     for (const id of REGION_IDS) {
       const count = defined.filter((d) => d === id).length
-      if (count !== 1) report(DATA_FILES.regions, id, 'regions', `region "${id}" must be defined exactly once, found ${count}`)
+      if (count !== 1)
+        report(DATA_FILES.regions, id, 'regions', `region "${id}" must be defined exactly once, found ${count}`)
     }
   }
 
@@ -100,7 +130,10 @@ export function validateRegistry(files: DataFiles): Validation {
   }
   const announcements = checkAnnouncements(schemas.Announcement, files.announcements, entries, registry, problems)
   if (problems.length || !registry || !envelope || !regions || !announcements) return { ok: false, problems }
-  return { ok: true, data: { registry, subprocessors: { ...envelope, subprocessors: entries }, regions, locales, announcements } }
+  return {
+    ok: true,
+    data: { registry, subprocessors: { ...envelope, subprocessors: entries }, regions, locales, announcements },
+  }
 }
 
 /** The id an announcement is about, read from the raw value so that a broken one is still named. */
@@ -110,7 +143,6 @@ function announcedId(raw: unknown): string | null {
   const id = add?.id ?? remove ?? change
   return typeof id === 'string' ? id : null
 }
-
 
 function checkAnnouncements(
   AnnouncementSchema: ReturnType<typeof dataSchemas>['Announcement'],
@@ -122,7 +154,12 @@ function checkAnnouncements(
   const envelope = check(AnnouncementsFile, file, DATA_FILES.announcements, problems)
   if (!envelope) return null
   const report = (i: number, entry: string | null, field: string, message: string) =>
-    problems.push({ file: DATA_FILES.announcements, entry, field: `announcements[${i}]${field ? `.${field}` : ''}`, message })
+    problems.push({
+      file: DATA_FILES.announcements,
+      entry,
+      field: `announcements[${i}]${field ? `.${field}` : ''}`,
+      message,
+    })
   const inBase = new Set(entries.map((entry) => entry.id))
   const added = new Set<string>()
   const scheduled = new Set<string>()
@@ -132,29 +169,60 @@ function checkAnnouncements(
     const id = announcedId(raw)
     const result = AnnouncementSchema.safeParse(raw)
     if (!result.success) {
-      for (const issue of result.error.issues) report(i, id, issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : String(key))).join('.').replace(/\.\[/g, '['), issue.message)
+      for (const issue of result.error.issues)
+        report(
+          i,
+          id,
+          issue.path
+            .map((key) => (typeof key === 'number' ? `[${key}]` : String(key)))
+            .join('.')
+            .replace(/\.\[/g, '['),
+          issue.message,
+        )
       return
     }
     const announcement = result.data
     const kinds = (['add', 'remove', 'change'] as const).filter((kind) => announcement[kind] !== undefined)
-    if (kinds.length !== 1) return report(i, id, '', `must have exactly one of "add", "remove" or "change", found ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`)
-    if (announcement.change !== undefined && (!announcement.set || Object.keys(announcement.set).length === 0)) return report(i, id, 'set', '"change" needs "set" with at least one field')
-    if (announcement.change === undefined && announcement.set !== undefined) return report(i, id, 'set', '"set" belongs to a "change"')
-    if (announcement.remove !== undefined && announcement.shortNotice) return report(i, id, 'shortNotice', 'a removal needs no notice, so it takes no shortNotice')
+    if (kinds.length !== 1)
+      return report(
+        i,
+        id,
+        '',
+        `must have exactly one of "add", "remove" or "change", found ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`,
+      )
+    if (announcement.change !== undefined && (!announcement.set || Object.keys(announcement.set).length === 0))
+      return report(i, id, 'set', '"change" needs "set" with at least one field')
+    if (announcement.change === undefined && announcement.set !== undefined)
+      return report(i, id, 'set', '"set" belongs to a "change"')
+    if (announcement.remove !== undefined && announcement.shortNotice)
+      return report(i, id, 'shortNotice', 'a removal needs no notice, so it takes no shortNotice')
     if (announcement.add) {
-      if (inBase.has(announcement.add.id) || added.has(announcement.add.id)) return report(i, id, 'add.id', `"${announcement.add.id}" is already an entry`)
+      if (inBase.has(announcement.add.id) || added.has(announcement.add.id))
+        return report(i, id, 'add.id', `"${announcement.add.id}" is already an entry`)
       added.add(announcement.add.id)
     } else {
       const target = (announcement.remove ?? announcement.change)!
-      if (!inBase.has(target) && !added.has(target)) return report(i, id, announcement.remove ? 'remove' : 'change', `"${target}" is not an entry in ${DATA_FILES.subprocessors} or added above`)
+      if (!inBase.has(target) && !added.has(target))
+        return report(
+          i,
+          id,
+          announcement.remove ? 'remove' : 'change',
+          `"${target}" is not an entry in ${DATA_FILES.subprocessors} or added above`,
+        )
     }
     const key = `${id} ${announcement.effective ?? ''}`
-    if (scheduled.has(key)) return report(i, id, 'effective', `another announcement about "${id}" takes effect at the same time`)
+    if (scheduled.has(key))
+      return report(i, id, 'effective', `another announcement about "${id}" takes effect at the same time`)
     scheduled.add(key)
     const fields = announcement.add ?? announcement.set ?? {}
     fields.assurances?.forEach((assurance, j) => {
       if (registry && !(assurance in registry.assurances)) {
-        report(i, id, `${announcement.add ? 'add' : 'set'}.assurances[${j}]`, `"${assurance}" is not defined under "assurances" in ${DATA_FILES.registry}`)
+        report(
+          i,
+          id,
+          `${announcement.add ? 'add' : 'set'}.assurances[${j}]`,
+          `"${assurance}" is not defined under "assurances" in ${DATA_FILES.registry}`,
+        )
       }
     })
     parsed.push(announcement)
@@ -162,18 +230,29 @@ function checkAnnouncements(
   return parsed
 }
 
-
-function check<T extends z.ZodType>(schema: T, value: unknown, file: string, problems: Problem[], at: PropertyKey[] = [], hasEntries = true): z.infer<T> | null {
+function check<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  file: string,
+  problems: Problem[],
+  at: PropertyKey[] = [],
+  hasEntries = true,
+): z.infer<T> | null {
   const result = schema.safeParse(value)
   if (result.success) return result.data
   for (const issue of result.error.issues) {
-    const place = hasEntries ? locate(value, issue.path, at) : { entry: null, field: fieldPath(issue.path) || '(whole file)' }
+    const place = hasEntries
+      ? locate(value, issue.path, at)
+      : { entry: null, field: fieldPath(issue.path) || '(whole file)' }
     problems.push({ file, ...place, message: issue.message })
   }
   return null
 }
 
-const idOf = (node: unknown) => (node && typeof node === 'object' && typeof (node as { id?: unknown }).id === 'string' ? (node as { id: string }).id : null)
+const idOf = (node: unknown) =>
+  node && typeof node === 'object' && typeof (node as { id?: unknown }).id === 'string'
+    ? (node as { id: string }).id
+    : null
 const RECORDS_OF_ENTRIES = new Set(['assurances', 'countryOverrides'])
 
 /**
@@ -203,4 +282,5 @@ function locate(value: unknown, relative: PropertyKey[], at: PropertyKey[]): { e
   return { entry, field: field || (entry ? '(whole entry)' : '(whole file)') }
 }
 
-const fieldPath = (path: PropertyKey[]) => path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${String(key)}`)).join('')
+const fieldPath = (path: PropertyKey[]) =>
+  path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${String(key)}`)).join('')

@@ -7,5 +7,9 @@ import { alwaysPresent, type Env, serveView, withRelease } from './serve'
 export const documents = new Hono<Env>()
 
 for (const name of Object.keys(DOCUMENTS) as DocumentName[]) {
-  documents.get(DOCUMENTS[name].url, (c) => withRelease(c, (release) => serveView(c, release, 0, { kind: 'document', name }, UNNEGOTIATED_CACHING, alwaysPresent)))
+  documents.get(DOCUMENTS[name].url, (c) =>
+    withRelease(c, (release) =>
+      serveView(c, release, 0, { kind: 'document', name }, UNNEGOTIATED_CACHING, alwaysPresent),
+    ),
+  )
 }

@@ -7,7 +7,15 @@ import { parseTilePath, TILE_WIDTH } from '../domain/merkle'
 import { LOG_CHECKPOINT_URL, LOG_TILES_URL, type Release, type ReleaseEvidence } from '../domain/representation'
 import { readVersionInPath } from '../domain/selection'
 import { parseCheckpoint } from '../domain/signed-note'
-import { loadLogTree, loadRepresentation, loadTile, NOT_IN_MEMORY, NOT_IN_RELEASE, peekRepresentation, type StoredRepresentation } from '../storage/reader'
+import {
+  loadLogTree,
+  loadRepresentation,
+  loadTile,
+  NOT_IN_MEMORY,
+  NOT_IN_RELEASE,
+  peekRepresentation,
+  type StoredRepresentation,
+} from '../storage/reader'
 import { alwaysPresent, type Env, responseFor, withRelease, withVersion } from './serve'
 
 /** The signed log: its checkpoint and tiles, each version's manifest, and the evidence for a version in one document. */
@@ -20,7 +28,11 @@ const CHECKPOINT_CACHING: CachingHeaders = { 'Cache-Control': 'public, max-age=1
 const PARTIAL_TILE_CACHING: CachingHeaders = { 'Cache-Control': 'public, max-age=60' }
 
 function logged(release: Release): ReleaseEvidence {
-  if (!release.evidence) throw new RegistryError('not_found', `Version ${release.version} was published before the registry kept a signed log: it has no manifest.`)
+  if (!release.evidence)
+    throw new RegistryError(
+      'not_found',
+      `Version ${release.version} was published before the registry kept a signed log: it has no manifest.`,
+    )
   return release.evidence
 }
 
@@ -34,8 +46,13 @@ async function manifestOf(c: Context<Env>, release: Release): Promise<StoredRepr
   return manifest
 }
 
-const withVersionInPath = (c: Context<Env>, serve: (release: Release, current: Release) => Response | Promise<Response>) =>
-  withRelease(c, (current) => withVersion(c, current, readVersionInPath(c.req.param('version') ?? ''), (release) => serve(release, current)))
+const withVersionInPath = (
+  c: Context<Env>,
+  serve: (release: Release, current: Release) => Response | Promise<Response>,
+) =>
+  withRelease(c, (current) =>
+    withVersion(c, current, readVersionInPath(c.req.param('version') ?? ''), (release) => serve(release, current)),
+  )
 
 evidence.get('/versions/:version/manifest', (c) =>
   withVersionInPath(c, async (release) => responseFor(c, await manifestOf(c, release), IMMUTABLE)),
@@ -56,7 +73,13 @@ evidence.get('/versions/:version/evidence', (c) =>
       const manifest = await manifestOf(c, release)
       const tree = await loadLogTree(c.env.REGISTRY, checkpoint.size, checkpoint.root)
       const proof = await tree.inclusionProof(release.version - 1, checkpoint.size)
-      const document = evidenceDocument(release.version, checkpoint.size, new TextDecoder().decode(manifest.body), proof, head.checkpoint)
+      const document = evidenceDocument(
+        release.version,
+        checkpoint.size,
+        new TextDecoder().decode(manifest.body),
+        proof,
+        head.checkpoint,
+      )
       const body = new TextEncoder().encode(`${JSON.stringify(document, null, 2)}\n`)
       const etag = await strongEtag(body)
       stored = {
@@ -115,7 +138,12 @@ evidence.get(`${LOG_TILES_URL}*`, (c) =>
       throw new RegistryError('not_found', `There is no tile ${path.slice(0, 80)} in the log of ${size} versions.`)
     }
     const { body, etag } = await loadTile(c.env.REGISTRY, path)
-    const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.byteLength), ETag: etag, 'Content-Digest': contentDigest(etag) }
+    const headers = {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(body.byteLength),
+      ETag: etag,
+      'Content-Digest': contentDigest(etag),
+    }
     const stored = { body, etag, lastModified: 0, headers }
     return responseFor(c, stored, tile.width === TILE_WIDTH ? IMMUTABLE : PARTIAL_TILE_CACHING)
   }),

@@ -1,10 +1,27 @@
 import { type Context, Hono } from 'hono'
 import { cachingHeaders } from '../domain/caching'
 import { RegistryError } from '../domain/errors'
-import { ALL_REGIONS, CHANGE_FORMATS, type ChangesView, type Release, VERSION_FORMATS, type VersionsView } from '../domain/representation'
+import {
+  ALL_REGIONS,
+  CHANGE_FORMATS,
+  type ChangesView,
+  type Release,
+  VERSION_FORMATS,
+  type VersionsView,
+} from '../domain/representation'
 import { readSelection, readSince } from '../domain/selection'
 import { loadChangeSlice, loadWholeLog } from '../storage/reader'
-import { alwaysPresent, currentState, type Env, negotiateFormat, negotiateLanguage, responseFor, serveView, suffixOf, withRelease } from './serve'
+import {
+  alwaysPresent,
+  currentState,
+  type Env,
+  negotiateFormat,
+  negotiateLanguage,
+  responseFor,
+  serveView,
+  suffixOf,
+  withRelease,
+} from './serve'
 
 /** What changed, since when, and what is coming: the change log and its feeds, and every version. */
 export const history = new Hono<Env>()
@@ -23,10 +40,14 @@ function serveChanges(c: Context<Env>, release: Release) {
   const { state, caching } = currentState(release, cachingHeaders(selection, true))
   if (since === undefined) return serveView(c, release, state, view, caching, alwaysPresent)
   if (view.format !== 'json') {
-    throw new RegistryError('unsupported_parameter', '"since" applies to the JSON change log (/changes.json?since=N); the feeds, the page and the CSV show the latest changes.', {
-      parameter: 'since',
-      allowed: ['json'],
-    })
+    throw new RegistryError(
+      'unsupported_parameter',
+      '"since" applies to the JSON change log (/changes.json?since=N); the feeds, the page and the CSV show the latest changes.',
+      {
+        parameter: 'since',
+        allowed: ['json'],
+      },
+    )
   }
   return loadChangeSlice(c.env.REGISTRY, release, state, view, since).then((slice) => responseFor(c, slice, caching))
 }
@@ -43,7 +64,9 @@ function serveVersions(c: Context<Env>, release: Release) {
     format: selection.format ?? negotiateFormat(c, VERSION_FORMATS),
   }
   // A log that grows with every version, older rows in shared chunks: served whole, joined.
-  return loadWholeLog(c.env.REGISTRY, release, view).then((whole) => responseFor(c, whole, cachingHeaders(selection, true)))
+  return loadWholeLog(c.env.REGISTRY, release, view).then((whole) =>
+    responseFor(c, whole, cachingHeaders(selection, true)),
+  )
 }
 
 for (const path of ['/versions', '/:file{versions\\.[^/]*}']) {

@@ -6,7 +6,15 @@ import { isNotModified } from '../domain/conditional'
 import { ALLOWED_METHODS, RegistryError } from '../domain/errors'
 import { pickLanguage, pickMediaType } from '../domain/negotiation'
 import { type ChangeFormat, MEDIA_TYPES, type Release, stateAt, stateEnd, type View } from '../domain/representation'
-import { getCurrentRelease, getRelease, loadRepresentation, NOT_IN_MEMORY, NOT_IN_RELEASE, peekRepresentation, type StoredRepresentation } from '../storage/reader'
+import {
+  getCurrentRelease,
+  getRelease,
+  loadRepresentation,
+  NOT_IN_MEMORY,
+  NOT_IN_RELEASE,
+  peekRepresentation,
+  type StoredRepresentation,
+} from '../storage/reader'
 
 export type Env = { Bindings: Cloudflare.Env }
 
@@ -14,7 +22,15 @@ export type Env = { Bindings: Cloudflare.Env }
 export const CORS_OPTIONS = {
   origin: '*',
   allowMethods: ALLOWED_METHODS,
-  exposeHeaders: ['ETag', 'Last-Modified', 'Content-Location', 'Content-Language', 'Content-Disposition', 'Link', 'Content-Digest'],
+  exposeHeaders: [
+    'ETag',
+    'Last-Modified',
+    'Content-Location',
+    'Content-Language',
+    'Content-Disposition',
+    'Link',
+    'Content-Digest',
+  ],
 }
 
 /**
@@ -42,10 +58,15 @@ export const PRIVATE_HEADERS: Record<string, string> = { ...SECURITY_HEADERS, 'C
 
 /** The webhook and admin routes, which no other origin may call, as route patterns and as a test. */
 export const PRIVATE_PATHS = ['/webhooks', '/webhooks/*', '/admin/*']
-export const isPrivatePath = (path: string) => path === '/webhooks' || path.startsWith('/webhooks/') || path.startsWith('/admin/')
+export const isPrivatePath = (path: string) =>
+  path === '/webhooks' || path.startsWith('/webhooks/') || path.startsWith('/admin/')
 
 /** CORS headers stay on a 304 so that a cross-origin revalidation can still be read. */
-const NOT_MODIFIED_HEADERS = new Set([...RETAINED_304_HEADERS, 'access-control-allow-origin', 'access-control-expose-headers'])
+const NOT_MODIFIED_HEADERS = new Set([
+  ...RETAINED_304_HEADERS,
+  'access-control-allow-origin',
+  'access-control-expose-headers',
+])
 
 interface HeaderSet {
   ok: Record<string, string>
@@ -65,18 +86,28 @@ function headerSet(representation: StoredRepresentation, caching: CachingHeaders
 
 function buildHeaderSet(representation: StoredRepresentation, caching: CachingHeaders): HeaderSet {
   const ok = { ...COMMON_HEADERS, ...representation.headers, ...caching }
-  const notModified = Object.fromEntries(Object.entries(ok).filter(([name]) => NOT_MODIFIED_HEADERS.has(name.toLowerCase())))
+  const notModified = Object.fromEntries(
+    Object.entries(ok).filter(([name]) => NOT_MODIFIED_HEADERS.has(name.toLowerCase())),
+  )
   return { ok, notModified }
 }
 
 /** Runs `serve` with the current release; without a promise when this isolate holds a fresh one. */
-export function withRelease(c: Context<Env>, serve: (release: Release) => Response | Promise<Response>): Response | Promise<Response> {
+export function withRelease(
+  c: Context<Env>,
+  serve: (release: Release) => Response | Promise<Response>,
+): Response | Promise<Response> {
   const release = getCurrentRelease(c.env.REGISTRY)
   return release instanceof Promise ? release.then(serve) : serve(release)
 }
 
 /** Runs `serve` with any published version's release. */
-export function withVersion(c: Context<Env>, current: Release, version: number, serve: (release: Release) => Response | Promise<Response>): Response | Promise<Response> {
+export function withVersion(
+  c: Context<Env>,
+  current: Release,
+  version: number,
+  serve: (release: Release) => Response | Promise<Response>,
+): Response | Promise<Response> {
   const release = getRelease(c.env.REGISTRY, current, version)
   return release instanceof Promise ? release.then(serve) : serve(release)
 }
@@ -108,13 +139,25 @@ export function serveView(
   })
 }
 
-export function responseFor(c: Context<Env>, representation: StoredRepresentation, caching: CachingHeaders, location?: string): Response {
+export function responseFor(
+  c: Context<Env>,
+  representation: StoredRepresentation,
+  caching: CachingHeaders,
+  location?: string,
+): Response {
   // Precomputed header sets for the common case; caching cut short by a boundary, or another location, build theirs.
   const headers = isPrecomputed(caching) ? headerSet(representation, caching) : buildHeaderSet(representation, caching)
-  const notModified = isNotModified(c.req.header('If-None-Match'), c.req.header('If-Modified-Since'), representation.etag, representation.lastModified)
+  const notModified = isNotModified(
+    c.req.header('If-None-Match'),
+    c.req.header('If-Modified-Since'),
+    representation.etag,
+    representation.lastModified,
+  )
   const chosen = notModified ? headers.notModified : headers.ok
   const sent = location ? { ...chosen, 'Content-Location': location } : chosen
-  return notModified ? new Response(null, { status: 304, headers: sent }) : new Response(representation.body, { headers: sent })
+  return notModified
+    ? new Response(null, { status: 304, headers: sent })
+    : new Response(representation.body, { headers: sent })
 }
 
 /** For views every release has (lists, documents): their absence is storage's fault, not the request's. */
@@ -126,7 +169,10 @@ export function alwaysPresent(): RegistryError {
 export function currentState(release: Release, caching: CachingHeaders): { state: number; caching: CachingHeaders } {
   const now = Date.now()
   const state = stateAt(release, now)
-  return { state, caching: release.states.length === 1 ? caching : cachingUntil(caching, stateEnd(release, state), now) }
+  return {
+    state,
+    caching: release.states.length === 1 ? caching : cachingUntil(caching, stateEnd(release, state), now),
+  }
 }
 
 /** Picks a media type from Accept among a resource's formats; 406 when none is acceptable. */
@@ -136,13 +182,20 @@ export function negotiateFormat<F extends ChangeFormat>(c: Context<Env>, formats
   const format = formats.find((f) => MEDIA_TYPES[f] === type)
   if (!format) {
     c.header('Vary', 'Accept')
-    throw new RegistryError('not_acceptable', 'Accept allows none of the formats this resource comes in.', { allowed: offered })
+    throw new RegistryError('not_acceptable', 'Accept allows none of the formats this resource comes in.', {
+      allowed: offered,
+    })
   }
   return format
 }
 
 export function negotiateLanguage(c: Context<Env>, release: Release): string {
-  return accepts(c, { header: 'Accept-Language', supports: release.languages, default: release.defaultLanguage, match: pickLanguage })
+  return accepts(c, {
+    header: 'Accept-Language',
+    supports: release.languages,
+    default: release.defaultLanguage,
+    match: pickLanguage,
+  })
 }
 
 /** `/subprocessors.csv` names its format; `/subprocessors.xml` reaches the handler to get a 400 listing the formats. */

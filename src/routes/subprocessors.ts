@@ -4,7 +4,17 @@ import { RegistryError } from '../domain/errors'
 import { type EntryView, FORMATS, type ListView, type Release, stateAt, viewUrl } from '../domain/representation'
 import { readEntryRequest, readListSelection, readMoment, resolveRegion } from '../domain/selection'
 import { getHistory } from '../storage/reader'
-import { alwaysPresent, currentState, type Env, negotiateFormat, negotiateLanguage, serveView, suffixOf, withRelease, withVersion } from './serve'
+import {
+  alwaysPresent,
+  currentState,
+  type Env,
+  negotiateFormat,
+  negotiateLanguage,
+  serveView,
+  suffixOf,
+  withRelease,
+  withVersion,
+} from './serve'
 
 export const subprocessors = new Hono<Env>()
 
@@ -43,9 +53,20 @@ function serveList(c: Context<Env>, release: Release) {
   const shared = selection.region !== undefined
   if (moment.version !== undefined) {
     const version = moment.version
-    return withVersion(c, release, version, (versioned) => serveView(c, versioned, 0, view, immutableCaching(selection), alwaysPresent, `${viewUrl(view)}&version=${version}`))
+    return withVersion(c, release, version, (versioned) =>
+      serveView(
+        c,
+        versioned,
+        0,
+        view,
+        immutableCaching(selection),
+        alwaysPresent,
+        `${viewUrl(view)}&version=${version}`,
+      ),
+    )
   }
-  if (moment.at !== undefined) return serveListAt(c, release, view, cachingHeaders(selection, shared), immutableCaching(selection), moment.at)
+  if (moment.at !== undefined)
+    return serveListAt(c, release, view, cachingHeaders(selection, shared), immutableCaching(selection), moment.at)
 
   const caching = cachingHeaders(selection, shared)
   const resolved = selection.format && selection.lang && selection.region ? explicitLists : negotiatedLists
@@ -59,26 +80,53 @@ function serveList(c: Context<Env>, release: Release) {
  * The list in force at an instant. In the past: the state of the version current then, which
  * never changes. In the future: the state the current version announces, marked as scheduled.
  */
-async function serveListAt(c: Context<Env>, current: Release, view: ListView, caching: CachingHeaders, immutable: CachingHeaders, at: number) {
+async function serveListAt(
+  c: Context<Env>,
+  current: Release,
+  view: ListView,
+  caching: CachingHeaders,
+  immutable: CachingHeaders,
+  at: number,
+) {
   const instant = new Date(at).toISOString()
   const now = Date.now()
   if (at >= now) {
     // A CSV has no place to say "scheduled"; it is the state's own.
     const scheduled: ListView = view.format === 'csv' ? view : { ...view, scheduled: true }
-    return serveView(c, current, stateAt(current, at), scheduled, caching, alwaysPresent, `${viewUrl(view)}&at=${instant}`)
+    return serveView(
+      c,
+      current,
+      stateAt(current, at),
+      scheduled,
+      caching,
+      alwaysPresent,
+      `${viewUrl(view)}&at=${instant}`,
+    )
   }
   const history = await getHistory(c.env.REGISTRY, current)
   let version = 0
   for (const [number, publishedAt] of history) if (publishedAt <= at) version = number
   if (version === 0) {
-    throw new RegistryError('unknown_version', `No version had been published at ${instant}; the first was published at ${new Date(history[0]![1]).toISOString()}.`, {
-      parameter: 'at',
-    })
+    throw new RegistryError(
+      'unknown_version',
+      `No version had been published at ${instant}; the first was published at ${new Date(history[0]![1]).toISOString()}.`,
+      {
+        parameter: 'at',
+      },
+    )
   }
   return withVersion(c, current, version, (release) => {
     const state = stateAt(release, at)
     const location = `${viewUrl(view)}&at=${new Date(release.states[state]!).toISOString()}`
-    return serveView(c, release, state, view, at < now - SETTLED_AFTER_MS ? immutable : caching, alwaysPresent, location)
+    return serveView(
+      c,
+      release,
+      state,
+      view,
+      at < now - SETTLED_AFTER_MS ? immutable : caching,
+      alwaysPresent,
+      location,
+    )
   })
 }
 
@@ -90,10 +138,14 @@ function serveEntry(c: Context<Env>, release: Release) {
   const query = c.req.queries()
   const request = readEntryRequest(query, c.req.param('id') ?? '', release)
   if (query.at) {
-    throw new RegistryError('unsupported_parameter', '"at" applies to lists: ask /subprocessors.json?at=… for the list at an instant, or this entry with ?version=.', {
-      parameter: 'at',
-      allowed: ['version'],
-    })
+    throw new RegistryError(
+      'unsupported_parameter',
+      '"at" applies to lists: ask /subprocessors.json?at=… for the list at an instant, or this entry with ?version=.',
+      {
+        parameter: 'at',
+        allowed: ['version'],
+      },
+    )
   }
   const { version } = readMoment(query)
   const view: EntryView = {
@@ -102,9 +154,15 @@ function serveEntry(c: Context<Env>, release: Release) {
     format: request.format ?? negotiateFormat(c, FORMATS),
     lang: request.lang ?? negotiateLanguage(c, release),
   }
-  const unknown = () => new RegistryError('unknown_subprocessor', `No sub-processor has the id "${request.id.slice(0, 80)}"${version ? ` in version ${version}` : ''}.`)
+  const unknown = () =>
+    new RegistryError(
+      'unknown_subprocessor',
+      `No sub-processor has the id "${request.id.slice(0, 80)}"${version ? ` in version ${version}` : ''}.`,
+    )
   if (version !== undefined) {
-    return withVersion(c, release, version, (versioned) => serveView(c, versioned, 0, view, immutableCaching(request), unknown, `${viewUrl(view)}&version=${version}`))
+    return withVersion(c, release, version, (versioned) =>
+      serveView(c, versioned, 0, view, immutableCaching(request), unknown, `${viewUrl(view)}&version=${version}`),
+    )
   }
   // An entry does not depend on the visitor's region, so every response may be shared.
   const current = currentState(release, cachingHeaders(request, true))

@@ -70,15 +70,31 @@ const client = (c: Context<Env>) => clientKey(c.req.header('CF-Connecting-IP'), 
 // A form or a no-preflight fetch() can send text/plain from any page; only JSON is read.
 function requireJson(c: Context<Env>): void {
   const type = c.req.header('Content-Type')?.split(';')[0]?.trim().toLowerCase()
-  if (type !== 'application/json') throw new RegistryError('unsupported_media_type', 'A subscription request is sent as Content-Type: application/json.')
+  if (type !== 'application/json')
+    throw new RegistryError(
+      'unsupported_media_type',
+      'A subscription request is sent as Content-Type: application/json.',
+    )
 }
 
 /**
  * A failed verification: the operator's log and admin view learn why; the requester learns
  * only that it failed, so that the API maps no port or service of any host.
  */
-async function refuse(c: Context<Env>, action: 'subscribe' | 'enable', subscription: { id: string; host: string; url: string }, verified: Verification & { ok: false }) {
-  const refusal = { at: Date.now(), action, subscriptionId: subscription.id, host: subscription.host, url: subscription.url, reason: verified.reason }
+async function refuse(
+  c: Context<Env>,
+  action: 'subscribe' | 'enable',
+  subscription: { id: string; host: string; url: string },
+  verified: Verification & { ok: false },
+) {
+  const refusal = {
+    at: Date.now(),
+    action,
+    subscriptionId: subscription.id,
+    host: subscription.host,
+    url: subscription.url,
+    reason: verified.reason,
+  }
   console.warn(JSON.stringify({ event: 'webhook_verification_failed', ...refusal }))
   await recordRefusal(c.env.DB, refusal)
   const outcome = action === 'subscribe' ? 'Nothing was subscribed.' : 'It stays disabled.'
@@ -132,11 +148,16 @@ webhooks.post(
     }
     await insertSubscription(c.env.DB, subscription)
     // The secret and the token are shown here once; only their sealed form and hash are kept.
-    return c.json({ ...subscriptionView(subscription), secret, managementToken: token }, 201, { ...PRIVATE_HEADERS, Location: `/webhooks/${id}` })
+    return c.json({ ...subscriptionView(subscription), secret, managementToken: token }, 201, {
+      ...PRIVATE_HEADERS,
+      Location: `/webhooks/${id}`,
+    })
   },
 )
 
-webhooks.get('/webhooks/:id', async (c) => c.json(subscriptionView(await authorizedSubscription(c)), 200, PRIVATE_HEADERS))
+webhooks.get('/webhooks/:id', async (c) =>
+  c.json(subscriptionView(await authorizedSubscription(c)), 200, PRIVATE_HEADERS),
+)
 
 webhooks.delete('/webhooks/:id', async (c) => {
   const subscription = await authorizedSubscription(c)
@@ -149,12 +170,27 @@ webhooks.post('/webhooks/:id/rotate-secret', async (c) => {
   // Each live previous secret adds a signature to every delivery; past this many, wait for the oldest to end.
   if (subscription.previousSecrets.length >= MAX_PREVIOUS_SECRETS) {
     const retryAfter = Math.max(1, Math.ceil((subscription.previousSecrets[0]!.expiresAt - Date.now()) / 1000))
-    throw new RegistryError('rate_limited', `At most ${MAX_PREVIOUS_SECRETS} previous secrets may sign at once; the oldest stops within 24 hours.`, {}, retryAfter)
+    throw new RegistryError(
+      'rate_limited',
+      `At most ${MAX_PREVIOUS_SECRETS} previous secrets may sign at once; the oldest stops within 24 hours.`,
+      {},
+      retryAfter,
+    )
   }
   const secret = newSigningSecret()
   const previousSecretExpiresAt = Date.now() + ROTATION_OVERLAP_MS
-  await rotateSecret(c.env.DB, subscription.id, await seal(c.env.WEBHOOK_SECRET_KEY, secret, subscription.id), subscription.secret, previousSecretExpiresAt)
-  return c.json({ secret, previousSecretExpiresAt: new Date(previousSecretExpiresAt).toISOString() }, 200, PRIVATE_HEADERS)
+  await rotateSecret(
+    c.env.DB,
+    subscription.id,
+    await seal(c.env.WEBHOOK_SECRET_KEY, secret, subscription.id),
+    subscription.secret,
+    previousSecretExpiresAt,
+  )
+  return c.json(
+    { secret, previousSecretExpiresAt: new Date(previousSecretExpiresAt).toISOString() },
+    200,
+    PRIVATE_HEADERS,
+  )
 })
 
 // A disabled endpoint proves again that it wants events before it gets any.
@@ -183,7 +219,11 @@ webhooks.get('/admin/webhooks', async (c) => {
   // No admin token configured: the route stays shut rather than open.
   if (!c.env.ADMIN_TOKEN || !(await timingSafeEqual(c.env.ADMIN_TOKEN, token))) throw unauthorized()
   const since = Date.now() - 24 * 3600 * 1000
-  const [subscriptions, counts, refusals] = await Promise.all([listSubscriptions(c.env.DB), attemptCountsSince(c.env.DB, since), recentRefusals(c.env.DB, since, REFUSALS_LISTED)])
+  const [subscriptions, counts, refusals] = await Promise.all([
+    listSubscriptions(c.env.DB),
+    attemptCountsSince(c.env.DB, since),
+    recentRefusals(c.env.DB, since, REFUSALS_LISTED),
+  ])
   return c.json(
     {
       subscriptions: subscriptions.map((s) => {

@@ -17,16 +17,26 @@ export interface VersionTable {
 }
 
 export const LATEST_SQL = 'SELECT release FROM versions ORDER BY version DESC LIMIT 1'
-export const INSERT_SQL = 'INSERT INTO versions (version, parent, digest, prefix, published_at, release) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (version) DO NOTHING'
+export const INSERT_SQL =
+  'INSERT INTO versions (version, parent, digest, prefix, published_at, release) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (version) DO NOTHING'
 
 /** Who holds a version: after the insert, the row's prefix says whether it was this publish. */
 export const HOLDER_SQL = 'SELECT prefix FROM versions WHERE version = ?1'
 
 /** Every version's leaf in the signed log, from the release each row holds: the log's state lives where its numbers are taken. */
 export const LEAVES_SQL = "SELECT json_extract(release, '$.evidence.leaf') AS leaf FROM versions ORDER BY version"
-export const leavesOf = (rows: Record<string, unknown>[]) => rows.map((row) => (typeof row.leaf === 'string' ? row.leaf : null))
+export const leavesOf = (rows: Record<string, unknown>[]) =>
+  rows.map((row) => (typeof row.leaf === 'string' ? row.leaf : null))
 
-export const insertValues = (release: Release) => [release.version, release.parent, release.digest, release.prefix, release.publishedAt, JSON.stringify(release)] as const
+export const insertValues = (release: Release) =>
+  [
+    release.version,
+    release.parent,
+    release.digest,
+    release.prefix,
+    release.publishedAt,
+    JSON.stringify(release),
+  ] as const
 
 export function parseClaimed(text: string): Release {
   const value: unknown = JSON.parse(text)
@@ -42,7 +52,10 @@ export function d1Versions(db: D1Database): VersionTable {
       return row ? parseClaimed(row.release) : null
     },
     async insert(release) {
-      const [, holder] = await db.batch([db.prepare(INSERT_SQL).bind(...insertValues(release)), db.prepare(HOLDER_SQL).bind(release.version)])
+      const [, holder] = await db.batch([
+        db.prepare(INSERT_SQL).bind(...insertValues(release)),
+        db.prepare(HOLDER_SQL).bind(release.version),
+      ])
       return (holder?.results[0] as { prefix?: string } | undefined)?.prefix === release.prefix
     },
     async leaves() {

@@ -43,7 +43,8 @@ interface Placed {
 }
 
 /** A representation's key: per state for lists, entries and changes (state k), else the version's own (state null). */
-export const representationKey = (release: Placed, state: number | null, path: string) => (state === null ? `${release.prefix}/${path}` : `${release.prefix}/s${state}/${path}`)
+export const representationKey = (release: Placed, state: number | null, path: string) =>
+  state === null ? `${release.prefix}/${path}` : `${release.prefix}/s${state}/${path}`
 
 export const packKey = (release: Placed, state: number, pack: number) => `${release.prefix}/s${state}/entries/${pack}`
 

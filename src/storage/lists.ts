@@ -18,7 +18,11 @@ export interface ChunkedList {
  * Splits a list into runs of items from one block of versions, in order: a list that only grows at
  * its end rewrites only its last block; an item changed later (a withdrawal) rewrites its block.
  */
-export async function chunkList<T>(kind: ListKind, items: T[], versionOf: (item: T) => number): Promise<{ index: ChunkedList; chunks: { key: string; value: Uint8Array }[] }> {
+export async function chunkList<T>(
+  kind: ListKind,
+  items: T[],
+  versionOf: (item: T) => number,
+): Promise<{ index: ChunkedList; chunks: { key: string; value: Uint8Array }[] }> {
   const runs: T[][] = []
   let block = -1
   for (const item of items) {
@@ -37,14 +41,18 @@ export async function chunkList<T>(kind: ListKind, items: T[], versionOf: (item:
 }
 
 /** Reads a chunked list back, checking each chunk against the digest its key names. */
-export async function readChunkedList<T>(index: unknown, read: (key: string) => Promise<Uint8Array | null>): Promise<T[]> {
+export async function readChunkedList<T>(
+  index: unknown,
+  read: (key: string) => Promise<Uint8Array | null>,
+): Promise<T[]> {
   const keys = (index as Partial<ChunkedList> | null)?.chunks
   if (!Array.isArray(keys)) throw new Error('not a chunked list')
   const parts = await Promise.all(
     keys.map(async (key: string) => {
       const bytes = await read(key)
       if (!bytes) throw new Error(`the chunk ${key} is missing`)
-      if (listChunkKey(key.slice(0, key.indexOf('/')) as ListKind, await strongEtag(bytes)) !== key) throw new Error(`the chunk ${key} does not match its name`)
+      if (listChunkKey(key.slice(0, key.indexOf('/')) as ListKind, await strongEtag(bytes)) !== key)
+        throw new Error(`the chunk ${key} does not match its name`)
       return JSON.parse(new TextDecoder().decode(bytes)) as T[]
     }),
   )

@@ -87,7 +87,14 @@ function join(parts: Uint8Array[], separator: Uint8Array): Uint8Array {
 
 /** The whole log's bytes, as a reader receives them with no `since`. */
 export function wholeLog({ head, items, separator, tail }: LogParts): Uint8Array {
-  return concat([head, join(items.map((item) => item.body), separator), tail])
+  return concat([
+    head,
+    join(
+      items.map((item) => item.body),
+      separator,
+    ),
+    tail,
+  ])
 }
 
 /** Items joined, with where each ends. */
@@ -98,7 +105,13 @@ function itemsWithEnds(items: LogItem[], separator: Uint8Array): { bytes: Uint8A
     end += (i ? separator.byteLength : 0) + item.body.byteLength
     ends.push([item.touched, end])
   })
-  return { bytes: join(items.map((item) => item.body), separator), ends }
+  return {
+    bytes: join(
+      items.map((item) => item.body),
+      separator,
+    ),
+    ends,
+  }
 }
 
 /** The versions whose items a version's own log value leaves to chunks: every whole block before its own. */
@@ -136,7 +149,10 @@ export async function storeLog(parts: LogParts, etag: string, version: number): 
     ends,
     chunks: chunks.map(({ key, newest }) => ({ key, newest })),
   }
-  return { value: concat([encoder.encode(`${JSON.stringify(index)}\n`), whole]), chunks: chunks.map(({ key, value }) => ({ key, value })) }
+  return {
+    value: concat([encoder.encode(`${JSON.stringify(index)}\n`), whole]),
+    chunks: chunks.map(({ key, value }) => ({ key, value })),
+  }
 }
 
 function splitIndex(bytes: Uint8Array): { index: unknown; rest: Uint8Array } {
@@ -148,9 +164,13 @@ function splitIndex(bytes: Uint8Array): { index: unknown; rest: Uint8Array } {
 /** A log's parts, as views into its bytes; throws on an index or length that does not fit them. */
 export function decodeLog(bytes: Uint8Array): DecodedLog {
   const { index, rest: whole } = splitIndex(bytes)
-  const { etag, digest, head, tail, separator, ends, chunks } = index as Omit<DecodedLog, 'whole' | 'items' | 'head' | 'tail' | 'separator'> & { head: number; tail: number; separator: string }
+  const { etag, digest, head, tail, separator, ends, chunks } = index as Omit<
+    DecodedLog,
+    'whole' | 'items' | 'head' | 'tail' | 'separator'
+  > & { head: number; tail: number; separator: string }
   const itemsLength = whole.byteLength - head - tail
-  if (itemsLength < 0 || (ends.at(-1)?.[1] ?? 0) !== itemsLength || !Array.isArray(chunks)) throw new Error('log length does not match its index')
+  if (itemsLength < 0 || (ends.at(-1)?.[1] ?? 0) !== itemsLength || !Array.isArray(chunks))
+    throw new Error('log length does not match its index')
   return {
     etag,
     digest,
@@ -167,7 +187,8 @@ export function decodeLog(bytes: Uint8Array): DecodedLog {
 export function decodeChunk(bytes: Uint8Array): DecodedChunk {
   const { index, rest: items } = splitIndex(bytes)
   const { ends } = index as { ends: [number, number][] }
-  if (!Array.isArray(ends) || (ends.at(-1)?.[1] ?? 0) !== items.byteLength) throw new Error('chunk length does not match its index')
+  if (!Array.isArray(ends) || (ends.at(-1)?.[1] ?? 0) !== items.byteLength)
+    throw new Error('chunk length does not match its index')
   return { items, ends }
 }
 

@@ -8,10 +8,32 @@ import type { ChangeRecord } from '../domain/change'
 import { contentDigest, etagSha256, strongEtag } from '../domain/etag'
 import { listedDigests, listingKey } from '../domain/evidence'
 import { RegistryError } from '../domain/errors'
-import { type ChangesView, entryViewAt, isPerState, isRelease, type Release, representationHeaders, type VersionsView, type View, viewPath, viewUrl } from '../domain/representation'
+import {
+  type ChangesView,
+  entryViewAt,
+  isPerState,
+  isRelease,
+  type Release,
+  representationHeaders,
+  type VersionsView,
+  type View,
+  viewPath,
+  viewUrl,
+} from '../domain/representation'
 import { BlobCache, type CachedBlob } from './blob-cache'
 import { MerkleTree, TILE_WIDTH, tilePath } from '../domain/merkle'
-import { changeLogKey, CURRENT_RELEASE_KEY, entryPack, historyKey, manifestKey, packKey, releaseKey, representationKey, type StoredMetadata, tileKey } from './keys'
+import {
+  changeLogKey,
+  CURRENT_RELEASE_KEY,
+  entryPack,
+  historyKey,
+  manifestKey,
+  packKey,
+  releaseKey,
+  representationKey,
+  type StoredMetadata,
+  tileKey,
+} from './keys'
 import { readChunkedList } from './lists'
 import { chunksAfter, decodeChunk, type DecodedChunk, type DecodedLog, decodeLog, sliceLog } from './log'
 import { unpack } from './pack'
@@ -45,8 +67,10 @@ const SLICES_KEPT_PER_LOG = 16
 let history: { version: number; versions: Promise<[number, number][]> } | null = null
 
 function storageFault(key: string, reason: string, cause?: unknown): RegistryError {
-  console.error(JSON.stringify({ event: 'storage_fault', key, reason, cause: cause instanceof Error ? cause.message : cause }))
-  return new RegistryError('storage_fault', 'The registry\'s storage could not provide this intact; try again shortly.')
+  console.error(
+    JSON.stringify({ event: 'storage_fault', key, reason, cause: cause instanceof Error ? cause.message : cause }),
+  )
+  return new RegistryError('storage_fault', "The registry's storage could not provide this intact; try again shortly.")
 }
 
 /** A KV read whose failure is storage's fault (503); started outside the try, so a missing binding stays our bug (500). */
@@ -88,10 +112,14 @@ function parseRelease(text: string): Release | null {
 export function getRelease(kv: KVNamespace, current: Release, version: number): Release | Promise<Release> {
   if (version === current.version) return current
   if (!Number.isInteger(version) || version < 1 || version > current.version) {
-    throw new RegistryError('unknown_version', `No version ${version} has been published; versions 1 to ${current.version} exist.`, {
-      parameter: 'version',
-      allowed: [`1-${current.version}`],
-    })
+    throw new RegistryError(
+      'unknown_version',
+      `No version ${version} has been published; versions 1 to ${current.version} exist.`,
+      {
+        parameter: 'version',
+        allowed: [`1-${current.version}`],
+      },
+    )
   }
   const known = releases.get(version)
   if (known) return known
@@ -114,16 +142,19 @@ export function getRelease(kv: KVNamespace, current: Release, version: number): 
 export function getHistory(kv: KVNamespace, current: Release): Promise<[number, number][]> {
   if (history?.version !== current.version) {
     const key = historyKey(current)
-    const versions = readList<[number, number]>(kv, key).then((value) => {
-      if (value.length !== current.version) {
+    const versions = readList<[number, number]>(kv, key).then(
+      (value) => {
+        if (value.length !== current.version) {
+          history = null
+          throw storageFault(key, 'not a version history')
+        }
+        return value
+      },
+      (error: unknown) => {
         history = null
-        throw storageFault(key, 'not a version history')
-      }
-      return value
-    }, (error: unknown) => {
-      history = null
-      throw error
-    })
+        throw error
+      },
+    )
     history = { version: current.version, versions }
   }
   return history.versions
@@ -163,7 +194,13 @@ interface Listing {
   keyOf: (path: string) => string | null | undefined
 }
 
-function servable(release: Release, state: number, view: View, blob: CachedBlob, path: string): StoredRepresentation | typeof NOT_IN_RELEASE {
+function servable(
+  release: Release,
+  state: number,
+  view: View,
+  blob: CachedBlob,
+  path: string,
+): StoredRepresentation | typeof NOT_IN_RELEASE {
   const part = blob.parts.get(path)
   if (!part) return NOT_IN_RELEASE
   if (!part.servable) {
@@ -172,14 +209,21 @@ function servable(release: Release, state: number, view: View, blob: CachedBlob,
       body: part.body,
       etag: part.etag,
       lastModified: since,
-      headers: { ...representationHeaders(release, view, part.etag, since), 'Content-Length': String(part.body.byteLength) },
+      headers: {
+        ...representationHeaders(release, view, part.etag, since),
+        'Content-Length': String(part.body.byteLength),
+      },
     }
   }
   return part.servable
 }
 
 /** The representation if this isolate holds it: the warm path, with no promise on it. */
-export function peekRepresentation(release: Release, state: number, view: View): StoredRepresentation | typeof NOT_IN_RELEASE | typeof NOT_IN_MEMORY {
+export function peekRepresentation(
+  release: Release,
+  state: number,
+  view: View,
+): StoredRepresentation | typeof NOT_IN_RELEASE | typeof NOT_IN_MEMORY {
   const place = locate(release, state, view)
   if (!place) return NOT_IN_RELEASE
   const blob = cache.get(place.key)
@@ -189,7 +233,12 @@ export function peekRepresentation(release: Release, state: number, view: View):
 }
 
 /** The representation from KV, checked and kept in memory; a value the release promises but storage lacks or damaged throws a storage fault. */
-export async function loadRepresentation(kv: KVNamespace, release: Release, state: number, view: View): Promise<StoredRepresentation | typeof NOT_IN_RELEASE> {
+export async function loadRepresentation(
+  kv: KVNamespace,
+  release: Release,
+  state: number,
+  view: View,
+): Promise<StoredRepresentation | typeof NOT_IN_RELEASE> {
   const place = locate(release, state, view)
   if (!place) return NOT_IN_RELEASE
   const blob = cache.get(place.key) ?? (await load(kv, place.key, place.path, listingOf(release, state, view)))
@@ -202,7 +251,13 @@ export async function loadRepresentation(kv: KVNamespace, release: Release, stat
  * versions end, with older items from the chunks it needs. Its ETag is the whole log's, with the
  * cut named in it: equal for equal bytes.
  */
-export function loadChangeSlice(kv: KVNamespace, release: Release, state: number, view: ChangesView, since: number): Promise<StoredRepresentation> {
+export function loadChangeSlice(
+  kv: KVNamespace,
+  release: Release,
+  state: number,
+  view: ChangesView,
+  since: number,
+): Promise<StoredRepresentation> {
   const etag = (whole: string) => `${whole.slice(0, -1)}.${since}"`
   return loadLogSlice(kv, release, state, { ...view, complete: true }, since, etag, `${viewUrl(view)}&since=${since}`)
 }
@@ -281,7 +336,8 @@ function listedIn(kv: KVNamespace, release: Release): Promise<Map<string, string
     listed = read(key, kv.get(key, 'arrayBuffer')).then(async (value) => {
       if (!value) throw storageFault(key, 'missing')
       const bytes = new Uint8Array(value)
-      if (etagSha256(await strongEtag(bytes)) !== named) throw storageFault(key, 'the manifest is not the one the release names')
+      if (etagSha256(await strongEtag(bytes)) !== named)
+        throw storageFault(key, 'the manifest is not the one the release names')
       try {
         return listedDigests(JSON.parse(new TextDecoder().decode(bytes)))
       } catch (error) {
@@ -296,16 +352,23 @@ function listedIn(kv: KVNamespace, release: Release): Promise<Map<string, string
 }
 
 /** Each part of a value is what its version's manifest lists: bytes rewritten together with their ETag are still caught. */
-async function checkListed(kv: KVNamespace, key: string, { release, keyOf }: Listing, parts: { path: string; etag: string }[]): Promise<void> {
+async function checkListed(
+  kv: KVNamespace,
+  key: string,
+  { release, keyOf }: Listing,
+  parts: { path: string; etag: string }[],
+): Promise<void> {
   if (release.evidence && keyOf(parts[0]?.path ?? '') === null) {
-    if (etagSha256(parts[0]!.etag) !== release.evidence.manifest) throw storageFault(key, 'the manifest is not the one the release names')
+    if (etagSha256(parts[0]!.etag) !== release.evidence.manifest)
+      throw storageFault(key, 'the manifest is not the one the release names')
     return
   }
   const listed = await listedIn(kv, release)
   if (!listed) return
   for (const { path, etag } of parts) {
     const at = keyOf(path)
-    if (!at || listed.get(at) !== etagSha256(etag)) throw storageFault(key, `${path} is not as the version's manifest lists it`)
+    if (!at || listed.get(at) !== etagSha256(etag))
+      throw storageFault(key, `${path} is not as the version's manifest lists it`)
   }
 }
 
@@ -353,7 +416,13 @@ async function fetchVerified(kv: KVNamespace, key: string, path: string, listing
     throw storageFault(key, 'the log and its chunks are not the log its ETag names')
   }
   if (listing) await checkListed(kv, key, listing, log ? [{ path, etag: log.decoded.etag }] : parts)
-  const blob: CachedBlob = { bytes: bytes.byteLength, lastServed: 0, parts: new Map(parts.map(({ path, body, etag }) => [path, { body, etag }])), log, chunk }
+  const blob: CachedBlob = {
+    bytes: bytes.byteLength,
+    lastServed: 0,
+    parts: new Map(parts.map(({ path, body, etag }) => [path, { body, etag }])),
+    log,
+    chunk,
+  }
   cache.remember(key, blob)
   return blob
 }
@@ -372,12 +441,15 @@ export async function loadTile(kv: KVNamespace, path: string): Promise<{ body: U
 /** The leaf hashes of the first `size` leaves, from the level-0 tiles. */
 export async function loadLeafHashes(kv: KVNamespace, size: number): Promise<Uint8Array[]> {
   const tiles = await Promise.all(
-    Array.from({ length: Math.ceil(size / TILE_WIDTH) }, (_, index) => loadTile(kv, tilePath(0, index, Math.min(TILE_WIDTH, size - index * TILE_WIDTH)))),
+    Array.from({ length: Math.ceil(size / TILE_WIDTH) }, (_, index) =>
+      loadTile(kv, tilePath(0, index, Math.min(TILE_WIDTH, size - index * TILE_WIDTH))),
+    ),
   )
   const leaves: Uint8Array[] = []
   for (const [index, { body }] of tiles.entries()) {
     const width = Math.min(TILE_WIDTH, size - index * TILE_WIDTH)
-    if (body.byteLength !== width * 32) throw storageFault(tileKey(tilePath(0, index, width)), `a tile of ${body.byteLength} bytes, not ${width * 32}`)
+    if (body.byteLength !== width * 32)
+      throw storageFault(tileKey(tilePath(0, index, width)), `a tile of ${body.byteLength} bytes, not ${width * 32}`)
     for (let i = 0; i < width; i++) leaves.push(body.subarray(i * 32, (i + 1) * 32))
   }
   return leaves
@@ -388,7 +460,11 @@ export async function loadLogTree(kv: KVNamespace, size: number, root: Uint8Arra
   if (logTree?.size === size) return logTree.tree
   const tree = await MerkleTree.fromLeafHashes(await loadLeafHashes(kv, size))
   const computed = await tree.root()
-  if (computed.some((byte, i) => byte !== root[i])) throw storageFault(tileKey(tilePath(0, 0)), `the tiles of the log do not hash to the checkpoint's root at size ${size}`)
+  if (computed.some((byte, i) => byte !== root[i]))
+    throw storageFault(
+      tileKey(tilePath(0, 0)),
+      `the tiles of the log do not hash to the checkpoint's root at size ${size}`,
+    )
   logTree = { size, tree }
   return tree
 }

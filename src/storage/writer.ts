@@ -7,7 +7,20 @@ import type { ChangeRecord } from '../domain/change'
 import { sha256Etag } from '../domain/etag'
 import { isRelease, type Release } from '../domain/representation'
 import type { RegistryData } from '../publish/schema'
-import { changeLogKey, CURRENT_RELEASE_KEY, dataKey, entryPack, historyKey, logChunksKey, manifestKey, packKey, releaseKey, representationKey, type StoredMetadata, tileKey } from './keys'
+import {
+  changeLogKey,
+  CURRENT_RELEASE_KEY,
+  dataKey,
+  entryPack,
+  historyKey,
+  logChunksKey,
+  manifestKey,
+  packKey,
+  releaseKey,
+  representationKey,
+  type StoredMetadata,
+  tileKey,
+} from './keys'
 import { type ChunkedList, readChunkedList } from './lists'
 import { pack, type PackedPart } from './pack'
 
@@ -60,9 +73,14 @@ export function parseStoredRelease(text: string): Release {
 /** The data, change records, history and log chunks a version was published with. */
 export async function readVersionInputs(read: KvRead, release: Release): Promise<VersionInputs> {
   const [data, changeIndex, historyIndex, logChunks] = await Promise.all(
-    [dataKey, changeLogKey, historyKey, logChunksKey].map(async (key) => JSON.parse((await read(key(release))) ?? 'null') as unknown),
+    [dataKey, changeLogKey, historyKey, logChunksKey].map(
+      async (key) => JSON.parse((await read(key(release))) ?? 'null') as unknown,
+    ),
   )
-  const incomplete = (reason?: string) => new Error(`version ${release.version} lacks its data, change log, history or log chunk list under ${release.prefix}/${reason ? ` (${reason})` : ''}; storage is incomplete`)
+  const incomplete = (reason?: string) =>
+    new Error(
+      `version ${release.version} lacks its data, change log, history or log chunk list under ${release.prefix}/${reason ? ` (${reason})` : ''}; storage is incomplete`,
+    )
   if (!data || !Array.isArray(logChunks)) throw incomplete()
   // A block is compact JSON; writing it again from what was read drops what a transport adds (the wrangler CLI's newline).
   const readBytes = async (key: string) => {
@@ -70,7 +88,10 @@ export async function readVersionInputs(read: KvRead, release: Release): Promise
     return text === null ? null : new TextEncoder().encode(JSON.stringify(JSON.parse(text)))
   }
   try {
-    const [changes, history] = await Promise.all([readChunkedList<ChangeRecord>(changeIndex, readBytes), readChunkedList<[number, number]>(historyIndex, readBytes)])
+    const [changes, history] = await Promise.all([
+      readChunkedList<ChangeRecord>(changeIndex, readBytes),
+      readChunkedList<[number, number]>(historyIndex, readBytes),
+    ])
     const lists = { changes: changeIndex as ChunkedList, history: historyIndex as ChunkedList }
     return { data: data as RegistryData, changes, history, logChunks: logChunks as string[], lists }
   } catch (error) {
@@ -92,7 +113,9 @@ export function versionRecords(
   inputs: VersionInputs,
 ): { records: KvRecord[]; owned: string[] } {
   const already = new Set(stored)
-  const records: KvRecord[] = [...logChunks].filter(([key]) => !already.has(key)).map(([key, value]) => ({ key, value, metadata: { chunk: true } }))
+  const records: KvRecord[] = [...logChunks]
+    .filter(([key]) => !already.has(key))
+    .map(([key, value]) => ({ key, value, metadata: { chunk: true } }))
   const shared = records.length
   const packs = new Map<string, RenderedRepresentation[]>()
   for (const representation of rendered) {
@@ -129,7 +152,11 @@ export function tileRecords(tiles: { path: string; bytes: Uint8Array }[]): KvRec
 }
 
 /** Writes values to a KV binding, a few at a time; none of them is visible until a release names their prefix. */
-export async function writeValues(kv: Pick<KVNamespace, 'put'>, records: KvRecord[], onProgress?: (written: number, total: number) => void): Promise<void> {
+export async function writeValues(
+  kv: Pick<KVNamespace, 'put'>,
+  records: KvRecord[],
+  onProgress?: (written: number, total: number) => void,
+): Promise<void> {
   const CONCURRENCY = 16
   let next = 0
   let written = 0
@@ -153,7 +180,11 @@ export function pointerRecords(release: Release): KvRecord[] {
 }
 
 /** Reads and writes through a KV binding (local KV, or a test's). */
-export function bindingAccess(kv: Pick<KVNamespace, 'get' | 'put' | 'delete'>): { read: KvRead; write: KvWrite; remove: (keys: string[]) => Promise<void> } {
+export function bindingAccess(kv: Pick<KVNamespace, 'get' | 'put' | 'delete'>): {
+  read: KvRead
+  write: KvWrite
+  remove: (keys: string[]) => Promise<void>
+} {
   return {
     read: (key) => kv.get(key, 'text'),
     write: (records, onProgress) => writeValues(kv, records, onProgress),

@@ -47,7 +47,13 @@ export async function signatureHeader(secrets: string[], id: string, timestamp: 
   const content = encoder.encode(`${id}.${timestamp}.${body}`)
   const signatures = await Promise.all(
     secrets.map(async (secret) => {
-      const key = await crypto.subtle.importKey('raw', fromBase64(secret.replace(/^whsec_/, '')), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+      const key = await crypto.subtle.importKey(
+        'raw',
+        fromBase64(secret.replace(/^whsec_/, '')),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      )
       return `v1,${toBase64(new Uint8Array(await crypto.subtle.sign('HMAC', key, content)))}`
     }),
   )
@@ -70,13 +76,21 @@ function keyFor(raw: string | undefined): Promise<CryptoKey> {
 /** Encrypts a secret for storage; `context` (the subscription id) is authenticated, so a ciphertext moved to another row does not decrypt. */
 export async function seal(keyBase64: string | undefined, plaintext: string, context: string): Promise<string> {
   const iv = randomBytes(12)
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(context) }, await keyFor(keyBase64), encoder.encode(plaintext))
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: encoder.encode(context) },
+    await keyFor(keyBase64),
+    encoder.encode(plaintext),
+  )
   return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`
 }
 
 export async function unseal(keyBase64: string | undefined, stored: string, context: string): Promise<string> {
   const [version, iv, data] = stored.split('.')
   if (version !== 'v1' || !iv || !data) throw new Error('not a sealed secret')
-  const opened = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64(iv), additionalData: encoder.encode(context) }, await keyFor(keyBase64), fromBase64(data))
+  const opened = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: fromBase64(iv), additionalData: encoder.encode(context) },
+    await keyFor(keyBase64),
+    fromBase64(data),
+  )
   return new TextDecoder().decode(opened)
 }

@@ -19,7 +19,9 @@ export async function signingSecrets(env: Cloudflare.Env, subscription: StoredSu
 export async function deliverBatch(batch: MessageBatch<DeliveryMessage>, env: Cloudflare.Env): Promise<void> {
   const schedule = retrySchedule(env.WEBHOOK_RETRY_DELAYS)
   const policy = outboundPolicy(env)
-  const subscriptions = await subscriptionsByIds(env.DB, [...new Set(batch.messages.map((message) => message.body.subscription))])
+  const subscriptions = await subscriptionsByIds(env.DB, [
+    ...new Set(batch.messages.map((message) => message.body.subscription)),
+  ])
   const secrets = new Map<string, Promise<string[]>>()
   const attempts = await Promise.all(
     batch.messages.map(async (message): Promise<Attempt | null> => {
@@ -42,10 +44,15 @@ export async function deliverBatch(batch: MessageBatch<DeliveryMessage>, env: Cl
       const delay = retryDelaySeconds(message.attempts, schedule)
       // After the last retry, retry() is what hands the message to the dead-letter queue.
       message.retry({ delaySeconds: delay ?? 0 })
-      return delay === null ? { ...attempt, outcome: 'failed', nextRetryAt: null } : { ...attempt, outcome: 'retrying', nextRetryAt: attemptedAt + delay * 1000 }
+      return delay === null
+        ? { ...attempt, outcome: 'failed', nextRetryAt: null }
+        : { ...attempt, outcome: 'retrying', nextRetryAt: attemptedAt + delay * 1000 }
     }),
   )
-  await recordAttempts(env.DB, attempts.filter((attempt) => attempt !== null))
+  await recordAttempts(
+    env.DB,
+    attempts.filter((attempt) => attempt !== null),
+  )
 }
 
 /** Messages whose every attempt failed: recorded, so that the subscriber and the operator see where they ended. */

@@ -44,7 +44,12 @@ export async function tick(env: Cloudflare.Env, now: number): Promise<TickReport
   }
   const lastVersion = await readCursor(env.DB)
   const candidates = dueEvents(records, lastVersion, now, new Set())
-  const emitted = candidates.length ? await emittedKeys(env.DB, candidates.map((due) => due.change.id)) : new Set<string>()
+  const emitted = candidates.length
+    ? await emittedKeys(
+        env.DB,
+        candidates.map((due) => due.change.id),
+      )
+    : new Set<string>()
   const due = candidates.filter((event) => !emitted.has(emissionKey(event.change.id, event.event)))
   if (due.length === 0) {
     if (release.version > lastVersion) await recordEmissions(env.DB, [], release.version, now)
@@ -77,7 +82,12 @@ async function currentRelease(env: Cloudflare.Env): Promise<Release | null> {
 }
 
 /** One message per interested subscriber; subscribers that chose the same regions and languages share one rendered body. */
-async function messagesFor(due: DueEvent, subscriptions: Subscription[], release: Release, origin: string): Promise<DeliveryMessage[]> {
+async function messagesFor(
+  due: DueEvent,
+  subscriptions: Subscription[],
+  release: Release,
+  origin: string,
+): Promise<DeliveryMessage[]> {
   const id = await messageId(due)
   const bodies = new Map<string, string>()
   const messages: DeliveryMessage[] = []
@@ -88,7 +98,11 @@ async function messagesFor(due: DueEvent, subscriptions: Subscription[], release
     const languages = chosen.length ? chosen : release.languages
     const key = `${regions.join()} ${languages.join()}`
     let body = bodies.get(key)
-    if (body === undefined) bodies.set(key, (body = JSON.stringify(changePayload(due, release.version, regions, languages, origin.replace(/\/$/, '')))))
+    if (body === undefined)
+      bodies.set(
+        key,
+        (body = JSON.stringify(changePayload(due, release.version, regions, languages, origin.replace(/\/$/, '')))),
+      )
     messages.push({ subscription: subscription.id, id, event: due.event, body })
   }
   return messages

@@ -23,7 +23,8 @@ export function checkEndpointUrl(raw: string, allowLoopback: boolean): EndpointC
     return { ok: false, message: 'must be an absolute URL' }
   }
   const loopback = isAllowedLoopback(url.hostname, allowLoopback)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return { ok: false, message: 'must use https:' }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    return { ok: false, message: 'must use https:' }
   if (url.username || url.password) return { ok: false, message: 'must not carry a user name or password' }
   if (!loopback) {
     const refused = refusedHost(url.hostname)
@@ -36,7 +37,8 @@ export function checkEndpointUrl(raw: string, allowLoopback: boolean): EndpointC
 }
 
 /** The loopback names local development may use; never on a deployment. */
-export const isAllowedLoopback = (hostname: string, allowLoopback: boolean) => allowLoopback && LOOPBACK_NAMES.has(hostname)
+export const isAllowedLoopback = (hostname: string, allowLoopback: boolean) =>
+  allowLoopback && LOOPBACK_NAMES.has(hostname)
 
 const withoutTrailingDot = (hostname: string) => (hostname.endsWith('.') ? hostname.slice(0, -1) : hostname)
 
@@ -58,13 +60,39 @@ export function refusedHost(hostname: string): string | null {
  * resolver on a private network may still answer for them. All of `arpa` is infrastructure.
  */
 const SPECIAL_USE_SUFFIXES = [
-  'localhost', 'local', 'test', 'invalid', 'example', 'example.com', 'example.net', 'example.org',
-  'onion', 'alt', 'arpa', 'internal', 'localdomain', 'intranet', 'private', 'corp', 'home', 'lan',
+  'localhost',
+  'local',
+  'test',
+  'invalid',
+  'example',
+  'example.com',
+  'example.net',
+  'example.org',
+  'onion',
+  'alt',
+  'arpa',
+  'internal',
+  'localdomain',
+  'intranet',
+  'private',
+  'corp',
+  'home',
+  'lan',
 ]
 
 /** Services whose names resolve to the address written in them, in any form (dotted, dashed, hex). */
-const ADDRESS_ECHO_SUFFIXES = ['nip.io', 'sslip.io', 'xip.io', 'traefik.me', 'localtest.me', 'lvh.me', 'vcap.me', 'lacolhost.com', 'localho.st', 'fuf.me']
-
+const ADDRESS_ECHO_SUFFIXES = [
+  'nip.io',
+  'sslip.io',
+  'xip.io',
+  'traefik.me',
+  'localtest.me',
+  'lvh.me',
+  'vcap.me',
+  'lacolhost.com',
+  'localho.st',
+  'fuf.me',
+]
 
 const hasSuffix = (name: string, suffix: string) => name === suffix || name.endsWith(`.${suffix}`)
 
@@ -155,7 +183,7 @@ const IPV4_RANGES = IPV4_SPECIAL_PURPOSE.map(([first, prefix, what]) => ({
 }))
 
 export function refusedIpv4(address: number): string | null {
-  return IPV4_RANGES.find(({ first, mask }) => ((address & mask) >>> 0) === first)?.what ?? null
+  return IPV4_RANGES.find(({ first, mask }) => (address & mask) >>> 0 === first)?.what ?? null
 }
 
 /** The address as a 128-bit number, or null if the text is not an IPv6 address. */
@@ -193,7 +221,8 @@ export function refusedIpv6(text: string): string | null {
   if (address === 1n) return 'a loopback address'
   if (address === 0n) return 'an unspecified address'
   // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) reach the IPv4 address inside.
-  if (inBlock(address, IPV4_MAPPED, 96) || inBlock(address, NAT64, 96)) return refusedIpv4(Number(address & 0xffffffffn))
+  if (inBlock(address, IPV4_MAPPED, 96) || inBlock(address, NAT64, 96))
+    return refusedIpv4(Number(address & 0xffffffffn))
   if (!inBlock(address, GLOBAL_UNICAST, 3)) return describeNonGlobal(address)
   // The most specific block names it: the list runs from wide to narrow.
   let refused: string | null = null

@@ -5,7 +5,11 @@
 import type { ChangeRecord } from '../domain/change'
 import { ALL_REGIONS } from '../domain/representation'
 
-export const CHANGE_EVENTS = ['subprocessors.change.announced', 'subprocessors.change.effective', 'subprocessors.change.withdrawn'] as const
+export const CHANGE_EVENTS = [
+  'subprocessors.change.announced',
+  'subprocessors.change.effective',
+  'subprocessors.change.withdrawn',
+] as const
 export type ChangeEvent = (typeof CHANGE_EVENTS)[number]
 export const VERIFICATION_EVENT = 'webhook.verification'
 
@@ -31,7 +35,8 @@ export function dueEvents(records: ChangeRecord[], lastVersion: number, now: num
   for (const change of records) {
     if (change.announcedIn > lastVersion) add('subprocessors.change.announced', change)
     if (change.withdrawnIn !== null && change.withdrawnIn > lastVersion) add('subprocessors.change.withdrawn', change)
-    if (change.withdrawnIn === null && Date.parse(change.effectiveAt) <= now) add('subprocessors.change.effective', change)
+    if (change.withdrawnIn === null && Date.parse(change.effectiveAt) <= now)
+      add('subprocessors.change.effective', change)
   }
   return due
 }
@@ -53,7 +58,8 @@ export function wants(interest: Interest, due: DueEvent): boolean {
   return interest.events.includes(due.event) && regionsOfInterest(due.change, interest).length > 0
 }
 
-const pick = (text: Record<string, string>, languages: string[]) => Object.fromEntries(languages.filter((lang) => lang in text).map((lang) => [lang, text[lang]!]))
+const pick = (text: Record<string, string>, languages: string[]) =>
+  Object.fromEntries(languages.filter((lang) => lang in text).map((lang) => [lang, text[lang]!]))
 
 /** When the event happened: its own instant, so that every subscriber and every retry carry the same body. */
 function occurredAt({ event, change }: DueEvent): string {
@@ -89,11 +95,23 @@ function entryInForce({ event, change }: DueEvent): boolean {
  * and absolute links to the change log from the version that holds it, to the entry while it is in
  * force, and to the list and feed of each region of interest.
  */
-export function changePayload(due: DueEvent, version: number, regions: string[], languages: string[], origin: string): ChangeEventPayload {
+export function changePayload(
+  due: DueEvent,
+  version: number,
+  regions: string[],
+  languages: string[],
+  origin: string,
+): ChangeEventPayload {
   const { change } = due
-  const perLanguage = (url: (lang: string) => string) => Object.fromEntries(languages.map((lang) => [lang, `${origin}${url(lang)}`]))
+  const perLanguage = (url: (lang: string) => string) =>
+    Object.fromEntries(languages.map((lang) => [lang, `${origin}${url(lang)}`]))
   const perRegion = (url: (region: string, lang: string) => string): Links =>
-    Object.fromEntries(regions.map((region) => [region, Object.fromEntries(languages.map((lang) => [lang, `${origin}${url(region, lang)}`]))]))
+    Object.fromEntries(
+      regions.map((region) => [
+        region,
+        Object.fromEntries(languages.map((lang) => [lang, `${origin}${url(region, lang)}`])),
+      ]),
+    )
   return {
     type: due.event,
     timestamp: occurredAt(due),
@@ -102,11 +120,19 @@ export function changePayload(due: DueEvent, version: number, regions: string[],
       change: {
         ...change,
         summary: pick(change.summary, languages),
-        shortNotice: change.shortNotice && { ...change.shortNotice, reason: pick(change.shortNotice.reason, languages) },
+        shortNotice: change.shortNotice && {
+          ...change.shortNotice,
+          reason: pick(change.shortNotice.reason, languages),
+        },
       },
       links: {
-        change: perLanguage((lang) => `/changes.json?lang=${lang}&since=${(due.event === 'subprocessors.change.withdrawn' ? change.withdrawnIn! : change.announcedIn) - 1}`),
-        ...(entryInForce(due) ? { entry: perLanguage((lang) => `/subprocessors/${encodeURIComponent(change.entry)}.json?lang=${lang}`) } : {}),
+        change: perLanguage(
+          (lang) =>
+            `/changes.json?lang=${lang}&since=${(due.event === 'subprocessors.change.withdrawn' ? change.withdrawnIn! : change.announcedIn) - 1}`,
+        ),
+        ...(entryInForce(due)
+          ? { entry: perLanguage((lang) => `/subprocessors/${encodeURIComponent(change.entry)}.json?lang=${lang}`) }
+          : {}),
         lists: perRegion((region, lang) => `/subprocessors.json?region=${region}&lang=${lang}`),
         feeds: perRegion((region, lang) => `/changes.atom?region=${region}&lang=${lang}`),
       },
@@ -119,6 +145,11 @@ export function changePayload(due: DueEvent, version: number, regions: string[],
  * `verificationToken` is what the subscriber sent, or null: a receiver that checks it never
  * echoes a stranger's challenge, so no stranger can hold one of its host's places.
  */
-export function verificationPayload(subscription: string, challenge: string, verificationToken: string | null, at: Date) {
+export function verificationPayload(
+  subscription: string,
+  challenge: string,
+  verificationToken: string | null,
+  at: Date,
+) {
   return { type: VERIFICATION_EVENT, timestamp: at.toISOString(), data: { subscription, challenge, verificationToken } }
 }

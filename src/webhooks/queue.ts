@@ -22,7 +22,8 @@ export async function enqueueDeliveries(queue: Queue<DeliveryMessage>, messages:
   let batch: MessageSendRequest<DeliveryMessage>[] = []
   let bytes = 0
   for (const body of messages) {
-    const size = encoder.encode(body.body).byteLength + body.subscription.length + body.id.length + body.event.length + 64
+    const size =
+      encoder.encode(body.body).byteLength + body.subscription.length + body.id.length + body.event.length + 64
     if (batch.length === MESSAGES_PER_BATCH || (batch.length > 0 && bytes + size > BYTES_PER_BATCH)) {
       batches.push(batch)
       batch = []

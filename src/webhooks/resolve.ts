@@ -33,7 +33,8 @@ export async function refusedOutbound(url: string, policy: OutboundPolicy): Prom
   const checked = checkEndpointUrl(url, policy.allowLoopback)
   if (!checked.ok) return `the URL ${checked.message}`
   const { hostname } = new URL(url)
-  if (isAllowedLoopback(hostname, policy.allowLoopback) || hostname.startsWith('[') || parseIpv4(hostname) !== null) return null
+  if (isAllowedLoopback(hostname, policy.allowLoopback) || hostname.startsWith('[') || parseIpv4(hostname) !== null)
+    return null
   return refusedAddresses(checked.host, policy.resolver)
 }
 
@@ -53,7 +54,8 @@ export async function refusedAddresses(host: string, resolver: string): Promise<
     const found = answers.flatMap((answer) => ('addresses' in answer ? answer.addresses : []))
     ttl = Math.min(...found.map((address) => address.ttl))
     const bad = found.find((address) => address.refused)
-    refused = found.length === 0 ? `${host} has no address` : bad ? `${host} resolves to ${bad.address}, ${bad.refused}` : null
+    refused =
+      found.length === 0 ? `${host} has no address` : bad ? `${host} resolves to ${bad.address}, ${bad.refused}` : null
   }
   cache.set(key, { refused, until: Date.now() + Math.min(Math.max(ttl, 0) * 1000, MAX_CACHE_MS) })
   return refused
@@ -74,11 +76,17 @@ async function lookup(resolver: string, host: string, type: keyof typeof TYPES):
   const url = `${resolver}?name=${encodeURIComponent(host)}&type=${type}`
   let body: { Status?: unknown; Answer?: { type?: unknown; data?: unknown; TTL?: unknown }[] }
   try {
-    const res = await fetch(url, { headers: { Accept: 'application/dns-json' }, redirect: 'manual', signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS) })
+    const res = await fetch(url, {
+      headers: { Accept: 'application/dns-json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
+    })
     if (!res.ok) return { error: `the resolver answered ${res.status} for ${host}` }
     body = await res.json()
   } catch (error) {
-    return { error: `the resolver did not answer for ${host}: ${error instanceof Error ? error.message : String(error)}` }
+    return {
+      error: `the resolver did not answer for ${host}: ${error instanceof Error ? error.message : String(error)}`,
+    }
   }
   // RFC 8427 codes: 0 NOERROR, 3 NXDOMAIN; anything else is a failure to be refused, not passed.
   if (body.Status === 3) return { addresses: [] }

@@ -27,7 +27,10 @@ export function retryDelaySeconds(attempt: number, schedule: readonly number[] =
 export function retrySchedule(configured: string | undefined): readonly number[] {
   if (!configured) return RETRY_DELAYS_SECONDS
   const delays = configured.split(',').map((part) => Number(part.trim()))
-  if (delays.length !== RETRY_DELAYS_SECONDS.length || !delays.every((delay) => Number.isInteger(delay) && delay >= 0 && delay <= 43_200)) {
+  if (
+    delays.length !== RETRY_DELAYS_SECONDS.length ||
+    !delays.every((delay) => Number.isInteger(delay) && delay >= 0 && delay <= 43_200)
+  ) {
     throw new Error(`WEBHOOK_RETRY_DELAYS must list ${RETRY_DELAYS_SECONDS.length} whole seconds, each at most 43200`)
   }
   return delays

@@ -25,7 +25,13 @@ export interface SendResult {
 export const succeeded = (result: SendResult) => result.status !== null && result.status >= 200 && result.status < 300
 
 /** Signs `body` with every secret (two during a rotation) at the current second, and sends it. */
-export async function sendSigned(url: string, messageId: string, body: string, secrets: string[], policy: OutboundPolicy): Promise<SendResult> {
+export async function sendSigned(
+  url: string,
+  messageId: string,
+  body: string,
+  secrets: string[],
+  policy: OutboundPolicy,
+): Promise<SendResult> {
   const refused = await refusedOutbound(url, policy)
   if (refused) return { status: null, latencyMs: 0, response: null, error: `not sent: ${refused}`, refused: true }
   const timestamp = Math.floor(Date.now() / 1000)
@@ -39,12 +45,30 @@ export async function sendSigned(url: string, messageId: string, body: string, s
   const started = Date.now()
   try {
     // redirect: 'manual' hands back the 3xx itself, which counts as a failure: a redirect could point anywhere.
-    const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(SEND_TIMEOUT_MS) })
+    const res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    })
     const response = await firstKiB(res)
-    return { status: res.status, latencyMs: Date.now() - started, response, error: res.status >= 300 && res.status < 400 ? 'redirects are not followed' : null }
+    return {
+      status: res.status,
+      latencyMs: Date.now() - started,
+      response,
+      error: res.status >= 300 && res.status < 400 ? 'redirects are not followed' : null,
+    }
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-    return { status: null, latencyMs: Date.now() - started, response: null, error: timedOut ? `no answer within ${SEND_TIMEOUT_MS / 1000} s` : String(error instanceof Error ? error.message : error).slice(0, 200) }
+    return {
+      status: null,
+      latencyMs: Date.now() - started,
+      response: null,
+      error: timedOut
+        ? `no answer within ${SEND_TIMEOUT_MS / 1000} s`
+        : String(error instanceof Error ? error.message : error).slice(0, 200),
+    }
   }
 }
 

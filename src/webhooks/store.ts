@@ -80,7 +80,9 @@ function fromRow(row: Row): StoredSubscription {
 /** Counts one subscription attempt by a client in the window that starts at `windowStart`; returns the count so far. */
 export async function countCreation(db: D1Database, client: string, windowStart: number): Promise<number> {
   const row = await db
-    .prepare('INSERT INTO webhook_create_counts (client, window_start, count) VALUES (?1, ?2, 1) ON CONFLICT (client, window_start) DO UPDATE SET count = count + 1 RETURNING count')
+    .prepare(
+      'INSERT INTO webhook_create_counts (client, window_start, count) VALUES (?1, ?2, 1) ON CONFLICT (client, window_start) DO UPDATE SET count = count + 1 RETURNING count',
+    )
     .bind(client, windowStart)
     .first<{ count: number }>()
   return row!.count
@@ -97,7 +99,13 @@ const PLACES_HELD = `(SELECT count(*) FROM webhook_subscriptions WHERE host = ?2
  * Takes a place under the per-host cap for subscription `id`, in one statement, so that racing
  * requests cannot both take the last place; false when the host has `cap` already.
  */
-export async function reserveHostPlace(db: D1Database, id: string, host: string, now: number, cap: number): Promise<boolean> {
+export async function reserveHostPlace(
+  db: D1Database,
+  id: string,
+  host: string,
+  now: number,
+  cap: number,
+): Promise<boolean> {
   const result = await db
     .prepare(`INSERT INTO webhook_reservations (id, host, reserved_at) SELECT ?1, ?2, ?3 WHERE ${PLACES_HELD} < ?5`)
     .bind(id, host, now, now - RESERVATION_MS, cap)
@@ -117,7 +125,18 @@ export async function insertSubscription(db: D1Database, s: StoredSubscription):
         `INSERT INTO webhook_subscriptions (id, url, host, regions, languages, events, secret, token_hash, status, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
       )
-      .bind(s.id, s.url, s.host, JSON.stringify(s.regions), s.languages && JSON.stringify(s.languages), JSON.stringify(s.events), s.secret, s.tokenHash, s.status, s.createdAt),
+      .bind(
+        s.id,
+        s.url,
+        s.host,
+        JSON.stringify(s.regions),
+        s.languages && JSON.stringify(s.languages),
+        JSON.stringify(s.events),
+        s.secret,
+        s.tokenHash,
+        s.status,
+        s.createdAt,
+      ),
     db.prepare('DELETE FROM webhook_reservations WHERE id = ?1').bind(s.id),
   ])
 }
@@ -133,18 +152,23 @@ export async function getSubscription(db: D1Database, id: string): Promise<Store
 
 /** The subscriptions that may receive events, for fan-out. */
 export async function activeSubscriptions(db: D1Database): Promise<Subscription[]> {
-  const { results } = await db.prepare(`${SELECT_SUBSCRIPTIONS} WHERE s.status = 'active' ORDER BY s.created_at, s.id`).all<Row>()
+  const { results } = await db
+    .prepare(`${SELECT_SUBSCRIPTIONS} WHERE s.status = 'active' ORDER BY s.created_at, s.id`)
+    .all<Row>()
   return results.map(fromRow)
 }
 
 // D1 binds at most 100 parameters per statement.
 const CHUNK = 90
-const chunks = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK))
+const chunks = <T>(items: T[]) =>
+  Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK))
 const placeholders = (n: number) => Array.from({ length: n }, (_, i) => `?${i + 1}`).join(', ')
 
 /** The subscriptions a batch of messages is for, with their secrets. */
 export async function subscriptionsByIds(db: D1Database, ids: string[]): Promise<Map<string, StoredSubscription>> {
-  const statements = chunks(ids).map((part) => db.prepare(`${SELECT_SUBSCRIPTIONS} WHERE s.id IN (${placeholders(part.length)})`).bind(...part))
+  const statements = chunks(ids).map((part) =>
+    db.prepare(`${SELECT_SUBSCRIPTIONS} WHERE s.id IN (${placeholders(part.length)})`).bind(...part),
+  )
   const results = statements.length ? await db.batch<Row>(statements) : []
   return new Map(results.flatMap(({ results: rows }) => rows.map((row) => [row.id, fromRow(row)])))
 }
@@ -168,9 +192,17 @@ export async function deleteSubscription(db: D1Database, id: string): Promise<bo
  * The new secret signs from now on; the current one keeps signing until `previousExpiresAt`,
  * and every earlier previous secret until its own expiry.
  */
-export async function rotateSecret(db: D1Database, id: string, secret: string, previousSecret: string, previousExpiresAt: number): Promise<void> {
+export async function rotateSecret(
+  db: D1Database,
+  id: string,
+  secret: string,
+  previousSecret: string,
+  previousExpiresAt: number,
+): Promise<void> {
   await db.batch([
-    db.prepare('INSERT INTO webhook_previous_secrets (subscription_id, secret, expires_at) VALUES (?1, ?2, ?3)').bind(id, previousSecret, previousExpiresAt),
+    db
+      .prepare('INSERT INTO webhook_previous_secrets (subscription_id, secret, expires_at) VALUES (?1, ?2, ?3)')
+      .bind(id, previousSecret, previousExpiresAt),
     db.prepare('UPDATE webhook_subscriptions SET secret = ?2 WHERE id = ?1').bind(id, secret),
   ])
 }
@@ -179,7 +211,12 @@ export async function rotateSecret(db: D1Database, id: string, secret: string, p
  * Active again, with a clean record (a failure streak starts afresh), if the host still has a
  * place under the cap: checked and taken in one statement. False when it has none.
  */
-export async function enableSubscription(db: D1Database, subscription: Subscription, now: number, cap: number): Promise<boolean> {
+export async function enableSubscription(
+  db: D1Database,
+  subscription: Subscription,
+  now: number,
+  cap: number,
+): Promise<boolean> {
   const result = await db
     .prepare(
       `UPDATE webhook_subscriptions SET status = 'active', disabled_at = NULL, disabled_reason = NULL, failing_since = NULL
@@ -202,7 +239,9 @@ export interface Refusal {
 
 export async function recordRefusal(db: D1Database, r: Refusal): Promise<void> {
   await db
-    .prepare('INSERT INTO webhook_refusals (at, action, subscription_id, host, url, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)')
+    .prepare(
+      'INSERT INTO webhook_refusals (at, action, subscription_id, host, url, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)',
+    )
     .bind(r.at, r.action, r.subscriptionId, r.host, r.url, r.reason)
     .run()
 }
@@ -210,7 +249,9 @@ export async function recordRefusal(db: D1Database, r: Refusal): Promise<void> {
 /** The most recent refusals since an instant, newest first. */
 export async function recentRefusals(db: D1Database, since: number, limit: number): Promise<Refusal[]> {
   const { results } = await db
-    .prepare('SELECT at, action, subscription_id AS subscriptionId, host, url, reason FROM webhook_refusals WHERE at >= ?1 ORDER BY id DESC LIMIT ?2')
+    .prepare(
+      'SELECT at, action, subscription_id AS subscriptionId, host, url, reason FROM webhook_refusals WHERE at >= ?1 ORDER BY id DESC LIMIT ?2',
+    )
     .bind(since, limit)
     .all<Refusal>()
   return results
@@ -244,15 +285,35 @@ export async function recordAttempts(db: D1Database, attempts: Attempt[]): Promi
         `INSERT INTO webhook_attempts (subscription_id, message_id, event, attempt, attempted_at, status, latency_ms, response, error, outcome, next_retry_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
       )
-      .bind(a.subscriptionId, a.messageId, a.event, a.attempt, a.attemptedAt, a.status, a.latencyMs, a.response, a.error, a.outcome, a.nextRetryAt),
+      .bind(
+        a.subscriptionId,
+        a.messageId,
+        a.event,
+        a.attempt,
+        a.attemptedAt,
+        a.status,
+        a.latencyMs,
+        a.response,
+        a.error,
+        a.outcome,
+        a.nextRetryAt,
+      ),
   )
   for (const a of attempts) {
     if (a.outcome === 'delivered') {
-      statements.push(db.prepare('UPDATE webhook_subscriptions SET failing_since = NULL, last_success_at = max(coalesce(last_success_at, 0), ?2) WHERE id = ?1').bind(a.subscriptionId, a.attemptedAt))
+      statements.push(
+        db
+          .prepare(
+            'UPDATE webhook_subscriptions SET failing_since = NULL, last_success_at = max(coalesce(last_success_at, 0), ?2) WHERE id = ?1',
+          )
+          .bind(a.subscriptionId, a.attemptedAt),
+      )
     } else if (a.outcome !== 'dead_lettered') {
       statements.push(
         db
-          .prepare('UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, ?2), last_failure_at = max(coalesce(last_failure_at, 0), ?2) WHERE id = ?1')
+          .prepare(
+            'UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, ?2), last_failure_at = max(coalesce(last_failure_at, 0), ?2) WHERE id = ?1',
+          )
           .bind(a.subscriptionId, a.attemptedAt),
       )
     }
@@ -300,19 +361,34 @@ export async function readCursor(db: D1Database): Promise<number> {
 /** Which of these `${change id} ${event}` keys have been emitted. */
 export async function emittedKeys(db: D1Database, changeIds: string[]): Promise<Set<string>> {
   const unique = [...new Set(changeIds)]
-  const statements = chunks(unique).map((part) => db.prepare(`SELECT change_id, event FROM webhook_emissions WHERE change_id IN (${placeholders(part.length)})`).bind(...part))
+  const statements = chunks(unique).map((part) =>
+    db
+      .prepare(`SELECT change_id, event FROM webhook_emissions WHERE change_id IN (${placeholders(part.length)})`)
+      .bind(...part),
+  )
   const results = statements.length ? await db.batch<{ change_id: string; event: string }>(statements) : []
   return new Set(results.flatMap(({ results: rows }) => rows.map((row) => `${row.change_id} ${row.event}`)))
 }
 
 /** Records what a tick emitted and the version it processed, together. */
-export async function recordEmissions(db: D1Database, emissions: { changeId: string; event: string; subscriptions: number }[], version: number, now: number): Promise<void> {
+export async function recordEmissions(
+  db: D1Database,
+  emissions: { changeId: string; event: string; subscriptions: number }[],
+  version: number,
+  now: number,
+): Promise<void> {
   await db.batch([
     ...emissions.map((e) =>
-      db.prepare('INSERT OR IGNORE INTO webhook_emissions (change_id, event, emitted_at, subscriptions) VALUES (?1, ?2, ?3, ?4)').bind(e.changeId, e.event, now, e.subscriptions),
+      db
+        .prepare(
+          'INSERT OR IGNORE INTO webhook_emissions (change_id, event, emitted_at, subscriptions) VALUES (?1, ?2, ?3, ?4)',
+        )
+        .bind(e.changeId, e.event, now, e.subscriptions),
     ),
     db
-      .prepare('INSERT INTO webhook_cursor (id, version, updated_at) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET version = max(version, ?1), updated_at = ?2')
+      .prepare(
+        'INSERT INTO webhook_cursor (id, version, updated_at) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET version = max(version, ?1), updated_at = ?2',
+      )
       .bind(version, now),
   ])
 }

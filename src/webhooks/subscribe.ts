@@ -44,11 +44,19 @@ export interface CheckedRequest {
 
 type FieldProblem = { field: string; message: string }
 
-const fieldName = (path: PropertyKey[]) => path.reduce<string>((name, key) => (typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key)), '')
+const fieldName = (path: PropertyKey[]) =>
+  path.reduce<string>(
+    (name, key) => (typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key)),
+    '',
+  )
 
 /** The value at a path of the body, which zod/mini's reports leave out. */
 function valueAt(body: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined), body)
+  return path.reduce<unknown>(
+    (value, key) =>
+      typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined,
+    body,
+  )
 }
 
 function describe(issue: z.core.$ZodIssue, body: unknown): FieldProblem[] {
@@ -57,13 +65,31 @@ function describe(issue: z.core.$ZodIssue, body: unknown): FieldProblem[] {
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({ field: fieldName([...issue.path, key]), message: 'is not a known field' }))
     case 'invalid_type':
-      return [{ field, message: valueAt(body, issue.path) === undefined ? 'is required' : `must be ${issue.expected === 'array' || issue.expected === 'object' ? 'an' : 'a'} ${issue.expected}` }]
+      return [
+        {
+          field,
+          message:
+            valueAt(body, issue.path) === undefined
+              ? 'is required'
+              : `must be ${issue.expected === 'array' || issue.expected === 'object' ? 'an' : 'a'} ${issue.expected}`,
+        },
+      ]
     case 'invalid_value':
       return [{ field, message: `must be one of ${issue.values.map(String).join(', ')}` }]
     case 'too_small':
-      return [{ field, message: issue.origin === 'string' ? 'must not be empty' : `must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}` }]
+      return [
+        {
+          field,
+          message:
+            issue.origin === 'string'
+              ? 'must not be empty'
+              : `must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`,
+        },
+      ]
     case 'too_big':
-      return [{ field, message: `must have at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'items'}` }]
+      return [
+        { field, message: `must have at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'items'}` },
+      ]
     default:
       return [{ field, message: issue.message }]
   }
@@ -71,7 +97,9 @@ function describe(issue: z.core.$ZodIssue, body: unknown): FieldProblem[] {
 
 function invalid(problems: FieldProblem[]): RegistryError {
   const names = [...new Set(problems.map((problem) => problem.field))]
-  return new RegistryError('invalid_subscription', `The subscription is invalid: ${names.join(', ')}.`, { fields: problems })
+  return new RegistryError('invalid_subscription', `The subscription is invalid: ${names.join(', ')}.`, {
+    fields: problems,
+  })
 }
 
 /** Parses and checks a subscription request; throws `invalid_subscription` naming every field at fault. */
@@ -96,7 +124,8 @@ export function checkSubscriptionRequest(text: string, release: Release, allowLo
     const values = raw[field]
     if (!Array.isArray(values)) return
     values.forEach((value, i) => {
-      if (typeof value === 'string' && !allowed.includes(value)) problems.push({ field: `${field}[${i}]`, message: `must be one of ${allowed.join(', ')}` })
+      if (typeof value === 'string' && !allowed.includes(value))
+        problems.push({ field: `${field}[${i}]`, message: `must be one of ${allowed.join(', ')}` })
     })
   }
   known('regions', [...release.regions, ALL_REGIONS])
@@ -147,14 +176,34 @@ export async function enforceRateLimits(env: Cloudflare.Env, client: string, now
   const retryAfter = Math.ceil((windowStart + RATE_WINDOW_MS - now) / 1000)
   const perClient = limit(env.WEBHOOK_CREATES_PER_HOUR, 10)
   const everyone = limit(env.WEBHOOK_VERIFICATIONS_PER_HOUR, 200)
-  const [mine, all] = await Promise.all([countCreation(env.DB, client, windowStart), countCreation(env.DB, EVERYONE, windowStart)])
-  if (mine > perClient) throw new RegistryError('rate_limited', `At most ${perClient} subscriptions may be requested per hour from one address.`, {}, retryAfter)
-  if (all > everyone) throw new RegistryError('rate_limited', 'The registry takes no more subscription requests this hour.', {}, retryAfter)
+  const [mine, all] = await Promise.all([
+    countCreation(env.DB, client, windowStart),
+    countCreation(env.DB, EVERYONE, windowStart),
+  ])
+  if (mine > perClient)
+    throw new RegistryError(
+      'rate_limited',
+      `At most ${perClient} subscriptions may be requested per hour from one address.`,
+      {},
+      retryAfter,
+    )
+  if (all > everyone)
+    throw new RegistryError(
+      'rate_limited',
+      'The registry takes no more subscription requests this hour.',
+      {},
+      retryAfter,
+    )
 }
 
 /** The answer once a host's places are all held: only a deletion or a disabled endpoint frees one. */
 export function hostFull(host: string, cap: number): RegistryError {
-  return new RegistryError('rate_limited', `${host} already has ${cap} subscriptions, the most one host may have.`, {}, HOST_CAP_RETRY_AFTER_SECONDS)
+  return new RegistryError(
+    'rate_limited',
+    `${host} already has ${cap} subscriptions, the most one host may have.`,
+    {},
+    HOST_CAP_RETRY_AFTER_SECONDS,
+  )
 }
 
 export type Verification = { ok: true } | { ok: false; reason: string }
@@ -164,11 +213,22 @@ export type Verification = { ok: true } | { ok: false; reason: string }
  * which the endpoint must echo in a 2xx within 10 s, as the body or as `{ "challenge": … }`.
  * The reason for a failure is for the operator only.
  */
-export async function verifyIntent(url: string, subscription: string, secret: string, verificationToken: string | null, policy: OutboundPolicy): Promise<Verification> {
+export async function verifyIntent(
+  url: string,
+  subscription: string,
+  secret: string,
+  verificationToken: string | null,
+  policy: OutboundPolicy,
+): Promise<Verification> {
   const challenge = randomToken('', 24)
   const body = JSON.stringify(verificationPayload(subscription, challenge, verificationToken, new Date()))
   const result = await sendSigned(url, randomToken('msg_', 16), body, [secret], policy)
-  if (!succeeded(result)) return { ok: false, reason: result.status === null ? (result.error ?? 'no answer').replace(/\.+$/, '') : `it answered ${result.status}` }
+  if (!succeeded(result))
+    return {
+      ok: false,
+      reason:
+        result.status === null ? (result.error ?? 'no answer').replace(/\.+$/, '') : `it answered ${result.status}`,
+    }
   if (echoes(result.response, challenge)) return { ok: true }
   return { ok: false, reason: 'its answer did not echo the challenge' }
 }

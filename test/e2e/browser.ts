@@ -4,7 +4,15 @@ import { readFileSync } from 'node:fs'
 import { type Browser, chromium, type Page } from 'playwright-core'
 
 // Debian's Chromium, offline: background networking would only be refused by a closed network.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 /** Playwright gives each launch a fresh, empty profile (its own --user-data-dir). */
 export function launchChromium(executablePath: string): Promise<Browser> {
@@ -34,5 +42,7 @@ export async function axeViolations(page: Page): Promise<Violation[]> {
 
 /** The ids of the rows the page shows. */
 export function visibleRows(page: Page): Promise<string[]> {
-  return page.evaluate(`[...document.querySelectorAll('tbody tr')].filter((row) => row.offsetParent !== null).map((row) => row.id)`)
+  return page.evaluate(
+    `[...document.querySelectorAll('tbody tr')].filter((row) => row.offsetParent !== null).map((row) => row.id)`,
+  )
 }

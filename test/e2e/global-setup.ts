@@ -45,7 +45,10 @@ async function waitForRegistry(url: string, wrangler: ChildProcess, output: () =
   const deadline = Date.now() + 90_000
   while (Date.now() < deadline) {
     if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited with ${wrangler.exitCode}:\n${output()}`)
-    const answered = await fetch(`${url}/subprocessors.json?region=all&lang=en`).then((res) => res.status === 200, () => false)
+    const answered = await fetch(`${url}/subprocessors.json?region=all&lang=en`).then(
+      (res) => res.status === 200,
+      () => false,
+    )
     if (answered) return
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
@@ -70,18 +73,37 @@ export default async function setup(project: TestProject) {
   project.provide('baseUrl', '')
   if (!chromium) {
     const where = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-    if (process.env.CI) throw new Error(`The browser suite must run in CI, and there is no Chromium at ${where}. .ci/run installs Debian's chromium package.`)
+    if (process.env.CI)
+      throw new Error(
+        `The browser suite must run in CI, and there is no Chromium at ${where}. .ci/run installs Debian's chromium package.`,
+      )
     const bar = '!'.repeat(78)
-    console.warn(`\n${bar}\n!!  THE BROWSER SUITE IS SKIPPED: there is no Chromium at ${where}.\n!!  Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.\n!!  The page's accessibility, layout, filter, CSV and print are NOT checked.\n${bar}\n`)
+    console.warn(
+      `\n${bar}\n!!  THE BROWSER SUITE IS SKIPPED: there is no Chromium at ${where}.\n!!  Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.\n!!  The page's accessibility, layout, filter, CSV and print are NOT checked.\n${bar}\n`,
+    )
     return
   }
 
   const state = await mkdtemp(join(tmpdir(), 'registry-e2e-'))
-  await promisify(execFile)('npm', ['run', '--silent', 'publish-data', '--', '--persist-to', state], { cwd: ROOT, env: OFFLINE })
+  await promisify(execFile)('npm', ['run', '--silent', 'publish-data', '--', '--persist-to', state], {
+    cwd: ROOT,
+    env: OFFLINE,
+  })
   const [port, inspectorPort] = [await freePort(), await freePort()]
   const wrangler = spawn(
     process.execPath,
-    [join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', state],
+    [
+      join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspectorPort),
+      '--persist-to',
+      state,
+    ],
     { cwd: ROOT, env: OFFLINE, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''

@@ -13,8 +13,16 @@ const CHROMIUM = inject('chromium')
 const REGIONS = ['all', 'eu', 'uk', 'us', 'apac']
 const LANGUAGES = registry.languages
 const page = (region: string, lang: string) => `${BASE}/subprocessors.html?region=${region}&lang=${lang}`
-const list = (region: string, lang: string) => fetch(`${BASE}/subprocessors.json?region=${region}&lang=${lang}`).then((res) => res.json() as Promise<SubprocessorListDocument>)
-const labelsOf = async (lang: string) => (JSON.parse(await readFile(new URL(`../../data/locales/${lang}.json`, import.meta.url), 'utf8')) as { labels: Labels }).labels
+const list = (region: string, lang: string) =>
+  fetch(`${BASE}/subprocessors.json?region=${region}&lang=${lang}`).then(
+    (res) => res.json() as Promise<SubprocessorListDocument>,
+  )
+const labelsOf = async (lang: string) =>
+  (
+    JSON.parse(await readFile(new URL(`../../data/locales/${lang}.json`, import.meta.url), 'utf8')) as {
+      labels: Labels
+    }
+  ).labels
 
 let browser: Browser
 
@@ -23,8 +31,15 @@ beforeAll(async () => {
 })
 afterAll(() => browser?.close())
 
-async function open(url: string, options: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; tab: Page; blocked: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, ...options })
+async function open(
+  url: string,
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<{ context: BrowserContext; tab: Page; blocked: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+    ...options,
+  })
   const tab = await context.newPage()
   const blocked: string[] = []
   tab.on('console', (message) => {
@@ -66,13 +81,17 @@ describe.skipIf(!CHROMIUM)('the page in Chromium', () => {
 
   it('has no axe violations on any entry page, and fits 320 px', async () => {
     const ids = (await list('all', 'en')).subprocessors.map((entry) => entry.id)
-    const { context, tab } = await open(`${BASE}/subprocessors/${ids[0]}.html?lang=en`, { viewport: { width: 320, height: 800 } })
+    const { context, tab } = await open(`${BASE}/subprocessors/${ids[0]}.html?lang=en`, {
+      viewport: { width: 320, height: 800 },
+    })
     const found: (Violation & { at: string })[] = []
     for (const id of ids) {
       for (const lang of LANGUAGES) {
         await tab.goto(`${BASE}/subprocessors/${id}.html?lang=${lang}`)
         for (const violation of await axeViolations(tab)) found.push({ ...violation, at: `${id}/${lang}` })
-        expect(await tab.evaluate<number>('document.documentElement.scrollWidth'), `${id}/${lang}`).toBeLessThanOrEqual(320)
+        expect(await tab.evaluate<number>('document.documentElement.scrollWidth'), `${id}/${lang}`).toBeLessThanOrEqual(
+          320,
+        )
       }
     }
     expect(found).toEqual([])
@@ -139,14 +158,32 @@ describe.skipIf(!CHROMIUM)('the page in Chromium', () => {
 
   it('downloads a CSV whose rows a CSV parser reads back equal to the JSON', async () => {
     const { context, tab } = await open(page('eu', 'de'))
-    const [download] = await Promise.all([tab.waitForEvent('download'), tab.getByRole('link', { name: 'CSV (für Tabellenkalkulationen)' }).click()])
+    const [download] = await Promise.all([
+      tab.waitForEvent('download'),
+      tab.getByRole('link', { name: 'CSV (für Tabellenkalkulationen)' }).click(),
+    ])
     expect(download.suggestedFilename()).toBe('liveagent-subprocessors-eu-de-v1.csv')
     const bytes = await readFile((await download.path())!)
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     const rows = parse(bytes.toString('utf8'), { bom: true, record_delimiter: '\r\n' }) as string[][]
     const l = await labelsOf('de')
     const doc = await list('eu', 'de')
-    expect(rows[0]).toEqual([l.id, l.entity, l.alsoWrittenAs, l.product, l.category, l.roles, l.purpose, l.customers, l.location, l.countries, l.regions, l.assurances, l.standards, l.notes])
+    expect(rows[0]).toEqual([
+      l.id,
+      l.entity,
+      l.alsoWrittenAs,
+      l.product,
+      l.category,
+      l.roles,
+      l.purpose,
+      l.customers,
+      l.location,
+      l.countries,
+      l.regions,
+      l.assurances,
+      l.standards,
+      l.notes,
+    ])
     expect(rows.slice(1)).toEqual(
       doc.subprocessors.map((entry) => [
         entry.id,
@@ -192,7 +229,11 @@ describe.skipIf(!CHROMIUM)('the page in Chromium', () => {
   it('saves desktop, mobile, dark and print screenshots', async () => {
     const shots: [string, Parameters<Browser['newContext']>[0], 'screen' | 'print'][] = [
       ['desktop', { viewport: { width: 1280, height: 800 } }, 'screen'],
-      ['mobile', { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }, 'screen'],
+      [
+        'mobile',
+        { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+        'screen',
+      ],
       ['dark', { viewport: { width: 1280, height: 800 }, colorScheme: 'dark' }, 'screen'],
       ['print', { viewport: { width: 800, height: 1130 } }, 'print'],
     ]
@@ -200,7 +241,8 @@ describe.skipIf(!CHROMIUM)('the page in Chromium', () => {
       const { context, tab } = await open(page('eu', 'en'), options)
       await tab.emulateMedia({ media })
       await tab.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: name === 'print' })
-      if (process.env.README_SCREENSHOTS && (name === 'desktop' || name === 'mobile')) await copyFile(`${ARTIFACTS}${name}.png`, `${README_SCREENSHOTS}${name}.png`)
+      if (process.env.README_SCREENSHOTS && (name === 'desktop' || name === 'mobile'))
+        await copyFile(`${ARTIFACTS}${name}.png`, `${README_SCREENSHOTS}${name}.png`)
       await context.close()
     }
     expect((await readFile(`${ARTIFACTS}desktop.png`)).subarray(1, 4).toString()).toBe('PNG')

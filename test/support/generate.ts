@@ -13,7 +13,8 @@ import registry from '../../data/registry.json'
 const DATA = fileURLToPath(new URL('../../data/', import.meta.url))
 
 /** The Latvian text, and the English one in every other language data/ declares. */
-const text = (lv: string, en: string) => Object.fromEntries(registry.languages.map((lang) => [lang, lang === 'lv' ? lv : en]))
+const text = (lv: string, en: string) =>
+  Object.fromEntries(registry.languages.map((lang) => [lang, lang === 'lv' ? lv : en]))
 
 export function syntheticEntry(i: number): SubprocessorEntry {
   const LOCATIONS = [
@@ -39,7 +40,8 @@ export function syntheticEntry(i: number): SubprocessorEntry {
 
 export async function generateData(entries: number, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true })
-  for (const file of ['registry.json', 'regions.json', 'announcements.json', 'locales']) await cp(join(DATA, file), join(dir, file), { recursive: true })
+  for (const file of ['registry.json', 'regions.json', 'announcements.json', 'locales'])
+    await cp(join(DATA, file), join(dir, file), { recursive: true })
   const file: SubprocessorsFile = {
     regionsBasis: text('Sintētiski dati slodzes testiem.', 'Synthetic data for load tests.'),
     subprocessors: Array.from({ length: entries }, (_, i) => syntheticEntry(i + 1)),

@@ -17,7 +17,12 @@ import { TEST_SIGNER_KEY } from './keys'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 // Every publish signs with the tests' own key, so that a history built once can be published on again.
-const OFFLINE = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', REGISTRY_SIGNING_KEY: TEST_SIGNER_KEY }
+const OFFLINE = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+  REGISTRY_SIGNING_KEY: TEST_SIGNER_KEY,
+}
 const run = promisify(execFile)
 
 export function node(script: string, args: string[]) {
@@ -29,22 +34,51 @@ export function tsx(script: string, args: string[]) {
 }
 
 /** The Worker bundle exactly as `wrangler deploy` would upload it, and its gzip size. */
-export async function bundleWorker(outdir: string): Promise<{ scriptPath: string; gzipBytes: number; wranglerReport: string }> {
-  const { stdout } = await node(join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), ['deploy', '--dry-run', '--outdir', outdir])
+export async function bundleWorker(
+  outdir: string,
+): Promise<{ scriptPath: string; gzipBytes: number; wranglerReport: string }> {
+  const { stdout } = await node(join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), [
+    'deploy',
+    '--dry-run',
+    '--outdir',
+    outdir,
+  ])
   const scriptPath = join(outdir, 'index.js')
-  return { scriptPath, gzipBytes: gzipSync(await readFile(scriptPath)).byteLength, wranglerReport: stdout.match(/Total Upload:.*/)?.[0] ?? '' }
+  return {
+    scriptPath,
+    gzipBytes: gzipSync(await readFile(scriptPath)).byteLength,
+    wranglerReport: stdout.match(/Total Upload:.*/)?.[0] ?? '',
+  }
 }
 
 /** Runs `npm run publish-data` against a local state folder; returns its output and wall time. */
-export async function publishData(dataDir: string, persistTo: string, extra: string[] = []): Promise<{ seconds: number; stdout: string }> {
+export async function publishData(
+  dataDir: string,
+  persistTo: string,
+  extra: string[] = [],
+): Promise<{ seconds: number; stdout: string }> {
   const started = performance.now()
-  const { stdout } = await tsx(join(ROOT, 'src', 'cli', 'publish.ts'), ['--data', dataDir, '--persist-to', persistTo, ...extra])
+  const { stdout } = await tsx(join(ROOT, 'src', 'cli', 'publish.ts'), [
+    '--data',
+    dataDir,
+    '--persist-to',
+    persistTo,
+    ...extra,
+  ])
   return { seconds: (performance.now() - started) / 1000, stdout }
 }
 
 /** `wrangler d1 migrations apply DB --local`, as `npm start` runs it, into a local state folder. */
 export async function applyMigrations(persistTo: string): Promise<void> {
-  await node(join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo])
+  await node(join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), [
+    'd1',
+    'migrations',
+    'apply',
+    'DB',
+    '--local',
+    '--persist-to',
+    persistTo,
+  ])
 }
 
 interface QueueConsumerConfig {
@@ -67,11 +101,22 @@ function registryConfig() {
     compatibilityDate: config.compatibility_date!,
     namespaceId: namespace.id,
     databaseId: database.database_id,
-    queueProducers: Object.fromEntries((config.queues.producers ?? []).map((p: { binding: string; queue: string }) => [p.binding, { queueName: p.queue }])),
+    queueProducers: Object.fromEntries(
+      (config.queues.producers ?? []).map((p: { binding: string; queue: string }) => [
+        p.binding,
+        { queueName: p.queue },
+      ]),
+    ),
     queueConsumers: Object.fromEntries(
       (config.queues.consumers ?? []).map((c: QueueConsumerConfig) => [
         c.queue,
-        { maxBatchSize: c.max_batch_size, maxBatchTimeout: c.max_batch_timeout, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue, retryDelay: c.retry_delay },
+        {
+          maxBatchSize: c.max_batch_size,
+          maxBatchTimeout: c.max_batch_timeout,
+          maxRetries: c.max_retries,
+          deadLetterQueue: c.dead_letter_queue,
+          retryDelay: c.retry_delay,
+        },
       ]),
     ),
     vars: config.vars as Record<string, string>,
@@ -83,7 +128,13 @@ function registryConfig() {
  * and any other Workers beside it, all on one port and one KV store. `bindings` add to and
  * override wrangler.toml's vars, as `.dev.vars` and `--var` do.
  */
-export async function serveRegistry(options: { scriptPath: string; persistTo: string; port?: number; others?: WorkerOptions[]; bindings?: Record<string, string> }) {
+export async function serveRegistry(options: {
+  scriptPath: string
+  persistTo: string
+  port?: number
+  others?: WorkerOptions[]
+  bindings?: Record<string, string>
+}) {
   const { compatibilityDate, namespaceId, databaseId, queueProducers, queueConsumers, vars } = registryConfig()
   const kvNamespaces = { REGISTRY: namespaceId }
   const mf = new Miniflare({
@@ -112,7 +163,10 @@ export async function serveRegistry(options: { scriptPath: string; persistTo: st
 }
 
 /** Every change record a version holds, read from its KV as the Worker reads it: the index, then its blocks. */
-export async function storedChangeRecords(kv: { get(key: string, type: 'text'): Promise<string | null> }, prefix: string): Promise<ChangeRecord[]> {
+export async function storedChangeRecords(
+  kv: { get(key: string, type: 'text'): Promise<string | null> },
+  prefix: string,
+): Promise<ChangeRecord[]> {
   const index = JSON.parse((await kv.get(`${prefix}/changes.json`, 'text'))!)
   return readChunkedList<ChangeRecord>(index, async (key) => {
     const text = await kv.get(key, 'text')

@@ -97,19 +97,31 @@ describe('npm run publish-data', () => {
     const dir = await copyOfData('announced')
     const day = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString().slice(0, 10)
     const announce = (effective: string) =>
-      writeFile(join(dir, 'announcements.json'), JSON.stringify({ announcements: [{ remove: 'openai', effective: day(40) }, { change: 'twilio', set: { regions: ['us'] }, effective }] }))
+      writeFile(
+        join(dir, 'announcements.json'),
+        JSON.stringify({
+          announcements: [
+            { remove: 'openai', effective: day(40) },
+            { change: 'twilio', set: { regions: ['us'] }, effective },
+          ],
+        }),
+      )
 
     await announce(day(45))
     const dry = await publishData(dir, state, ['--dry-run'])
     expect(dry.stdout).toContain('Changes in version 2 against version 1:\n')
     expect(dry.stdout).toContain(`  removed   openai                   OpenAI: takes effect ${day(40)}\n`)
-    expect(dry.stdout).toContain(`  modified  twilio                   Twilio, Inc. [regions]: takes effect ${day(45)}, objections until ${day(45)}\n`)
+    expect(dry.stdout).toContain(
+      `  modified  twilio                   Twilio, Inc. [regions]: takes effect ${day(45)}, objections until ${day(45)}\n`,
+    )
     expect(dry.stdout).toContain('Dry run: nothing written.')
 
     await announce(day(10))
     const { code, stderr } = await failure(publishData(dir, state))
     expect(code).toBe(1)
-    expect(stderr).toContain(`twilio: a change of regions needs 30 days' notice, but it would take effect on ${day(10)}; the earliest date allowed is ${day(30)}.`)
+    expect(stderr).toContain(
+      `twilio: a change of regions needs 30 days' notice, but it would take effect on ${day(10)}; the earliest date allowed is ${day(30)}.`,
+    )
     const again = await publishData(join(ROOT, 'data'), state)
     expect(again.stdout).toContain('Unchanged: version 1')
   })
@@ -124,7 +136,9 @@ describe('npm run publish-data', () => {
     try {
       const res = await fetch(`${url}/subprocessors/twilio.json?lang=lv`)
       expect(res.status).toBe(200)
-      expect((await res.json<{ purpose: string }>()).purpose).toBe('LiveAgent izmanto Twillio kā savu VoIP pakalpojumu sniedzēju.')
+      expect((await res.json<{ purpose: string }>()).purpose).toBe(
+        'LiveAgent izmanto Twillio kā savu VoIP pakalpojumu sniedzēju.',
+      )
     } finally {
       await mf.dispose()
     }
@@ -135,7 +149,8 @@ describe('the deployable bundle', () => {
   it('is at most 64 KiB gzipped and carries no publish-time code', async () => {
     expect(bundle.gzipBytes).toBeLessThanOrEqual(64 * 1024)
     const source = await readFile(bundle.scriptPath, 'utf8')
-    for (const publishOnly of ['Invalid input: expected', 'toJSONSchema', 'renderListHtml', 'countries-list']) expect(source).not.toContain(publishOnly)
+    for (const publishOnly of ['Invalid input: expected', 'toJSONSchema', 'renderListHtml', 'countries-list'])
+      expect(source).not.toContain(publishOnly)
   })
 
   it('serves an OpenAPI document that a real OpenAPI 3.1 validator accepts', async () => {
@@ -151,7 +166,9 @@ describe('the deployable bundle', () => {
       expect(validator.version).toBe('3.1')
       const list = await fetch(`${url}/subprocessors.json?region=eu&lang=en`)
       expect(list.status).toBe(200)
-      const revalidated = await fetch(`${url}/subprocessors.json?region=eu&lang=en`, { headers: { 'If-None-Match': list.headers.get('ETag')! } })
+      const revalidated = await fetch(`${url}/subprocessors.json?region=eu&lang=en`, {
+        headers: { 'If-None-Match': list.headers.get('ETag')! },
+      })
       expect(revalidated.status).toBe(304)
     } finally {
       await mf.dispose()

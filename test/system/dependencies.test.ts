@@ -8,7 +8,7 @@ import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { ROOT } from '../support/harness'
 
-describe('the Worker\'s dependencies', () => {
+describe("the Worker's dependencies", () => {
   it('lists every package the bundle takes code from under dependencies', async () => {
     const result = await build({
       entryPoints: [join(ROOT, 'src', 'index.ts')],
@@ -25,7 +25,9 @@ describe('the Worker\'s dependencies', () => {
         .map((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1])
         .filter((name): name is string => name !== undefined),
     )
-    const { dependencies } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+    const { dependencies } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>
+    }
     expect([...packages].sort()).toEqual(expect.arrayContaining(['hono', 'zod']))
     expect([...packages].filter((name) => !(name in dependencies))).toEqual([])
   })

@@ -36,7 +36,13 @@ beforeAll(async () => {
   receiver = spawn(process.execPath, ['receiver.mjs'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
   base = `http://127.0.0.1:${port}`
   for (let i = 0; i < 100; i++) {
-    if (await fetch(base).then(() => true, () => false)) return
+    if (
+      await fetch(base).then(
+        () => true,
+        () => false,
+      )
+    )
+      return
     await new Promise((done) => setTimeout(done, 50))
   }
   throw new Error('the receiver did not start')
@@ -47,7 +53,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const post = (body: string, headers: Record<string, string> = {}) => fetch(`${base}/hooks`, { method: 'POST', body, headers })
+const post = (body: string, headers: Record<string, string> = {}) =>
+  fetch(`${base}/hooks`, { method: 'POST', body, headers })
 
 describe('the documented webhook receiver', () => {
   it.each([
@@ -64,16 +71,37 @@ describe('the documented webhook receiver', () => {
   })
 
   it('echoes the challenge of its own verification only', async () => {
-    const own = await post(JSON.stringify({ type: 'webhook.verification', data: { challenge: 'c-1', verificationToken: 'my-receiver-7d1e' } }))
+    const own = await post(
+      JSON.stringify({
+        type: 'webhook.verification',
+        data: { challenge: 'c-1', verificationToken: 'my-receiver-7d1e' },
+      }),
+    )
     expect(await own.json()).toEqual({ challenge: 'c-1' })
-    expect((await post(JSON.stringify({ type: 'webhook.verification', data: { challenge: 'c-2', verificationToken: 'other' } }))).status).toBe(403)
+    expect(
+      (
+        await post(
+          JSON.stringify({ type: 'webhook.verification', data: { challenge: 'c-2', verificationToken: 'other' } }),
+        )
+      ).status,
+    ).toBe(403)
   })
 
   it('accepts a signed delivery, and refuses one signed with another secret', async () => {
-    const body = JSON.stringify({ type: 'subprocessors.change.announced', data: { change: { summary: { en: 'Acme added' } } } })
+    const body = JSON.stringify({
+      type: 'subprocessors.change.announced',
+      data: { change: { summary: { en: 'Acme added' } } },
+    })
     const sign = (secret: string) => new Webhook(secret).sign('msg_1', new Date(), body)
-    const headers = (secret: string) => ({ 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': sign(secret) })
+    const headers = (secret: string) => ({
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': sign(secret),
+    })
     expect((await post(body, headers(SECRET))).status).toBe(204)
-    expect((await post(body, headers(`whsec_${Buffer.from('another secret of thirty-two byte').toString('base64')}`))).status).toBe(400)
+    expect(
+      (await post(body, headers(`whsec_${Buffer.from('another secret of thirty-two byte').toString('base64')}`)))
+        .status,
+    ).toBe(400)
   })
 })

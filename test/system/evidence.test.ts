@@ -26,7 +26,10 @@ const saved: { evidence: string; csv: string }[] = []
 async function download(path: string, name?: string): Promise<string> {
   const res = await fetch(`${registry.url}${path}`)
   expect(res.status, path).toBe(200)
-  const file = join(work, name ?? /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? `download-${saved.length}`)
+  const file = join(
+    work,
+    name ?? /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? `download-${saved.length}`,
+  )
   await writeFile(file, new Uint8Array(await res.arrayBuffer()))
   return file
 }
@@ -79,11 +82,13 @@ afterAll(async () => {
 })
 
 describe('npm run verify', () => {
-  it('says of each version\'s CSV what it is, when it was in force, and where the log holds it', async () => {
+  it("says of each version's CSV what it is, when it was in force, and where the log holds it", async () => {
     for (const [i, { evidence, csv }] of saved.entries()) {
       expect(csv).toMatch(new RegExp(`liveagent-subprocessors-eu-en-v${i + 1}\\.csv$`))
       const { code, out } = await verify(csv, evidence)
-      expect(out).toContain(`Verified: the file is, byte for byte, the list for region eu, language en, csv (/subprocessors.csv?region=eu&lang=en) of version ${i + 1}, in force from `)
+      expect(out).toContain(
+        `Verified: the file is, byte for byte, the list for region eu, language en, csv (/subprocessors.csv?region=eu&lang=en) of version ${i + 1}, in force from `,
+      )
       expect(out).toContain(`included in the log at size ${i + 1} under key ${TEST_VERIFIER_KEY}.`)
       expect(code).toBe(0)
     }
@@ -99,35 +104,65 @@ describe('npm run verify', () => {
   })
 
   it.each<[string, (paths: { csv: string; evidence: string }) => Promise<[string, string, string?]>, number, string]>([
-    ['a tampered file', async ({ csv, evidence }) => {
-      const bytes = await readFile(csv)
-      bytes.set([bytes[bytes.length - 3]! ^ 1], bytes.length - 3)
-      const copy = join(work, 'tampered', 'liveagent-subprocessors-eu-en-v2.csv')
-      await mkdir(join(work, 'tampered'), { recursive: true })
-      await writeFile(copy, bytes)
-      return [copy, evidence]
-    }, 2, 'The file is not what it claims to be: the list for region eu, language en, csv'],
-    ['a file the manifest does not list', async ({ evidence }) => {
-      const other = join(work, 'notes.txt')
-      await writeFile(other, 'minutes of a meeting\n')
-      return [other, evidence]
-    }, 3, 'lists no representation with these bytes'],
-    ['a key that did not sign the checkpoint', async ({ csv, evidence }) => [csv, evidence, NEXT_VERIFIER_KEY], 4, 'The checkpoint is not signed by'],
-    ['a proof that does not match', async ({ csv, evidence }) => {
-      const doc = JSON.parse(await readFile(evidence, 'utf8'))
-      doc.inclusionProof[0] = Buffer.alloc(32, 7).toString('base64')
-      const altered = join(work, 'altered-proof.json')
-      await writeFile(altered, JSON.stringify(doc))
-      return [csv, altered]
-    }, 5, 'The inclusion proof does not lead from the manifest of version 2'],
-    ['a manifest changed inside the evidence', async ({ csv, evidence }) => {
-      const doc = JSON.parse(await readFile(evidence, 'utf8'))
-      doc.manifest = doc.manifest.replace('"version":2', '"version":2 ')
-      const altered = join(work, 'altered-manifest.json')
-      await writeFile(altered, JSON.stringify(doc))
-      return [csv, altered]
-    }, 5, 'The inclusion proof does not lead'],
-    ['an evidence document that is not one', async ({ csv }) => [csv, await download('/subprocessors.json?region=eu&lang=en', 'list.json')], 6, 'is not a sub-processor registry evidence document'],
+    [
+      'a tampered file',
+      async ({ csv, evidence }) => {
+        const bytes = await readFile(csv)
+        bytes.set([bytes[bytes.length - 3]! ^ 1], bytes.length - 3)
+        const copy = join(work, 'tampered', 'liveagent-subprocessors-eu-en-v2.csv')
+        await mkdir(join(work, 'tampered'), { recursive: true })
+        await writeFile(copy, bytes)
+        return [copy, evidence]
+      },
+      2,
+      'The file is not what it claims to be: the list for region eu, language en, csv',
+    ],
+    [
+      'a file the manifest does not list',
+      async ({ evidence }) => {
+        const other = join(work, 'notes.txt')
+        await writeFile(other, 'minutes of a meeting\n')
+        return [other, evidence]
+      },
+      3,
+      'lists no representation with these bytes',
+    ],
+    [
+      'a key that did not sign the checkpoint',
+      async ({ csv, evidence }) => [csv, evidence, NEXT_VERIFIER_KEY],
+      4,
+      'The checkpoint is not signed by',
+    ],
+    [
+      'a proof that does not match',
+      async ({ csv, evidence }) => {
+        const doc = JSON.parse(await readFile(evidence, 'utf8'))
+        doc.inclusionProof[0] = Buffer.alloc(32, 7).toString('base64')
+        const altered = join(work, 'altered-proof.json')
+        await writeFile(altered, JSON.stringify(doc))
+        return [csv, altered]
+      },
+      5,
+      'The inclusion proof does not lead from the manifest of version 2',
+    ],
+    [
+      'a manifest changed inside the evidence',
+      async ({ csv, evidence }) => {
+        const doc = JSON.parse(await readFile(evidence, 'utf8'))
+        doc.manifest = doc.manifest.replace('"version":2', '"version":2 ')
+        const altered = join(work, 'altered-manifest.json')
+        await writeFile(altered, JSON.stringify(doc))
+        return [csv, altered]
+      },
+      5,
+      'The inclusion proof does not lead',
+    ],
+    [
+      'an evidence document that is not one',
+      async ({ csv }) => [csv, await download('/subprocessors.json?region=eu&lang=en', 'list.json')],
+      6,
+      'is not a sub-processor registry evidence document',
+    ],
   ])('names %s, with its exit code', async (_, prepare, code, message) => {
     const [file, evidence, key] = await prepare(saved[1]!)
     const result = await verify(file, evidence, key)
@@ -139,17 +174,40 @@ describe('npm run verify', () => {
 // Debian's golang-go and golang-golang-x-mod-dev, which .ci/run installs. Without them the Go check is skipped, loudly, except in CI.
 const GO_TOOLS = existsSync('/usr/bin/go') && existsSync('/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog')
 if (!GO_TOOLS) {
-  if (process.env.CI) throw new Error('The Go verifier must run in CI, and Go or golang.org/x/mod is missing. .ci/run installs golang-go and golang-golang-x-mod-dev.')
-  console.warn('\n!!  THE GO VERIFIER IS SKIPPED: install golang-go and golang-golang-x-mod-dev (Debian) to check the log with Go\'s sumdb.\n')
+  if (process.env.CI)
+    throw new Error(
+      'The Go verifier must run in CI, and Go or golang.org/x/mod is missing. .ci/run installs golang-go and golang-golang-x-mod-dev.',
+    )
+  console.warn(
+    "\n!!  THE GO VERIFIER IS SKIPPED: install golang-go and golang-golang-x-mod-dev (Debian) to check the log with Go's sumdb.\n",
+  )
 }
 
-describe.runIf(GO_TOOLS)('Go\'s golang.org/x/mod/sumdb, which nobody here wrote', () => {
+describe.runIf(GO_TOOLS)("Go's golang.org/x/mod/sumdb, which nobody here wrote", () => {
   it('opens every checkpoint with the published key, and accepts the inclusion and consistency proofs', async () => {
-    const discovery = await fetch(`${registry.url}/.well-known/subprocessors`).then((res) => res.json<{ evidence: { verifierKey: string } }>())
+    const discovery = await fetch(`${registry.url}/.well-known/subprocessors`).then((res) =>
+      res.json<{ evidence: { verifierKey: string } }>(),
+    )
     expect(discovery.evidence.verifierKey).toBe(TEST_VERIFIER_KEY)
     const gopath = join(work, 'gopath')
-    const env = { ...process.env, GO111MODULE: 'off', GOPATH: `${gopath}:/usr/share/gocode`, GOCACHE: join(work, 'gocache'), GOFLAGS: '' }
-    const { stdout } = await run('go', ['run', join(ROOT, 'test', 'system', 'go', 'verify-log.go'), registry.url, discovery.evidence.verifierKey, ...saved.map((s) => s.evidence)], { env })
+    const env = {
+      ...process.env,
+      GO111MODULE: 'off',
+      GOPATH: `${gopath}:/usr/share/gocode`,
+      GOCACHE: join(work, 'gocache'),
+      GOFLAGS: '',
+    }
+    const { stdout } = await run(
+      'go',
+      [
+        'run',
+        join(ROOT, 'test', 'system', 'go', 'verify-log.go'),
+        registry.url,
+        discovery.evidence.verifierKey,
+        ...saved.map((s) => s.evidence),
+      ],
+      { env },
+    )
     expect(stdout).toBe(
       [
         'checkpoint: subprocessors.example.com/liveagent, 3 versions',
@@ -162,8 +220,26 @@ describe.runIf(GO_TOOLS)('Go\'s golang.org/x/mod/sumdb, which nobody here wrote'
   }, 180_000)
 
   it('refuses the log when a key other than the published one is pinned', async () => {
-    const env = { ...process.env, GO111MODULE: 'off', GOPATH: `${join(work, 'gopath')}:/usr/share/gocode`, GOCACHE: join(work, 'gocache'), GOFLAGS: '' }
-    await expect(run('go', ['run', join(ROOT, 'test', 'system', 'go', 'verify-log.go'), registry.url, NEXT_VERIFIER_KEY, saved[0]!.evidence], { env })).rejects.toMatchObject({
+    const env = {
+      ...process.env,
+      GO111MODULE: 'off',
+      GOPATH: `${join(work, 'gopath')}:/usr/share/gocode`,
+      GOCACHE: join(work, 'gocache'),
+      GOFLAGS: '',
+    }
+    await expect(
+      run(
+        'go',
+        [
+          'run',
+          join(ROOT, 'test', 'system', 'go', 'verify-log.go'),
+          registry.url,
+          NEXT_VERIFIER_KEY,
+          saved[0]!.evidence,
+        ],
+        { env },
+      ),
+    ).rejects.toMatchObject({
       stderr: expect.stringContaining('note.Open: note has no verifiable signatures') as unknown as string,
     })
   }, 180_000)

@@ -43,13 +43,28 @@ beforeAll(async () => {
   const data = join(work, 'data')
   await cp(join(ROOT, 'data'), data, { recursive: true })
   const { languages } = JSON.parse(await readFile(join(data, 'registry.json'), 'utf8')) as { languages: string[] }
-  for (const file of ['registry.json', 'subprocessors.json', 'regions.json']) await editJson(join(data, file), (value) => addLanguage(value, languages))
+  for (const file of ['registry.json', 'subprocessors.json', 'regions.json'])
+    await editJson(join(data, file), (value) => addLanguage(value, languages))
   await editJson(join(data, 'registry.json'), (registry) => registry.languages.push(NEW))
   const english = JSON.parse(await readFile(join(data, 'locales', 'en.json'), 'utf8'))
   const markAll = (labels: Record<string, unknown>): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(labels).map(([name, text]) => [name, typeof text === 'string' ? mark(text) : markAll(text as Record<string, unknown>)]))
-  await writeFile(join(data, 'locales', `${NEW}.json`), JSON.stringify({ name: 'Eesti', translation: { of: 'lv', notice: mark(english.translation.notice) }, labels: markAll(english.labels) }))
-  ids = JSON.parse(await readFile(join(data, 'subprocessors.json'), 'utf8')).subprocessors.map((entry: { id: string }) => entry.id)
+    Object.fromEntries(
+      Object.entries(labels).map(([name, text]) => [
+        name,
+        typeof text === 'string' ? mark(text) : markAll(text as Record<string, unknown>),
+      ]),
+    )
+  await writeFile(
+    join(data, 'locales', `${NEW}.json`),
+    JSON.stringify({
+      name: 'Eesti',
+      translation: { of: 'lv', notice: mark(english.translation.notice) },
+      labels: markAll(english.labels),
+    }),
+  )
+  ids = JSON.parse(await readFile(join(data, 'subprocessors.json'), 'utf8')).subprocessors.map(
+    (entry: { id: string }) => entry.id,
+  )
 
   const state = join(work, 'state')
   published = (await publishData(data, state)).stdout
@@ -78,23 +93,36 @@ describe('a fourth language added to data/ alone', () => {
         expect(res.headers.get('Content-Language')).toBe(NEW)
         expect(res.headers.get('Link')).toContain(`hreflang="${NEW}"`)
         const body = await res.text()
-        if (format === 'json') expect(JSON.parse(body)).toMatchObject({ language: NEW, region: { id: region, name: expect.stringMatching(/^\[et\] /) } })
+        if (format === 'json')
+          expect(JSON.parse(body)).toMatchObject({
+            language: NEW,
+            region: { id: region, name: expect.stringMatching(/^\[et\] /) },
+          })
         if (format === 'csv') expect(body.startsWith(`"${mark('ID')}","${mark('Legal entity')}",`)).toBe(true)
         if (format === 'html') {
           expect(body).toContain(`<html lang="${NEW}">`)
           expect(body).toContain(`<h1>LiveAgent: ${mark('Sub-processors')}</h1>`)
-          expect(body).toContain(`<a href="/subprocessors.html?region=${region}&#38;lang=${NEW}" aria-current="page" hreflang="${NEW}" lang="${NEW}">Eesti</a>`)
+          expect(body).toContain(
+            `<a href="/subprocessors.html?region=${region}&#38;lang=${NEW}" aria-current="page" hreflang="${NEW}" lang="${NEW}">Eesti</a>`,
+          )
         }
       }
     }
   })
 
-  it('is chosen by Accept-Language, and named in the other languages\' pages', async () => {
-    const res = await get('/subprocessors?region=eu', { 'Accept-Language': `${NEW}-EE,${NEW};q=0.9,en;q=0.5`, Accept: 'application/json' })
+  it("is chosen by Accept-Language, and named in the other languages' pages", async () => {
+    const res = await get('/subprocessors?region=eu', {
+      'Accept-Language': `${NEW}-EE,${NEW};q=0.9,en;q=0.5`,
+      Accept: 'application/json',
+    })
     expect(res.headers.get('Content-Location')).toBe(`/subprocessors.json?region=eu&lang=${NEW}`)
     const latvian = await get('/subprocessors.html?region=eu&lang=lv').then((r) => r.text())
-    expect(latvian).toContain(`<link rel="alternate" type="text/html" hreflang="${NEW}" href="/subprocessors.html?region=eu&#38;lang=${NEW}">`)
-    expect(latvian).toContain(`<a href="/subprocessors.html?region=eu&#38;lang=${NEW}" hreflang="${NEW}" lang="${NEW}">Eesti</a>`)
+    expect(latvian).toContain(
+      `<link rel="alternate" type="text/html" hreflang="${NEW}" href="/subprocessors.html?region=eu&#38;lang=${NEW}">`,
+    )
+    expect(latvian).toContain(
+      `<a href="/subprocessors.html?region=eu&#38;lang=${NEW}" hreflang="${NEW}" lang="${NEW}">Eesti</a>`,
+    )
   })
 
   it('is served for every entry, in every format', async () => {
@@ -105,19 +133,30 @@ describe('a fourth language added to data/ alone', () => {
         expect(res.headers.get('Content-Language')).toBe(NEW)
       }
     }
-    const twilio = await get(`/subprocessors/twilio.json?lang=${NEW}`).then((r) => r.json() as Promise<{ purpose: string; name: string }>)
-    expect(twilio).toMatchObject({ name: 'Twilio, Inc.', purpose: mark('LiveAgent uses Twilio as its VoIP service provider.') })
+    const twilio = await get(`/subprocessors/twilio.json?lang=${NEW}`).then(
+      (r) => r.json() as Promise<{ purpose: string; name: string }>,
+    )
+    expect(twilio).toMatchObject({
+      name: 'Twilio, Inc.',
+      purpose: mark('LiveAgent uses Twilio as its VoIP service provider.'),
+    })
   })
 
   it('is listed by discovery, the OpenAPI document and the JSON Schema', async () => {
-    const discovery = await get('/.well-known/subprocessors').then((r) => r.json() as Promise<{ languages: string[]; lists: { lang: string }[] }>)
+    const discovery = await get('/.well-known/subprocessors').then(
+      (r) => r.json() as Promise<{ languages: string[]; lists: { lang: string }[] }>,
+    )
     expect(discovery.languages).toEqual(['lv', 'en', 'de', NEW])
     expect(discovery.lists.filter((list) => list.lang === NEW)).toHaveLength(REGIONS.length * FORMATS.length)
     const openapi = await get('/openapi.json').then((r) => r.json() as Promise<any>)
-    expect(openapi.paths['/subprocessors'].get.parameters.find((p: { name: string }) => p.name === 'lang').schema.enum).toEqual(['lv', 'en', 'de', NEW])
+    expect(
+      openapi.paths['/subprocessors'].get.parameters.find((p: { name: string }) => p.name === 'lang').schema.enum,
+    ).toEqual(['lv', 'en', 'de', NEW])
     const schema = await get('/schema.json').then((r) => r.json() as Promise<any>)
     expect(schema.properties.language.enum).toEqual(['lv', 'en', 'de', NEW])
-    const unknown = await get('/subprocessors?lang=fr').then((r) => r.json() as Promise<{ error: { allowed: string[] } }>)
+    const unknown = await get('/subprocessors?lang=fr').then(
+      (r) => r.json() as Promise<{ error: { allowed: string[] } }>,
+    )
     expect(unknown.error.allowed).toEqual(['lv', 'en', 'de', NEW])
   })
 })

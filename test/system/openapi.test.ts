@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleWorker, publishData, ROOT, serveRegistry } from '../support/harness'
 
 // A CommonJS default export: `require` hands over the function itself, `import` the module object.
-const { default: route } = createRequire(import.meta.url)('@stoplight/prism-http/dist/router/index.js') as typeof import('@stoplight/prism-http/dist/router/index.js')
+const { default: route } = createRequire(import.meta.url)(
+  '@stoplight/prism-http/dist/router/index.js',
+) as typeof import('@stoplight/prism-http/dist/router/index.js')
 
 type Operation = Awaited<ReturnType<typeof getHttpOperationsFromSpec>>[number]
 type Method = 'get' | 'head'
@@ -33,7 +35,12 @@ interface OpenApi {
 
 const REDOCLY = join(ROOT, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js')
 // redocly.yaml turns telemetry off too; these also keep the update check and notices away.
-const REDOCLY_OFFLINE = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true' }
+const REDOCLY_OFFLINE = {
+  ...process.env,
+  REDOCLY_TELEMETRY: 'off',
+  REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+  REDOCLY_SUPPRESS_NOTIFICATIONS: 'true',
+}
 
 let work: string
 let published: { mf: Miniflare; url: string }
@@ -52,11 +59,23 @@ beforeAll(async () => {
   servedBytes = await fetch(`${published.url}/openapi.json`).then((res) => res.text())
   document = JSON.parse(servedBytes)
   // The registry's reads; the webhook routes are exercised by test/system/webhooks.test.ts.
-  operations = (await getHttpOperationsFromSpec(document)).filter((operation) => !operation.path.startsWith('/webhooks') && !operation.path.startsWith('/admin/'))
-  const list = await fetch(`${published.url}/subprocessors.json?region=all&lang=en`).then((res) => res.json() as Promise<{ subprocessors: { id: string; name: unknown; location: unknown }[] }>)
+  operations = (await getHttpOperationsFromSpec(document)).filter(
+    (operation) => !operation.path.startsWith('/webhooks') && !operation.path.startsWith('/admin/'),
+  )
+  const list = await fetch(`${published.url}/subprocessors.json?region=all&lang=en`).then(
+    (res) => res.json() as Promise<{ subprocessors: { id: string; name: unknown; location: unknown }[] }>,
+  )
   // The first entry, and the first whose name or location is null: every shape an entry comes in.
   const { subprocessors } = list
-  ids = [...new Set([subprocessors[0]!, subprocessors.find((e) => e.name === null)!, subprocessors.find((e) => e.location === null)!].map((e) => e.id))]
+  ids = [
+    ...new Set(
+      [
+        subprocessors[0]!,
+        subprocessors.find((e) => e.name === null)!,
+        subprocessors.find((e) => e.location === null)!,
+      ].map((e) => e.id),
+    ),
+  ]
 })
 
 afterAll(async () => {
@@ -65,10 +84,17 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true })
 })
 
-async function lint(file: string): Promise<{ totals: Record<string, number>; problems: { ruleId: string; severity: string; location: { pointer: string }[] }[] }> {
+async function lint(
+  file: string,
+): Promise<{
+  totals: Record<string, number>
+  problems: { ruleId: string; severity: string; location: { pointer: string }[] }[]
+}> {
   const args = [REDOCLY, 'lint', file, '--config', join(ROOT, 'redocly.yaml'), '--format', 'json']
   // It exits non-zero when it finds errors; the report is on stdout either way.
-  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env: REDOCLY_OFFLINE }).catch((error: { stdout: string }) => error)
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env: REDOCLY_OFFLINE }).catch(
+    (error: { stdout: string }) => error,
+  )
   return JSON.parse(stdout)
 }
 
@@ -98,12 +124,23 @@ const isJson = (contentType: string | null) => /^application\/([\w.-]+\+)?json\b
 
 /** Sends the request to a served Worker; the response as Prism's validators take it. */
 async function send(base: string, request: Request): Promise<{ request: IHttpRequest; response: IHttpResponse }> {
-  const search = new URLSearchParams(Object.entries(request.query ?? {}).flatMap(([name, values]) => [values].flat().map((value): [string, string] => [name, value])))
-  const res = await fetch(`${base}${request.path}${search.size ? `?${search}` : ''}`, { method: request.method.toUpperCase(), headers: request.headers })
+  const search = new URLSearchParams(
+    Object.entries(request.query ?? {}).flatMap(([name, values]) =>
+      [values].flat().map((value): [string, string] => [name, value]),
+    ),
+  )
+  const res = await fetch(`${base}${request.path}${search.size ? `?${search}` : ''}`, {
+    method: request.method.toUpperCase(),
+    headers: request.headers,
+  })
   const hasBody = request.method !== 'head' && res.status !== 304
   const body = hasBody ? await (isJson(res.headers.get('Content-Type')) ? res.json() : res.text()) : undefined
   return {
-    request: { method: request.method, url: { path: request.path, query: request.query ?? {} }, headers: request.headers ?? {} },
+    request: {
+      method: request.method,
+      url: { path: request.path, query: request.query ?? {} },
+      headers: request.headers ?? {},
+    },
     response: { statusCode: res.status, headers: Object.fromEntries(res.headers), body },
   }
 }
@@ -138,16 +175,27 @@ function narrowedTo(operation: Operation, contentType: string | undefined): Oper
 async function sendAndValidate(base: string, request: Request, expectedStatus: number) {
   const exchange = await send(base, request)
   const operation = operationFor(exchange.request)
-  const status = exchange.response.statusCode === expectedStatus ? [] : [`status ${exchange.response.statusCode}, expected ${expectedStatus}`]
+  const status =
+    exchange.response.statusCode === expectedStatus
+      ? []
+      : [`status ${exchange.response.statusCode}, expected ${expectedStatus}`]
   if (typeof operation === 'string') return { ...exchange, operation: undefined, problems: [...status, operation] }
   const resource = narrowedTo(operation, exchange.response.headers?.['content-type'] as string | undefined)
-  return { ...exchange, operation, problems: [...status, ...problems(validateOutput({ resource, element: exchange.response }))] }
+  return {
+    ...exchange,
+    operation,
+    problems: [...status, ...problems(validateOutput({ resource, element: exchange.response }))],
+  }
 }
 
-const requestLine = (request: Request) => `${request.method.toUpperCase()} ${request.path} ${JSON.stringify(request.query ?? {})} ${JSON.stringify(request.headers ?? {})}`
+const requestLine = (request: Request) =>
+  `${request.method.toUpperCase()} ${request.path} ${JSON.stringify(request.query ?? {})} ${JSON.stringify(request.headers ?? {})}`
 
 function cartesian(choices: [string, string[]][]): Record<string, string>[] {
-  return choices.reduce<Record<string, string>[]>((combos, [name, values]) => combos.flatMap((combo) => values.map((value) => ({ ...combo, [name]: value }))), [{}])
+  return choices.reduce<Record<string, string>[]>(
+    (combos, [name, values]) => combos.flatMap((combo) => values.map((value) => ({ ...combo, [name]: value }))),
+    [{}],
+  )
 }
 
 /**
@@ -160,7 +208,8 @@ function requestsFor(operation: Operation): Request[] {
   const inPath = new Set(pathParams.map((p) => p.name))
   const enumerated = (schema: unknown) => (schema as { enum?: string[] } | undefined)?.enum
   const pathChoices = pathParams.map((p): [string, string[]] => {
-    const values = enumerated(p.schema) ?? (p.name === 'id' ? ids : (p.schema as { examples?: string[] } | undefined)?.examples)
+    const values =
+      enumerated(p.schema) ?? (p.name === 'id' ? ids : (p.schema as { examples?: string[] } | undefined)?.examples)
     if (!values) throw new Error(`${operation.iid}: no values to try for the path parameter ${p.name}`)
     return [p.name, values]
   })
@@ -177,7 +226,10 @@ function requestsFor(operation: Operation): Request[] {
 
 describe('every response the Worker gives is the one the OpenAPI document describes', () => {
   it('describes GET and HEAD of every read path, and the webhook routes, each with a readable operationId', () => {
-    const byPath = Object.entries(document.paths).map(([path, item]) => [path, Object.values(item).map((operation) => operation.operationId)])
+    const byPath = Object.entries(document.paths).map(([path, item]) => [
+      path,
+      Object.values(item).map((operation) => operation.operationId),
+    ])
     expect(byPath).toEqual([
       ['/', ['getSubprocessorListAtRoot', 'headSubprocessorListAtRoot']],
       ['/subprocessors', ['getSubprocessorList', 'headSubprocessorList']],
@@ -211,8 +263,11 @@ describe('every response the Worker gives is the one the OpenAPI document descri
       for (const request of requestsFor(operation)) {
         const ok = await sendAndValidate(published.url, request, 200)
         const input = problems(validateInput({ resource: operation, element: ok.request }))
-        const routedElsewhere = ok.operation && ok.operation !== operation ? [`routed to ${ok.operation.method} ${ok.operation.path}`] : []
-        found.push(...[...input, ...routedElsewhere, ...ok.problems].map((problem) => `${requestLine(request)}: ${problem}`))
+        const routedElsewhere =
+          ok.operation && ok.operation !== operation ? [`routed to ${ok.operation.method} ${ok.operation.path}`] : []
+        found.push(
+          ...[...input, ...routedElsewhere, ...ok.problems].map((problem) => `${requestLine(request)}: ${problem}`),
+        )
         exercised.set(operation.iid!, (exercised.get(operation.iid!) ?? 0) + 1)
 
         const etag = ok.response.headers?.etag ?? ''
@@ -232,13 +287,21 @@ describe('every response the Worker gives is the one the OpenAPI document descri
   const errors: { request: Omit<Request, 'method'>; status: number; code: string }[] = [
     { request: { path: '/subprocessors', query: { region: 'mars' } }, status: 400, code: 'unknown_region' },
     { request: { path: '/subprocessors/twilio', query: { lang: 'fr' } }, status: 400, code: 'unknown_language' },
-    { request: { path: '/subprocessors.json', query: { region: ['eu', 'us'] } }, status: 400, code: 'repeated_parameter' },
+    {
+      request: { path: '/subprocessors.json', query: { region: ['eu', 'us'] } },
+      status: 400,
+      code: 'repeated_parameter',
+    },
     { request: { path: '/subprocessors.csv', query: { format: 'json' } }, status: 400, code: 'conflicting_format' },
     { request: { path: '/subprocessors.xml' }, status: 400, code: 'unknown_format' },
     { request: { path: '/subprocessors/no-such-entry.json' }, status: 404, code: 'unknown_subprocessor' },
     { request: { path: '/subprocessors/no-such-entry' }, status: 404, code: 'unknown_subprocessor' },
     { request: { path: '/subprocessors', headers: { Accept: 'image/png' } }, status: 406, code: 'not_acceptable' },
-    { request: { path: '/subprocessors/twilio', headers: { Accept: 'image/png' } }, status: 406, code: 'not_acceptable' },
+    {
+      request: { path: '/subprocessors/twilio', headers: { Accept: 'image/png' } },
+      status: 406,
+      code: 'not_acceptable',
+    },
   ]
 
   for (const method of ['get', 'head'] as const) {
@@ -246,7 +309,9 @@ describe('every response the Worker gives is the one the OpenAPI document descri
       it(`answers ${requestLine({ method, ...request })} with ${status} as described`, async () => {
         const error = await sendAndValidate(published.url, { method, ...request }, status)
         expect(error.problems).toEqual([])
-        expect(error.response.body).toEqual(method === 'get' ? expect.objectContaining({ error: expect.objectContaining({ status, code }) }) : undefined)
+        expect(error.response.body).toEqual(
+          method === 'get' ? expect.objectContaining({ error: expect.objectContaining({ status, code }) }) : undefined,
+        )
       })
     }
 
@@ -258,10 +323,20 @@ describe('every response the Worker gives is the one the OpenAPI document descri
       const { description, headers, ...body } = document.components.responses.NotFound!
       const [anyPath] = await getHttpOperationsFromSpec({
         ...document,
-        paths: { [path]: { [method]: { responses: { 404: method === 'get' ? { description, headers, ...body } : { description, headers } } } } },
+        paths: {
+          [path]: {
+            [method]: {
+              responses: { 404: method === 'get' ? { description, headers, ...body } : { description, headers } },
+            },
+          },
+        },
       })
       expect(problems(validateOutput({ resource: anyPath!, element: error.response }))).toEqual([])
-      expect(error.response.body).toEqual(method === 'get' ? expect.objectContaining({ error: expect.objectContaining({ status: 404, code: 'not_found' }) }) : undefined)
+      expect(error.response.body).toEqual(
+        method === 'get'
+          ? expect.objectContaining({ error: expect.objectContaining({ status: 404, code: 'not_found' }) })
+          : undefined,
+      )
     })
   }
 
@@ -271,7 +346,10 @@ describe('every response the Worker gives is the one the OpenAPI document descri
       const [request] = requestsFor(operation)
       const unavailable = await sendAndValidate(unpublished.url, request!, 503)
       found.push(...unavailable.problems.map((problem) => `${requestLine(request!)}: ${problem}`))
-      if (request!.method === 'get') expect(unavailable.response.body).toEqual({ error: { status: 503, code: 'not_published', message: 'No version of the registry has been published yet.' } })
+      if (request!.method === 'get')
+        expect(unavailable.response.body).toEqual({
+          error: { status: 503, code: 'not_published', message: 'No version of the registry has been published yet.' },
+        })
     }
     expect(found).toEqual([])
   })
@@ -281,7 +359,9 @@ describe('the validation finds what strays from the document', () => {
   async function againstChanged(request: Request, change: (doc: any) => void) {
     const changed = structuredClone(document)
     change(changed)
-    const [operation] = (await getHttpOperationsFromSpec(changed)).filter((o) => o.method === request.method && o.path === '/subprocessors.{format}')
+    const [operation] = (await getHttpOperationsFromSpec(changed)).filter(
+      (o) => o.method === request.method && o.path === '/subprocessors.{format}',
+    )
     const { response } = await send(published.url, request)
     return problems(validateOutput({ resource: operation!, element: response }))
   }
@@ -296,7 +376,10 @@ describe('the validation finds what strays from the document', () => {
 
   it('a header the document requires that the response lacks', async () => {
     const problems = await againstChanged({ ...csv, method: 'head' }, (doc) => {
-      list(doc, 'head').responses[200].headers['Content-Security-Policy'] = { required: true, schema: { type: 'string' } }
+      list(doc, 'head').responses[200].headers['Content-Security-Policy'] = {
+        required: true,
+        schema: { type: 'string' },
+      }
     })
     expect(problems).toEqual(["Response header must have required property 'content-security-policy'"])
   })
@@ -305,7 +388,9 @@ describe('the validation finds what strays from the document', () => {
     const problems = await againstChanged(csv, (doc) => {
       list(doc, 'get').responses[200].headers['Cache-Control'].schema = { type: 'string', enum: ['no-cache'] }
     })
-    expect(problems).toEqual(['Response header parameter cache-control must be equal to one of the allowed values: no-cache'])
+    expect(problems).toEqual([
+      'Response header parameter cache-control must be equal to one of the allowed values: no-cache',
+    ])
   })
 
   it('a media type the response does not list', async () => {
@@ -318,8 +403,11 @@ describe('the validation finds what strays from the document', () => {
 
   it('a body its schema does not allow', async () => {
     const json = { ...csv, path: '/subprocessors.json' }
-    expect(await againstChanged(json, (doc) => (doc.components.schemas.SubprocessorList.properties.version = { type: 'string' }))).toEqual([
-      'Response body property version must be string',
-    ])
+    expect(
+      await againstChanged(
+        json,
+        (doc) => (doc.components.schemas.SubprocessorList.properties.version = { type: 'string' }),
+      ),
+    ).toEqual(['Response body property version must be string'])
   })
 })

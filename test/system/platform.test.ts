@@ -26,7 +26,9 @@ function rawRequest(requestLine: string): Promise<{ status: number; body: string
   const { port } = new URL(server.url)
   return new Promise((resolve, reject) => {
     let received = ''
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write(`${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`))
+    const socket = connect(Number(port), '127.0.0.1', () =>
+      socket.write(`${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+    )
     const done = () => {
       socket.destroy()
       const [head = '', body = ''] = received.split('\r\n\r\n')
@@ -45,12 +47,18 @@ function rawRequest(requestLine: string): Promise<{ status: number; body: string
 
 describe('methods and targets workerd answers before the Worker', () => {
   it.each(['FOO', 'TRACK'])('answers an unknown method token %s with 501', async (method) => {
-    expect(await rawRequest(`${method} /subprocessors.json HTTP/1.1`)).toEqual({ status: 501, body: 'ERROR: Unrecognized request method.' })
+    expect(await rawRequest(`${method} /subprocessors.json HTTP/1.1`)).toEqual({
+      status: 501,
+      body: 'ERROR: Unrecognized request method.',
+    })
   })
 
-  it.each(['CONNECT 127.0.0.1:443 HTTP/1.1', 'GET http://127.0.0.1/subprocessors.json HTTP/1.1', 'OPTIONS * HTTP/1.1'])('answers %s with a plain 500', async (line) => {
-    expect(await rawRequest(line)).toEqual({ status: 500, body: 'Internal Server Error' })
-  })
+  it.each(['CONNECT 127.0.0.1:443 HTTP/1.1', 'GET http://127.0.0.1/subprocessors.json HTTP/1.1', 'OPTIONS * HTTP/1.1'])(
+    'answers %s with a plain 500',
+    async (line) => {
+      expect(await rawRequest(line)).toEqual({ status: 500, body: 'Internal Server Error' })
+    },
+  )
 
   it.each(['TRACE', 'PROPFIND', 'PATCH'])('lets %s through to the Worker, which answers 405', async (method) => {
     const { status, body } = await rawRequest(`${method} /subprocessors.json HTTP/1.1`)

@@ -19,10 +19,19 @@ import type { Miniflare } from 'miniflare'
 import { Webhook, WebhookVerificationError } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ChangeRecord } from '../../src/domain/change'
-import { applyMigrations, bundleWorker, publishData, ROOT, serveRegistry, storedChangeRecords } from '../support/harness'
+import {
+  applyMigrations,
+  bundleWorker,
+  publishData,
+  ROOT,
+  serveRegistry,
+  storedChangeRecords,
+} from '../support/harness'
 
 // A CommonJS default export: `require` hands over the function itself, `import` the module object.
-const { default: route } = createRequire(import.meta.url)('@stoplight/prism-http/dist/router/index.js') as typeof import('@stoplight/prism-http/dist/router/index.js')
+const { default: route } = createRequire(import.meta.url)(
+  '@stoplight/prism-http/dist/router/index.js',
+) as typeof import('@stoplight/prism-http/dist/router/index.js')
 
 const DAY = 24 * 3600 * 1000
 const ADMIN_TOKEN = 'admin-token-for-the-system-test'
@@ -68,7 +77,11 @@ function startReceiver(): Promise<{ server: Server; base: string; received: Rece
       res.writeHead(status, { 'Content-Type': 'application/json' }).end(answer)
     })
   })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received })))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received }),
+    ),
+  )
 }
 
 let work: string
@@ -82,7 +95,10 @@ let oldSecret: string
 
 const api = (path: string, init: RequestInit = {}) => fetch(`${registry.url}${path}`, init)
 const manage = (name: string, path = '', init: RequestInit = {}) =>
-  api(`/webhooks/${subscriptions[name]!.id}${path}`, { ...init, headers: { Authorization: `Bearer ${subscriptions[name]!.managementToken}` } })
+  api(`/webhooks/${subscriptions[name]!.id}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${subscriptions[name]!.managementToken}` },
+  })
 const at = (name: string) => receiver.received.filter((r) => r.path.startsWith(`/${name}/`))
 const events = (name: string) => at(name).filter((r) => JSON.parse(r.body).type !== 'webhook.verification')
 
@@ -110,7 +126,20 @@ function verify(secret: string, delivery: Pick<Received, 'headers' | 'body'>): u
 async function deliveries(name: string) {
   const res = await manage(name, '/deliveries')
   expect(res.status).toBe(200)
-  return (await res.json<{ deliveries: { webhookId: string; event: string; attempt: number; status: number | null; outcome: string; nextRetryAt: string | null; response: string | null; latencyMs: number | null }[] }>()).deliveries
+  return (
+    await res.json<{
+      deliveries: {
+        webhookId: string
+        event: string
+        attempt: number
+        status: number | null
+        outcome: string
+        nextRetryAt: string | null
+        response: string | null
+        latencyMs: number | null
+      }[]
+    }>()
+  ).deliveries
 }
 
 // acme-mail is announced with the full notice; acme-crm, urgently, takes effect 2 hours after it is
@@ -119,7 +148,11 @@ const dateIn = (days: number) => new Date(Date.now() + days * DAY).toISOString()
 const URGENT = { kind: 'urgent', reason: { lv: 'Steidzami (tests).', en: 'Urgent (test).', de: 'Dringend (Test).' } }
 const ANNOUNCEMENTS = {
   mail: { add: { id: 'acme-mail', name: 'Acme Mail, Inc.', regions: ['eu', 'uk'] }, effective: dateIn(31) },
-  crm: { add: { id: 'acme-crm', name: 'Acme CRM, Inc.', regions: ['eu'] }, effective: new Date(Math.ceil((Date.now() + 2 * 3600 * 1000) / 1000) * 1000).toISOString(), shortNotice: URGENT },
+  crm: {
+    add: { id: 'acme-crm', name: 'Acme CRM, Inc.', regions: ['eu'] },
+    effective: new Date(Math.ceil((Date.now() + 2 * 3600 * 1000) / 1000) * 1000).toISOString(),
+    shortNotice: URGENT,
+  },
   sms: { add: { id: 'acme-sms', name: 'Acme SMS, Inc.', regions: ['uk', 'eu'] }, effective: dateIn(40) },
 }
 
@@ -173,40 +206,71 @@ afterAll(async () => {
 
 describe('signed webhooks, end to end', () => {
   it('subscribes an endpoint that echoes the challenge, with a verification event signed by the new secret', async () => {
-    for (const [name, regions] of [['ok', ['eu']], ['flaky', ['eu']], ['down', ['eu']], ['elsewhere', ['us']]] as const) {
+    for (const [name, regions] of [
+      ['ok', ['eu']],
+      ['flaky', ['eu']],
+      ['down', ['eu']],
+      ['elsewhere', ['us']],
+    ] as const) {
       const res = await api('/webhooks', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ url: `${receiver.base}/${name}/hook`, regions, ...(name === 'ok' ? { languages: ['en'] } : {}) }),
+        body: JSON.stringify({
+          url: `${receiver.base}/${name}/hook`,
+          regions,
+          ...(name === 'ok' ? { languages: ['en'] } : {}),
+        }),
       })
       expect(res.status).toBe(201)
       subscriptions[name] = await res.json()
       const [verification, ...rest] = at(name)
       expect(rest).toEqual([])
-      expect(verify(subscriptions[name]!.secret, verification!)).toMatchObject({ type: 'webhook.verification', data: { subscription: subscriptions[name]!.id } })
+      expect(verify(subscriptions[name]!.secret, verification!)).toMatchObject({
+        type: 'webhook.verification',
+        data: { subscription: subscriptions[name]!.id },
+      })
     }
   })
 
   it('never subscribes an endpoint that does not echo the challenge', async () => {
-    const res = await api('/webhooks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: `${receiver.base}/silent/hook`, regions: ['eu'] }) })
+    const res = await api('/webhooks', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url: `${receiver.base}/silent/hook`, regions: ['eu'] }),
+    })
     expect(res.status).toBe(422)
     expect(at('silent')).toHaveLength(1)
-    const admin = await api('/admin/webhooks', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json<{ subscriptions: { url: string }[] }>())
-    expect(admin.subscriptions.map((s) => s.url)).toEqual(['ok', 'flaky', 'down', 'elsewhere'].map((name) => `${receiver.base}/${name}/hook`))
+    const admin = await api('/admin/webhooks', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) =>
+      r.json<{ subscriptions: { url: string }[] }>(),
+    )
+    expect(admin.subscriptions.map((s) => s.url)).toEqual(
+      ['ok', 'flaky', 'down', 'elsewhere'].map((name) => `${receiver.base}/${name}/hook`),
+    )
   })
 
   it('delivers subprocessors.change.announced after a publish, signed, filtered by region and language', async () => {
     const published = await publishData(await dataWithNewEntries(), state)
     publishedAt = /published at (\S+)/.exec(published.stdout)![1]!
     records = await changeLog()
-    expect(records.map((record) => [record.entry, record.announcedIn, record.requiresNotice, record.shortNotice?.kind ?? null])).toEqual([
+    expect(
+      records.map((record) => [
+        record.entry,
+        record.announcedIn,
+        record.requiresNotice,
+        record.shortNotice?.kind ?? null,
+      ]),
+    ).toEqual([
       ['acme-crm', 2, true, 'urgent'],
       ['acme-mail', 2, true, null],
     ])
     // The first tick after the publish emits; an isolate notices a new release within 5 s.
     await until(async () => (await tick(Date.now()), events('ok').length === 2), 'ok received both announcements', 20)
 
-    const announced = events('ok').map((delivery) => verify(subscriptions.ok!.secret, delivery)) as { type: string; timestamp: string; data: Record<string, any> }[]
+    const announced = events('ok').map((delivery) => verify(subscriptions.ok!.secret, delivery)) as {
+      type: string
+      timestamp: string
+      data: Record<string, any>
+    }[]
     const mail = announced.find((event) => event.data.change.entry === 'acme-mail')!
     expect(mail).toEqual({
       type: 'subprocessors.change.announced',
@@ -236,19 +300,31 @@ describe('signed webhooks, end to end', () => {
     for (const event of announced) {
       expect(ajv.validate('registry#/$defs/ChangeEvent', event), JSON.stringify(ajv.errors)).toBe(true)
     }
-    const openapi = await api('/openapi.json').then((res) => res.json<{ webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }> }>())
-    expect(openapi.webhooks['subprocessors.change.announced']!.post.requestBody.content['application/json']!.schema).toEqual({ $ref: '#/components/schemas/ChangeEvent' })
+    const openapi = await api('/openapi.json').then((res) =>
+      res.json<{
+        webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>
+      }>(),
+    )
+    expect(
+      openapi.webhooks['subprocessors.change.announced']!.post.requestBody.content['application/json']!.schema,
+    ).toEqual({ $ref: '#/components/schemas/ChangeEvent' })
     expect(ajv.validate('registry#/$defs/ChangeEvent', { ...mail, data: { ...mail.data, extra: true } })).toBe(false)
     // Both languages of the release for a subscriber that chose none.
     await until(() => events('flaky').some((r) => r.status === 200), 'flaky took one')
-    const flaky = verify(subscriptions.flaky!.secret, events('flaky').find((r) => r.status === 200)!) as { data: { change: { summary: object } } }
+    const flaky = verify(subscriptions.flaky!.secret, events('flaky').find((r) => r.status === 200)!) as {
+      data: { change: { summary: object } }
+    }
     expect(Object.keys(flaky.data.change.summary)).toEqual(['lv', 'en', 'de'])
     // The list at the link the payload gives shows the change as upcoming, apart from the entries in force.
     const link = new URL(mail.data.links.lists.eu.en)
-    const list = await api(`${link.pathname}${link.search}`).then((res) => res.json<{ upcoming: { entry: { id: string } }[] }>())
+    const list = await api(`${link.pathname}${link.search}`).then((res) =>
+      res.json<{ upcoming: { entry: { id: string } }[] }>(),
+    )
     expect(list.upcoming.map((change) => change.entry.id)).toContain('acme-mail')
     const changeLink = new URL(mail.data.links.change.en)
-    const log = await api(`${changeLink.pathname}${changeLink.search}`).then((res) => res.json<{ changes: { id: string }[] }>())
+    const log = await api(`${changeLink.pathname}${changeLink.search}`).then((res) =>
+      res.json<{ changes: { id: string }[] }>(),
+    )
     expect(log.changes.map((change) => change.id)).toContain(mail.data.change.id)
   })
 
@@ -259,8 +335,12 @@ describe('signed webhooks, end to end', () => {
 
   it('a receiver with standardwebhooks rejects a tampered body and a timestamp older than 5 minutes', async () => {
     const [delivery] = events('ok')
-    expect(() => verify(subscriptions.ok!.secret, { ...delivery!, body: delivery!.body.replace('acme', 'evil') })).toThrow(WebhookVerificationError)
-    expect(() => verify(subscriptions.ok!.secret, { ...delivery!, body: `${delivery!.body} ` })).toThrow('No matching signature found')
+    expect(() =>
+      verify(subscriptions.ok!.secret, { ...delivery!, body: delivery!.body.replace('acme', 'evil') }),
+    ).toThrow(WebhookVerificationError)
+    expect(() => verify(subscriptions.ok!.secret, { ...delivery!, body: `${delivery!.body} ` })).toThrow(
+      'No matching signature found',
+    )
     vi.useFakeTimers({ toFake: ['Date'] })
     try {
       vi.setSystemTime(Number(delivery!.headers['webhook-timestamp']) * 1000 + 5 * 60 * 1000 + 1000)
@@ -275,12 +355,14 @@ describe('signed webhooks, end to end', () => {
   it('a receiver that fails 3 times and then succeeds gets 4 attempts with one webhook-id, and one success is recorded', async () => {
     await until(() => events('flaky').filter((r) => r.status === 200).length === 2, 'flaky took both announcements')
     const byId = new Map<string, Received[]>()
-    for (const r of events('flaky')) byId.set(r.headers['webhook-id'] as string, [...(byId.get(r.headers['webhook-id'] as string) ?? []), r])
+    for (const r of events('flaky'))
+      byId.set(r.headers['webhook-id'] as string, [...(byId.get(r.headers['webhook-id'] as string) ?? []), r])
     expect(byId.size).toBe(2)
     for (const [id, attempts] of byId) {
       expect(attempts.map((r) => r.status)).toEqual([500, 500, 500, 200])
       // Every attempt is signed afresh and verifies; the body is the same bytes each time.
-      for (const attempt of attempts) expect(verify(subscriptions.flaky!.secret, attempt)).toMatchObject({ type: 'subprocessors.change.announced' })
+      for (const attempt of attempts)
+        expect(verify(subscriptions.flaky!.secret, attempt)).toMatchObject({ type: 'subprocessors.change.announced' })
       expect(new Set(attempts.map((r) => r.body)).size).toBe(1)
       const recorded = (await deliveries('flaky')).filter((d) => d.webhookId === id)
       expect(recorded.map((d) => [d.attempt, d.status, d.outcome])).toEqual([
@@ -292,32 +374,47 @@ describe('signed webhooks, end to end', () => {
       expect(recorded.filter((d) => d.outcome === 'delivered')).toHaveLength(1)
       expect(recorded.every((d) => typeof d.latencyMs === 'number')).toBe(true)
     }
-    const shown = await manage('flaky').then((r) => r.json<{ status: string; failingSince: string | null; lastSuccessAt: string | null }>())
+    const shown = await manage('flaky').then((r) =>
+      r.json<{ status: string; failingSince: string | null; lastSuccessAt: string | null }>(),
+    )
     expect(shown).toMatchObject({ status: 'active', failingSince: null, lastSuccessAt: expect.any(String) })
   })
 
   it('during a rotation both secrets sign, as two space-separated signatures; after 24 h only the new one', async () => {
     oldSecret = subscriptions.ok!.secret
-    const rotated = await manage('ok', '/rotate-secret', { method: 'POST' }).then((r) => r.json<{ secret: string; previousSecretExpiresAt: string }>())
+    const rotated = await manage('ok', '/rotate-secret', { method: 'POST' }).then((r) =>
+      r.json<{ secret: string; previousSecretExpiresAt: string }>(),
+    )
     subscriptions.ok!.secret = rotated.secret
     // acme-crm takes effect 2 h after its announcement.
     await tick(Date.parse(publishedAt) + 3 * 3600 * 1000)
     await until(() => events('ok').length === 3, 'ok received the effective acme-crm')
     const effective = events('ok')[2]!
     expect((effective.headers['webhook-signature'] as string).split(' ')).toHaveLength(2)
-    expect(verify(rotated.secret, effective)).toMatchObject({ type: 'subprocessors.change.effective', data: { change: { entry: 'acme-crm' } } })
+    expect(verify(rotated.secret, effective)).toMatchObject({
+      type: 'subprocessors.change.effective',
+      data: { change: { entry: 'acme-crm' } },
+    })
     expect(verify(oldSecret, effective)).toMatchObject({ type: 'subprocessors.change.effective' })
 
     const expires = Date.parse(rotated.previousSecretExpiresAt)
     await tick(expires - 60_000)
-    expect(await manage('ok').then((r) => r.json<{ previousSecretExpiresAt: string | null }>())).toMatchObject({ previousSecretExpiresAt: rotated.previousSecretExpiresAt })
+    expect(await manage('ok').then((r) => r.json<{ previousSecretExpiresAt: string | null }>())).toMatchObject({
+      previousSecretExpiresAt: rotated.previousSecretExpiresAt,
+    })
     await tick(expires)
-    expect(await manage('ok').then((r) => r.json<{ previousSecretExpiresAt: string | null }>())).toMatchObject({ previousSecretExpiresAt: null })
+    expect(await manage('ok').then((r) => r.json<{ previousSecretExpiresAt: string | null }>())).toMatchObject({
+      previousSecretExpiresAt: null,
+    })
   })
 
   it('a receiver that never succeeds ends in the dead-letter queue, and after 3 days of failures is disabled', async () => {
     // Two announcements and one effective change, each tried 8 times, then dead-lettered.
-    await until(async () => (await deliveries('down')).filter((d) => d.outcome === 'dead_lettered').length === 3, 'three messages reached the dead-letter queue', 60)
+    await until(
+      async () => (await deliveries('down')).filter((d) => d.outcome === 'dead_lettered').length === 3,
+      'three messages reached the dead-letter queue',
+      60,
+    )
     const recorded = await deliveries('down')
     const first = recorded.filter((d) => d.webhookId === recorded.at(-1)!.webhookId).reverse()
     expect(first.map((d) => [d.attempt, d.status, d.outcome])).toEqual([
@@ -333,10 +430,16 @@ describe('signed webhooks, end to end', () => {
     await tick(failingSince + 3 * DAY - 60_000)
     expect(await manage('down').then((r) => r.json<{ status: string }>())).toMatchObject({ status: 'active' })
     await tick(failingSince + 3 * DAY)
-    const disabled = await manage('down').then((r) => r.json<{ status: string; disabledAt: string; disabledReason: string }>())
+    const disabled = await manage('down').then((r) =>
+      r.json<{ status: string; disabledAt: string; disabledReason: string }>(),
+    )
     expect(disabled).toMatchObject({ status: 'disabled', disabledAt: new Date(failingSince + 3 * DAY).toISOString() })
-    expect(disabled.disabledReason).toBe(`Every delivery attempt failed for 3 days, from ${new Date(Math.floor(failingSince / 1000) * 1000).toISOString().replace('.000', '')}.`)
-    const admin = await api('/admin/webhooks', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json<{ subscriptions: { id: string; health: string }[] }>())
+    expect(disabled.disabledReason).toBe(
+      `Every delivery attempt failed for 3 days, from ${new Date(Math.floor(failingSince / 1000) * 1000).toISOString().replace('.000', '')}.`,
+    )
+    const admin = await api('/admin/webhooks', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) =>
+      r.json<{ subscriptions: { id: string; health: string }[] }>(),
+    )
     expect(admin.subscriptions.find((s) => s.id === subscriptions.down!.id)).toMatchObject({ health: 'disabled' })
   })
 
@@ -347,7 +450,11 @@ describe('signed webhooks, end to end', () => {
     await tick(effectiveAt)
     await until(() => events('ok').length === 4, 'ok received the effective acme-mail')
     const effective = events('ok')[3]!
-    expect(verify(subscriptions.ok!.secret, effective)).toMatchObject({ type: 'subprocessors.change.effective', timestamp: mailRecord().effectiveAt, data: { change: { entry: 'acme-mail' } } })
+    expect(verify(subscriptions.ok!.secret, effective)).toMatchObject({
+      type: 'subprocessors.change.effective',
+      timestamp: mailRecord().effectiveAt,
+      data: { change: { entry: 'acme-mail' } },
+    })
     expect(() => verify(oldSecret, effective)).toThrow('No matching signature found')
     // Ticks are idempotent: nothing is emitted twice.
     await tick(effectiveAt + 60_000)
@@ -363,13 +470,32 @@ describe('signed webhooks, end to end', () => {
     await publishData(await dataWithNewEntries(true), state)
     const sms = (await changeLog()).find((record) => record.entry === 'acme-sms')!
     expect(sms).toMatchObject({ announcedIn: 3, withdrawnIn: null })
-    await until(async () => (await tick(Date.now()), events('ok').length === 5), 'ok received the announcement of acme-sms', 20)
+    await until(
+      async () => (await tick(Date.now()), events('ok').length === 5),
+      'ok received the announcement of acme-sms',
+      20,
+    )
     const v4 = await publishData(await dataWithNewEntries(), state)
     const withdrawnAt = /published at (\S+)/.exec(v4.stdout)![1]!
-    expect((await changeLog()).find((record) => record.entry === 'acme-sms')).toMatchObject({ withdrawnIn: 4, withdrawnAt })
-    await until(async () => (await tick(Date.now()), events('ok').length === 6), 'ok received the withdrawal of acme-sms', 20)
-    const withdrawn = verify(subscriptions.ok!.secret, events('ok')[5]!) as { type: string; timestamp: string; data: { version: number; change: { entry: string; withdrawnIn: number } } }
-    expect(withdrawn).toMatchObject({ type: 'subprocessors.change.withdrawn', timestamp: withdrawnAt, data: { version: 4, change: { entry: 'acme-sms', withdrawnIn: 4, withdrawnAt } } })
+    expect((await changeLog()).find((record) => record.entry === 'acme-sms')).toMatchObject({
+      withdrawnIn: 4,
+      withdrawnAt,
+    })
+    await until(
+      async () => (await tick(Date.now()), events('ok').length === 6),
+      'ok received the withdrawal of acme-sms',
+      20,
+    )
+    const withdrawn = verify(subscriptions.ok!.secret, events('ok')[5]!) as {
+      type: string
+      timestamp: string
+      data: { version: number; change: { entry: string; withdrawnIn: number } }
+    }
+    expect(withdrawn).toMatchObject({
+      type: 'subprocessors.change.withdrawn',
+      timestamp: withdrawnAt,
+      data: { version: 4, change: { entry: 'acme-sms', withdrawnIn: 4, withdrawnAt } },
+    })
     expect((await api('/subprocessors/acme-sms.json?lang=en')).status).toBe(404)
     await tick(Date.parse(sms.effectiveAt) + 60_000)
     await new Promise((resolve) => setTimeout(resolve, 2000))
@@ -384,7 +510,7 @@ describe('signed webhooks, end to end', () => {
     expect(verify(subscriptions.down!.secret, verification)).toMatchObject({ type: 'webhook.verification' })
   })
 
-  it('answers on every webhook route as the OpenAPI document describes, by Prism\'s router and validators', async () => {
+  it("answers on every webhook route as the OpenAPI document describes, by Prism's router and validators", async () => {
     const operations = await getHttpOperationsFromSpec(await api('/openapi.json').then((res) => res.json<object>()))
     const found: string[] = []
     const check = async (method: string, path: string, expected: number, init: RequestInit = {}) => {
@@ -392,20 +518,34 @@ describe('signed webhooks, end to end', () => {
       const body = res.status === 204 ? undefined : await res.json<object>()
       const routed = route({ resources: operations, input: { method: method as 'get', url: { path }, headers: {} } })
       if (routed._tag === 'Left') return found.push(`${method} ${path}: ${routed.left.message}`)
-      const result = validateOutput({ resource: routed.right as never, element: { statusCode: res.status, headers: Object.fromEntries(res.headers), body } })
+      const result = validateOutput({
+        resource: routed.right as never,
+        element: { statusCode: res.status, headers: Object.fromEntries(res.headers), body },
+      })
       if (res.status !== expected) found.push(`${method} ${path}: ${res.status}, expected ${expected}`)
       if (result._tag === 'Left') found.push(...result.left.map((d) => `${method} ${path} ${res.status}: ${d.message}`))
       return body
     }
     const json = { 'Content-Type': 'application/json' }
-    const created = (await check('post', '/webhooks', 201, { headers: json, body: JSON.stringify({ url: `${receiver.base}/ok/described`, regions: ['all'] }) })) as { id: string; managementToken: string }
+    const created = (await check('post', '/webhooks', 201, {
+      headers: json,
+      body: JSON.stringify({ url: `${receiver.base}/ok/described`, regions: ['all'] }),
+    })) as { id: string; managementToken: string }
     const bearer = { Authorization: `Bearer ${created.managementToken}` }
-    await check('post', '/webhooks', 400, { headers: json, body: '{"url": "file:///etc/passwd", "regions": ["mars"], "extra": 1}' })
-    await check('post', '/webhooks', 422, { headers: json, body: JSON.stringify({ url: `${receiver.base}/silent/described`, regions: ['eu'] }) })
+    await check('post', '/webhooks', 400, {
+      headers: json,
+      body: '{"url": "file:///etc/passwd", "regions": ["mars"], "extra": 1}',
+    })
+    await check('post', '/webhooks', 422, {
+      headers: json,
+      body: JSON.stringify({ url: `${receiver.base}/silent/described`, regions: ['eu'] }),
+    })
     await check('get', `/webhooks/${created.id}`, 200, { headers: bearer })
     await check('get', `/webhooks/${created.id}`, 401)
     await check('get', '/webhooks/sub_none', 401, { headers: bearer })
-    await check('get', `/webhooks/${subscriptions.down!.id}/deliveries`, 200, { headers: { Authorization: `Bearer ${subscriptions.down!.managementToken}` } })
+    await check('get', `/webhooks/${subscriptions.down!.id}/deliveries`, 200, {
+      headers: { Authorization: `Bearer ${subscriptions.down!.managementToken}` },
+    })
     await check('post', `/webhooks/${created.id}/rotate-secret`, 200, { headers: bearer })
     await check('post', `/webhooks/${created.id}/enable`, 200, { headers: bearer })
     await check('get', '/admin/webhooks', 200, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })

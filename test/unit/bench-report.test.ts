@@ -7,7 +7,7 @@ describe('bench/README.md', () => {
     expect(readme).toBe(withReport(readme, results))
   })
 
-  it('would show another run\'s figures: the section is rendered from the results, not kept', async () => {
+  it("would show another run's figures: the section is rendered from the results, not kept", async () => {
     const { readme, results } = await readReportInputs()
     const faster = { ...results, runs: results.runs.map((run) => ({ ...run, rps: run.rps * 2 })) }
     expect(withReport(readme, faster)).not.toBe(readme)

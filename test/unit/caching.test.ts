@@ -14,7 +14,9 @@ describe('cachingHeaders', () => {
     [{ format: 'csv', lang: 'lv' }, true, SHARED, undefined],
     [{ format: 'csv', lang: 'lv' }, false, PRIVATE, undefined],
   ])('fixed %o, shared %s → %s, Vary %s', (fixed, shared, cacheControl, vary) => {
-    expect(cachingHeaders(fixed, shared)).toEqual(vary ? { 'Cache-Control': cacheControl, Vary: vary } : { 'Cache-Control': cacheControl })
+    expect(cachingHeaders(fixed, shared)).toEqual(
+      vary ? { 'Cache-Control': cacheControl, Vary: vary } : { 'Cache-Control': cacheControl },
+    )
   })
 
   test('hands out one frozen object per combination, so callers can key caches on it', () => {

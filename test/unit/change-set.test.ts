@@ -42,7 +42,12 @@ function secondVersion(before: RegistryData, after: RegistryData) {
 const shape = (result: ReturnType<typeof secondVersion>) =>
   result instanceof NoticeViolations
     ? { refused: result.violations.map(({ entry, type }) => `${entry} ${type}`) }
-    : { recorded: result.map((c) => `v${c.announcedIn} ${c.entry} ${c.type} ${c.effectiveAt.slice(0, 10)}${c.requiresNotice ? ' notice' : ''}${c.shortNotice ? ' short' : ''}${c.withdrawnIn ? ` withdrawn-in-v${c.withdrawnIn}` : ''}`) }
+    : {
+        recorded: result.map(
+          (c) =>
+            `v${c.announcedIn} ${c.entry} ${c.type} ${c.effectiveAt.slice(0, 10)}${c.requiresNotice ? ' notice' : ''}${c.shortNotice ? ' short' : ''}${c.withdrawnIn ? ` withdrawn-in-v${c.withdrawnIn}` : ''}`,
+        ),
+      }
 
 describe('the change set of a new version', () => {
   const base = () => data.subprocessors.subprocessors
@@ -59,26 +64,90 @@ describe('the change set of a new version', () => {
 
   it.each<[string, () => RegistryData, object]>([
     ['unchanged data records nothing', () => withEntries(base()), { recorded: [] }],
-    ['an entry removed now needs no notice', () => withEntries(base().filter((e) => e.id !== 'twilio')), { recorded: ['v2 twilio removed 2026-02-01'] }],
-    ['a purpose reworded now is editorial', () => withEntries(base().map((e) => (e.id === 'twilio' ? { ...e, purpose: { ...e.purpose, en: 'Text messages' } } : e))), { recorded: ['v2 twilio modified 2026-02-01'] }],
-    ['a location reworded, the same place, is editorial', () => withEntries(base().map((e) => (e.id === 'linode-us' && e.location ? { ...e, location: { ...e.location, text: { ...e.location.text, en: 'in the USA' } } } : e))), { recorded: ['v2 linode-us modified 2026-02-01'] }],
-    ['a location moved to another country is refused: it needs notice', () => withEntries(base().map((e) => (e.id === 'linode-us' && e.location ? { ...e, location: { ...e.location, countries: ['CA'] } } : e))), { refused: ['linode-us modified'] }],
-    ['an entry added now is refused without short notice', () => withEntries([...base(), newcomer()]), { refused: ['acme-mail added'] }],
-    ['an entry added now with short notice is recorded as such', () => withEntries(base(), [{ add: newcomer(), shortNotice: URGENT }]), { recorded: ['v2 acme-mail added 2026-02-01 notice short'] }],
-    ['a region added now is refused: it needs notice', () => withEntries(base().map((e) => (e.id === 'linode-us' ? { ...e, regions: ['us', 'apac'] } : e))), { refused: ['linode-us modified'] }],
+    [
+      'an entry removed now needs no notice',
+      () => withEntries(base().filter((e) => e.id !== 'twilio')),
+      { recorded: ['v2 twilio removed 2026-02-01'] },
+    ],
+    [
+      'a purpose reworded now is editorial',
+      () =>
+        withEntries(
+          base().map((e) => (e.id === 'twilio' ? { ...e, purpose: { ...e.purpose, en: 'Text messages' } } : e)),
+        ),
+      { recorded: ['v2 twilio modified 2026-02-01'] },
+    ],
+    [
+      'a location reworded, the same place, is editorial',
+      () =>
+        withEntries(
+          base().map((e) =>
+            e.id === 'linode-us' && e.location
+              ? { ...e, location: { ...e.location, text: { ...e.location.text, en: 'in the USA' } } }
+              : e,
+          ),
+        ),
+      { recorded: ['v2 linode-us modified 2026-02-01'] },
+    ],
+    [
+      'a location moved to another country is refused: it needs notice',
+      () =>
+        withEntries(
+          base().map((e) =>
+            e.id === 'linode-us' && e.location ? { ...e, location: { ...e.location, countries: ['CA'] } } : e,
+          ),
+        ),
+      { refused: ['linode-us modified'] },
+    ],
+    [
+      'an entry added now is refused without short notice',
+      () => withEntries([...base(), newcomer()]),
+      { refused: ['acme-mail added'] },
+    ],
+    [
+      'an entry added now with short notice is recorded as such',
+      () => withEntries(base(), [{ add: newcomer(), shortNotice: URGENT }]),
+      { recorded: ['v2 acme-mail added 2026-02-01 notice short'] },
+    ],
+    [
+      'a region added now is refused: it needs notice',
+      () => withEntries(base().map((e) => (e.id === 'linode-us' ? { ...e, regions: ['us', 'apac'] } : e))),
+      { refused: ['linode-us modified'] },
+    ],
     // Published at 10:00, a date takes effect at midnight: the first date with 30 full days' notice is the 31st.
-    ['an addition announced with the full notice is recorded for its date', () => withEntries(base(), [{ add: newcomer(), effective: daysAfterV2(31) }]), { recorded: [`v2 acme-mail added ${daysAfterV2(31)} notice`] }],
-    ['an addition announced for the 30th day, hours short, is refused', () => withEntries(base(), [{ add: newcomer(), effective: daysAfterV2(30) }]), { refused: ['acme-mail added'] }],
-    ['a removal announced for tomorrow needs no notice', () => withEntries(base(), [{ remove: 'twilio', effective: daysAfterV2(1) }]), { recorded: [`v2 twilio removed ${daysAfterV2(1)}`] }],
-    ['an announcement dated in the past is refused: it cannot be retroactive', () => withEntries(base(), [{ remove: 'twilio', effective: '2026-01-15' }]), { refused: ['twilio removed'] }],
+    [
+      'an addition announced with the full notice is recorded for its date',
+      () => withEntries(base(), [{ add: newcomer(), effective: daysAfterV2(31) }]),
+      { recorded: [`v2 acme-mail added ${daysAfterV2(31)} notice`] },
+    ],
+    [
+      'an addition announced for the 30th day, hours short, is refused',
+      () => withEntries(base(), [{ add: newcomer(), effective: daysAfterV2(30) }]),
+      { refused: ['acme-mail added'] },
+    ],
+    [
+      'a removal announced for tomorrow needs no notice',
+      () => withEntries(base(), [{ remove: 'twilio', effective: daysAfterV2(1) }]),
+      { recorded: [`v2 twilio removed ${daysAfterV2(1)}`] },
+    ],
+    [
+      'an announcement dated in the past is refused: it cannot be retroactive',
+      () => withEntries(base(), [{ remove: 'twilio', effective: '2026-01-15' }]),
+      { refused: ['twilio removed'] },
+    ],
   ])('%s', (_, after, expected) => {
     expect(shape(secondVersion(withEntries(base()), after()))).toEqual(expected)
   })
 
   it('names every entry that lacks notice at once, with the earliest date allowed', () => {
-    const refused = secondVersion(withEntries(base()), withEntries([...base(), newcomer(), { ...newcomer(), id: 'acme-chat' }]))
+    const refused = secondVersion(
+      withEntries(base()),
+      withEntries([...base(), newcomer(), { ...newcomer(), id: 'acme-chat' }]),
+    )
     expect(refused).toBeInstanceOf(NoticeViolations)
-    expect((refused as NoticeViolations).violations.map(({ entry, earliestAllowed }) => [entry, earliestAllowed])).toEqual([
+    expect(
+      (refused as NoticeViolations).violations.map(({ entry, earliestAllowed }) => [entry, earliestAllowed]),
+    ).toEqual([
       ['acme-mail', daysAfterV2(30)],
       ['acme-chat', daysAfterV2(30)],
     ])
@@ -90,16 +159,33 @@ describe('withdrawal', () => {
   const later = (days: number) => new Date(Date.parse(V1) + days * DAY).toISOString().slice(0, 10)
 
   it.each<[string, Announcement[], Announcement[], string[]]>([
-    ['an announcement dropped before its date is withdrawn', [{ add: newcomer(), effective: later(60) }], [], [`v1 acme-mail added ${later(60)} notice withdrawn-in-v2`]],
-    ['an announcement kept is not recorded again', [{ add: newcomer(), effective: later(60) }], [{ add: newcomer(), effective: later(60) }], [`v1 acme-mail added ${later(60)} notice`]],
-    ['an announcement moved to another date is withdrawn and announced anew', [{ remove: 'twilio', effective: later(45) }], [{ remove: 'twilio', effective: later(50) }], [`v1 twilio removed ${later(45)} withdrawn-in-v2`, `v2 twilio removed ${later(50)}`]],
+    [
+      'an announcement dropped before its date is withdrawn',
+      [{ add: newcomer(), effective: later(60) }],
+      [],
+      [`v1 acme-mail added ${later(60)} notice withdrawn-in-v2`],
+    ],
+    [
+      'an announcement kept is not recorded again',
+      [{ add: newcomer(), effective: later(60) }],
+      [{ add: newcomer(), effective: later(60) }],
+      [`v1 acme-mail added ${later(60)} notice`],
+    ],
+    [
+      'an announcement moved to another date is withdrawn and announced anew',
+      [{ remove: 'twilio', effective: later(45) }],
+      [{ remove: 'twilio', effective: later(50) }],
+      [`v1 twilio removed ${later(45)} withdrawn-in-v2`, `v2 twilio removed ${later(50)}`],
+    ],
   ])('%s', (_, first, second, expected) => {
     expect(shape(secondVersion(announced(first), announced(second)))).toEqual({ recorded: expected })
   })
 
   it('keeps an announcement that took effect, once the data has it in force, and withdraws nothing', () => {
     const removed = withEntries(data.subprocessors.subprocessors.filter((e) => e.id !== 'twilio'))
-    expect(shape(secondVersion(announced([{ remove: 'twilio', effective: later(10) }]), removed))).toEqual({ recorded: [`v1 twilio removed ${later(10)}`] })
+    expect(shape(secondVersion(announced([{ remove: 'twilio', effective: later(10) }]), removed))).toEqual({
+      recorded: [`v1 twilio removed ${later(10)}`],
+    })
   })
 })
 
@@ -111,7 +197,10 @@ describe('states: the entries in force at each instant', () => {
       { add: newcomer(), effective: daysAfterV2(40) },
     ])
     const ids = (at: number) => entriesAt(later, at, published).map((e) => e.id)
-    expect(boundariesAfter(later, published)).toEqual([Date.parse(`${daysAfterV2(10)}T00:00:00Z`), Date.parse(`${daysAfterV2(40)}T00:00:00Z`)])
+    expect(boundariesAfter(later, published)).toEqual([
+      Date.parse(`${daysAfterV2(10)}T00:00:00Z`),
+      Date.parse(`${daysAfterV2(40)}T00:00:00Z`),
+    ])
     expect(ids(published)).toContain('twilio')
     expect(ids(Date.parse(`${daysAfterV2(10)}T00:00:00Z`))).not.toContain('twilio')
     expect(ids(Date.parse(`${daysAfterV2(40)}T00:00:00Z`) - 1)).not.toContain('acme-mail')

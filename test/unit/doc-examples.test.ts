@@ -15,20 +15,29 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 async function jsonBlocks(doc: string): Promise<unknown[]> {
   const markdown = await readFile(join(ROOT, doc), 'utf8')
   return [...markdown.matchAll(/^( *)```json\n([\s\S]*?)^\1```/gm)].map(([, indent, body]) =>
-    JSON.parse(body!.split('\n').map((line) => line.slice(indent!.length)).join('\n')),
+    JSON.parse(
+      body!
+        .split('\n')
+        .map((line) => line.slice(indent!.length))
+        .join('\n'),
+    ),
   )
 }
 
 describe('the announcement example in docs/changing-the-data.md', () => {
   it('validates with data/, as publish-data would load it', async () => {
-    const examples = (await jsonBlocks('docs/changing-the-data.md')).filter((block) => typeof block === 'object' && block !== null && 'announcements' in block)
+    const examples = (await jsonBlocks('docs/changing-the-data.md')).filter(
+      (block) => typeof block === 'object' && block !== null && 'announcements' in block,
+    )
     expect(examples).toHaveLength(1)
     const dir = await mkdtemp(join(tmpdir(), 'doc-example-'))
     try {
       await cp(join(ROOT, 'data'), dir, { recursive: true })
       await writeFile(join(dir, 'announcements.json'), JSON.stringify(examples[0]))
       const loaded = await loadData(dir)
-      expect(loaded.ok ? [] : loaded.problems.map(({ entry, field, message }) => `${entry} › ${field}: ${message}`)).toEqual([])
+      expect(
+        loaded.ok ? [] : loaded.problems.map(({ entry, field, message }) => `${entry} › ${field}: ${message}`),
+      ).toEqual([])
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -7,7 +7,13 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
-const DOCS = ['README.md', 'bench/README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)]
+const DOCS = [
+  'README.md',
+  'bench/README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+]
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 function anchorsOf(markdown: string): Set<string> {
@@ -47,7 +53,8 @@ describe('links in the documentation', () => {
         broken.push(`${target}: no file ${relative(ROOT, file)}`)
         continue
       }
-      if (anchor !== undefined && file.endsWith('.md') && !anchorsOf(readFileSync(file, 'utf8')).has(anchor)) broken.push(`${target}: no heading #${anchor} in ${relative(ROOT, file)}`)
+      if (anchor !== undefined && file.endsWith('.md') && !anchorsOf(readFileSync(file, 'utf8')).has(anchor))
+        broken.push(`${target}: no heading #${anchor} in ${relative(ROOT, file)}`)
     }
     expect(broken).toEqual([])
   })
@@ -63,6 +70,9 @@ describe('links in the documentation', () => {
   })
 
   it('finds links outside code only', () => {
-    expect(linksOf('[a](docs/api.md) `[b](nowhere.md)`\n```\n[c](nowhere.md)\n```\n![d](x.png "title")')).toEqual(['docs/api.md', 'x.png'])
+    expect(linksOf('[a](docs/api.md) `[b](nowhere.md)`\n```\n[c](nowhere.md)\n```\n![d](x.png "title")')).toEqual([
+      'docs/api.md',
+      'x.png',
+    ])
   })
 })

@@ -23,14 +23,37 @@ async function acmeMailAnnounced() {
   const twilio = before.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!
   const after: RegistryData = {
     ...before,
-    announcements: [{ add: { ...twilio, notes: undefined, id: 'acme-mail', name: 'Acme Mail, Inc.', purpose: { lv: 'E-pasta sūtīšana', en: 'Sending email', de: 'E-Mail-Versand' }, regions: ['eu', 'uk'] }, effective: '2026-12-30' }],
+    announcements: [
+      {
+        add: {
+          ...twilio,
+          notes: undefined,
+          id: 'acme-mail',
+          name: 'Acme Mail, Inc.',
+          purpose: { lv: 'E-pasta sūtīšana', en: 'Sending email', de: 'E-Mail-Versand' },
+          regions: ['eu', 'uk'],
+        },
+        effective: '2026-12-30',
+      },
+    ],
   }
-  const first = computeChanges(null, before, { version: 1, publishedAt: '2026-11-01T09:00:00.000Z' }, (change) => summarize(before, change))
-  const changes = computeChanges({ stamp: { version: 1, publishedAt: '2026-11-01T09:00:00.000Z' }, data: before, changes: first }, after, { version: 2, publishedAt: PUBLISHED }, (change) =>
-    summarize(after, change),
+  const first = computeChanges(null, before, { version: 1, publishedAt: '2026-11-01T09:00:00.000Z' }, (change) =>
+    summarize(before, change),
+  )
+  const changes = computeChanges(
+    { stamp: { version: 1, publishedAt: '2026-11-01T09:00:00.000Z' }, data: before, changes: first },
+    after,
+    { version: 2, publishedAt: PUBLISHED },
+    (change) => summarize(after, change),
   )
   const change = changes.find((record) => record.entry === 'acme-mail')!
-  return changePayload({ event: 'subprocessors.change.announced', change }, 2, ['eu'], ['en'], 'https://subprocessors.example.com')
+  return changePayload(
+    { event: 'subprocessors.change.announced', change },
+    2,
+    ['eu'],
+    ['en'],
+    'https://subprocessors.example.com',
+  )
 }
 
 describe('the example payload in docs/vendor-risk-tools.md', () => {

@@ -55,7 +55,10 @@ describe('pickLanguage', () => {
     expect(pickLanguage(parseAccept(header), LANGUAGE)).toBe(chosen)
   })
 
-  test.each([['*;q=NaN'], [';;;'], [`lv-${'x'.repeat(20)}`], ['lv;q=abc']])('treats the malformed %s as absent and answers the default', (header) => {
-    expect(pickLanguage(parseAccept(header), LANGUAGE)).toBe('en')
-  })
+  test.each([['*;q=NaN'], [';;;'], [`lv-${'x'.repeat(20)}`], ['lv;q=abc']])(
+    'treats the malformed %s as absent and answers the default',
+    (header) => {
+      expect(pickLanguage(parseAccept(header), LANGUAGE)).toBe('en')
+    },
+  )
 })

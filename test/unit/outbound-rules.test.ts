@@ -81,17 +81,20 @@ function v6Bounds(block: string): [string, string] {
   const all = [...groups(head), ...Array(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)]
   const value = all.reduce((n, group) => (n << 16n) | BigInt(parseInt(group, 16)), 0n)
   const last = value | ((1n << BigInt(128 - Number(length))) - 1n)
-  const text = (n: bigint) => `[${Array.from({ length: 8 }, (_, i) => ((n >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':')}]`
+  const text = (n: bigint) =>
+    `[${Array.from({ length: 8 }, (_, i) => ((n >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':')}]`
   return [text(value), text(last)]
 }
 
 describe('IP literals: only global unicast, as the IANA special-purpose registries define it', () => {
   it.each(IPV4_REGISTRY)('refuses the first and the last address of %s (%s)', (block) => {
-    for (const address of v4Bounds(block)) expect(checkEndpointUrl(`https://${address}/hook`, false), address).toMatchObject({ ok: false })
+    for (const address of v4Bounds(block))
+      expect(checkEndpointUrl(`https://${address}/hook`, false), address).toMatchObject({ ok: false })
   })
 
   it.each(IPV6_REGISTRY)('refuses the first and the last address of %s (%s)', (block) => {
-    for (const address of v6Bounds(block)) expect(checkEndpointUrl(`https://${address}/hook`, false), address).toMatchObject({ ok: false })
+    for (const address of v6Bounds(block))
+      expect(checkEndpointUrl(`https://${address}/hook`, false), address).toMatchObject({ ok: false })
   })
 
   it.each<[string, string]>([
@@ -112,12 +115,23 @@ describe('IP literals: only global unicast, as the IANA special-purpose registri
     expect(refusedHost(host)).toBe(what)
   })
 
-  it.each(['8.8.8.8', '1.1.1.1', '93.184.215.14', '192.0.1.255', '192.0.3.0', '198.51.99.255', '203.0.114.0', '223.255.255.255', '[2606:4700::1111]', '[2a00:1450:4001::200e]', '[64:ff9b::808:808]', '[::ffff:808:808]', '[2001:200::1]'])(
-    'accepts the global unicast address %s',
-    (host) => {
-      expect(refusedHost(host)).toBeNull()
-    },
-  )
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '93.184.215.14',
+    '192.0.1.255',
+    '192.0.3.0',
+    '198.51.99.255',
+    '203.0.114.0',
+    '223.255.255.255',
+    '[2606:4700::1111]',
+    '[2a00:1450:4001::200e]',
+    '[64:ff9b::808:808]',
+    '[::ffff:808:808]',
+    '[2001:200::1]',
+  ])('accepts the global unicast address %s', (host) => {
+    expect(refusedHost(host)).toBeNull()
+  })
 })
 
 describe('host names', () => {
@@ -147,12 +161,19 @@ describe('host names', () => {
     expect(checkEndpointUrl(url, false)).toEqual({ ok: false, message: `must name a public host, not ${what}` })
   })
 
-  it.each(['https://hooks.vendor-risk.net/in', 'https://ec2-54-12-34-56.compute-1.amazonaws.com/in', 'https://hooks.vendor-risk.net./in', 'https://xn--bcher-kva.de/in'])('accepts %s', (url) => {
+  it.each([
+    'https://hooks.vendor-risk.net/in',
+    'https://ec2-54-12-34-56.compute-1.amazonaws.com/in',
+    'https://hooks.vendor-risk.net./in',
+    'https://xn--bcher-kva.de/in',
+  ])('accepts %s', (url) => {
     expect(checkEndpointUrl(url, false)).toMatchObject({ ok: true })
   })
 
   it('counts a name with and without its trailing dot as one host', () => {
-    expect(checkEndpointUrl('https://hooks.vendor-risk.net./in', false)).toMatchObject({ host: 'hooks.vendor-risk.net' })
+    expect(checkEndpointUrl('https://hooks.vendor-risk.net./in', false)).toMatchObject({
+      host: 'hooks.vendor-risk.net',
+    })
   })
 })
 

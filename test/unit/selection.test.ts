@@ -3,13 +3,18 @@ import { RegistryError } from '../../src/domain/errors'
 import type { Release } from '../../src/domain/representation'
 import { readEntryRequest, readListSelection, resolveRegion } from '../../src/domain/selection'
 
-const RELEASE = { regions: ['eu', 'uk', 'us', 'apac'], languages: ['lv', 'en'], countryRegions: { LV: 'eu', GB: 'uk', US: 'us' } } as unknown as Release
+const RELEASE = {
+  regions: ['eu', 'uk', 'us', 'apac'],
+  languages: ['lv', 'en'],
+  countryRegions: { LV: 'eu', GB: 'uk', US: 'us' },
+} as unknown as Release
 
 function errorOf(read: () => unknown) {
   try {
     read()
   } catch (error) {
-    if (error instanceof RegistryError) return { status: error.status, code: error.code, message: error.message, ...error.details }
+    if (error instanceof RegistryError)
+      return { status: error.status, code: error.code, message: error.message, ...error.details }
     throw error
   }
   throw new Error('no error')
@@ -26,17 +31,92 @@ describe('readListSelection', () => {
     [{ format: ['csv'] }, 'CSV', { format: 'csv' }],
     [{ unknown: ['1', '2'], 'region[]': ['eu'] }, undefined, {}],
   ])('query %o, suffix %s → %o', (query, suffix, selection) => {
-    expect(readListSelection(query, suffix, RELEASE)).toEqual({ region: undefined, lang: undefined, format: undefined, ...selection })
+    expect(readListSelection(query, suffix, RELEASE)).toEqual({
+      region: undefined,
+      lang: undefined,
+      format: undefined,
+      ...selection,
+    })
   })
 
   test.each([
-    [{ region: ['mars'] }, undefined, { status: 400, code: 'unknown_region', message: 'Unknown region "mars".', parameter: 'region', allowed: ['all', 'eu', 'uk', 'us', 'apac'] }],
-    [{ lang: ['de'] }, undefined, { status: 400, code: 'unknown_language', message: 'Unknown lang "de".', parameter: 'lang', allowed: ['lv', 'en'] }],
-    [{ format: ['xml'] }, undefined, { status: 400, code: 'unknown_format', message: 'Unknown format "xml".', parameter: 'format', allowed: ['json', 'html', 'csv'] }],
-    [{}, 'xml', { status: 400, code: 'unknown_format', message: 'Unknown format "xml".', parameter: 'format', allowed: ['json', 'html', 'csv'] }],
-    [{ lang: ['lv', 'en'] }, undefined, { status: 400, code: 'repeated_parameter', message: '"lang" may be given once.', parameter: 'lang', allowed: ['lv', 'en'] }],
-    [{ format: ['json'] }, 'csv', { status: 400, code: 'conflicting_format', message: 'The path asks for csv but ?format= asks for json.', parameter: 'format', allowed: ['csv'] }],
-    [{ region: ['x'.repeat(60)] }, undefined, { status: 400, code: 'unknown_region', message: `Unknown region "${'x'.repeat(40)}…".`, parameter: 'region', allowed: ['all', 'eu', 'uk', 'us', 'apac'] }],
+    [
+      { region: ['mars'] },
+      undefined,
+      {
+        status: 400,
+        code: 'unknown_region',
+        message: 'Unknown region "mars".',
+        parameter: 'region',
+        allowed: ['all', 'eu', 'uk', 'us', 'apac'],
+      },
+    ],
+    [
+      { lang: ['de'] },
+      undefined,
+      {
+        status: 400,
+        code: 'unknown_language',
+        message: 'Unknown lang "de".',
+        parameter: 'lang',
+        allowed: ['lv', 'en'],
+      },
+    ],
+    [
+      { format: ['xml'] },
+      undefined,
+      {
+        status: 400,
+        code: 'unknown_format',
+        message: 'Unknown format "xml".',
+        parameter: 'format',
+        allowed: ['json', 'html', 'csv'],
+      },
+    ],
+    [
+      {},
+      'xml',
+      {
+        status: 400,
+        code: 'unknown_format',
+        message: 'Unknown format "xml".',
+        parameter: 'format',
+        allowed: ['json', 'html', 'csv'],
+      },
+    ],
+    [
+      { lang: ['lv', 'en'] },
+      undefined,
+      {
+        status: 400,
+        code: 'repeated_parameter',
+        message: '"lang" may be given once.',
+        parameter: 'lang',
+        allowed: ['lv', 'en'],
+      },
+    ],
+    [
+      { format: ['json'] },
+      'csv',
+      {
+        status: 400,
+        code: 'conflicting_format',
+        message: 'The path asks for csv but ?format= asks for json.',
+        parameter: 'format',
+        allowed: ['csv'],
+      },
+    ],
+    [
+      { region: ['x'.repeat(60)] },
+      undefined,
+      {
+        status: 400,
+        code: 'unknown_region',
+        message: `Unknown region "${'x'.repeat(40)}…".`,
+        parameter: 'region',
+        allowed: ['all', 'eu', 'uk', 'us', 'apac'],
+      },
+    ],
   ])('query %o, suffix %s → %o', (query, suffix, error) => {
     expect(errorOf(() => readListSelection(query, suffix, RELEASE))).toEqual(error)
   })

@@ -47,17 +47,27 @@ describe('checkEndpointUrl', () => {
   })
 
   it('accepts 100.63.255.255 and 100.128.0.0 beside the CGNAT range, and 172.32.0.1 beside the private one', () => {
-    for (const host of ['100.63.255.255', '100.128.0.0', '172.32.0.1', '11.0.0.1']) expect(checkEndpointUrl(`https://${host}/`, false).ok).toBe(true)
+    for (const host of ['100.63.255.255', '100.128.0.0', '172.32.0.1', '11.0.0.1'])
+      expect(checkEndpointUrl(`https://${host}/`, false).ok).toBe(true)
   })
 })
 
 describe('retry schedule', () => {
   it('retries for more than 24 hours, each delay within the 12 hours Queues allows', () => {
     expect(RETRY_DELAYS_SECONDS.reduce((sum, delay) => sum + delay, 0)).toBeGreaterThanOrEqual(24 * 3600)
-    expect(RETRY_DELAYS_SECONDS.every((delay, i) => delay <= 12 * 3600 && (i === 0 || delay >= RETRY_DELAYS_SECONDS[i - 1]!))).toBe(true)
+    expect(
+      RETRY_DELAYS_SECONDS.every(
+        (delay, i) => delay <= 12 * 3600 && (i === 0 || delay >= RETRY_DELAYS_SECONDS[i - 1]!),
+      ),
+    ).toBe(true)
   })
 
-  it.each([[1, 5], [2, 300], [7, 36000], [8, null]])('after attempt %i waits %s seconds', (attempt, delay) => {
+  it.each([
+    [1, 5],
+    [2, 300],
+    [7, 36000],
+    [8, null],
+  ])('after attempt %i waits %s seconds', (attempt, delay) => {
     expect(retryDelaySeconds(attempt)).toBe(delay)
   })
 
@@ -80,7 +90,14 @@ describe('dueEvents', () => {
     ['a new announcement', change, 2, effective - 1, [], ['announced']],
     ['an announcement already processed', change, 3, effective - 1, [], []],
     ['an effective instant that has passed', change, 3, effective, [], ['effective']],
-    ['an effective instant already emitted', change, 3, effective, [emissionKey(change.id, 'subprocessors.change.effective')], []],
+    [
+      'an effective instant already emitted',
+      change,
+      3,
+      effective,
+      [emissionKey(change.id, 'subprocessors.change.effective')],
+      [],
+    ],
     ['a withdrawal', withdrawn, 3, effective + 1, [], ['withdrawn']],
     ['an announcement and its withdrawal together', withdrawn, 2, effective - 1, [], ['announced', 'withdrawn']],
     ['a withdrawal already processed', withdrawn, 4, effective + 1, [], []],
@@ -111,10 +128,18 @@ describe('the links of a change event', () => {
     ['removed', 'subprocessors.change.effective', false, 3],
     ['modified', 'subprocessors.change.announced', true, 3],
     ['modified', 'subprocessors.change.effective', true, 3],
-  ] as const)('%s, %s: an entry link %s, the change log since the version before %i', (type, event, hasEntry, touched) => {
-    const change = addedRecord('acme-mail', 3, '2026-11-20T10:00:00.000Z', 30, { type, ...(event === 'subprocessors.change.withdrawn' ? { withdrawnIn: 4, withdrawnAt: '2026-11-25T10:00:00.000Z' } : {}) })
-    const { links } = changePayload({ event, change }, 4, ['eu'], ['en'], ORIGIN).data
-    expect(links.change).toEqual({ en: `${ORIGIN}/changes.json?lang=en&since=${touched - 1}` })
-    expect(links.entry).toEqual(hasEntry ? { en: `${ORIGIN}/subprocessors/acme-mail.json?lang=en` } : undefined)
-  })
+  ] as const)(
+    '%s, %s: an entry link %s, the change log since the version before %i',
+    (type, event, hasEntry, touched) => {
+      const change = addedRecord('acme-mail', 3, '2026-11-20T10:00:00.000Z', 30, {
+        type,
+        ...(event === 'subprocessors.change.withdrawn'
+          ? { withdrawnIn: 4, withdrawnAt: '2026-11-25T10:00:00.000Z' }
+          : {}),
+      })
+      const { links } = changePayload({ event, change }, 4, ['eu'], ['en'], ORIGIN).data
+      expect(links.change).toEqual({ en: `${ORIGIN}/changes.json?lang=en&since=${touched - 1}` })
+      expect(links.entry).toEqual(hasEntry ? { en: `${ORIGIN}/subprocessors/acme-mail.json?lang=en` } : undefined)
+    },
+  )
 })
