@@ -157,14 +157,12 @@ async function wranglerTarget(): Promise<Target> {
       }),
     async write(records: KvRecord[], progress) {
       for (let i = 0; i < records.length; i += BATCH) {
-        const entries = records
-          .slice(i, i + BATCH)
-          .map(({ key, value, metadata }) => ({
-            key,
-            value: Buffer.from(value).toString('base64'),
-            base64: true,
-            ...(metadata ? { metadata } : {}),
-          }))
+        const entries = records.slice(i, i + BATCH).map(({ key, value, metadata }) => ({
+          key,
+          value: Buffer.from(value).toString('base64'),
+          base64: true,
+          ...(metadata ? { metadata } : {}),
+        }))
         await bulk('put', entries)
         progress?.(Math.min(i + BATCH, records.length), records.length)
       }

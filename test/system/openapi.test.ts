@@ -84,9 +84,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true })
 })
 
-async function lint(
-  file: string,
-): Promise<{
+async function lint(file: string): Promise<{
   totals: Record<string, number>
   problems: { ruleId: string; severity: string; location: { pointer: string }[] }[]
 }> {
