@@ -151,7 +151,7 @@ export interface RenderedRelease {
   /** The change-log chunks its logs refer to, by key: shared with other versions, so some may be stored already. */
   logChunks: Map<string, Uint8Array>
   /** What the next version is computed from. */
-  inputs: VersionInputs
+  inputs: VersionInputs<RegistryData>
 }
 
 /**

@@ -30,7 +30,7 @@ export interface PublishResult extends RenderedRelease {
 /** The version a publish builds on: its release and what it was published from. */
 export interface PreviousVersion {
   release: Release
-  inputs: VersionInputs
+  inputs: VersionInputs<RegistryData>
 }
 
 /** Last-Modified has one-second resolution; so does publishedAt, so that If-Modified-Since compares exactly. */
@@ -106,7 +106,10 @@ export async function latestVersion(target: PublishTarget): Promise<PreviousVers
 /** The newest version the version table holds, and what it was published from. */
 export async function readLatest(target: PublishTarget): Promise<PreviousVersion | null> {
   const latest = await target.versions.latest()
-  return latest && { release: latest, inputs: await readVersionInputs(target.read, latest) }
+  // The data was validated when that version was published from it.
+  return (
+    latest && { release: latest, inputs: (await readVersionInputs(target.read, latest)) as VersionInputs<RegistryData> }
+  )
 }
 
 /**

@@ -1,5 +1,12 @@
 import type { DecodedChunk, DecodedLog } from './log'
-import type { StoredRepresentation } from './reader'
+
+/** A representation ready to serve. */
+export interface StoredRepresentation {
+  body: Uint8Array
+  etag: string
+  lastModified: number
+  headers: Record<string, string>
+}
 
 /** One KV value as an isolate keeps it: its size, and the representations found in it. */
 export interface CachedBlob {

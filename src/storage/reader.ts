@@ -20,7 +20,7 @@ import {
   viewPath,
   viewUrl,
 } from '../domain/representation'
-import { BlobCache, type CachedBlob } from './blob-cache'
+import { BlobCache, type CachedBlob, type StoredRepresentation } from './blob-cache'
 import { MerkleTree, TILE_WIDTH, tilePath } from '../domain/merkle'
 import {
   changeLogKey,
@@ -43,13 +43,7 @@ export const RELEASE_RECHECK_MS = 5_000
 /** In-isolate bytes kept for the current version; far below the 128 MB isolate limit. */
 export const REPRESENTATION_CACHE_BUDGET_BYTES = 24 * 1024 * 1024
 
-/** A representation ready to serve. */
-export interface StoredRepresentation {
-  body: Uint8Array
-  etag: string
-  lastModified: number
-  headers: Record<string, string>
-}
+export type { StoredRepresentation } from './blob-cache'
 
 /** The release has no such representation: an entry id it does not contain. */
 export const NOT_IN_RELEASE: unique symbol = Symbol('not in release')

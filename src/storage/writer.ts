@@ -6,7 +6,6 @@
 import type { ChangeRecord } from '../domain/change'
 import { sha256Etag } from '../domain/etag'
 import { isRelease, type Release } from '../domain/representation'
-import type { RegistryData } from '../publish/schema'
 import {
   changeLogKey,
   CURRENT_RELEASE_KEY,
@@ -34,9 +33,9 @@ export interface RenderedRepresentation extends PackedPart {
   log?: true
 }
 
-/** What the next version is computed from: kept with every version. */
-export interface VersionInputs {
-  data: RegistryData
+/** What the next version is computed from: kept with every version. The data's shape is the publisher's (publish/schema). */
+export interface VersionInputs<Data = unknown> {
+  data: Data
   changes: ChangeRecord[]
   /** [version, publishedAt in ms] of every version up to this one, oldest first. */
   history: [number, number][]
@@ -93,7 +92,7 @@ export async function readVersionInputs(read: KvRead, release: Release): Promise
       readChunkedList<[number, number]>(historyIndex, readBytes),
     ])
     const lists = { changes: changeIndex as ChunkedList, history: historyIndex as ChunkedList }
-    return { data: data as RegistryData, changes, history, logChunks: logChunks as string[], lists }
+    return { data, changes, history, logChunks: logChunks as string[], lists }
   } catch (error) {
     throw incomplete((error as Error).message)
   }

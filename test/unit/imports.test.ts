@@ -1,0 +1,58 @@
+/**
+ * Imports go one way: domain is plain functions that import only domain; storage imports only
+ * domain and storage; the Worker (routes, webhooks) never imports publish-time code; and no
+ * module reaches itself through its imports.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const SRC = join(ROOT, 'src')
+
+function modules(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((item) =>
+    item.isDirectory() ? modules(join(dir, item.name)) : item.name.endsWith('.ts') ? [join(dir, item.name)] : [],
+  )
+}
+
+/** The modules of src/ a module imports, as paths relative to src/ (`storage/reader`). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  return [...text.matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm)].map(([, spec]) =>
+    relative(SRC, join(dirname(file), spec!)),
+  )
+}
+
+const graph = new Map(modules(SRC).map((file) => [relative(SRC, file).replace(/\.ts$/, ''), importsOf(file)]))
+const layer = (module: string) => module.split('/')[0]!
+
+const ALLOWED: Record<string, string[]> = {
+  domain: ['domain'],
+  storage: ['domain', 'storage'],
+  routes: ['domain', 'storage', 'routes', 'webhooks'],
+  webhooks: ['domain', 'storage', 'webhooks', 'routes'],
+}
+
+describe('the direction of imports in src/', () => {
+  it.each(Object.keys(ALLOWED))('%s imports only from the layers below it', (from) => {
+    const wrong = [...graph]
+      .filter(([module]) => layer(module) === from)
+      .flatMap(([module, imports]) =>
+        imports.filter((target) => !ALLOWED[from]!.includes(layer(target))).map((target) => `${module} → ${target}`),
+      )
+    expect(wrong).toEqual([])
+  })
+
+  it('has no cycle', () => {
+    const cycles: string[] = []
+    const visit = (module: string, path: string[]) => {
+      for (const next of graph.get(module) ?? []) {
+        if (path.includes(next)) cycles.push([...path.slice(path.indexOf(next)), next].join(' → '))
+        else if (path.length < 20) visit(next, [...path, next])
+      }
+    }
+    for (const module of graph.keys()) visit(module, [module])
+    expect([...new Set(cycles)]).toEqual([])
+  })
+})
