@@ -15,25 +15,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import type { ChangeRecord } from '../domain/change'
-import { parseSignerKey } from '../domain/signed-note'
-import { NoticeViolations } from '../publish/changes'
-import { type LogSigning, LogRefused, withVerifierKey } from '../publish/evidence'
-import { latestVersion, planRelease, type PublishTarget, readLatest, writePlan } from '../publish/publish'
-import {
-  d1Versions,
-  HOLDER_SQL,
-  INSERT_SQL,
-  insertValues,
-  LATEST_SQL,
-  LEAVES_SQL,
-  leavesOf,
-  parseClaimed,
-  VersionTaken,
-} from '../storage/arbiter'
-import { bindingAccess, type KvRecord } from '../storage/writer'
-import { loadDataOrExit } from './load-data'
+import type { LogSigning } from '../publish/evidence'
+import type { PublishTarget } from '../publish/publish'
+import type { KvRecord } from '../storage/writer'
 import { openLocalStores } from './local-stores'
-import { loadSigningKey } from './signing-key'
 
 const KV_BINDING = 'REGISTRY'
 const D1_BINDING = 'DB'
@@ -50,6 +35,32 @@ const { values: options } = parseArgs({
     'rotate-from': { type: 'string' },
   },
 })
+
+// workerd boots for the local stores while the publisher's own modules load.
+const opening =
+  options.remote || options['via-wrangler']
+    ? null
+    : openLocalStores(options.config, { kv: KV_BINDING, d1: D1_BINDING }, options['persist-to'])
+opening?.catch(() => {})
+const [
+  { parseSignerKey },
+  { NoticeViolations },
+  { LogRefused, withVerifierKey },
+  { latestVersion, planRelease, readLatest, writePlan },
+  { d1Versions, HOLDER_SQL, INSERT_SQL, insertValues, LATEST_SQL, LEAVES_SQL, leavesOf, parseClaimed, VersionTaken },
+  { bindingAccess },
+  { loadDataOrExit },
+  { loadSigningKey },
+] = await Promise.all([
+  import('../domain/signed-note'),
+  import('../publish/changes'),
+  import('../publish/evidence'),
+  import('../publish/publish'),
+  import('../storage/arbiter'),
+  import('../storage/writer'),
+  import('./load-data'),
+  import('./signing-key'),
+])
 
 const OFFLINE = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
 const where = options.remote ? '--remote' : '--local'
@@ -75,12 +86,11 @@ interface Target extends PublishTarget {
  */
 async function localTarget(): Promise<Target> {
   const persistTo = options['persist-to']
-  const open = () => openLocalStores(options.config, { kv: KV_BINDING, d1: D1_BINDING }, persistTo)
-  let stores = await open()
+  let stores = await opening!
   if ((await stores.pendingMigrations()).length) {
     await stores.dispose()
     await wrangler('d1', 'migrations', 'apply', D1_BINDING, where, ...persistence)
-    stores = await open()
+    stores = await openLocalStores(options.config, { kv: KV_BINDING, d1: D1_BINDING }, persistTo)
   }
   return {
     describe: `local KV and D1 (${persistTo ?? '.wrangler/state'})`,

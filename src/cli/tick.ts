@@ -4,6 +4,7 @@
  * event, a rotation's end or an endpoint's disabling can be seen now. wrangler dev's
  * `/__scheduled` runs at the real time; Miniflare's `/cdn-cgi/handler/scheduled` takes `time`.
  */
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 /** The URL that runs the tick at `at` (a date is midnight UTC), or an error for a date that is not one. */
@@ -16,7 +17,7 @@ export function tickUrl(origin: string, at: string | undefined, now = Date.now()
   return url
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: { at: { type: 'string' }, origin: { type: 'string', default: 'http://127.0.0.1:8787' } },
   })
