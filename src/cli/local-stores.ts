@@ -1,7 +1,7 @@
 /**
  * Local KV and D1 exactly where `wrangler dev` keeps them, opened with Miniflare alone: the
- * bindings' ids and the migrations folder come from wrangler.toml, and Miniflare names the stores
- * from those ids as wrangler's proxy does. Loading wrangler costs about 3 s per run here and
+ * bindings' ids and the migrations folder come from wrangler.toml, Miniflare names the stores
+ * from those ids as wrangler's proxy does, and migrations are recorded as wrangler records them. Loading wrangler costs about 3 s per run here and
  * Miniflare about 1 s, which is most of what a publish on a long history takes.
  */
 import { readdir, readFile } from 'node:fs/promises'
@@ -14,6 +14,11 @@ export interface LocalStores {
   db: D1Database
   /** The migrations in the configured folder that the database has not applied, oldest first. */
   pendingMigrations(): Promise<string[]>
+  /**
+   * Applies the pending migrations as wrangler and the Workers test pool do: each file's statements
+   * (split by wrangler's own splitter) and its row in the migrations table, in one batch. Returns their names.
+   */
+  applyMigrations(): Promise<string[]>
   dispose(): Promise<void>
 }
 
@@ -51,21 +56,42 @@ export async function openLocalStores(
   const db = await miniflare.getD1Database(bindings.d1)
   const migrationsDir = join(dirname(configPath), database.migrations_dir ?? 'migrations')
   const table = database.migrations_table ?? 'd1_migrations'
+  const pendingMigrations = async () => {
+    const files = (await readdir(migrationsDir)).filter((name) => name.endsWith('.sql')).sort()
+    const applied = await (db as unknown as D1Database)
+      .prepare(`SELECT name FROM ${table}`)
+      .all<{ name: string }>()
+      .then(({ results }) => new Set(results.map(({ name }) => name)))
+      .catch((error: unknown) => {
+        // A database no migration has touched has no table of them yet.
+        if (/no such table/i.test(String(error))) return new Set<string>()
+        throw error
+      })
+    return files.filter((name) => !applied.has(name))
+  }
   return {
     kv: kv as unknown as KVNamespace,
     db: db as unknown as D1Database,
-    async pendingMigrations() {
-      const files = (await readdir(migrationsDir)).filter((name) => name.endsWith('.sql')).sort()
-      const applied = await (db as unknown as D1Database)
-        .prepare(`SELECT name FROM ${table}`)
-        .all<{ name: string }>()
-        .then(({ results }) => new Set(results.map(({ name }) => name)))
-        .catch((error: unknown) => {
-          // A database no migration has touched has no table of them yet.
-          if (/no such table/i.test(String(error))) return new Set<string>()
-          throw error
-        })
-      return files.filter((name) => !applied.has(name))
+    pendingMigrations,
+    async applyMigrations() {
+      const pending = await pendingMigrations()
+      if (pending.length === 0) return []
+      // Loaded only when a migration is pending: loading wrangler costs seconds.
+      const { unstable_splitSqlQuery } = await import('wrangler')
+      const d1 = db as unknown as D1Database
+      await d1
+        .prepare(
+          `CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`,
+        )
+        .run()
+      for (const name of pending) {
+        const statements = unstable_splitSqlQuery(await readFile(join(migrationsDir, name), 'utf8'))
+        await d1.batch([
+          ...statements.map((sql) => d1.prepare(sql)),
+          d1.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name),
+        ])
+      }
+      return pending
     },
     dispose: () => miniflare.dispose(),
   }

@@ -80,18 +80,14 @@ interface Target extends PublishTarget {
 }
 
 /**
- * Local KV and D1: the same stores `wrangler dev` serves from. Their schema is applied by
- * `wrangler d1 migrations apply`, as `npm start` and a deploy do; only when one is pending, since
- * starting wrangler costs seconds.
+ * Local KV and D1: the same stores `wrangler dev` serves from, with any pending D1 migration
+ * applied first, recorded in the table `wrangler d1 migrations apply` keeps.
  */
 async function localTarget(): Promise<Target> {
   const persistTo = options['persist-to']
-  let stores = await opening!
-  if ((await stores.pendingMigrations()).length) {
-    await stores.dispose()
-    await wrangler('d1', 'migrations', 'apply', D1_BINDING, where, ...persistence)
-    stores = await openLocalStores(options.config, { kv: KV_BINDING, d1: D1_BINDING }, persistTo)
-  }
+  const stores = await opening!
+  const applied = await stores.applyMigrations()
+  if (applied.length) console.log(`Applied the D1 migrations ${applied.join(', ')}.`)
   return {
     describe: `local KV and D1 (${persistTo ?? '.wrangler/state'})`,
     ...bindingAccess(stores.kv),
@@ -299,7 +295,7 @@ try {
     const fresh = [...plan.logChunks].filter(([key]) => !stored.has(key))
     if (plan.logChunks.size)
       console.log(
-        `  log chunks ${String(plan.logChunks.size).padStart(4)}  ${fresh.length} new, ${formatBytes(fresh.reduce((sum, [, value]) => sum + value.byteLength, 0))}; the rest shared with version ${previous?.release.version}`,
+        `  log chunks ${String(plan.logChunks.size).padStart(4)}  ${fresh.length} new, ${formatBytes(fresh.reduce((sum, [, value]) => sum + value.byteLength, 0))}${previous ? `; the rest shared with version ${previous.release.version}` : ''}`,
       )
   }
   if (plan.newChanges.length) {
