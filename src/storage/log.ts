@@ -81,20 +81,25 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out
 }
 
-function join(parts: Uint8Array[], separator: Uint8Array): Uint8Array {
-  return concat(parts.flatMap((part, i) => (i ? [separator, part] : [part])))
+/** Parts with a separator between each two, framed by `before` and `after`: one copy of the bytes. */
+function join(parts: Uint8Array[], separator: Uint8Array, before?: Uint8Array, after?: Uint8Array): Uint8Array {
+  const framed: Uint8Array[] = before ? [before] : []
+  for (const [i, part] of parts.entries()) {
+    if (i) framed.push(separator)
+    framed.push(part)
+  }
+  if (after) framed.push(after)
+  return concat(framed)
 }
 
 /** The whole log's bytes, as a reader receives them with no `since`. */
 export function wholeLog({ head, items, separator, tail }: LogParts): Uint8Array {
-  return concat([
+  return join(
+    items.map((item) => item.body),
+    separator,
     head,
-    join(
-      items.map((item) => item.body),
-      separator,
-    ),
     tail,
-  ])
+  )
 }
 
 /** Items joined, with where each ends. */
@@ -217,5 +222,5 @@ export function sliceLog(log: DecodedLog, chunks: DecodedChunk[], since: number)
     return true
   }
   if (cut(log.items, log.ends)) for (const chunk of chunks) if (!cut(chunk.items, chunk.ends)) break
-  return concat([log.head, join(kept, log.separator), log.tail])
+  return join(kept, log.separator, log.head, log.tail)
 }
