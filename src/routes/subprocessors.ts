@@ -25,17 +25,38 @@ const EXPLICIT_LISTS_KEPT = 256
 /** An instant this recent may still gain a version (KV propagation, the pointer recheck): not yet immutable. */
 const SETTLED_AFTER_MS = 5 * 60 * 1000
 
-// A negotiated list resolves the same way for the same URL and the same three inputs of
-// negotiation, so a poller that negotiates skips parsing too; Hono caches no such resolution.
-const negotiatedLists = new Map<string, { release: Release; view: ListView; caching: CachingHeaders }>()
+type Resolved = { release: Release; view: ListView; caching: CachingHeaders }
+
+// A negotiated list resolves the same way for the same URL, Accept and Accept-Language (and
+// country, when the URL names no region), so a poller that negotiates skips parsing too; Hono
+// caches no such resolution. The country is read only when needed: reading `cf` parses it.
+const negotiatedLists = new Map<string, Resolved | { byCountry: true; release: Release }>()
 
 const negotiationKey = (c: Context<Env>) => {
   const headers = c.req.raw.headers
-  return `${c.req.url}\n${headers.get('Accept')}\n${headers.get('Accept-Language')}\n${c.req.raw.cf?.country}`
+  return `${c.req.url}\n${headers.get('Accept')}\n${headers.get('Accept-Language')}`
+}
+const countryKey = (c: Context<Env>, key: string) => `${key}\n${c.req.raw.cf?.country}`
+
+function negotiated(c: Context<Env>): Resolved | undefined {
+  const key = negotiationKey(c)
+  const found = negotiatedLists.get(key)
+  if (found && 'byCountry' in found) return negotiatedLists.get(countryKey(c, key)) as Resolved | undefined
+  return found
+}
+
+function keepResolved(c: Context<Env>, resolved: Resolved, regionFromQuery: boolean, explicit: boolean) {
+  const kept = explicit ? explicitLists : negotiatedLists
+  if (kept.size >= EXPLICIT_LISTS_KEPT) kept.clear()
+  if (explicit) return explicitLists.set(c.req.url, resolved)
+  const key = negotiationKey(c)
+  if (regionFromQuery) return negotiatedLists.set(key, resolved)
+  negotiatedLists.set(key, { byCountry: true, release: resolved.release })
+  negotiatedLists.set(countryKey(c, key), resolved)
 }
 
 function serveList(c: Context<Env>, release: Release) {
-  const known = explicitLists.get(c.req.url) ?? negotiatedLists.get(negotiationKey(c))
+  const known = explicitLists.get(c.req.url) ?? negotiated(c)
   if (known?.release === release) {
     const { state, caching } = currentState(release, known.caching)
     return serveView(c, release, state, known.view, caching, alwaysPresent)
@@ -69,9 +90,7 @@ function serveList(c: Context<Env>, release: Release) {
     return serveListAt(c, release, view, cachingHeaders(selection, shared), immutableCaching(selection), moment.at)
 
   const caching = cachingHeaders(selection, shared)
-  const resolved = selection.format && selection.lang && selection.region ? explicitLists : negotiatedLists
-  if (resolved.size >= EXPLICIT_LISTS_KEPT) resolved.clear()
-  resolved.set(resolved === explicitLists ? c.req.url : negotiationKey(c), { release, view, caching })
+  keepResolved(c, { release, view, caching }, shared, Boolean(selection.format && selection.lang && selection.region))
   const current = currentState(release, caching)
   return serveView(c, release, current.state, view, current.caching, alwaysPresent)
 }
