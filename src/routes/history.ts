@@ -38,7 +38,7 @@ function serveChanges(c: Context<Env>, release: Release) {
     format: selection.format ?? negotiateFormat(c, CHANGE_FORMATS),
   }
   const { state, caching } = currentState(release, cachingHeaders(selection, true))
-  if (since === undefined) return serveView(c, release, state, view, caching, alwaysPresent)
+  if (since === undefined) return serveView(c, { release, state, view, caching })
   if (view.format !== 'json') {
     throw new RegistryError(
       'unsupported_parameter',

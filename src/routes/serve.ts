@@ -115,20 +115,27 @@ export function withVersion(
 /** What to answer for a view the release does not contain; only entries can be absent. */
 export type AbsentView = () => RegistryError
 
+/** A representation to serve, and how. */
+export interface Served {
+  release: Release
+  /** The state of the release; 0, its first, unless given. */
+  state?: number
+  view: View
+  caching: CachingHeaders
+  /** What a view the release lacks answers; a storage fault unless given (only entries can be absent). */
+  absent?: AbsentView
+  /** The URL of these bytes when it is not the view's own (a version or an instant in the query). */
+  location?: string
+}
+
 /**
  * Serves a published representation: bytes and headers computed before this request, one
  * Response built. Preconditions are evaluated before a body is attached (Hono's etag() only
- * sees finished responses), so a 304 costs the same at any registry size. `location` names the
- * URL of these bytes when it is not the view's own (a version or an instant in the query).
+ * sees finished responses), so a 304 costs the same at any registry size.
  */
 export function serveView(
   c: Context<Env>,
-  release: Release,
-  state: number,
-  view: View,
-  caching: CachingHeaders,
-  absent: AbsentView,
-  location?: string,
+  { release, state = 0, view, caching, absent = alwaysPresent, location }: Served,
 ): Response | Promise<Response> {
   const warm = peekRepresentation(release, state, view)
   if (warm === NOT_IN_RELEASE) throw absent()

@@ -59,7 +59,7 @@ function serveList(c: Context<Env>, release: Release) {
   const known = explicitLists.get(c.req.url) ?? negotiated(c)
   if (known?.release === release) {
     const { state, caching } = currentState(release, known.caching)
-    return serveView(c, release, state, known.view, caching, alwaysPresent)
+    return serveView(c, { release, state, view: known.view, caching })
   }
 
   const query = c.req.queries()
@@ -75,15 +75,12 @@ function serveList(c: Context<Env>, release: Release) {
   if (moment.version !== undefined) {
     const version = moment.version
     return withVersion(c, release, version, (versioned) =>
-      serveView(
-        c,
-        versioned,
-        0,
+      serveView(c, {
+        release: versioned,
         view,
-        immutableCaching(selection),
-        alwaysPresent,
-        `${viewUrl(view)}&version=${version}`,
-      ),
+        caching: immutableCaching(selection),
+        location: `${viewUrl(view)}&version=${version}`,
+      }),
     )
   }
   if (moment.at !== undefined)
@@ -92,7 +89,7 @@ function serveList(c: Context<Env>, release: Release) {
   const caching = cachingHeaders(selection, shared)
   keepResolved(c, { release, view, caching }, shared, Boolean(selection.format && selection.lang && selection.region))
   const current = currentState(release, caching)
-  return serveView(c, release, current.state, view, current.caching, alwaysPresent)
+  return serveView(c, { release, state: current.state, view, caching: current.caching })
 }
 
 /**
@@ -112,15 +109,13 @@ async function serveListAt(
   if (at >= now) {
     // A CSV has no place to say "scheduled"; it is the state's own.
     const scheduled: ListView = view.format === 'csv' ? view : { ...view, scheduled: true }
-    return serveView(
-      c,
-      current,
-      stateAt(current, at),
-      scheduled,
+    return serveView(c, {
+      release: current,
+      state: stateAt(current, at),
+      view: scheduled,
       caching,
-      alwaysPresent,
-      `${viewUrl(view)}&at=${instant}`,
-    )
+      location: `${viewUrl(view)}&at=${instant}`,
+    })
   }
   const history = await getHistory(c.env.REGISTRY, current)
   let version = 0
@@ -137,15 +132,7 @@ async function serveListAt(
   return withVersion(c, current, version, (release) => {
     const state = stateAt(release, at)
     const location = `${viewUrl(view)}&at=${new Date(release.states[state]!).toISOString()}`
-    return serveView(
-      c,
-      release,
-      state,
-      view,
-      at < now - SETTLED_AFTER_MS ? immutable : caching,
-      alwaysPresent,
-      location,
-    )
+    return serveView(c, { release, state, view, caching: at < now - SETTLED_AFTER_MS ? immutable : caching, location })
   })
 }
 
@@ -180,12 +167,18 @@ function serveEntry(c: Context<Env>, release: Release) {
     )
   if (version !== undefined) {
     return withVersion(c, release, version, (versioned) =>
-      serveView(c, versioned, 0, view, immutableCaching(request), unknown, `${viewUrl(view)}&version=${version}`),
+      serveView(c, {
+        release: versioned,
+        view,
+        caching: immutableCaching(request),
+        absent: unknown,
+        location: `${viewUrl(view)}&version=${version}`,
+      }),
     )
   }
   // An entry does not depend on the visitor's region, so every response may be shared.
   const current = currentState(release, cachingHeaders(request, true))
-  return serveView(c, release, current.state, view, current.caching, unknown)
+  return serveView(c, { release, state: current.state, view, caching: current.caching, absent: unknown })
 }
 
 subprocessors.get('/subprocessors/:id', (c) => withRelease(c, (release) => serveEntry(c, release)))
