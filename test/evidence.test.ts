@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
+import type { EvidenceDocument } from '../src/domain/evidence'
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/domain/merkle'
 import { openNote, parseCheckpoint, parseSignerKey, parseVerifierKey } from '../src/domain/signed-note'
 import { LogRefused } from '../src/publish/evidence'
@@ -131,15 +132,7 @@ describe('the signed log', () => {
     for (const version of [1, 2, 3]) {
       const res = await fetchWorker(`/versions/${version}/evidence`)
       expect(res.status).toBe(200)
-      const evidence = await res.json<{
-        format: string
-        version: number
-        leafIndex: number
-        treeSize: number
-        manifest: string
-        inclusionProof: string[]
-        checkpoint: string
-      }>()
+      const evidence = await res.json<EvidenceDocument>()
       expect(evidence).toMatchObject({
         format: 'subprocessor-registry-evidence/1',
         version,
