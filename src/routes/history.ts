@@ -12,7 +12,6 @@ import {
 import { readSelection, readSince } from '../domain/selection'
 import { loadChangeSlice, loadWholeLog } from '../storage/reader'
 import {
-  alwaysPresent,
   currentState,
   type Env,
   negotiateFormat,

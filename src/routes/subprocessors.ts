@@ -5,7 +5,6 @@ import { type EntryView, FORMATS, type ListView, type Release, stateAt, viewUrl 
 import { readEntryRequest, readListSelection, readMoment, resolveRegion } from '../domain/selection'
 import { getHistory } from '../storage/reader'
 import {
-  alwaysPresent,
   currentState,
   type Env,
   negotiateFormat,

@@ -213,11 +213,10 @@ describe('the examples in README.md and docs/', () => {
         // One shell for the whole transcript, so that a variable set by one command reaches the next.
         const steps = transcript(block.text)
         const printed = (await shell(steps.map(({ command }) => `${command}\nprintf '\\036'`).join('\n'))).split('\x1e')
-        steps.forEach((step, i) =>
-          expect(printed[i]!.replace(/\r/g, '').replace(/\n\s*/g, ''), `${where}: ${step.command}`).toMatch(
-            shownAsPattern(step.output),
-          ),
-        )
+        for (const [i, step] of steps.entries()) {
+          const flat = printed[i]!.replace(/\r/g, '').replace(/\n\s*/g, '')
+          expect(flat, `${where}: ${step.command}`).toMatch(shownAsPattern(step.output))
+        }
       } else {
         await expect(shell(block.text), where).resolves.toBeTypeOf('string')
         for (const [, file] of block.text.matchAll(/# saves (\S+)/g))
