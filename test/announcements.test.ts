@@ -1,8 +1,8 @@
 // Announced changes: notice, effective dates crossed by a controllable clock, and what every list
 // shows apart from the entries in force.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { NoticeViolations } from '../src/publish/changes'
-import type { ChangeDocument, SubprocessorListDocument } from '../src/publish/schema'
+import { NoticeViolations } from '../src/publish/input/changes'
+import type { ChangeDocument, SubprocessorListDocument } from '../src/publish/contract/schema'
 import { ACME, announcing, at } from './support/history'
 import { fetchWorker, publish, realData, TARGET, useFreshStorage } from './helpers'
 

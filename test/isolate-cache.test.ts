@@ -10,7 +10,7 @@ import {
   RELEASE_RECHECK_MS,
   REPRESENTATION_CACHE_BUDGET_BYTES,
 } from '../src/storage/reader'
-import type { RegistryData } from '../src/publish/schema'
+import type { RegistryData } from '../src/publish/input/schema'
 import { ORIGIN, publish, realData, TARGET, useFreshStorage } from './helpers'
 
 useFreshStorage()

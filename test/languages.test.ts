@@ -3,7 +3,7 @@ import announcements from '../data/announcements.json'
 import regions from '../data/regions.json'
 import registry from '../data/registry.json'
 import subprocessors from '../data/subprocessors.json'
-import { validateRegistry } from '../src/publish/validate'
+import { validateRegistry } from '../src/publish/input/validate'
 import { fetchWorker, LOCALES, publish } from './helpers'
 
 beforeAll(() => publish())

@@ -2,7 +2,7 @@
 // poller's delta reaches into them as if the log were one value.
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { ChangeDocument } from '../src/publish/schema'
+import type { ChangeDocument } from '../src/publish/contract/schema'
 import { strongEtag } from '../src/domain/etag'
 import { LOG_BLOCK_VERSIONS } from '../src/storage/log'
 import { forgetCachedReleases } from '../src/storage/reader'

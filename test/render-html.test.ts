@@ -2,7 +2,7 @@
 // a short-notice reason, and both sections at once.
 import { describe, expect, it } from 'vitest'
 import { type PageChanges, toListDocument, toListPage } from '../src/publish/model'
-import { renderListHtml } from '../src/publish/render-html'
+import { renderListHtml } from '../src/publish/render/html'
 import { realData } from './helpers'
 
 const data = realData()

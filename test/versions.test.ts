@@ -1,7 +1,7 @@
 // Immutable versions: every one kept and served exactly, the list at any instant, a poller's
 // delta, and one publisher per version number.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { ChangeDocument, SubprocessorListDocument } from '../src/publish/schema'
+import type { ChangeDocument, SubprocessorListDocument } from '../src/publish/contract/schema'
 import { ACME, announcing, at } from './support/history'
 import { fetchWorker, publish, realData } from './helpers'
 

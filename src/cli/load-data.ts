@@ -8,7 +8,7 @@ import {
   type Problem,
   type Validation,
   validateRegistry,
-} from '../publish/validate'
+} from '../publish/input/validate'
 
 /** Reads and validates data/: a file that is missing or not JSON is a problem like any other. */
 export async function loadData(dir: string): Promise<Validation> {

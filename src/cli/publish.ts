@@ -53,7 +53,7 @@ const [
   { loadSigningKey },
 ] = await Promise.all([
   import('../domain/signed-note'),
-  import('../publish/changes'),
+  import('../publish/input/changes'),
   import('../publish/evidence'),
   import('../publish/publish'),
   import('../storage/arbiter'),

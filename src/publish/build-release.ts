@@ -14,8 +14,9 @@ import { entryPack, entryPackCount, versionPrefix } from '../storage/keys'
 import { chunkList } from '../storage/lists'
 import { type LogParts, storeLog, wholeLog } from '../storage/log'
 import type { RenderedRepresentation, VersionInputs } from '../storage/writer'
-import { boundariesAfter, entriesAt } from './changes'
-import { discoveryDocument, openApiDocument } from './documents'
+import { boundariesAfter, entriesAt } from './input/changes'
+import { discoveryDocument } from './contract/discovery'
+import { openApiDocument } from './contract/openapi'
 import type { ManifestedView } from './manifest'
 import {
   type ListState,
@@ -26,10 +27,11 @@ import {
   toListDocument,
   toListPage,
 } from './model'
-import { LATEST_CHANGES, renderChangeLog, renderVersionsLog, versionsDocument } from './render-changes'
-import { renderCsv } from './render-csv'
-import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT, renderEntryHtml, renderListHtml } from './render-html'
-import { type RegistryData, registryJsonSchema, type SubprocessorEntry } from './schema'
+import { LATEST_CHANGES, renderChangeLog, renderVersionsLog, versionsDocument } from './render/changes'
+import { renderCsv } from './render/csv'
+import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT, renderEntryHtml, renderListHtml } from './render/html'
+import type { RegistryData, SubprocessorEntry } from './input/schema'
+import { registryJsonSchema } from './contract/schema'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()

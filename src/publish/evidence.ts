@@ -10,7 +10,7 @@ import type { Release, ReleaseEvidence } from '../domain/representation'
 import { formatCheckpoint, parseCheckpoint, type SignerKey, signNote } from '../domain/signed-note'
 import type { Manifest } from '../domain/evidence'
 import { buildManifest, manifestBytes, type ManifestedView } from './manifest'
-import type { RegistryData } from './schema'
+import type { RegistryData } from './input/schema'
 
 /** The keys a publish signs with: the log's key, and during a rotation the key it replaces. */
 export interface LogSigning {

@@ -11,20 +11,22 @@ import {
   SCHEMA_URL,
   viewUrl,
 } from '../domain/representation'
-import { isoDate } from './dates'
+import { isoDate } from './render/dates'
 import {
   CATEGORIES,
-  type ChangeDocument,
   type Labels,
   type Language,
   type Localized,
   type RegistryData,
   type SourceNote,
-  type SubprocessorDocument,
   type SubprocessorEntry,
-  type SubprocessorEntryDocument,
-  type SubprocessorListDocument,
-} from './schema'
+} from './input/schema'
+import type {
+  ChangeDocument,
+  SubprocessorDocument,
+  SubprocessorEntryDocument,
+  SubprocessorListDocument,
+} from './contract/schema'
 
 /** The version facts every representation of a release carries. */
 export interface ReleaseStamp {

@@ -14,9 +14,9 @@ import {
 } from '../storage/writer'
 import { enterInLog, type LogSigning, LogRefused, tilesOfNewestLeaf, withVerifierKey } from './evidence'
 import { buildRelease, type RenderedRelease } from './build-release'
-import { computeChanges, touchedIn } from './changes'
-import { summarize } from './render-changes'
-import type { RegistryData } from './schema'
+import { computeChanges, touchedIn } from './input/changes'
+import { summarize } from './render/changes'
+import type { RegistryData } from './input/schema'
 
 export interface PublishResult extends RenderedRelease {
   /** False when the data renders to the bytes already published: nothing was written. */

@@ -33,7 +33,7 @@ export interface RenderedRepresentation extends PackedPart {
   log?: true
 }
 
-/** What the next version is computed from: kept with every version. The data's shape is the publisher's (publish/schema). */
+/** What the next version is computed from: kept with every version. The data's shape is the publisher's (publish/input/schema). */
 export interface VersionInputs<Data = unknown> {
   data: Data
   changes: ChangeRecord[]

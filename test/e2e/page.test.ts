@@ -5,7 +5,8 @@ import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import registry from '../../data/registry.json'
-import type { Labels, SubprocessorListDocument } from '../../src/publish/schema'
+import type { Labels } from '../../src/publish/input/schema'
+import type { SubprocessorListDocument } from '../../src/publish/contract/schema'
 import { ARTIFACTS, axeViolations, launchChromium, README_SCREENSHOTS, type Violation, visibleRows } from './browser'
 
 const BASE = inject('baseUrl')

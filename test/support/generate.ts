@@ -6,8 +6,8 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { SubprocessorEntry, SubprocessorsFile } from '../../src/publish/schema'
-import { REGION_IDS } from '../../src/publish/schema'
+import type { SubprocessorEntry, SubprocessorsFile } from '../../src/publish/input/schema'
+import { REGION_IDS } from '../../src/publish/input/schema'
 import registry from '../../data/registry.json'
 
 const DATA = fileURLToPath(new URL('../../data/', import.meta.url))

@@ -1,6 +1,6 @@
 // Synthetic histories for tests: a plainly synthetic sub-processor, and data with announcements.
 import type { ChangeRecord } from '../../src/domain/change'
-import type { Announcement, RegistryData, SubprocessorEntry } from '../../src/publish/schema'
+import type { Announcement, RegistryData, SubprocessorEntry } from '../../src/publish/input/schema'
 
 export const DAY_MS = 24 * 60 * 60 * 1000
 

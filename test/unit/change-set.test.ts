@@ -5,8 +5,14 @@
  */
 import { describe, expect, it } from 'vitest'
 import { loadData } from '../../src/cli/load-data'
-import { boundariesAfter, computeChanges, entriesAt, NoticeViolations, type Previous } from '../../src/publish/changes'
-import type { Announcement, RegistryData, SubprocessorEntry } from '../../src/publish/schema'
+import {
+  boundariesAfter,
+  computeChanges,
+  entriesAt,
+  NoticeViolations,
+  type Previous,
+} from '../../src/publish/input/changes'
+import type { Announcement, RegistryData, SubprocessorEntry } from '../../src/publish/input/schema'
 
 const loaded = await loadData('data')
 if (!loaded.ok) throw new Error('data/ does not validate')

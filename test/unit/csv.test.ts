@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { csvCell } from '../../src/publish/render-csv'
+import { csvCell } from '../../src/publish/render/csv'
 
 // OWASP's CSV injection guidance: a cell a spreadsheet would read as a formula gets a leading apostrophe.
 describe('csvCell', () => {

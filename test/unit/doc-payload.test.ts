@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadData } from '../../src/cli/load-data'
-import { computeChanges } from '../../src/publish/changes'
-import { summarize } from '../../src/publish/render-changes'
-import type { RegistryData } from '../../src/publish/schema'
+import { computeChanges } from '../../src/publish/input/changes'
+import { summarize } from '../../src/publish/render/changes'
+import type { RegistryData } from '../../src/publish/input/schema'
 import { changePayload } from '../../src/webhooks/events'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')

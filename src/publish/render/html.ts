@@ -1,6 +1,6 @@
 import { html, raw } from 'hono/html'
-import type { EntryPage, ListPage, PageChange, PageEntry, PageLink } from './model'
-import type { Language } from './schema'
+import type { EntryPage, ListPage, PageChange, PageEntry, PageLink } from '../model'
+import type { Language } from '../input/schema'
 
 // The pages' only styling, inline so that a page needs no other request; each style's hash goes
 // into the CSP. Entry pages, thousands of them, carry only what they use.

@@ -1,4 +1,5 @@
-import type { Labels, SubprocessorDocument } from './schema'
+import type { Labels } from '../input/schema'
+import type { SubprocessorDocument } from '../contract/schema'
 
 // Excel reads UTF-8 only with a byte order mark; without it ā, š and ž turn to mojibake.
 const BOM = '\uFEFF'

@@ -11,8 +11,8 @@ import {
   type FieldChange,
   NOTICE_FIELDS,
   type ShortNotice,
-} from '../domain/change'
-import type { ReleaseStamp } from './model'
+} from '../../domain/change'
+import type { ReleaseStamp } from '../model'
 import type { Announcement, RegistryData, SubprocessorEntry } from './schema'
 
 const DAY_MS = 24 * 60 * 60 * 1000

@@ -4,7 +4,7 @@
  * Worker can serve `?since=N` as a slice of the stored bytes.
  */
 import { html, raw } from 'hono/html'
-import { type ChangeRecord, changeStatus } from '../domain/change'
+import { type ChangeRecord, changeStatus } from '../../domain/change'
 import {
   ALL_REGIONS,
   CHANGE_FORMATS,
@@ -14,14 +14,15 @@ import {
   type VersionFormat,
   VERSIONS_SCHEMA_URL,
   viewUrl,
-} from '../domain/representation'
-import type { LogParts } from '../storage/log'
-import { changeCounts, touchedIn } from './changes'
+} from '../../domain/representation'
+import type { LogParts } from '../../storage/log'
+import { changeCounts, touchedIn } from '../input/changes'
 import { formatInstant } from './dates'
-import { changeDocument, changeTag, plainValue, regionName, type ReleaseStamp, textIn } from './model'
-import { csvCell } from './render-csv'
-import { LIST_PAGE_STYLE, markupText } from './render-html'
-import type { ChangeLogDocument, Labels, Language, RegistryData, VersionsDocument } from './schema'
+import { changeDocument, changeTag, plainValue, regionName, type ReleaseStamp, textIn } from '../model'
+import { csvCell } from './csv'
+import { LIST_PAGE_STYLE, markupText } from './html'
+import type { ChangeLogDocument, VersionsDocument } from '../contract/schema'
+import type { Labels, Language, RegistryData } from '../input/schema'
 
 const encoder = new TextEncoder()
 /** Without `since`, a log holds this many of the latest changes, so that its cost does not grow with history. */

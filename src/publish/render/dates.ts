@@ -1,4 +1,4 @@
-import type { Language } from './schema'
+import type { Language } from '../input/schema'
 
 // Building an Intl.DateTimeFormat costs far more than using one, and a release renders thousands of pages.
 const formats = new Map<string, Intl.DateTimeFormat>()
