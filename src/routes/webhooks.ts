@@ -34,6 +34,7 @@ import {
   type StoredSubscription,
 } from '../webhooks/store'
 import { PRIVATE_HEADERS, type Env } from './serve'
+import type { AdminView, DeliveriesView, NewSubscription, RotatedSecret } from '../webhooks/views'
 
 /** Subscribing to change events, managing a subscription with its token, and the operator's view. */
 export const webhooks = new Hono<Env>()
@@ -148,10 +149,14 @@ webhooks.post(
     }
     await insertSubscription(c.env.DB, subscription)
     // The secret and the token are shown here once; only their sealed form and hash are kept.
-    return c.json({ ...subscriptionView(subscription), secret, managementToken: token }, 201, {
-      ...PRIVATE_HEADERS,
-      Location: `/webhooks/${id}`,
-    })
+    return c.json(
+      { ...subscriptionView(subscription), secret, managementToken: token } satisfies NewSubscription,
+      201,
+      {
+        ...PRIVATE_HEADERS,
+        Location: `/webhooks/${id}`,
+      },
+    )
   },
 )
 
@@ -187,7 +192,7 @@ webhooks.post('/webhooks/:id/rotate-secret', async (c) => {
     previousSecretExpiresAt,
   )
   return c.json(
-    { secret, previousSecretExpiresAt: new Date(previousSecretExpiresAt).toISOString() },
+    { secret, previousSecretExpiresAt: new Date(previousSecretExpiresAt).toISOString() } satisfies RotatedSecret,
     200,
     PRIVATE_HEADERS,
   )
@@ -211,7 +216,8 @@ webhooks.post('/webhooks/:id/enable', async (c) => {
 webhooks.get('/webhooks/:id/deliveries', async (c) => {
   const subscription = await authorizedSubscription(c)
   const attempts = await recentAttempts(c.env.DB, subscription.id, DELIVERIES_LISTED)
-  return c.json({ subscription: subscription.id, deliveries: attempts.map(attemptView) }, 200, PRIVATE_HEADERS)
+  const body: DeliveriesView = { subscription: subscription.id, deliveries: attempts.map(attemptView) }
+  return c.json(body, 200, PRIVATE_HEADERS)
 })
 
 webhooks.get('/admin/webhooks', async (c) => {
@@ -233,7 +239,7 @@ webhooks.get('/admin/webhooks', async (c) => {
       }),
       // What the requesters were not told: why each verification of the last 24 h failed.
       refusals: refusals.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
-    },
+    } satisfies AdminView,
     200,
     PRIVATE_HEADERS,
   )

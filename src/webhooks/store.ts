@@ -4,6 +4,7 @@
  * and how far it got, the counts behind the rate limits, the reservations behind the per-host
  * cap, and the refusals the operator sees. Times are Unix milliseconds.
  */
+import type { ChangeEvent } from './events'
 import { DISABLE_AFTER_MS } from './retry'
 
 export type SubscriptionStatus = 'active' | 'disabled'
@@ -14,7 +15,7 @@ export interface Subscription {
   host: string
   regions: string[]
   languages: string[] | null
-  events: string[]
+  events: ChangeEvent[]
   status: SubscriptionStatus
   createdAt: number
   failingSince: number | null

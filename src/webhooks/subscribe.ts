@@ -7,10 +7,11 @@ import { RegistryError } from '../domain/errors'
 import { ALL_REGIONS, type Release } from '../domain/representation'
 import { randomToken } from './crypto'
 import { checkEndpointUrl, parseIpv6 } from './endpoint'
-import { CHANGE_EVENTS, verificationPayload } from './events'
+import { CHANGE_EVENTS, type ChangeEvent, verificationPayload } from './events'
 import type { OutboundPolicy } from './resolve'
 import { sendSigned, succeeded } from './send'
 import { countCreation, type StoredAttempt, type Subscription } from './store'
+import type { AttemptView, SubscriptionView } from './views'
 
 /** The longest `verificationToken` a subscription request may carry. */
 export const MAX_VERIFICATION_TOKEN = 256
@@ -38,7 +39,7 @@ export interface CheckedRequest {
   host: string
   regions: string[]
   languages: string[] | null
-  events: string[]
+  events: ChangeEvent[]
   verificationToken: string | null
 }
 
@@ -246,7 +247,7 @@ function echoes(response: string | null, challenge: string): boolean {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 /** A subscription as its owner and the operator see it: never a secret. */
-export function subscriptionView(s: Subscription) {
+export function subscriptionView(s: Subscription): SubscriptionView {
   return {
     id: s.id,
     url: s.url,
@@ -266,7 +267,7 @@ export function subscriptionView(s: Subscription) {
 }
 
 /** One delivery attempt, as the subscriber sees it. */
-export function attemptView(a: StoredAttempt) {
+export function attemptView(a: StoredAttempt): AttemptView {
   return {
     webhookId: a.messageId,
     event: a.event,

@@ -25,6 +25,7 @@ import { z } from 'zod'
 import { CHANGE_EVENTS, VERIFICATION_EVENT } from '../../webhooks/events'
 import { MAX_PREVIOUS_SECRETS } from '../../webhooks/retry'
 import { MAX_BODY_BYTES, SubscriptionRequest } from '../../webhooks/subscribe'
+import { AdminView, DeliveriesView, NewSubscription, RotatedSecret, SubscriptionView } from '../../webhooks/views'
 
 type JsonSchema = Record<string, unknown>
 
@@ -425,100 +426,10 @@ function readOperations(route: ReadRoute) {
   }
 }
 
-/** A subscription as `GET /webhooks/{id}` shows it: never a secret. */
-const SUBSCRIPTION_SCHEMA = {
-  ...object({
-    id: { type: 'string' },
-    url: { type: 'string', format: 'uri' },
-    regions: strings,
-    languages: {
-      type: ['array', 'null'],
-      items: { type: 'string' },
-      description: 'null: every language of the release.',
-    },
-    events: { type: 'array', items: oneOf(CHANGE_EVENTS) },
-    status: oneOf(['active', 'disabled']),
-    createdAt: { type: 'string', format: 'date-time' },
-    failingSince: { ...nullableString('date-time'), description: 'The first failed attempt since the last success.' },
-    lastSuccessAt: nullableString('date-time'),
-    lastFailureAt: nullableString('date-time'),
-    disabledAt: nullableString('date-time'),
-    disabledReason: nullableString(),
-    previousSecretExpiresAt: {
-      ...nullableString('date-time'),
-      description: 'During a rotation: when the last previous secret stops signing.',
-    },
-    links: object({ self: { type: 'string' }, deliveries: { type: 'string' } }),
-  }),
-  title: 'Webhook subscription',
-}
-
-const CREATED_SUBSCRIPTION_SCHEMA = {
-  allOf: [{ $ref: '#/components/schemas/WebhookSubscription' }],
-  type: 'object',
-  required: ['secret', 'managementToken'],
-  properties: {
-    secret: { type: 'string', pattern: '^whsec_', description: 'The Standard Webhooks signing secret. Shown once.' },
-    managementToken: { type: 'string', description: "The bearer token for this subscription's routes. Shown once." },
-  },
-  unevaluatedProperties: false,
-  title: 'New webhook subscription',
-}
-
-const DELIVERIES_SCHEMA = {
-  ...object({
-    subscription: { type: 'string' },
-    deliveries: {
-      type: 'array',
-      description: 'The most recent 100 attempts, newest first.',
-      items: object({
-        webhookId: { type: 'string', description: 'The webhook-id header: the same on every attempt of one event.' },
-        event: { type: 'string' },
-        attempt: { type: 'integer', minimum: 1 },
-        attemptedAt: { type: 'string', format: 'date-time' },
-        status: { type: ['integer', 'null'], description: "The endpoint's status; null when it gave none." },
-        latencyMs: { type: ['integer', 'null'] },
-        outcome: oneOf(['delivered', 'retrying', 'failed', 'dead_lettered']),
-        nextRetryAt: nullableString('date-time'),
-        response: { ...nullableString(), description: "The first KiB of the endpoint's answer." },
-        error: nullableString(),
-      }),
-    },
-  }),
-  title: 'Delivery attempts',
-}
-
-const ADMIN_SCHEMA = {
-  ...object({
-    subscriptions: {
-      type: 'array',
-      items: {
-        allOf: [{ $ref: '#/components/schemas/WebhookSubscription' }],
-        type: 'object',
-        required: ['host', 'health', 'last24h'],
-        properties: {
-          host: { type: 'string' },
-          health: oneOf(['healthy', 'failing', 'disabled']),
-          last24h: object({ delivered: { type: 'integer' }, failed: { type: 'integer' } }),
-        },
-        unevaluatedProperties: false,
-      },
-    },
-    refusals: {
-      type: 'array',
-      description:
-        'Why each verification of the last 24 hours failed, newest first (at most 100): the requester was told only that it failed.',
-      items: object({
-        at: { type: 'string', format: 'date-time' },
-        action: oneOf(['subscribe', 'enable']),
-        subscriptionId: { type: 'string' },
-        host: { type: 'string' },
-        url: { type: 'string' },
-        reason: { type: 'string' },
-      }),
-    },
-  }),
-  title: 'Every webhook subscription',
+/** A component derived from its zod schema, without the `$schema` key that OpenAPI's components do not take. */
+function jsonSchemaOf(schema: z.core.$ZodType): JsonSchema {
+  const { $schema: _, ...component } = z.toJSONSchema(schema, { target: 'draft-2020-12' })
+  return component
 }
 
 const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } })
@@ -568,7 +479,7 @@ function webhookPaths() {
         tags: ['Webhooks'],
         requestBody: {
           required: true,
-          content: { 'application/json': { schema: z.toJSONSchema(SubscriptionRequest, { target: 'draft-2020-12' }) } },
+          content: { 'application/json': { schema: jsonSchemaOf(SubscriptionRequest) } },
         },
         responses: {
           201: {
@@ -604,10 +515,7 @@ function webhookPaths() {
             headers: NO_STORE,
             content: {
               'application/json': {
-                schema: object({
-                  secret: { type: 'string', pattern: '^whsec_' },
-                  previousSecretExpiresAt: { type: 'string', format: 'date-time' },
-                }),
+                schema: jsonSchemaOf(RotatedSecret),
               },
             },
           },
@@ -726,10 +634,10 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   components.JsonFeed = JSON_FEED_SCHEMA
   components.Manifest = MANIFEST_SCHEMA
   components.Evidence = EVIDENCE_SCHEMA
-  components.WebhookSubscription = SUBSCRIPTION_SCHEMA
-  components.NewWebhookSubscription = CREATED_SUBSCRIPTION_SCHEMA
-  components.WebhookDeliveries = DELIVERIES_SCHEMA
-  components.WebhookSubscriptions = ADMIN_SCHEMA
+  components.WebhookSubscription = jsonSchemaOf(SubscriptionView)
+  components.NewWebhookSubscription = jsonSchemaOf(NewSubscription)
+  components.WebhookDeliveries = jsonSchemaOf(DeliveriesView)
+  components.WebhookSubscriptions = jsonSchemaOf(AdminView)
 
   const lang = param('lang', 'query', 'Language; else Accept-Language; else the default.', oneOf(languages))
   const acceptLanguage = param('Accept-Language', 'header', 'Consulted when `lang` is absent.', { type: 'string' })
