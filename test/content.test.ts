@@ -2,7 +2,7 @@
 // against the source document it was transcribed from.
 import { beforeAll, describe, expect, it } from 'vitest'
 import source from '../data/source/liveagent-lv-2023-10-02.txt?raw'
-import { escapeHtml } from '../src/publish/render/html'
+import { escapeHtml } from '../src/publish/render/page'
 import type { Localized, SubprocessorEntry } from '../src/publish/input/schema'
 import type { SubprocessorListDocument } from '../src/publish/contract/schema'
 import { fetchWorker, publish, realData } from './helpers'

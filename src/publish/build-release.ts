@@ -18,18 +18,11 @@ import { boundariesAfter, entriesAt } from './input/changes'
 import { discoveryDocument } from './contract/discovery'
 import { openApiDocument } from './contract/openapi'
 import type { ManifestedView } from './manifest'
-import {
-  type ListState,
-  listRegions,
-  type ReleaseStamp,
-  toEntryDocument,
-  toEntryPage,
-  toListDocument,
-  toListPage,
-} from './model'
-import { LATEST_CHANGES, renderChangeLog, renderVersionsLog, versionsDocument } from './render/changes'
-import { renderCsv } from './render/csv'
-import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT, renderEntryHtml, renderListHtml } from './render/html'
+import { type ListState, listRegions, type ReleaseStamp, toEntryDocument, toListDocument } from './model'
+import { LATEST_CHANGES } from './render/change-log'
+import { renderChangeLog, renderVersionsLog, versionsDocument } from './render/changes'
+import { ENTRY_RENDERERS, jsonText, LIST_RENDERERS } from './render/formats'
+import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT } from './render/html'
 import type { RegistryData, SubprocessorEntry } from './input/schema'
 import { registryJsonSchema } from './contract/schema'
 
@@ -58,8 +51,6 @@ function expandCountryRegions(data: RegistryData): Record<string, string> {
   return mapping
 }
 
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
-
 /** One state of a version, as the renderers need it. */
 interface StateModel extends ListState {
   byId: Map<string, SubprocessorEntry>
@@ -79,19 +70,12 @@ export function renderer(
       case 'list': {
         const state = { ...model, scheduled: view.scheduled === true }
         const doc = toListDocument(data, stamp, { region: view.region, lang: view.lang }, state)
-        if (view.format === 'json') return json(doc)
-        return view.format === 'csv'
-          ? renderCsv(data.locales[doc.language]!.labels, doc.subprocessors)
-          : renderListHtml(toListPage(data, doc, state))
+        return LIST_RENDERERS[view.format](data, doc, state)
       }
       case 'entry': {
         const entry = model.byId.get(view.id)
         if (!entry) throw new Error(`no entry ${view.id}`)
-        const doc = toEntryDocument(data, stamp, entry, view.lang)
-        if (view.format === 'json') return json(doc)
-        return view.format === 'csv'
-          ? renderCsv(data.locales[doc.language]!.labels, [doc])
-          : renderEntryHtml(toEntryPage(data, doc))
+        return ENTRY_RENDERERS[view.format](data, toEntryDocument(data, stamp, entry, view.lang))
       }
       case 'changes': {
         const parts = renderChangeLog(
@@ -108,8 +92,8 @@ export function renderer(
       case 'manifest':
         throw new Error('a manifest is built from the other representations, not rendered')
       case 'document':
-        if (view.name === 'schema') return json(registryJsonSchema(data.registry.languages))
-        return json(view.name === 'openapi' ? openApiDocument(data, stamp) : discoveryDocument(data, stamp))
+        if (view.name === 'schema') return jsonText(registryJsonSchema(data.registry.languages))
+        return jsonText(view.name === 'openapi' ? openApiDocument(data, stamp) : discoveryDocument(data, stamp))
     }
   }
 }

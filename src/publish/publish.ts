@@ -15,7 +15,7 @@ import {
 import { enterInLog, type LogSigning, LogRefused, tilesOfNewestLeaf, withVerifierKey } from './evidence'
 import { buildRelease, type RenderedRelease } from './build-release'
 import { computeChanges, touchedIn } from './input/changes'
-import { summarize } from './render/changes'
+import { summarize } from './render/change-log'
 import type { RegistryData } from './input/schema'
 
 export interface PublishResult extends RenderedRelease {

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadData } from '../../src/cli/load-data'
 import { computeChanges } from '../../src/publish/input/changes'
-import { summarize } from '../../src/publish/render/changes'
+import { summarize } from '../../src/publish/render/change-log'
 import type { RegistryData } from '../../src/publish/input/schema'
 import { changePayload } from '../../src/webhooks/events'
 

@@ -1,5 +1,7 @@
 import { html, raw } from 'hono/html'
 import type { EntryPage, ListPage, PageChange, PageEntry, PageLink } from '../model'
+import { formatDate } from './dates'
+import { lines, type Markup, pageShell } from './page'
 import type { Language } from '../input/schema'
 
 // The pages' only styling, inline so that a page needs no other request; each style's hash goes
@@ -62,45 +64,8 @@ export const PAGE_SCRIPT = [
   "const address=document.getElementById('address');address.textContent=address.href",
 ].join('\n')
 
-// Written here, not taken from data: the only text the pages carry unescaped, byte for byte as hashed into the CSP.
-const STYLES = { list: raw(LIST_PAGE_STYLE), entry: raw(ENTRY_PAGE_STYLE) }
+// Written here, not taken from data: with the styles, the only text the pages carry unescaped, byte for byte as hashed into the CSP.
 const SCRIPT = raw(PAGE_SCRIPT)
-
-/** Markup from `html`: every interpolated string is escaped, and only markup written here is not. */
-type Markup = ReturnType<typeof html>
-
-const NAMED_REFERENCES: Record<string, string> = {
-  '&amp;': '&#38;',
-  '&lt;': '&#60;',
-  '&gt;': '&#62;',
-  '&quot;': '&#34;',
-}
-
-/**
- * The finished page as text. Hono escapes with named references; the pages have always been
- * published with numeric ones (`&#38;`), which stand for the same characters.
- */
-function toText(markup: Markup): string {
-  if (markup instanceof Promise) throw new Error('a page renders synchronously')
-  return markup.toString().replace(/&(?:amp|lt|gt|quot);/g, (reference) => NAMED_REFERENCES[reference]!)
-}
-
-/** A text as the pages write it, escaped. */
-export function escapeHtml(text: string): string {
-  return toText(html`${text}`)
-}
-
-/** Markup as the pages write it: for the other pages (the change log, the version index). */
-export const markupText = toText
-
-// Building an Intl.DateTimeFormat costs far more than using one, and a release renders thousands of pages.
-const DATE_FORMATS = new Map<Language, Intl.DateTimeFormat>()
-
-function formatDate(iso: string, lang: Language): string {
-  let format = DATE_FORMATS.get(lang)
-  if (!format) DATE_FORMATS.set(lang, (format = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' })))
-  return format.format(new Date(iso))
-}
 
 const time = (iso: string, lang: Language) => html`<time datetime="${iso.slice(0, 10)}">${formatDate(iso, lang)}</time>`
 
@@ -109,7 +74,6 @@ function fill(template: string, values: Record<string, string | number | Markup>
   return html`${template.split(/\{(\w+)\}/).map((part, i) => (i % 2 ? values[part] : part))}`
 }
 
-const lines = (parts: Markup[]) => parts.flatMap((part, i) => (i ? [html`\n`, part] : [part]))
 const paragraphs = (texts: string[]) => lines(texts.map((text) => html`<p>${text}</p>`))
 const commas = (parts: Markup[]) => parts.flatMap((part, i) => (i ? [html`, `, part] : [part]))
 
@@ -139,17 +103,12 @@ function page(
   const alternates = [...model.alternates, ...feeds.map((feed) => ({ ...feed, hreflang: lang }))].map(
     (link) => html`<link rel="alternate" type="${link.type}" hreflang="${link.hreflang}" href="${link.href}">`,
   )
-  return toText(html`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${parts.title}</title>
-${lines(alternates)}
-<style>${'entry' in model ? STYLES.entry : STYLES.list}</style>
-</head>
-<body>
-<a class="skip" href="#main">${labels.skipToMain}</a>
+  return pageShell({
+    lang,
+    title: parts.title,
+    head: lines(alternates),
+    style: 'entry' in model ? ENTRY_PAGE_STYLE : LIST_PAGE_STYLE,
+    body: html`<a class="skip" href="#main">${labels.skipToMain}</a>
 <header>
 ${lines(parts.header)}
 ${model.translationNotice ? html`<p>${model.translationNotice}</p>` : ''}
@@ -168,9 +127,8 @@ ${lines(parts.main)}
 <footer>
 <p>${labels.pageAddress}: <a id="address" href="${model.href}">${model.href}</a></p>
 </footer>
-${parts.script ? html`<script type="module">${SCRIPT}</script>\n` : ''}</body>
-</html>
-`)
+${parts.script ? html`<script type="module">${SCRIPT}</script>\n` : ''}`,
+  })
 }
 
 function nameOf(model: ListPage | EntryPage, entry: PageEntry): Markup {

@@ -1,0 +1,145 @@
+/**
+ * What every format of the change log shares: the changes a region's log shows, the texts made
+ * from a change (summary, plain text, objection line), and how a log is cut into head, items
+ * and tail so that the Worker can serve `?since=N` as a slice of the stored bytes.
+ */
+import type { ChangeRecord } from '../../domain/change'
+import { ALL_REGIONS } from '../../domain/representation'
+import type { LogParts } from '../../storage/log'
+import { touchedIn } from '../input/changes'
+import type { Labels, Language, RegistryData } from '../input/schema'
+import { changeDocument, plainValue, type ReleaseStamp, regionName } from '../model'
+import { formatInstant } from './dates'
+
+export const encoder = new TextEncoder()
+/** Without `since`, a log holds this many of the latest changes, so that its cost does not grow with history. */
+export const LATEST_CHANGES = 50
+
+export const feedTag = (data: RegistryData, region: string, lang: string) =>
+  `tag:${data.registry.notice.tagAuthority}:subprocessors/changes/${region}/${lang}`
+/** An id usable as an HTML fragment. */
+export const anchor = (id: string) => `change-${id.replace(/[^A-Za-z0-9]+/g, '-')}`
+
+export const labelsOf = (data: RegistryData, lang: Language): Labels => data.locales[lang]!.labels
+export const nameOf = (data: RegistryData, change: Pick<ChangeRecord, 'name'>, lang: Language) =>
+  change.name ?? labelsOf(data, lang).notNamed
+
+/** A label with its blanks filled, as plain text (the locale schema makes sure every blank is there). */
+export const filled = (template: string, values: Record<string, string | number>) =>
+  template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name]))
+
+/** The one-line summary of a change in every language; kept in the record for readers that cannot render. */
+export function summarize(data: RegistryData, change: Omit<ChangeRecord, 'summary'>): Record<string, string> {
+  return Object.fromEntries(
+    data.registry.languages.map((lang) => {
+      const labels = labelsOf(data, lang)
+      return [
+        lang,
+        filled(labels.changeSummary, {
+          type: labels.changeTypes[change.type],
+          name: nameOf(data, change, lang),
+          date: formatInstant(change.effectiveAt, lang),
+        }),
+      ]
+    }),
+  )
+}
+
+/** How to object to a change, in a line: until when, and where. */
+export const objection = (data: RegistryData, labels: Labels, deadline: string, lang: Language) =>
+  `${filled(labels.objectionDeadline, { date: formatInstant(deadline, lang) })}. ${filled(labels.howToObject, { email: data.registry.notice.objectionsTo })}`
+
+/** When a change last moved, as its feed entry's `updated`: announced, taken effect, or withdrawn. */
+export function updatedAt(change: ChangeRecord, at: number): number {
+  const effective = Date.parse(change.effectiveAt)
+  return Math.max(
+    Date.parse(change.announcedAt),
+    change.withdrawnAt ? Date.parse(change.withdrawnAt) : 0,
+    change.withdrawnIn === null && effective <= at ? effective : 0,
+  )
+}
+
+/** The changes that touch a region's list, newest first by the version that last touched them. */
+export function changesFor(changes: ChangeRecord[], region: string): ChangeRecord[] {
+  return changes
+    .map((change, order) => ({ change, order }))
+    .filter(({ change }) => region === ALL_REGIONS || change.regions.includes(region))
+    .sort((a, b) => touchedIn(b.change) - touchedIn(a.change) || b.order - a.order)
+    .map(({ change }) => change)
+}
+
+/** What one state of a version renders its change log from. */
+export interface LogContext {
+  data: RegistryData
+  stamp: ReleaseStamp
+  /** Every change record of the version. */
+  changes: ChangeRecord[]
+  /** The instant the state begins: what is effective by then. */
+  at: number
+}
+
+export const text = (value: string) => encoder.encode(value)
+
+/** Splits a rendered document at a marker into head and tail; the marker holds the items' place. */
+export function around(document: string, marker: string): { head: string; tail: string } {
+  const at = document.indexOf(marker)
+  if (at === -1) throw new Error(`no ${marker} in the rendered log`)
+  return { head: document.slice(0, at), tail: document.slice(at + marker.length) }
+}
+
+/** Holds the items' place while a log is rendered whole; a NUL never comes out of the renderers otherwise. */
+export const ITEMS = '\u0000items\u0000'
+export const ITEMS_IN_JSON = JSON.stringify(ITEMS)
+
+export const indent = (json: string, by: string) => json.replace(/^/gm, by)
+
+/** A change in plain text: for feed readers and spreadsheets. */
+export function plainText(ctx: LogContext, change: ChangeRecord, lang: Language): string {
+  const l = labelsOf(ctx.data, lang)
+  const doc = changeDocument(ctx.data, change, lang, ctx.at)
+  const lines = [doc.summary]
+  for (const field of doc.fields)
+    lines.push(`${l.fieldNames[field.field]}: ${plainValue(field.before, l)} → ${plainValue(field.after, l)}`)
+  lines.push(`${l.regions}: ${change.regions.join(', ')}`)
+  if (doc.shortNotice) lines.push(`${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}`)
+  if (change.objectionDeadline && doc.status === 'upcoming')
+    lines.push(objection(ctx.data, l, change.objectionDeadline, lang))
+  if (doc.withdrawn)
+    lines.push(filled(l.withdrawnIn, { version: doc.withdrawn.version, date: formatInstant(doc.withdrawn.at, lang) }))
+  return lines.join('\n')
+}
+
+/** One log to render: its context, and what every format reads from it. */
+export interface LogRender {
+  ctx: LogContext
+  region: string
+  lang: Language
+  /** Keep the newest changes only (the default view); undefined: every change. */
+  latest: number | undefined
+  /** The changes the log shows, newest first. */
+  shown: ChangeRecord[]
+  /** When any change of the region's log last moved, or the publish: a feed's `updated`. */
+  updated: string
+  labels: Labels
+  regionLabel: string
+}
+
+export function logRender(ctx: LogContext, region: string, lang: Language, latest: number | undefined): LogRender {
+  const all = changesFor(ctx.changes, region)
+  return {
+    ctx,
+    region,
+    lang,
+    latest,
+    shown: latest === undefined ? all : all.slice(0, latest),
+    updated: new Date(
+      Math.max(Date.parse(ctx.stamp.publishedAt), ...all.map((change) => updatedAt(change, ctx.at))),
+    ).toISOString(),
+    labels: labelsOf(ctx.data, lang),
+    regionLabel: regionName(ctx.data, region, lang),
+  }
+}
+
+/** The log's items, each rendered by one format and marked with the version that last touched it. */
+export const itemsOf = (log: LogRender, render: (change: ChangeRecord) => string): LogParts['items'] =>
+  log.shown.map((change) => ({ body: text(render(change)), touched: touchedIn(change) }))
