@@ -1,10 +1,11 @@
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
-import { ALLOWED_METHODS, errorBody, RegistryError, RETRY_AFTER_SECONDS } from './domain/errors'
+import { ALLOWED_METHODS, errorBody, RegistryError } from './domain/errors'
 import { documents } from './routes/documents'
 import { evidence } from './routes/evidence'
 import { history } from './routes/history'
-import { COMMON_HEADERS, CORS_OPTIONS, isPrivatePath, PRIVATE_HEADERS, PRIVATE_PATHS } from './routes/serve'
+import { errorHeaders, PRIVATE_HEADERS } from './domain/headers'
+import { CORS_OPTIONS, isPrivatePath, PRIVATE_PATHS } from './routes/serve'
 import { subprocessors } from './routes/subprocessors'
 import { webhooks } from './routes/webhooks'
 import { deliverBatch, recordDeadLetters } from './webhooks/deliver'
@@ -59,15 +60,7 @@ app.onError((err, c) => {
           'The registry failed to answer; this is a fault of the registry, not of the request.',
         )
   if (!(err instanceof RegistryError)) console.error(err)
-  if (error.status === 405) c.header('Allow', (error.details.allowed ?? ALLOWED_METHODS).join(', '))
-  if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="webhooks"')
-  if (error.status === 503 || error.retryAfter !== undefined)
-    c.header('Retry-After', String(error.retryAfter ?? RETRY_AFTER_SECONDS))
-  return c.json(
-    errorBody(error),
-    error.status,
-    isPrivatePath(c.req.path) ? PRIVATE_HEADERS : { ...COMMON_HEADERS, 'Cache-Control': 'no-store' },
-  )
+  return c.json(errorBody(error), error.status, errorHeaders(error, isPrivatePath(c.req.path)))
 })
 
 const DEAD_LETTER_QUEUE = 'subprocessor-webhooks-dlq'

@@ -1,9 +1,3 @@
-/**
- * What a representation is, where it lives and what it is called: shared by the publisher,
- * which renders every representation once, and the Worker, which only looks them up.
- */
-import { contentDigest } from './etag'
-
 /** Order matters: on a tie in the client's preferences, the earlier format wins. */
 export const FORMATS = ['json', 'html', 'csv'] as const
 export type Format = (typeof FORMATS)[number]
@@ -24,7 +18,7 @@ export const MEDIA_TYPES: Record<ChangeFormat, string> = {
   jsonfeed: 'application/feed+json',
 }
 
-const CONTENT_TYPES: Record<ChangeFormat, string> = {
+export const CONTENT_TYPES: Record<ChangeFormat, string> = {
   json: 'application/json; charset=utf-8',
   html: 'text/html; charset=utf-8',
   csv: 'text/csv; charset=utf-8; header=present',
@@ -253,11 +247,11 @@ export const manifestUrl = (version: number) => `/versions/${version}/manifest`
 export const evidenceUrl = (version: number) => `/versions/${version}/evidence`
 
 /** The manifest that lists these bytes, as a `describedby` link: the evidence starts there. */
-const manifestLink = (release: Release) =>
+export const manifestLink = (release: Release) =>
   `<${manifestUrl(release.version)}>; rel="describedby"; type="application/json"; title="manifest"`
 
 /** `rel="alternate"` for every other format and language of the same resource, and `describedby` for its schema. */
-function linkHeader(release: Release, view: ListView | EntryView | ChangesView | VersionsView): string {
+export function linkHeader(release: Release, view: ListView | EntryView | ChangesView | VersionsView): string {
   const links: string[] = []
   const formats = view.kind === 'changes' ? CHANGE_FORMATS : view.kind === 'versions' ? VERSION_FORMATS : FORMATS
   for (const lang of release.languages) {
@@ -276,43 +270,4 @@ function linkHeader(release: Release, view: ListView | EntryView | ChangesView |
   }[view.kind]
   links.push(`<${schema}>; rel="describedby"; type="application/schema+json"`)
   return links.join(', ')
-}
-
-/**
- * The headers that belong to a representation's bytes, whichever URL serves them. `since` is the
- * instant the state they belong to began: their Last-Modified.
- */
-export function representationHeaders(
-  release: Release,
-  view: View,
-  etag: string,
-  since: number,
-  digest = contentDigest(etag),
-): Record<string, string> {
-  const headers: Record<string, string> = {
-    'Content-Type':
-      view.kind === 'document'
-        ? DOCUMENTS[view.name].contentType
-        : view.kind === 'manifest'
-          ? CONTENT_TYPES.json
-          : CONTENT_TYPES[view.format],
-    'Content-Location': viewUrl(view),
-    ETag: etag,
-    'Last-Modified': new Date(since).toUTCString(),
-    'Content-Digest': digest,
-  }
-  if (view.kind === 'manifest') return headers
-  if (view.kind === 'document') {
-    headers.Link = manifestLink(release)
-    return headers
-  }
-  headers['Content-Language'] = view.lang
-  headers.Link = `${linkHeader(release, view)}, ${manifestLink(release)}`
-  if (view.format === 'csv') {
-    const subject = view.kind === 'list' ? view.region : view.kind === 'entry' ? view.id : `changes-${view.region}`
-    headers['Content-Disposition'] =
-      `attachment; filename="${release.fileStem}-${subject}-${view.lang}-v${release.version}.csv"`
-  }
-  if (view.format === 'html') headers['Content-Security-Policy'] = release.htmlContentSecurityPolicy
-  return headers
 }

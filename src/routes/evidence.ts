@@ -1,10 +1,17 @@
+import { bodyHeaders } from '../domain/headers'
 import { type Context, Hono } from 'hono'
 import { type CachingHeaders, immutableCaching, UNNEGOTIATED_CACHING } from '../domain/caching'
 import { RegistryError } from '../domain/errors'
-import { contentDigest, strongEtag } from '../domain/etag'
+import { strongEtag } from '../domain/etag'
 import { checkpointBody, evidenceDocument } from '../domain/evidence'
 import { parseTilePath, TILE_WIDTH } from '../domain/merkle'
-import { LOG_CHECKPOINT_URL, LOG_TILES_URL, type Release, type ReleaseEvidence } from '../domain/representation'
+import {
+  CONTENT_TYPES,
+  LOG_CHECKPOINT_URL,
+  LOG_TILES_URL,
+  type Release,
+  type ReleaseEvidence,
+} from '../domain/representation'
 import { readVersionInPath } from '../domain/selection'
 import { parseCheckpoint } from '../domain/signed-note'
 import {
@@ -86,13 +93,7 @@ evidence.get('/versions/:version/evidence', (c) =>
         body,
         etag,
         lastModified: Date.parse(current.publishedAt),
-        headers: {
-          'Content-Type': 'application/json; charset=utf-8',
-          'Content-Length': String(body.byteLength),
-          ETag: etag,
-          'Content-Digest': contentDigest(etag),
-          'Last-Modified': new Date(current.publishedAt).toUTCString(),
-        },
+        headers: bodyHeaders(CONTENT_TYPES.json, body.byteLength, etag, Date.parse(current.publishedAt)),
       }
       if (built.size >= DOCUMENTS_KEPT) built.clear()
       built.set(release.version, stored)
@@ -110,13 +111,7 @@ async function checkpointOf(release: Release): Promise<StoredRepresentation> {
     body,
     etag,
     lastModified: Date.parse(release.publishedAt),
-    headers: {
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': String(body.byteLength),
-      ETag: etag,
-      'Content-Digest': contentDigest(etag),
-      'Last-Modified': new Date(release.publishedAt).toUTCString(),
-    },
+    headers: bodyHeaders('text/plain; charset=utf-8', body.byteLength, etag, Date.parse(release.publishedAt)),
   }
 }
 
@@ -138,12 +133,7 @@ evidence.get(`${LOG_TILES_URL}*`, (c) =>
       throw new RegistryError('not_found', `There is no tile ${path.slice(0, 80)} in the log of ${size} versions.`)
     }
     const { body, etag } = await loadTile(c.env.REGISTRY, path)
-    const headers = {
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(body.byteLength),
-      ETag: etag,
-      'Content-Digest': contentDigest(etag),
-    }
+    const headers = bodyHeaders('application/octet-stream', body.byteLength, etag)
     const stored = { body, etag, lastModified: 0, headers }
     return responseFor(c, stored, tile.width === TILE_WIDTH ? IMMUTABLE : PARTIAL_TILE_CACHING)
   }),

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { CORS_EXPOSED_HEADERS, locatedAt, servedHeaders } from '../domain/headers'
 import { accepts } from 'hono/accepts'
 import { RETAINED_304_HEADERS } from 'hono/etag'
 import { type CachingHeaders, cachingUntil, isPrecomputed } from '../domain/caching'
@@ -19,42 +20,7 @@ import {
 export type Env = { Bindings: Cloudflare.Env }
 
 /** Any origin may read, and see the validators and where the bytes came from. */
-export const CORS_OPTIONS = {
-  origin: '*',
-  allowMethods: ALLOWED_METHODS,
-  exposeHeaders: [
-    'ETag',
-    'Last-Modified',
-    'Content-Location',
-    'Content-Language',
-    'Content-Disposition',
-    'Link',
-    'Content-Digest',
-  ],
-}
-
-/**
- * What cors() and secureHeaders() would add to every response, as constants. They go into each
- * representation's precomputed header set instead: header-setting middleware cost about a tenth
- * of a request in `npm run bench`. A read-only API and a script-free page need only these two
- * security headers; the page's own CSP forbids framing, and HSTS belongs to the zone.
- */
-export const SECURITY_HEADERS: Record<string, string> = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-}
-
-export const COMMON_HEADERS: Record<string, string> = {
-  'Access-Control-Allow-Origin': CORS_OPTIONS.origin,
-  'Access-Control-Expose-Headers': CORS_OPTIONS.exposeHeaders.join(','),
-  ...SECURITY_HEADERS,
-}
-
-/**
- * Webhook and admin answers: never cached (some show a secret), and no CORS, so that no page a
- * visitor opens can subscribe, manage or read on their behalf.
- */
-export const PRIVATE_HEADERS: Record<string, string> = { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' }
+export const CORS_OPTIONS = { origin: '*', allowMethods: ALLOWED_METHODS, exposeHeaders: CORS_EXPOSED_HEADERS }
 
 /** The webhook and admin routes, which no other origin may call, as route patterns and as a test. */
 export const PRIVATE_PATHS = ['/webhooks', '/webhooks/*', '/admin/*']
@@ -85,7 +51,7 @@ function headerSet(representation: StoredRepresentation, caching: CachingHeaders
 }
 
 function buildHeaderSet(representation: StoredRepresentation, caching: CachingHeaders): HeaderSet {
-  const ok = { ...COMMON_HEADERS, ...representation.headers, ...caching }
+  const ok = servedHeaders(representation.headers, caching)
   const notModified = Object.fromEntries(
     Object.entries(ok).filter(([name]) => NOT_MODIFIED_HEADERS.has(name.toLowerCase())),
   )
@@ -161,7 +127,7 @@ export function responseFor(
     representation.lastModified,
   )
   const chosen = notModified ? headers.notModified : headers.ok
-  const sent = location ? { ...chosen, 'Content-Location': location } : chosen
+  const sent = locatedAt(chosen, location)
   return notModified
     ? new Response(null, { status: 304, headers: sent })
     : new Response(representation.body, { headers: sent })

@@ -33,7 +33,8 @@ import {
   rotateSecret,
   type StoredSubscription,
 } from '../webhooks/store'
-import { PRIVATE_HEADERS, type Env } from './serve'
+import { PRIVATE_HEADERS } from '../domain/headers'
+import type { Env } from './serve'
 import type { AdminView, DeliveriesView, NewSubscription, RotatedSecret } from '../webhooks/views'
 
 /** Subscribing to change events, managing a subscription with its token, and the operator's view. */

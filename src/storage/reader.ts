@@ -5,6 +5,7 @@
  * signed log that the release names), so damaged or rewritten storage becomes a 503, never a 200.
  */
 import type { ChangeRecord } from '../domain/change'
+import { representationHeaders } from '../domain/headers'
 import { contentDigest, etagSha256, strongEtag } from '../domain/etag'
 import { listedDigests, listingKey } from '../domain/evidence'
 import { RegistryError } from '../domain/errors'
@@ -14,7 +15,6 @@ import {
   isPerState,
   isRelease,
   type Release,
-  representationHeaders,
   type VersionsView,
   type View,
   viewPath,
@@ -203,10 +203,7 @@ function servable(
       body: part.body,
       etag: part.etag,
       lastModified: since,
-      headers: {
-        ...representationHeaders(release, view, part.etag, since),
-        'Content-Length': String(part.body.byteLength),
-      },
+      headers: representationHeaders(release, view, { etag: part.etag, since, bytes: part.body.byteLength }),
     }
   }
   return part.servable
@@ -291,11 +288,13 @@ async function loadLogSlice(
     body,
     etag,
     lastModified,
-    headers: {
-      ...representationHeaders(release, stored, etag, lastModified, digest),
-      'Content-Location': location,
-      'Content-Length': String(body.byteLength),
-    },
+    headers: representationHeaders(release, stored, {
+      etag,
+      since: lastModified,
+      bytes: body.byteLength,
+      digest,
+      location,
+    }),
   }
   if (needed.length === 0) {
     if (log.slices.size >= SLICES_KEPT_PER_LOG) log.slices.clear()
