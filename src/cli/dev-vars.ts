@@ -1,14 +1,15 @@
 /**
- * `npm start` runs this first: local development needs the two Worker secrets that a deployment
- * sets with `wrangler secret put`. When `.dev.vars` is missing it is created with random values,
- * and the admin token is printed this once.
+ * Local development needs the two Worker secrets that a deployment sets with `wrangler secret
+ * put`. When `.dev.vars` is missing it is created with random values, and the admin token is
+ * printed this once.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync, writeFileSync } from 'node:fs'
 
 const FILE = '.dev.vars'
 
-if (!existsSync(FILE)) {
+export function ensureDevVars(): void {
+  if (existsSync(FILE)) return
   const adminToken = randomBytes(24).toString('base64url')
   const lines = [
     '# Local Worker secrets, created by `npm start`; git ignores this file.',
