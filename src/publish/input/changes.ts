@@ -124,6 +124,143 @@ export interface Previous {
 const day = (instant: number) => new Date(instant).toISOString().slice(0, 10)
 const iso = (instant: number) => new Date(instant).toISOString()
 
+/** A change as the data implies it, before it becomes a record: what changes, when, and with what notice. */
+interface Draft {
+  type: ChangeType
+  before: SubprocessorEntry | undefined
+  after: SubprocessorEntry | undefined
+  at: number
+  shortNotice: ShortNotice | null
+}
+
+/** The record of a change this version makes; its summary comes later. */
+function recordOf(stamp: ReleaseStamp, { type, before, after, at, shortNotice }: Draft): Omit<ChangeRecord, 'summary'> {
+  const entry = (after ?? before)!
+  const fields = before && after ? changedFields(before, after) : []
+  const requiresNotice = needsNotice(type, fields)
+  const effectiveAt = iso(at)
+  return {
+    id: `v${stamp.version}/${entry.id}/${type}/${effectiveAt}`,
+    type,
+    entry: entry.id,
+    name: entry.name,
+    snapshot: entry,
+    fields,
+    regions: [...new Set([...(before?.regions ?? []), ...(after?.regions ?? [])])],
+    announcedIn: stamp.version,
+    announcedAt: stamp.publishedAt,
+    effectiveAt,
+    objectionDeadline: requiresNotice ? effectiveAt : null,
+    requiresNotice,
+    shortNotice,
+    withdrawnIn: null,
+    withdrawnAt: null,
+  }
+}
+
+/** Why a change that needs notice may not take effect this soon; null when it may. */
+function shortNoticeViolation(
+  change: Omit<ChangeRecord, 'summary'>,
+  data: RegistryData,
+  now: number,
+  earliest: number,
+): NoticeViolation | null {
+  const at = Date.parse(change.effectiveAt)
+  if (!change.requiresNotice || at >= earliest || change.shortNotice) return null
+  const what =
+    change.type === 'added'
+      ? 'an addition'
+      : `a change of ${change.fields
+          .filter(changesInSubstance)
+          .map(({ field }) => field)
+          .join(', ')}`
+  return {
+    entry: change.entry,
+    type: change.type,
+    effectiveAt: change.effectiveAt,
+    earliestAllowed: day(earliest),
+    message: `${change.entry}: ${what} needs ${data.registry.notice.periodDays} days' notice, but it would take effect ${at <= now ? `when published (${day(now)})` : `on ${day(at)}`}; the earliest date allowed is ${day(earliest)}. Announce it in announcements.json with "effective" on or after that date, or give "shortNotice" with its reason.`,
+  }
+}
+
+/**
+ * What takes effect now, against what the previous version has in force now. A new announcement
+ * that takes effect now lends its shortNotice to the change it makes.
+ */
+function changesNow(previous: Previous, data: RegistryData, now: number, isNew: (a: Announcement) => boolean): Draft[] {
+  const lending = new Map<string, ShortNotice | null>()
+  for (const announcement of data.announcements)
+    if (isNew(announcement) && effectiveInstant(announcement, now) === now)
+      lending.set(announcedEntry(announcement), announcement.shortNotice ?? null)
+  const shortNotice = (id: string) => lending.get(id) ?? null
+  const before = new Map(
+    entriesAt(previous.data, now, Date.parse(previous.stamp.publishedAt)).map((entry) => [entry.id, entry]),
+  )
+  const after = new Map(entriesAt(data, now, now).map((entry) => [entry.id, entry]))
+  const drafts: Draft[] = []
+  for (const [id, entry] of after) {
+    const old = before.get(id)
+    if (!old) drafts.push({ type: 'added', before: undefined, after: entry, at: now, shortNotice: shortNotice(id) })
+    else if (changedFields(old, entry).length)
+      drafts.push({ type: 'modified', before: old, after: entry, at: now, shortNotice: shortNotice(id) })
+  }
+  for (const [id, entry] of before)
+    if (!after.has(id)) drafts.push({ type: 'removed', before: entry, after: undefined, at: now, shortNotice: null })
+  return drafts
+}
+
+/**
+ * What is newly announced for later, and the new announcements dated in the past: refused, except
+ * into an empty store, where they are simply in force, since no customer was ever told otherwise.
+ */
+function announcedForLater(
+  previous: Previous | null,
+  data: RegistryData,
+  now: number,
+  earliest: number,
+  isNew: (a: Announcement) => boolean,
+): ({ draft: Draft } | { retroactive: NoticeViolation })[] {
+  const steps: ({ draft: Draft } | { retroactive: NoticeViolation })[] = []
+  for (const { announcement, at } of inEffectOrder(data, now)) {
+    if (!isNew(announcement) || at === now) continue
+    const id = announcedEntry(announcement)
+    const type = announcedType(announcement)
+    if (at >= now) {
+      const before = entriesAt(data, at - 1, now).find((entry) => entry.id === id)
+      const after = entriesAt(data, at, now).find((entry) => entry.id === id)
+      steps.push({ draft: { type, before, after, at, shortNotice: announcement.shortNotice ?? null } })
+    } else if (previous) {
+      steps.push({
+        retroactive: {
+          entry: id,
+          type,
+          effectiveAt: iso(at),
+          earliestAllowed: day(earliest),
+          message: `${id}: the announcement takes effect on ${announcement.effective}, which has already passed; an announcement cannot be retroactive. Give a date on or after ${day(earliest)} (or, for a change that needs no notice, any date from today).`,
+        },
+      })
+    }
+  }
+  return steps
+}
+
+/** The earlier records, with those announced before, not yet effective and no longer announced marked withdrawn. */
+function withdrawing(previous: Previous | null, data: RegistryData, stamp: ReleaseStamp, now: number): ChangeRecord[] {
+  const stillAnnounced = new Set(
+    data.announcements.map(
+      (announcement) =>
+        `${announcedEntry(announcement)} ${announcedType(announcement)} ${iso(effectiveInstant(announcement, now))}`,
+    ),
+  )
+  return (previous?.changes ?? []).map((change) =>
+    change.withdrawnIn === null &&
+    Date.parse(change.effectiveAt) > now &&
+    !stillAnnounced.has(`${change.entry} ${change.type} ${change.effectiveAt}`)
+      ? { ...change, withdrawnIn: stamp.version, withdrawnAt: stamp.publishedAt }
+      : change,
+  )
+}
+
 /**
  * The change records of a new version: every earlier record (a not-yet-effective one the data no
  * longer announces is marked withdrawn), then what takes effect now, then what is newly announced.
@@ -138,118 +275,32 @@ export function computeChanges(
   summarize: (record: Omit<ChangeRecord, 'summary'>) => Record<string, string>,
 ): ChangeRecord[] {
   const now = Date.parse(stamp.publishedAt)
-  const period = data.registry.notice.periodDays * DAY_MS
-  const earliest = now + period
-  const violations: NoticeViolation[] = []
-  const fresh: Omit<ChangeRecord, 'summary'>[] = []
-
+  const earliest = now + data.registry.notice.periodDays * DAY_MS
   const previousKeys = new Set(previous?.data.announcements.map(canonical) ?? [])
   const isNew = (announcement: Announcement) => !previousKeys.has(canonical(announcement))
-  // A new announcement that takes effect now lends its shortNotice to the change it makes now.
-  const newImmediate = new Map<string, Announcement>()
-  for (const announcement of data.announcements)
-    if (isNew(announcement) && effectiveInstant(announcement, now) === now)
-      newImmediate.set(announcedEntry(announcement), announcement)
 
-  const record = (
-    type: ChangeType,
-    before: SubprocessorEntry | undefined,
-    after: SubprocessorEntry | undefined,
-    at: number,
-    shortNotice: ShortNotice | null,
-  ) => {
-    const entry = (after ?? before)!
-    const fields = before && after ? changedFields(before, after) : []
-    const requiresNotice = needsNotice(type, fields)
-    const effectiveAt = iso(at)
-    fresh.push({
-      id: `v${stamp.version}/${entry.id}/${type}/${effectiveAt}`,
-      type,
-      entry: entry.id,
-      name: entry.name,
-      snapshot: entry,
-      fields,
-      regions: [...new Set([...(before?.regions ?? []), ...(after?.regions ?? [])])],
-      announcedIn: stamp.version,
-      announcedAt: stamp.publishedAt,
-      effectiveAt,
-      objectionDeadline: requiresNotice ? effectiveAt : null,
-      requiresNotice,
-      shortNotice,
-      withdrawnIn: null,
-      withdrawnAt: null,
-    })
-    if (requiresNotice && at < earliest && !shortNotice) {
-      const what =
-        type === 'added'
-          ? 'an addition'
-          : `a change of ${fields
-              .filter(changesInSubstance)
-              .map(({ field }) => field)
-              .join(', ')}`
-      violations.push({
-        entry: entry.id,
-        type,
-        effectiveAt,
-        earliestAllowed: day(earliest),
-        message: `${entry.id}: ${what} needs ${data.registry.notice.periodDays} days' notice, but it would take effect ${at <= now ? `when published (${day(now)})` : `on ${day(at)}`}; the earliest date allowed is ${day(earliest)}. Announce it in announcements.json with "effective" on or after that date, or give "shortNotice" with its reason.`,
-      })
-    }
-  }
-
-  // What takes effect now, against what the previous version has in force now.
-  if (previous) {
-    const before = new Map(
-      entriesAt(previous.data, now, Date.parse(previous.stamp.publishedAt)).map((entry) => [entry.id, entry]),
-    )
-    const after = new Map(entriesAt(data, now, now).map((entry) => [entry.id, entry]))
-    const shortNoticeOf = (id: string) => newImmediate.get(id)?.shortNotice ?? null
-    for (const [id, entry] of after) {
-      const old = before.get(id)
-      if (!old) record('added', undefined, entry, now, shortNoticeOf(id))
-      else if (changedFields(old, entry).length) record('modified', old, entry, now, shortNoticeOf(id))
-    }
-    for (const [id, entry] of before) if (!after.has(id)) record('removed', entry, undefined, now, null)
-  }
-
-  // What is newly announced for later.
-  for (const { announcement, at } of inEffectOrder(data, now)) {
-    if (!isNew(announcement) || at === now) continue
-    const id = announcedEntry(announcement)
-    if (at < now) {
-      // Into an empty store, a date already past is simply in force: no customer was ever told otherwise.
-      if (!previous) continue
-      violations.push({
-        entry: id,
-        type: announcedType(announcement),
-        effectiveAt: iso(at),
-        earliestAllowed: day(earliest),
-        message: `${id}: the announcement takes effect on ${announcement.effective}, which has already passed; an announcement cannot be retroactive. Give a date on or after ${day(earliest)} (or, for a change that needs no notice, any date from today).`,
-      })
+  // In order: what takes effect now, then each new announcement by its date; violations named in that order.
+  const steps = [
+    ...(previous ? changesNow(previous, data, now, isNew) : []).map((draft) => ({ draft })),
+    ...announcedForLater(previous, data, now, earliest, isNew),
+  ]
+  const fresh: Omit<ChangeRecord, 'summary'>[] = []
+  const violations: NoticeViolation[] = []
+  for (const step of steps) {
+    if ('retroactive' in step) {
+      violations.push(step.retroactive)
       continue
     }
-    const before = entriesAt(data, at - 1, now).find((entry) => entry.id === id)
-    const after = entriesAt(data, at, now).find((entry) => entry.id === id)
-    record(announcedType(announcement), before, after, at, announcement.shortNotice ?? null)
+    const change = recordOf(stamp, step.draft)
+    fresh.push(change)
+    const violation = shortNoticeViolation(change, data, now, earliest)
+    if (violation) violations.push(violation)
   }
-
   if (violations.length) throw new NoticeViolations(violations)
-
-  // Announced before, not yet effective, and no longer announced: taken back.
-  const stillAnnounced = new Set(
-    data.announcements.map(
-      (announcement) =>
-        `${announcedEntry(announcement)} ${announcedType(announcement)} ${iso(effectiveInstant(announcement, now))}`,
-    ),
-  )
-  const kept = (previous?.changes ?? []).map((change) =>
-    change.withdrawnIn === null &&
-    Date.parse(change.effectiveAt) > now &&
-    !stillAnnounced.has(`${change.entry} ${change.type} ${change.effectiveAt}`)
-      ? { ...change, withdrawnIn: stamp.version, withdrawnAt: stamp.publishedAt }
-      : change,
-  )
-  return [...kept, ...fresh.map((change) => ({ ...change, summary: summarize(change) }))]
+  return [
+    ...withdrawing(previous, data, stamp, now),
+    ...fresh.map((change) => ({ ...change, summary: summarize(change) })),
+  ]
 }
 
 /** The records a version introduced or touched: what `?since=` a version before it returns. */
