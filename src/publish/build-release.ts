@@ -140,20 +140,10 @@ export interface RenderedRelease {
   inputs: VersionInputs<RegistryData>
 }
 
-/**
- * Renders every representation of every state of a version and gives each its ETag. A state
- * begins at the publish instant and at each instant an announced change takes effect.
- */
-export async function buildRelease(
-  data: RegistryData,
-  stamp: ReleaseStamp,
-  changes: ChangeRecord[],
-  history: [number, number][],
-  onProgress?: (done: number, total: number) => void,
-): Promise<RenderedRelease> {
-  const publishedAt = Date.parse(stamp.publishedAt)
+/** The states of a version: one from the publish, and one from each instant an announced change takes effect. */
+function stateModels(data: RegistryData, changes: ChangeRecord[], publishedAt: number): StateModel[] {
   const starts = [publishedAt, ...boundariesAfter(data, publishedAt)]
-  const states: StateModel[] = starts.map((from, i) => {
+  return starts.map((from, i) => {
     const entries = entriesAt(data, from, publishedAt)
     return {
       entries,
@@ -164,36 +154,41 @@ export async function buildRelease(
       scheduled: false,
     }
   })
-  const packs = entryPackCount(Math.max(...states.map((state) => state.entries.length)))
-  const work = [
-    ...states.flatMap((state, i) =>
-      stateViews(data, state.entries).map((view) => ({ view, state: i as number | null })),
-    ),
-    ...versionViews(data).map((view) => ({ view, state: null })),
-  ]
-  const render = renderer(data, stamp, changes, history, states)
-  const representations: RenderedRepresentation[] = []
-  const views: ManifestedView[] = []
-  const logChunks = new Map<string, Uint8Array>()
+}
+
+interface Rendered {
+  representations: RenderedRepresentation[]
+  views: ManifestedView[]
+  logChunks: Map<string, Uint8Array>
+}
+
+/** Renders each view, hashes its bytes for its ETag, and cuts each log into its own value and shared chunks. */
+async function renderAll(
+  work: { view: View; state: number | null }[],
+  render: ReturnType<typeof renderer>,
+  version: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Rendered> {
+  const rendered: Rendered = { representations: [], views: [], logChunks: new Map() }
   // Hashing a batch at once lets the runtime spread the digests over its threads.
   const BATCH = 500
   for (let start = 0; start < work.length; start += BATCH) {
     const batch = work.slice(start, start + BATCH).map(({ view, state }) => {
-      const rendered = render(view, state ?? 0)
-      return typeof rendered === 'string'
-        ? { view, state, body: encoder.encode(rendered) }
-        : { view, state, body: wholeLog(rendered), log: rendered }
+      const output = render(view, state ?? 0)
+      return typeof output === 'string'
+        ? { view, state, body: encoder.encode(output) }
+        : { view, state, body: wholeLog(output), log: output }
     })
     const etags = await Promise.all(batch.map(({ body }) => strongEtag(body)))
     for (const [i, { view, state, body, log }] of batch.entries()) {
       const etag = etags[i]!
       let stored = body
       if (log) {
-        const { value, chunks } = await storeLog(log, etag, stamp.version)
+        const { value, chunks } = await storeLog(log, etag, version)
         stored = value
-        for (const chunk of chunks) logChunks.set(chunk.key, chunk.value)
+        for (const chunk of chunks) rendered.logChunks.set(chunk.key, chunk.value)
       }
-      representations.push({
+      rendered.representations.push({
         path: viewPath(view),
         state,
         etag,
@@ -201,17 +196,23 @@ export async function buildRelease(
         ...(log ? { log: true } : {}),
         ...(view.kind === 'entry' ? { entryId: view.id } : {}),
       })
-      views.push({ view, state, etag })
+      rendered.views.push({ view, state, etag })
     }
-    onProgress?.(representations.length, work.length)
+    onProgress?.(rendered.representations.length, work.length)
   }
+  return rendered
+}
+
+/** What the Worker needs besides the bytes: the states, regions, languages, CSP, pack layout. */
+async function releaseFacts(data: RegistryData, states: StateModel[]) {
   const [listStyle, entryStyle, script] = await Promise.all(
     [LIST_PAGE_STYLE, ENTRY_PAGE_STYLE, PAGE_SCRIPT].map(
       async (text) => `'sha256-${base64(await sha256(encoder.encode(text)))}'`,
     ),
   )
-  const facts = {
-    states: starts,
+  const packs = entryPackCount(Math.max(...states.map((state) => state.entries.length)))
+  return {
+    states: states.map((state) => state.from),
     regions: listRegions(data).filter((region) => region !== ALL_REGIONS),
     languages: [...data.registry.languages],
     defaultLanguage: data.registry.defaultLanguage,
@@ -225,14 +226,41 @@ export async function buildRelease(
       ),
     ),
   }
-  // Everything a reader can observe, bytes and release facts alike, goes into the digest.
+}
+
+/** Everything a reader can observe, bytes and release facts alike, goes into the digest. */
+async function releaseDigest(facts: object, representations: RenderedRepresentation[]): Promise<string> {
   const fingerprint =
     JSON.stringify(facts) +
     representations
       .map(({ state, path, etag }) => `\n${state ?? '-'} ${path} ${etag}`)
       .sort()
       .join('')
-  const digest = base64url(await sha256(encoder.encode(fingerprint)))
+  return base64url(await sha256(encoder.encode(fingerprint)))
+}
+
+/**
+ * Renders every representation of every state of a version and gives each its ETag. A state
+ * begins at the publish instant and at each instant an announced change takes effect.
+ */
+export async function buildRelease(
+  data: RegistryData,
+  stamp: ReleaseStamp,
+  changes: ChangeRecord[],
+  history: [number, number][],
+  onProgress?: (done: number, total: number) => void,
+): Promise<RenderedRelease> {
+  const states = stateModels(data, changes, Date.parse(stamp.publishedAt))
+  const work = [
+    ...states.flatMap((state, i) =>
+      stateViews(data, state.entries).map((view) => ({ view, state: i as number | null })),
+    ),
+    ...versionViews(data).map((view) => ({ view, state: null })),
+  ]
+  const render = renderer(data, stamp, changes, history, states)
+  const { representations, views, logChunks } = await renderAll(work, render, stamp.version, onProgress)
+  const facts = await releaseFacts(data, states)
+  const digest = await releaseDigest(facts, representations)
   const release: Release = {
     version: stamp.version,
     parent: stamp.version > 1 ? stamp.version - 1 : null,
