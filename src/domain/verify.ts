@@ -119,24 +119,39 @@ const describe = (r: Representation) =>
     ? `the ${r.name} document`
     : `${r.scheduled ? 'the scheduled ' : 'the '}${r.complete ? 'whole ' : ''}${r.kind}${r.region ? ` for region ${r.region}` : ''}${r.lang ? `, language ${r.lang}` : ''}${r.format ? `, ${r.format}` : ''} (${r.url})`
 
-/** Checks `file` against `evidence` (the document's text) and the pinned verifier key. */
-export async function verifyFile(
-  fileName: string,
-  file: Uint8Array,
-  evidenceText: string,
-  keyText: string,
-): Promise<Verified | Refused> {
-  let key: VerifierKey
-  try {
-    key = await parseVerifierKey(keyText)
-  } catch (error) {
-    return refuse('usage', `The key is not a verifier key: ${(error as Error).message}.`)
+/** A check that failed: thrown by the steps below, answered by verifyFile as its Refused. */
+class Refusal extends Error {
+  constructor(
+    readonly outcome: Refused['outcome'],
+    message: string,
+  ) {
+    super(message)
   }
+}
+
+interface Evidence {
+  version: number
+  treeSize: number
+  leafIndex: number
+  manifest: string
+  checkpoint: string
+  proof: Uint8Array[]
+}
+
+async function readKey(keyText: string): Promise<VerifierKey> {
+  try {
+    return await parseVerifierKey(keyText)
+  } catch (error) {
+    throw new Refusal('usage', `The key is not a verifier key: ${(error as Error).message}.`)
+  }
+}
+
+function readEvidence(evidenceText: string): Evidence {
   let evidence: Record<string, unknown>
   try {
     evidence = JSON.parse(evidenceText)
   } catch {
-    return refuse('not_evidence', 'The evidence is not JSON.')
+    throw new Refusal('not_evidence', 'The evidence is not JSON.')
   }
   const proof = Array.isArray(evidence.inclusionProof) ? evidence.inclusionProof.map(fromBase64) : null
   if (
@@ -149,53 +164,69 @@ export async function verifyFile(
     !proof ||
     proof.some((hash) => hash?.byteLength !== 32)
   ) {
-    return refuse(
+    throw new Refusal(
       'not_evidence',
       'The evidence is not a sub-processor registry evidence document (format, version, leafIndex, treeSize, manifest, inclusionProof, checkpoint).',
     )
   }
+  return { ...(evidence as Omit<Evidence, 'proof'>), proof: proof as Uint8Array[] }
+}
+
+/** The checkpoint, opened with the pinned key: of this key's log, and of the tree the proof is for. */
+async function openCheckpoint(evidence: Evidence, key: VerifierKey): Promise<Checkpoint> {
   let checkpoint: Checkpoint
   try {
-    const opened = await openNote(evidence.checkpoint as string, [key])
-    checkpoint = parseCheckpoint(opened.text)
+    checkpoint = parseCheckpoint((await openNote(evidence.checkpoint, [key])).text)
   } catch (error) {
     if (error instanceof NoteError && /signature|known key/.test(error.message))
-      return refuse('wrong_key', `The checkpoint is not signed by ${key.text}: ${error.message}.`)
-    return refuse('not_evidence', `The evidence's checkpoint is not a signed checkpoint: ${(error as Error).message}.`)
+      throw new Refusal('wrong_key', `The checkpoint is not signed by ${key.text}: ${error.message}.`)
+    throw new Refusal(
+      'not_evidence',
+      `The evidence's checkpoint is not a signed checkpoint: ${(error as Error).message}.`,
+    )
   }
   if (checkpoint.origin !== key.name)
-    return refuse('wrong_key', `The checkpoint is of the log "${checkpoint.origin}", but the key is for "${key.name}".`)
-  if (checkpoint.size !== evidence.treeSize)
-    return refuse(
-      'proof_mismatch',
-      `The proof is for a tree of ${String(evidence.treeSize)}, but the checkpoint signs a tree of ${checkpoint.size}.`,
+    throw new Refusal(
+      'wrong_key',
+      `The checkpoint is of the log "${checkpoint.origin}", but the key is for "${key.name}".`,
     )
-  const manifestBytes = new TextEncoder().encode(evidence.manifest as string)
-  const included = await verifyInclusion(
-    await leafHash(manifestBytes),
-    evidence.leafIndex as number,
-    checkpoint.size,
-    proof as Uint8Array[],
-    checkpoint.root,
-  )
-  if (!included)
-    return refuse(
+  if (checkpoint.size !== evidence.treeSize)
+    throw new Refusal(
       'proof_mismatch',
-      `The inclusion proof does not lead from the manifest of version ${String(evidence.version)} to the root the checkpoint signs.`,
+      `The proof is for a tree of ${evidence.treeSize}, but the checkpoint signs a tree of ${checkpoint.size}.`,
+    )
+  return checkpoint
+}
+
+/** The manifest, once the proof leads from it to the root the checkpoint signs. */
+async function includedManifest(evidence: Evidence, checkpoint: Checkpoint): Promise<ManifestShape> {
+  const leaf = await leafHash(new TextEncoder().encode(evidence.manifest))
+  if (!(await verifyInclusion(leaf, evidence.leafIndex, checkpoint.size, evidence.proof, checkpoint.root)))
+    throw new Refusal(
+      'proof_mismatch',
+      `The inclusion proof does not lead from the manifest of version ${evidence.version} to the root the checkpoint signs.`,
     )
   let manifest: ManifestShape
   try {
-    manifest = JSON.parse(evidence.manifest as string)
+    manifest = JSON.parse(evidence.manifest)
   } catch {
-    return refuse('not_evidence', 'The manifest in the evidence is not JSON.')
+    throw new Refusal('not_evidence', 'The manifest in the evidence is not JSON.')
   }
   if (
     manifest.version !== evidence.version ||
     !Array.isArray(manifest.states) ||
     !Array.isArray(manifest.representations)
   ) {
-    return refuse('not_evidence', 'The manifest in the evidence is not the manifest of the version the evidence names.')
+    throw new Refusal(
+      'not_evidence',
+      'The manifest in the evidence is not the manifest of the version the evidence names.',
+    )
   }
+  return manifest
+}
+
+/** Every representation the manifest lists that has exactly the file's bytes; a refusal naming why there is none. */
+async function listedAs(manifest: ManifestShape, fileName: string, file: Uint8Array): Promise<Verified['matches']> {
   const digest = base64(new Uint8Array(await crypto.subtle.digest('SHA-256', file)))
   const everything = [
     ...manifest.states.flatMap((state) =>
@@ -204,27 +235,44 @@ export async function verifyFile(
     ...manifest.representations.map((representation) => ({ representation, from: null, until: null })),
   ]
   const matches = everything.filter(({ representation }) => representation.sha256 === digest)
-  if (matches.length)
+  if (matches.length) return matches
+  const claim = claimedIdentity(fileName, file)
+  const claimed = everything.find(({ representation }) => matchesClaim(representation, claim))
+  if (claimed)
+    throw new Refusal(
+      'tampered',
+      `The file is not what it claims to be: ${describe(claimed.representation)} of version ${manifest.version} has SHA-256 ${claimed.representation.sha256}, the file ${digest}.`,
+    )
+  throw new Refusal(
+    'not_listed',
+    `Version ${manifest.version}'s manifest lists no representation with these bytes (SHA-256 ${digest}).`,
+  )
+}
+
+/** Checks `file` against `evidence` (the document's text) and the pinned verifier key. */
+export async function verifyFile(
+  fileName: string,
+  file: Uint8Array,
+  evidenceText: string,
+  keyText: string,
+): Promise<Verified | Refused> {
+  try {
+    const key = await readKey(keyText)
+    const evidence = readEvidence(evidenceText)
+    const checkpoint = await openCheckpoint(evidence, key)
+    const manifest = await includedManifest(evidence, checkpoint)
     return {
       outcome: 'verified',
       version: manifest.version,
-      matches,
+      matches: await listedAs(manifest, fileName, file),
       treeSize: checkpoint.size,
       key: key.text,
       publishedAt: manifest.publishedAt,
     }
-  const claim = claimedIdentity(fileName, file)
-  const claimed = everything.find(({ representation }) => matchesClaim(representation, claim))
-  if (claimed) {
-    return refuse(
-      'tampered',
-      `The file is not what it claims to be: ${describe(claimed.representation)} of version ${manifest.version} has SHA-256 ${claimed.representation.sha256}, the file ${digest}.`,
-    )
+  } catch (error) {
+    if (error instanceof Refusal) return refuse(error.outcome, error.message)
+    throw error
   }
-  return refuse(
-    'not_listed',
-    `Version ${manifest.version}'s manifest lists no representation with these bytes (SHA-256 ${digest}).`,
-  )
 }
 
 /** The verdict in words, for people. */
