@@ -8,6 +8,7 @@ import {
   type Locale,
   type RegistryData,
   REGION_IDS,
+  type RegionsFile,
   type RegistryFile,
   type SubprocessorEntry,
 } from './schema'
@@ -39,22 +40,18 @@ export type Validation = { ok: true; data: RegistryData } | { ok: false; problem
 // An entry has the same fields whatever the languages.
 const ENTRY_FIELDS = new Set(Object.keys(dataSchemas(['lv']).SubprocessorEntry.shape))
 
-/**
- * Checks the parsed contents of the data/ files against the schema and against each other.
- * Entries are checked one by one, so one broken entry does not hide the problems of the rest.
- */
-export function validateRegistry(files: DataFiles): Validation {
-  const problems: Problem[] = []
-  const report = (file: string, entry: string | null, field: string, message: string) =>
-    problems.push({ file, entry, field, message })
+type Report = (file: string, entry: string | null, field: string, message: string) => void
 
-  // Every localized text is checked against the declared languages, so they come first.
-  const declared = check(LanguageDeclaration, files.registry, DATA_FILES.registry, problems)
-  if (!declared) return { ok: false, problems }
-  const schemas = dataSchemas(declared.languages)
-  const { RegistryFile, SubprocessorsFile, SubprocessorEntry, RegionsFile, locale } = schemas
-
+/** One locale file per declared language, each marked as the source or as a translation of it. */
+function checkLocales(
+  declared: z.infer<typeof LanguageDeclaration>,
+  files: DataFiles,
+  locale: ReturnType<typeof dataSchemas>['locale'],
+  problems: Problem[],
+  report: Report,
+): Record<Language, Locale> {
   const locales: Record<Language, Locale> = {}
+  const source = declared.source.language
   for (const lang of declared.languages) {
     if (!(lang in files.locales)) {
       report(
@@ -68,45 +65,34 @@ export function validateRegistry(files: DataFiles): Validation {
     const parsed = check(locale(lang), files.locales[lang], localeFile(lang), problems, [], false)
     if (!parsed) continue
     locales[lang] = parsed
-    const source = declared.source.language
     if (lang === source && parsed.translation)
       report(localeFile(lang), null, 'translation', `"${lang}" is the source language, not a translation`)
-    if (lang !== source && parsed.translation?.of !== source) {
+    if (lang !== source && parsed.translation?.of !== source)
       report(
         localeFile(lang),
         null,
         'translation',
         `"${lang}" must be marked as a translation of the source language, "${source}"`,
       )
-    }
   }
-  for (const lang of Object.keys(files.locales)) {
+  for (const lang of Object.keys(files.locales))
     if (!declared.languages.includes(lang))
       report(localeFile(lang), null, '(whole file)', `"${lang}" is not in the languages registry.json declares`)
+  return locales
+}
+
+/** Each region the registry knows, defined exactly once. */
+function checkRegions(regions: RegionsFile, report: Report): void {
+  const defined = regions.regions.map((region) => region.id)
+  for (const id of REGION_IDS) {
+    const count = defined.filter((d) => d === id).length
+    if (count !== 1)
+      report(DATA_FILES.regions, id, 'regions', `region "${id}" must be defined exactly once, found ${count}`)
   }
+}
 
-  const registry = check(RegistryFile, files.registry, DATA_FILES.registry, problems)
-  const envelope = check(
-    SubprocessorsFile.extend({ subprocessors: z.array(z.unknown()).min(1, 'must list at least one sub-processor') }),
-    files.subprocessors,
-    DATA_FILES.subprocessors,
-    problems,
-  )
-  const entries = (envelope?.subprocessors ?? []).flatMap((raw, i) => {
-    const entry = check(SubprocessorEntry, raw, DATA_FILES.subprocessors, problems, ['subprocessors', i])
-    return entry ? [entry] : []
-  })
-  const regions = check(RegionsFile, files.regions, DATA_FILES.regions, problems)
-
-  if (regions) {
-    const defined = regions.regions.map((region) => region.id)
-    for (const id of REGION_IDS) {
-      const count = defined.filter((d) => d === id).length
-      if (count !== 1)
-        report(DATA_FILES.regions, id, 'regions', `region "${id}" must be defined exactly once, found ${count}`)
-    }
-  }
-
+/** What the schema cannot see in one entry: unique ids, and references that must resolve. */
+function checkEntries(entries: SubprocessorEntry[], registry: RegistryFile | null, report: Report): void {
   const seen = new Set<string>()
   for (const entry of entries) {
     const at = (field: string, message: string) => report(DATA_FILES.subprocessors, entry.id, field, message)
@@ -128,6 +114,36 @@ export function validateRegistry(files: DataFiles): Validation {
       if (!ENTRY_FIELDS.has(top)) at(`notes[${i}].field`, `"${note.field}" is not a field of an entry`)
     })
   }
+}
+
+/**
+ * Checks the parsed contents of the data/ files against the schema and against each other.
+ * Entries are checked one by one, so one broken entry does not hide the problems of the rest.
+ */
+export function validateRegistry(files: DataFiles): Validation {
+  const problems: Problem[] = []
+  const report: Report = (file, entry, field, message) => problems.push({ file, entry, field, message })
+
+  // Every localized text is checked against the declared languages, so they come first.
+  const declared = check(LanguageDeclaration, files.registry, DATA_FILES.registry, problems)
+  if (!declared) return { ok: false, problems }
+  const schemas = dataSchemas(declared.languages)
+  const { RegistryFile, SubprocessorsFile, SubprocessorEntry, RegionsFile } = schemas
+  const locales = checkLocales(declared, files, schemas.locale, problems, report)
+  const registry = check(RegistryFile, files.registry, DATA_FILES.registry, problems)
+  const envelope = check(
+    SubprocessorsFile.extend({ subprocessors: z.array(z.unknown()).min(1, 'must list at least one sub-processor') }),
+    files.subprocessors,
+    DATA_FILES.subprocessors,
+    problems,
+  )
+  const entries = (envelope?.subprocessors ?? []).flatMap((raw, i) => {
+    const entry = check(SubprocessorEntry, raw, DATA_FILES.subprocessors, problems, ['subprocessors', i])
+    return entry ? [entry] : []
+  })
+  const regions = check(RegionsFile, files.regions, DATA_FILES.regions, problems)
+  if (regions) checkRegions(regions, report)
+  checkEntries(entries, registry, report)
   const announcements = checkAnnouncements(schemas.Announcement, files.announcements, entries, registry, problems)
   if (problems.length || !registry || !envelope || !regions || !announcements) return { ok: false, problems }
   return {
@@ -142,6 +158,48 @@ function announcedId(raw: unknown): string | null {
   const { add, remove, change } = raw as { add?: { id?: unknown }; remove?: unknown; change?: unknown }
   const id = add?.id ?? remove ?? change
   return typeof id === 'string' ? id : null
+}
+
+/** What a schema-valid announcement may still get wrong against the entries and the ones before it. */
+interface AnnouncementContext {
+  inBase: Set<string>
+  added: Set<string>
+  scheduled: Set<string>
+}
+
+/** The first rule an announcement breaks, as [field, message]; null when it breaks none (and is recorded). */
+function announcementProblem(
+  announcement: Announcement,
+  id: string | null,
+  seen: AnnouncementContext,
+): [string, string] | null {
+  const kinds = (['add', 'remove', 'change'] as const).filter((kind) => announcement[kind] !== undefined)
+  if (kinds.length !== 1)
+    return [
+      '',
+      `must have exactly one of "add", "remove" or "change", found ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`,
+    ]
+  if (announcement.change !== undefined && (!announcement.set || Object.keys(announcement.set).length === 0))
+    return ['set', '"change" needs "set" with at least one field']
+  if (announcement.change === undefined && announcement.set !== undefined) return ['set', '"set" belongs to a "change"']
+  if (announcement.remove !== undefined && announcement.shortNotice)
+    return ['shortNotice', 'a removal needs no notice, so it takes no shortNotice']
+  if (announcement.add) {
+    if (seen.inBase.has(announcement.add.id) || seen.added.has(announcement.add.id))
+      return ['add.id', `"${announcement.add.id}" is already an entry`]
+    seen.added.add(announcement.add.id)
+  } else {
+    const target = (announcement.remove ?? announcement.change)!
+    if (!seen.inBase.has(target) && !seen.added.has(target))
+      return [
+        announcement.remove ? 'remove' : 'change',
+        `"${target}" is not an entry in ${DATA_FILES.subprocessors} or added above`,
+      ]
+  }
+  const key = `${id} ${announcement.effective ?? ''}`
+  if (seen.scheduled.has(key)) return ['effective', `another announcement about "${id}" takes effect at the same time`]
+  seen.scheduled.add(key)
+  return null
 }
 
 function checkAnnouncements(
@@ -160,12 +218,13 @@ function checkAnnouncements(
       field: `announcements[${i}]${field ? `.${field}` : ''}`,
       message,
     })
-  const inBase = new Set(entries.map((entry) => entry.id))
-  const added = new Set<string>()
-  const scheduled = new Set<string>()
+  const seen = {
+    inBase: new Set(entries.map((entry) => entry.id)),
+    added: new Set<string>(),
+    scheduled: new Set<string>(),
+  }
   const parsed: Announcement[] = []
-  // biome-ignore lint/suspicious/useIterableCallbackReturn: report() returns nothing; each return ends one announcement's checks.
-  envelope.announcements.forEach((raw, i) => {
+  for (const [i, raw] of envelope.announcements.entries()) {
     const id = announcedId(raw)
     const result = AnnouncementSchema.safeParse(raw)
     if (!result.success) {
@@ -179,54 +238,26 @@ function checkAnnouncements(
             .replace(/\.\[/g, '['),
           issue.message,
         )
-      return
+      continue
     }
     const announcement = result.data
-    const kinds = (['add', 'remove', 'change'] as const).filter((kind) => announcement[kind] !== undefined)
-    if (kinds.length !== 1)
-      return report(
-        i,
-        id,
-        '',
-        `must have exactly one of "add", "remove" or "change", found ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`,
-      )
-    if (announcement.change !== undefined && (!announcement.set || Object.keys(announcement.set).length === 0))
-      return report(i, id, 'set', '"change" needs "set" with at least one field')
-    if (announcement.change === undefined && announcement.set !== undefined)
-      return report(i, id, 'set', '"set" belongs to a "change"')
-    if (announcement.remove !== undefined && announcement.shortNotice)
-      return report(i, id, 'shortNotice', 'a removal needs no notice, so it takes no shortNotice')
-    if (announcement.add) {
-      if (inBase.has(announcement.add.id) || added.has(announcement.add.id))
-        return report(i, id, 'add.id', `"${announcement.add.id}" is already an entry`)
-      added.add(announcement.add.id)
-    } else {
-      const target = (announcement.remove ?? announcement.change)!
-      if (!inBase.has(target) && !added.has(target))
-        return report(
-          i,
-          id,
-          announcement.remove ? 'remove' : 'change',
-          `"${target}" is not an entry in ${DATA_FILES.subprocessors} or added above`,
-        )
+    const problem = announcementProblem(announcement, id, seen)
+    if (problem) {
+      report(i, id, ...problem)
+      continue
     }
-    const key = `${id} ${announcement.effective ?? ''}`
-    if (scheduled.has(key))
-      return report(i, id, 'effective', `another announcement about "${id}" takes effect at the same time`)
-    scheduled.add(key)
     const fields = announcement.add ?? announcement.set ?? {}
     fields.assurances?.forEach((assurance, j) => {
-      if (registry && !(assurance in registry.assurances)) {
+      if (registry && !(assurance in registry.assurances))
         report(
           i,
           id,
           `${announcement.add ? 'add' : 'set'}.assurances[${j}]`,
           `"${assurance}" is not defined under "assurances" in ${DATA_FILES.registry}`,
         )
-      }
     })
     parsed.push(announcement)
-  })
+  }
   return parsed
 }
 
