@@ -103,41 +103,54 @@ function literal(value: string | number | null): string {
   return typeof value === 'number' ? String(value) : `'${value.replaceAll("'", "''")}'`
 }
 
+/** Runs `use` with a file holding `contents`, in a folder of its own that is removed afterwards. */
+async function withTempFile<T>(name: string, contents: string, use: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'registry-publish-'))
+  try {
+    const file = join(dir, name)
+    await writeFile(file, contents)
+    return await use(file)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+const wranglerKv = (...args: string[]) => wrangler('kv', ...args, '--binding', KV_BINDING, where, ...persistence)
+
+async function wranglerSql(statement: string) {
+  const { stdout } = await withTempFile('statement.sql', statement, (file) =>
+    wrangler('d1', 'execute', D1_BINDING, where, ...persistence, '--file', file, '--json', '--yes'),
+  )
+  return JSON.parse(stdout) as { results: Record<string, unknown>[] }[]
+}
+
+const wranglerBulk = (verb: 'put' | 'delete', entries: unknown[]) =>
+  withTempFile('bulk.json', JSON.stringify(entries), (file) =>
+    wranglerKv('bulk', verb, file, ...(verb === 'delete' ? ['--force'] : [])),
+  )
+
+/** The version table through `wrangler d1 execute`, which takes no parameters: values go in as literals. */
+const wranglerVersions: PublishTarget['versions'] = {
+  async latest() {
+    const [result] = await wranglerSql(LATEST_SQL)
+    const row = result?.results[0] as { release?: string } | undefined
+    return row?.release ? parseClaimed(row.release) : null
+  },
+  async insert(release) {
+    const values = insertValues(release).map(literal)
+    const bind = (statement: string) => statement.replace(/\?(\d)/g, (_, n: string) => values[Number(n) - 1]!)
+    const [, holder] = await wranglerSql(`${bind(INSERT_SQL)};\n${bind(HOLDER_SQL)};`)
+    return (holder?.results[0] as { prefix?: string } | undefined)?.prefix === release.prefix
+  },
+  async leaves() {
+    const [result] = await wranglerSql(LEAVES_SQL)
+    return leavesOf(result?.results ?? [])
+  },
+}
+
 /** KV and D1 through the wrangler CLI: `--remote` for the real account, or local storage to try the same path offline. */
 async function wranglerTarget(): Promise<Target> {
   await wrangler('d1', 'migrations', 'apply', D1_BINDING, where, ...persistence)
-  const kv = (...args: string[]) => wrangler('kv', ...args, '--binding', KV_BINDING, where, ...persistence)
-  const sql = async (statement: string) => {
-    const dir = await mkdtemp(join(tmpdir(), 'registry-sql-'))
-    try {
-      const file = join(dir, 'statement.sql')
-      await writeFile(file, statement)
-      const { stdout } = await wrangler(
-        'd1',
-        'execute',
-        D1_BINDING,
-        where,
-        ...persistence,
-        '--file',
-        file,
-        '--json',
-        '--yes',
-      )
-      return JSON.parse(stdout) as { results: Record<string, unknown>[] }[]
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  }
-  const bulk = async (verb: 'put' | 'delete', entries: unknown[]) => {
-    const dir = await mkdtemp(join(tmpdir(), 'registry-publish-'))
-    try {
-      const file = join(dir, 'bulk.json')
-      await writeFile(file, JSON.stringify(entries))
-      await kv('bulk', verb, file, ...(verb === 'delete' ? ['--force'] : []))
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  }
   const BATCH = 1000
   // Local storage is one SQLite file per store: two wrangler processes at once find it locked.
   let queue: Promise<unknown> = Promise.resolve()
@@ -154,7 +167,7 @@ async function wranglerTarget(): Promise<Target> {
     read: (key) =>
       oneAtATime(async () => {
         try {
-          const { stdout } = await kv('key', 'get', key, '--text')
+          const { stdout } = await wranglerKv('key', 'get', key, '--text')
           return stdout
         } catch (error) {
           if (/not found/i.test(String((error as { stderr?: string }).stderr ?? error))) return null
@@ -169,30 +182,14 @@ async function wranglerTarget(): Promise<Target> {
           base64: true,
           ...(metadata ? { metadata } : {}),
         }))
-        await bulk('put', entries)
+        await wranglerBulk('put', entries)
         progress?.(Math.min(i + BATCH, records.length), records.length)
       }
     },
     async remove(keys) {
-      for (let i = 0; i < keys.length; i += BATCH) await bulk('delete', keys.slice(i, i + BATCH))
+      for (let i = 0; i < keys.length; i += BATCH) await wranglerBulk('delete', keys.slice(i, i + BATCH))
     },
-    versions: {
-      async latest() {
-        const [result] = await sql(LATEST_SQL)
-        const row = result?.results[0] as { release?: string } | undefined
-        return row?.release ? parseClaimed(row.release) : null
-      },
-      async insert(release) {
-        const values = insertValues(release).map(literal)
-        const bind = (statement: string) => statement.replace(/\?(\d)/g, (_, n: string) => values[Number(n) - 1]!)
-        const [, holder] = await sql(`${bind(INSERT_SQL)};\n${bind(HOLDER_SQL)};`)
-        return (holder?.results[0] as { prefix?: string } | undefined)?.prefix === release.prefix
-      },
-      async leaves() {
-        const [result] = await sql(LEAVES_SQL)
-        return leavesOf(result?.results ?? [])
-      },
-    },
+    versions: wranglerVersions,
     dispose: async () => {},
   }
 }
