@@ -32,6 +32,45 @@ interface WranglerToml {
   d1_databases?: { binding: string; database_id?: string; migrations_dir?: string; migrations_table?: string }[]
 }
 
+/** The D1 migrations a database lacks, and applying them as `wrangler d1 migrations apply` does, in its table. */
+function d1Migrations(d1: D1Database, dir: string, table: string) {
+  const pendingMigrations = async () => {
+    const files = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort()
+    const applied = await d1
+      .prepare(`SELECT name FROM ${table}`)
+      .all<{ name: string }>()
+      .then(({ results }) => new Set(results.map(({ name }) => name)))
+      .catch((error: unknown) => {
+        // A database no migration has touched has no table of them yet.
+        if (/no such table/i.test(String(error))) return new Set<string>()
+        throw error
+      })
+    return files.filter((name) => !applied.has(name))
+  }
+  return {
+    pendingMigrations,
+    async applyMigrations() {
+      const pending = await pendingMigrations()
+      if (pending.length === 0) return []
+      // Loaded only when a migration is pending: loading wrangler costs seconds.
+      const { unstable_splitSqlQuery } = require('wrangler') as typeof import('wrangler')
+      await d1
+        .prepare(
+          `CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`,
+        )
+        .run()
+      for (const name of pending) {
+        const statements = unstable_splitSqlQuery(await readFile(join(dir, name), 'utf8'))
+        await d1.batch([
+          ...statements.map((sql) => d1.prepare(sql)),
+          d1.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name),
+        ])
+      }
+      return pending
+    },
+  }
+}
+
 /**
  * Opens the stores of `persistTo` (wrangler's `--persist-to`; by default `.wrangler/state`).
  * Bindings without an id in the configuration are refused: wrangler would name their stores otherwise.
@@ -59,45 +98,16 @@ export async function openLocalStores(
   })
   const kv = await miniflare.getKVNamespace(bindings.kv)
   const db = await miniflare.getD1Database(bindings.d1)
-  const migrationsDir = join(dirname(configPath), database.migrations_dir ?? 'migrations')
-  const table = database.migrations_table ?? 'd1_migrations'
-  const pendingMigrations = async () => {
-    const files = (await readdir(migrationsDir)).filter((name) => name.endsWith('.sql')).sort()
-    const applied = await (db as unknown as D1Database)
-      .prepare(`SELECT name FROM ${table}`)
-      .all<{ name: string }>()
-      .then(({ results }) => new Set(results.map(({ name }) => name)))
-      .catch((error: unknown) => {
-        // A database no migration has touched has no table of them yet.
-        if (/no such table/i.test(String(error))) return new Set<string>()
-        throw error
-      })
-    return files.filter((name) => !applied.has(name))
-  }
+  const d1 = db as unknown as D1Database
+  const migrations = d1Migrations(
+    d1,
+    join(dirname(configPath), database.migrations_dir ?? 'migrations'),
+    database.migrations_table ?? 'd1_migrations',
+  )
   return {
     kv: kv as unknown as KVNamespace,
-    db: db as unknown as D1Database,
-    pendingMigrations,
-    async applyMigrations() {
-      const pending = await pendingMigrations()
-      if (pending.length === 0) return []
-      // Loaded only when a migration is pending: loading wrangler costs seconds.
-      const { unstable_splitSqlQuery } = require('wrangler') as typeof import('wrangler')
-      const d1 = db as unknown as D1Database
-      await d1
-        .prepare(
-          `CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`,
-        )
-        .run()
-      for (const name of pending) {
-        const statements = unstable_splitSqlQuery(await readFile(join(migrationsDir, name), 'utf8'))
-        await d1.batch([
-          ...statements.map((sql) => d1.prepare(sql)),
-          d1.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name),
-        ])
-      }
-      return pending
-    },
+    db: d1,
+    ...migrations,
     dispose: () => miniflare.dispose(),
   }
 }
