@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { createServer } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { Miniflare, type WorkerOptions } from 'miniflare'
 import { unstable_readConfig } from 'wrangler'
@@ -27,6 +28,15 @@ const run = promisify(execFile)
 
 export function node(script: string, args: string[]) {
   return run(process.execPath, [script, ...args], { cwd: ROOT, env: OFFLINE, maxBuffer: 64 * 1024 * 1024 })
+}
+
+/** A port nothing listens on now, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await new Promise((done) => server.once('listening', done))
+  const { port } = server.address() as { port: number }
+  await new Promise((done) => server.close(done))
+  return port
 }
 
 /** A TypeScript script, as the npm scripts run it: one Node process with tsx's loader (the tsx command would start two). */

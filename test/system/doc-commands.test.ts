@@ -10,13 +10,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleWorker, publishData, ROOT, serveRegistry } from '../support/harness'
+import { bundleWorker, freePort, publishData, ROOT, serveRegistry } from '../support/harness'
 
 const run = promisify(execFile)
 
@@ -138,14 +137,6 @@ function shapeDifferences(example: unknown, actual: unknown, path = '$'): string
   return typeOf(example) === typeOf(actual)
     ? []
     : [`${path}: ${typeOf(example)} in the example, ${typeOf(actual)} in the answer`]
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await new Promise((done) => server.once('listening', done))
-  const { port } = server.address() as { port: number }
-  await new Promise((done) => server.close(done))
-  return port
 }
 
 /** The example's ports swapped for this run's, and every curl made to fail on an HTTP error. */

@@ -5,24 +5,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT } from '../support/harness'
+import { freePort, ROOT } from '../support/harness'
 
 const SECRET = `whsec_${Buffer.from('a receiver test secret, 32 bytes').toString('base64')}`
 let receiver: ChildProcess
 let base: string
 const dir = join(ROOT, '.wrangler', 'tmp', 'doc-receiver')
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await new Promise((done) => server.once('listening', done))
-  const { port } = server.address() as { port: number }
-  await new Promise((done) => server.close(done))
-  return port
-}
 
 beforeAll(async () => {
   const markdown = await readFile(join(ROOT, 'docs', 'vendor-risk-tools.md'), 'utf8')
