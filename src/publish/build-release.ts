@@ -64,6 +64,7 @@ export function renderer(
   history: [number, number][],
   states: StateModel[],
 ) {
+  const rendered = new Map<string, Uint8Array>()
   return (view: View, state: number): string | LogParts => {
     const model = states[state]!
     switch (view.kind) {
@@ -79,7 +80,7 @@ export function renderer(
       }
       case 'changes': {
         const parts = renderChangeLog(
-          { data, stamp, changes, at: model.from },
+          { data, stamp, changes, at: model.from, rendered },
           view.region,
           view.lang,
           view.format,

@@ -76,6 +76,11 @@ export interface LogContext {
   changes: ChangeRecord[]
   /** The instant the state begins: what is effective by then. */
   at: number
+  /**
+   * Items already rendered for this version, by format, state, language and change: a change's
+   * item has the same bytes in every region's log, and a long history repeats thousands of them.
+   */
+  rendered?: Map<string, Uint8Array>
 }
 
 export const text = (value: string) => encoder.encode(value)
@@ -140,6 +145,22 @@ export function logRender(ctx: LogContext, region: string, lang: Language, lates
   }
 }
 
-/** The log's items, each rendered by one format and marked with the version that last touched it. */
-export const itemsOf = (log: LogRender, render: (change: ChangeRecord) => string): LogParts['items'] =>
-  log.shown.map((change) => ({ body: text(render(change)), touched: touchedIn(change) }))
+/**
+ * The log's items, each rendered by one format and marked with the version that last touched it.
+ * Given a format name, an item is rendered once per version and reused by every region's log:
+ * only for formats whose items do not name the region.
+ */
+export function itemsOf(
+  log: LogRender,
+  render: (change: ChangeRecord) => string,
+  sameInEveryRegion?: string,
+): LogParts['items'] {
+  const { rendered, at } = log.ctx
+  return log.shown.map((change) => {
+    if (!rendered || !sameInEveryRegion) return { body: text(render(change)), touched: touchedIn(change) }
+    const key = `${sameInEveryRegion} ${at} ${log.lang} ${change.id}`
+    let body = rendered.get(key)
+    if (!body) rendered.set(key, (body = text(render(change))))
+    return { body, touched: touchedIn(change) }
+  })
+}

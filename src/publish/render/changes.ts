@@ -69,7 +69,11 @@ function jsonLog(log: LogRender): LogParts {
   const { head, tail } = around(JSON.stringify({ ...document, changes: ITEMS }, null, 2), ITEMS_IN_JSON)
   return {
     head: text(`${head}[\n`),
-    items: itemsOf(log, (change) => indent(JSON.stringify(changeDocument(data, change, lang, at), null, 2), '    ')),
+    items: itemsOf(
+      log,
+      (change) => indent(JSON.stringify(changeDocument(data, change, lang, at), null, 2), '    '),
+      'json',
+    ),
     separator: text(',\n'),
     tail: text(`\n  ]${tail}\n`),
   }
@@ -97,27 +101,31 @@ function csvLog(log: LogRender): LogParts {
   ]
   return {
     head: text(`\uFEFF${header.map(csvCell).join(',')}\r\n`),
-    items: itemsOf(log, (change) => {
-      const doc = changeDocument(data, change, lang, at)
-      return [
-        doc.summary,
-        change.id,
-        change.type,
-        doc.status,
-        change.entry,
-        change.name ?? '',
-        change.fields.map(({ field }) => l.fieldNames[field]).join('; '),
-        change.regions.join('; '),
-        String(change.announcedIn),
-        change.announcedAt,
-        change.effectiveAt,
-        change.objectionDeadline ?? '',
-        doc.shortNotice ? `${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}` : '',
-        doc.withdrawn ? `${doc.withdrawn.version} ${doc.withdrawn.at}` : '',
-      ]
-        .map(csvCell)
-        .join(',')
-    }),
+    items: itemsOf(
+      log,
+      (change) => {
+        const doc = changeDocument(data, change, lang, at)
+        return [
+          doc.summary,
+          change.id,
+          change.type,
+          doc.status,
+          change.entry,
+          change.name ?? '',
+          change.fields.map(({ field }) => l.fieldNames[field]).join('; '),
+          change.regions.join('; '),
+          String(change.announcedIn),
+          change.announcedAt,
+          change.effectiveAt,
+          change.objectionDeadline ?? '',
+          doc.shortNotice ? `${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}` : '',
+          doc.withdrawn ? `${doc.withdrawn.version} ${doc.withdrawn.at}` : '',
+        ]
+          .map(csvCell)
+          .join(',')
+      },
+      'csv',
+    ),
     separator: text('\r\n'),
     tail: text(log.shown.length ? '\r\n' : ''),
   }
@@ -154,7 +162,7 @@ ${raw(ITEMS)}
   )
   return {
     head: text(head),
-    items: itemsOf(log, (change) => markupText(changeRow(ctx, change, lang))),
+    items: itemsOf(log, (change) => markupText(changeRow(ctx, change, lang)), 'html'),
     separator: text('\n'),
     tail: text(tail),
   }

@@ -39,19 +39,23 @@ export function jsonFeedLog(log: LogRender): LogParts {
   const { head, tail } = around(JSON.stringify(feed, null, 2), ITEMS_IN_JSON)
   return {
     head: text(`${head}[\n`),
-    items: itemsOf(log, (change) => {
-      const item = {
-        id: changeTag(data, change.id),
-        url: viewUrl({ kind: 'entry', id: change.entry, lang, format: 'html' }),
-        title: `${labels.changeTypes[change.type]}: ${nameOf(data, change, lang)}`,
-        content_text: plainText(ctx, change, lang),
-        date_published: change.announcedAt,
-        date_modified: new Date(updatedAt(change, at)).toISOString(),
-        tags: [change.type, changeStatus(change, at)],
-        _subprocessor_change: changeDocument(data, change, lang, at),
-      }
-      return indent(JSON.stringify(item, null, 2), '    ')
-    }),
+    items: itemsOf(
+      log,
+      (change) => {
+        const item = {
+          id: changeTag(data, change.id),
+          url: viewUrl({ kind: 'entry', id: change.entry, lang, format: 'html' }),
+          title: `${labels.changeTypes[change.type]}: ${nameOf(data, change, lang)}`,
+          content_text: plainText(ctx, change, lang),
+          date_published: change.announcedAt,
+          date_modified: new Date(updatedAt(change, at)).toISOString(),
+          tags: [change.type, changeStatus(change, at)],
+          _subprocessor_change: changeDocument(data, change, lang, at),
+        }
+        return indent(JSON.stringify(item, null, 2), '    ')
+      },
+      'jsonfeed',
+    ),
     separator: text(',\n'),
     tail: text(`\n  ]${tail}\n`),
   }
