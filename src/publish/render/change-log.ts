@@ -11,7 +11,7 @@ import type { Labels, Language, RegistryData } from '../input/schema'
 import { changeDocument, plainValue, type ReleaseStamp, regionName } from '../model'
 import { formatInstant } from './dates'
 
-export const encoder = new TextEncoder()
+const encoder = new TextEncoder()
 /** Without `since`, a log holds this many of the latest changes, so that its cost does not grow with history. */
 export const LATEST_CHANGES = 50
 
@@ -46,7 +46,7 @@ export function summarize(data: RegistryData, change: Omit<ChangeRecord, 'summar
 }
 
 /** How to object to a change, in a line: until when, and where. */
-export const objection = (data: RegistryData, labels: Labels, deadline: string, lang: Language) =>
+const objection = (data: RegistryData, labels: Labels, deadline: string, lang: Language) =>
   `${filled(labels.objectionDeadline, { date: formatInstant(deadline, lang) })}. ${filled(labels.howToObject, { email: data.registry.notice.objectionsTo })}`
 
 /** When a change last moved, as its feed entry's `updated`: announced, taken effect, or withdrawn. */
@@ -60,7 +60,7 @@ export function updatedAt(change: ChangeRecord, at: number): number {
 }
 
 /** The changes that touch a region's list, newest first by the version that last touched them. */
-export function changesFor(changes: ChangeRecord[], region: string): ChangeRecord[] {
+function changesFor(changes: ChangeRecord[], region: string): ChangeRecord[] {
   return changes
     .map((change, order) => ({ change, order }))
     .filter(({ change }) => region === ALL_REGIONS || change.regions.includes(region))
