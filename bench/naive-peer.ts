@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono'
 import { etag } from 'hono/etag'
-import { toListDocument } from '../src/publish/model'
+import { toListDocument } from '../src/publish/render/model'
 import type { Language, RegistryData } from '../src/publish/input/schema'
 
 const app = new Hono<{ Bindings: Cloudflare.Env & { NAIVE_REGISTRY_KEY: string } }>()

@@ -1,7 +1,7 @@
 // The page's change-log sections, rendered from a hand-made page model: names that need escaping,
 // a short-notice reason, and both sections at once.
 import { describe, expect, it } from 'vitest'
-import { type PageChanges, toListDocument, toListPage } from '../src/publish/model'
+import { type PageChanges, toListDocument, toListPage } from '../src/publish/render/model'
 import { renderListHtml } from '../src/publish/render/html'
 import { realData } from './helpers'
 

@@ -10,7 +10,7 @@ import {
   SCHEMA_URL,
   viewUrl,
 } from '../../domain/representation'
-import { type ReleaseStamp, listRegions, regionName } from '../model'
+import { type ReleaseStamp, listRegions, regionName } from '../render/model'
 import type { RegistryData } from '../input/schema'
 
 /** `/.well-known/subprocessors`: everything a tool needs to find the registry and its contract. */

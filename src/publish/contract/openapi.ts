@@ -18,7 +18,7 @@ import {
   VERSION_FORMATS,
 } from '../../domain/representation'
 import { MANIFEST_FORMAT } from '../../domain/evidence'
-import { type ReleaseStamp, listRegions } from '../model'
+import { type ReleaseStamp, listRegions } from '../render/model'
 import { ErrorDocument, registryJsonSchema } from './schema'
 import type { RegistryData } from '../input/schema'
 import { z } from 'zod'

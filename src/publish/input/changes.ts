@@ -12,7 +12,7 @@ import {
   NOTICE_FIELDS,
   type ShortNotice,
 } from '../../domain/change'
-import type { ReleaseStamp } from '../model'
+import type { ReleaseStamp } from '../render/model'
 import type { Announcement, RegistryData, SubprocessorEntry } from './schema'
 
 const DAY_MS = 24 * 60 * 60 * 1000

@@ -8,7 +8,7 @@ import { ALL_REGIONS } from '../../domain/representation'
 import type { LogParts } from '../../storage/log'
 import { touchedIn } from '../input/changes'
 import type { Labels, Language, RegistryData } from '../input/schema'
-import { changeDocument, plainValue, type ReleaseStamp, regionName } from '../model'
+import { changeDocument, plainValue, type ReleaseStamp, regionName } from './model'
 import { formatInstant } from './dates'
 
 const encoder = new TextEncoder()

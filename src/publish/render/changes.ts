@@ -18,7 +18,7 @@ import type { LogParts } from '../../storage/log'
 import type { ChangeLogDocument, VersionsDocument } from '../contract/schema'
 import { changeCounts } from '../input/changes'
 import type { Language, RegistryData } from '../input/schema'
-import { changeDocument, plainValue, regionName, textIn } from '../model'
+import { changeDocument, plainValue, regionName, textIn } from './model'
 import {
   anchor,
   around,

@@ -3,7 +3,7 @@ import { html } from 'hono/html'
 import { changeStatus } from '../../domain/change'
 import { MEDIA_TYPES, viewUrl } from '../../domain/representation'
 import type { LogParts } from '../../storage/log'
-import { changeDocument, changeTag, textIn } from '../model'
+import { changeDocument, changeTag, textIn } from './model'
 import {
   around,
   anchor,

@@ -2,7 +2,7 @@
 import type { Format } from '../../domain/representation'
 import type { SubprocessorEntryDocument, SubprocessorListDocument } from '../contract/schema'
 import type { RegistryData } from '../input/schema'
-import { type ListState, toEntryPage, toListPage } from '../model'
+import { type ListState, toEntryPage, toListPage } from './model'
 import { renderCsv } from './csv'
 import { renderEntryHtml, renderListHtml } from './html'
 

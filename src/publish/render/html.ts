@@ -1,5 +1,5 @@
 import { html, raw } from 'hono/html'
-import type { EntryPage, ListPage, PageChange, PageEntry, PageLink } from '../model'
+import type { EntryPage, ListPage, PageChange, PageEntry, PageLink } from './model'
 import { formatDate } from './dates'
 import { lines, type Markup, pageShell } from './page'
 import type { Language } from '../input/schema'

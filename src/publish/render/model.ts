@@ -1,4 +1,8 @@
-import { type ChangedField, type ChangeRecord, changeStatus, type ChangeType } from '../domain/change'
+/**
+ * What the renderers render: the JSON documents of a list, an entry and a change (served as they
+ * are), and the page models built from them, with every label resolved in the page's language.
+ */
+import { type ChangedField, type ChangeRecord, changeStatus, type ChangeType } from '../../domain/change'
 import {
   ALL_REGIONS,
   ENTRY_SCHEMA_URL,
@@ -10,8 +14,8 @@ import {
   MEDIA_TYPES,
   SCHEMA_URL,
   viewUrl,
-} from '../domain/representation'
-import { isoDate } from './render/dates'
+} from '../../domain/representation'
+import { isoDate } from './dates'
 import {
   CATEGORIES,
   type Labels,
@@ -20,13 +24,13 @@ import {
   type RegistryData,
   type SourceNote,
   type SubprocessorEntry,
-} from './input/schema'
+} from '../input/schema'
 import type {
   ChangeDocument,
   SubprocessorDocument,
   SubprocessorEntryDocument,
   SubprocessorListDocument,
-} from './contract/schema'
+} from '../contract/schema'
 
 /** The version facts every representation of a release carries. */
 export interface ReleaseStamp {
