@@ -30,6 +30,8 @@ import { bindingAccess } from '../src/storage/writer'
 import { applyMigrations, ROOT } from '../test/support/harness'
 import { TEST_SIGNER_KEY } from '../test/support/keys'
 
+/** Where the bench's wrangler dev serves: the feeds link from it. */
+const ORIGIN = 'http://127.0.0.1:8787'
 const DAY_MS = 24 * 60 * 60 * 1000
 const NOTICE_DAYS = 31
 // A week apart, with an addition announced 31 days ahead every tenth version: one pending about
@@ -205,14 +207,19 @@ export async function historyRegistry(
   const storageBytes: Record<number, number> = {}
   try {
     const signing = { signer: await parseSignerKey(TEST_SIGNER_KEY) }
-    const target: PublishTarget = { ...bindingAccess(proxy.env.REGISTRY), versions: d1Versions(proxy.env.DB), signing }
+    const target: PublishTarget = {
+      ...bindingAccess(proxy.env.REGISTRY),
+      versions: d1Versions(proxy.env.DB),
+      signing,
+      origin: ORIGIN,
+    }
     data = withVerifierKey(data, signing, false).data
     for (let version = 1; version <= versions; version++) {
       const now = first + (version - 1) * STEP_MS
       if (version > 1) data = nextData(data, version, now)
       const previous = await readLatest(target)
       const versionStarted = performance.now()
-      const plan = await planRelease(previous, data, new Date(now))
+      const plan = await planRelease(previous, data, new Date(now), ORIGIN)
       if (!plan.changed || plan.release.version !== version)
         throw new Error(`version ${version} published as ${plan.release.version}, changed: ${plan.changed}`)
       await writePlan(target, plan)

@@ -188,12 +188,13 @@ describe('discovery', () => {
       schema: string
       openapi: string
       lists: { region: string; lang: string; format: string; type: string; href: string }[]
-      entry: { template: string }
     }>()
     expect(doc).toMatchObject({
+      format: 'subprocessor-registry/1.0',
+      conformance: ['core', 'history', 'evidence', 'push'],
       schema: '/schema.json',
       openapi: '/openapi.json',
-      entry: { template: '/subprocessors/{id}.{format}?lang={lang}' },
+      templates: { entry: '/subprocessors/{id}.{format}?lang={lang}' },
     })
     expect(doc.lists).toHaveLength(REGIONS.length * LANGS.length * 3)
     for (const list of doc.lists) {

@@ -15,6 +15,7 @@ describe('GET /subprocessors/{id}', () => {
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*')
     expect(await res.json()).toEqual({
       $schema: '/schema.json#/$defs/SubprocessorDocument',
+      format: 'subprocessor-registry/1.0',
       version: 1,
       publishedAt: '2026-11-20T10:00:00.000Z',
       lastUpdated: '2023-10-02',

@@ -60,12 +60,17 @@ describe('the signed log', () => {
   })
 
   it('publishes the verifier key in discovery, where the checkpoint and manifests are linked', async () => {
-    const discovery = await fetchWorker('/.well-known/subprocessors').then((res) => res.json<{ evidence: unknown }>())
+    const discovery = await fetchWorker('/.well-known/subprocessors').then((res) =>
+      res.json<{ evidence: unknown; templates: Record<string, string> }>(),
+    )
     expect(discovery.evidence).toEqual({
       origin: 'subprocessors.example.com/liveagent',
       verifierKey: TEST_VERIFIER_KEY,
       checkpoint: '/log/checkpoint',
       tiles: '/log/tile/',
+    })
+    // Each version's manifest and evidence are linked from the version index; the templates are extras.
+    expect(discovery.templates).toMatchObject({
       manifest: '/versions/{version}/manifest',
       evidence: '/versions/{version}/evidence',
     })

@@ -100,8 +100,12 @@ describe('the Atom feed', () => {
       published: '2026-11-21T10:00:00.000Z',
       updated: '2026-11-21T10:00:00.000Z',
     })
+    // Absolute, from the configured origin: a feed has no base URL to resolve a relative link against.
     expect(entry.link.find((link) => (link['@rel'] ?? 'alternate') === 'alternate')!['@href']).toBe(
-      '/subprocessors/acme-analytics.html?lang=en',
+      'https://registry.example/subprocessors/acme-analytics.html?lang=en',
+    )
+    expect(first.link.find((link) => link['@rel'] === 'self')!['@href']).toBe(
+      'https://registry.example/changes.atom?region=eu&lang=en',
     )
     expect(entry.category.map((category) => category['@term'])).toEqual(['added', 'upcoming'])
     expect(entry.content['#text']).toContain(
@@ -137,9 +141,9 @@ describe('the Atom feed', () => {
       '<link rel="alternate" type="application/atom+xml" hreflang="lv" href="/changes.atom?region=eu&#38;lang=lv">',
     )
     const discovery = await fetchWorker('/.well-known/subprocessors').then((res) =>
-      res.json<{ changes: { feeds: { href: string; type: string }[] } }>(),
+      res.json<{ history: { changes: { href: string; type: string }[] } }>(),
     )
-    expect(discovery.changes.feeds).toContainEqual({
+    expect(discovery.history.changes).toContainEqual({
       region: 'eu',
       lang: 'lv',
       format: 'atom',
@@ -160,12 +164,15 @@ describe('the JSON Feed', () => {
     expect(feed).toMatchObject({
       version: 'https://jsonfeed.org/version/1.1',
       title: 'LiveAgent: izmaiņas apakšapstrādātāju sarakstā (Visi reģioni)',
+      home_page_url: 'https://registry.example/changes.html?region=all&lang=lv',
+      feed_url: 'https://registry.example/changes.jsonfeed?region=all&lang=lv',
       language: 'lv',
+      _subprocessor_registry: { format: 'subprocessor-registry/1.0' },
     })
     expect(feed.items).toHaveLength(1)
     expect(feed.items[0]).toMatchObject({
       id: 'tag:liveagent.com,2023-10-02:subprocessors/change/v2/openai/removed/2026-12-21T00:00:00.000Z',
-      url: '/subprocessors/openai.html?lang=lv',
+      url: 'https://registry.example/subprocessors/openai.html?lang=lv',
       title: 'Noņemts: OpenAI',
       date_published: '2026-11-21T10:00:00.000Z',
       tags: ['removed', 'upcoming'],

@@ -10,6 +10,7 @@ describe('JSON', () => {
     const doc = await res.json<Record<string, unknown>>()
     expect(Object.keys(doc)).toEqual([
       '$schema',
+      'format',
       'version',
       'publishedAt',
       'lastUpdated',
@@ -28,6 +29,7 @@ describe('JSON', () => {
     ])
     expect(doc).toMatchObject({
       $schema: '/schema.json',
+      format: 'subprocessor-registry/1.0',
       version: 1,
       publishedAt: '2026-11-20T10:00:00.000Z',
       lastUpdated: '2023-10-02',
@@ -89,6 +91,7 @@ describe('JSON', () => {
           text: "The source says the systems are in co-location facilities “in the United States and Europe” and that a Customer's data stays in its region, “but it may be moved between data centres within the region” (“taču tos var pārvietot starp datu centriem reģionā”). Linode's data centres in the EU and in the United Kingdom are both data centres of the European region, so this row is listed for both the eu and the uk regions.",
         },
       ],
+      href: '/subprocessors/linode-uk.json?lang=en',
     })
   })
 })

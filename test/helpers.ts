@@ -36,6 +36,7 @@ export const TARGET: PublishTarget = {
   ...bindingAccess(env.REGISTRY),
   versions: d1Versions(env.DB),
   signing: { signer: signerKey(TEST_SIGNER_KEY, TEST_VERIFIER_KEY) },
+  origin: ORIGIN,
 }
 
 /** Publishes into the test's KV, as `npm run publish-data` does into local KV, and starts readers afresh. */

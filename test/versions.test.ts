@@ -41,6 +41,7 @@ describe('a history of three versions', () => {
     expect(res.headers.get('Content-Location')).toBe('/versions.json?lang=en')
     expect(await res.json()).toEqual({
       $schema: '/schema.json#/$defs/Versions',
+      format: 'subprocessor-registry/1.0',
       language: 'en',
       versions: [
         {
@@ -51,6 +52,8 @@ describe('a history of three versions', () => {
           links: {
             list: '/subprocessors.json?region=all&lang=en&version=3',
             changes: '/changes.json?region=all&lang=en&since=2',
+            manifest: '/versions/3/manifest',
+            evidence: '/versions/3/evidence',
           },
         },
         {
@@ -61,6 +64,8 @@ describe('a history of three versions', () => {
           links: {
             list: '/subprocessors.json?region=all&lang=en&version=2',
             changes: '/changes.json?region=all&lang=en&since=1',
+            manifest: '/versions/2/manifest',
+            evidence: '/versions/2/evidence',
           },
         },
         {
@@ -71,6 +76,8 @@ describe('a history of three versions', () => {
           links: {
             list: '/subprocessors.json?region=all&lang=en&version=1',
             changes: '/changes.json?region=all&lang=en&since=0',
+            manifest: '/versions/1/manifest',
+            evidence: '/versions/1/evidence',
           },
         },
       ],

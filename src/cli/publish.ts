@@ -1,6 +1,6 @@
 /**
  * `npm run publish-data -- [--remote | --via-wrangler] [--dry-run] [--data DIR] [--persist-to DIR]
- *                          [--signing-key FILE] [--rotate-from FILE]`
+ *                          [--signing-key FILE] [--rotate-from FILE] [--origin URL]`
  *
  * Validates data/, computes the typed change set against the current version (refusing changes
  * announced with less notice than promised), renders every representation of every state, gives
@@ -19,6 +19,7 @@ import type { LogSigning } from '../publish/evidence'
 import type { PublishTarget } from '../publish/publish'
 import type { KvRecord } from '../storage/writer'
 import { openLocalStores } from './local-stores'
+import { publicOrigin } from './public-origin'
 
 const KV_BINDING = 'REGISTRY'
 const D1_BINDING = 'DB'
@@ -33,6 +34,8 @@ const { values: options } = parseArgs({
     'dry-run': { type: 'boolean', default: false },
     'signing-key': { type: 'string' },
     'rotate-from': { type: 'string' },
+    // Where readers fetch the registry; feeds link absolutely from it. Default: PUBLIC_ORIGIN in the config.
+    origin: { type: 'string' },
   },
 })
 
@@ -93,6 +96,7 @@ async function localTarget(): Promise<Target> {
     ...bindingAccess(stores.kv),
     versions: d1Versions(stores.db),
     signing,
+    origin,
     dispose: () => stores.dispose(),
   }
 }
@@ -164,6 +168,7 @@ async function wranglerTarget(): Promise<Target> {
       ? 'the Cloudflare KV namespace and D1 database bound as REGISTRY and DB'
       : 'local KV and D1, through the wrangler CLI',
     signing,
+    origin,
     read: (key) =>
       oneAtATime(async () => {
         try {
@@ -242,6 +247,7 @@ const signing: LogSigning = {
     ? { rotatingFrom: await parseSignerKey(await readFile(options['rotate-from'], 'utf8')) }
     : {}),
 }
+const origin = await publicOrigin(options.origin, options.config)
 const { data, warning } = withVerifierKey(loaded, signing, options.remote)
 if (warning) console.log(warning)
 // The version table's schema, as `wrangler d1 migrations apply` keeps it: nothing to set up by hand.
@@ -249,7 +255,7 @@ const target = options.remote || options['via-wrangler'] ? await wranglerTarget(
 try {
   // A dry run writes nothing, not even the pointer of a publish that stopped short.
   const previous = options['dry-run'] ? await readLatest(target) : await latestVersion(target)
-  const plan = await planRelease(previous, data, new Date(), progress('rendered', 1000))
+  const plan = await planRelease(previous, data, new Date(), target.origin, progress('rendered', 1000))
   console.log(`Rendered and hashed in ${seconds(started)}.`)
   const { release, representations } = plan
   if (!plan.changed) {

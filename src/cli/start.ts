@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { ensureDevVars } from './dev-vars'
 
 const OFFLINE = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' }
+const LOCAL_ORIGIN = 'http://127.0.0.1:8787'
 /** Local http endpoints for webhooks, the cron trigger at /__scheduled, and this origin in links that need one. */
 const DEV_ARGS = [
   'dev',
@@ -23,7 +24,7 @@ const DEV_ARGS = [
   '--var',
   'WEBHOOK_ALLOW_LOCAL_HTTP:true',
   '--var',
-  'PUBLIC_ORIGIN:http://127.0.0.1:8787',
+  `PUBLIC_ORIGIN:${LOCAL_ORIGIN}`,
 ]
 
 const node = (args: string[]) => spawn(process.execPath, args, { stdio: 'inherit', env: OFFLINE })
@@ -34,7 +35,9 @@ const serveOnly = process.argv[2] === '--serve-only'
 const rest = process.argv.slice(serveOnly ? 3 : 2)
 ensureDevVars()
 // The publish is the longer of the two: it starts first.
-const publish = serveOnly ? null : node(['--import', 'tsx', join('src', 'cli', 'publish.ts'), ...rest])
+const publish = serveOnly
+  ? null
+  : node(['--import', 'tsx', join('src', 'cli', 'publish.ts'), '--origin', LOCAL_ORIGIN, ...rest])
 const server = node([join('node_modules', 'wrangler', 'bin', 'wrangler.js'), ...DEV_ARGS, ...(serveOnly ? rest : [])])
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => {

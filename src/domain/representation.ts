@@ -1,3 +1,9 @@
+/**
+ * The version of Sub-processor Registry Format (docs/format.md) the served documents follow:
+ * every JSON document carries it as `format`, so a reader knows what it reads before it reads it.
+ */
+export const REGISTRY_FORMAT = 'subprocessor-registry/1.0'
+
 /** Order matters: on a tie in the client's preferences, the earlier format wins. */
 export const FORMATS = ['json', 'html', 'csv'] as const
 export type Format = (typeof FORMATS)[number]

@@ -48,9 +48,10 @@ export async function planRelease(
   previous: PreviousVersion | null,
   data: RegistryData,
   now: Date,
+  origin: string,
   onProgress?: (done: number, total: number) => void,
 ): Promise<PublishResult> {
-  const stamp = { version: (previous?.release.version ?? 0) + 1, publishedAt: publishTime(now) }
+  const stamp = { version: (previous?.release.version ?? 0) + 1, publishedAt: publishTime(now), origin }
   const changes = computeChanges(
     previous && { stamp: previous.release, data: previous.inputs.data, changes: previous.inputs.changes },
     data,
@@ -60,7 +61,7 @@ export async function planRelease(
   const newChanges = changes.filter((change) => touchedIn(change) === stamp.version)
   if (previous && newChanges.length === 0) {
     const { inputs, release } = previous
-    const again = await buildRelease(data, release, inputs.changes, inputs.history, onProgress)
+    const again = await buildRelease(data, { ...release, origin }, inputs.changes, inputs.history, onProgress)
     if (again.release.digest === release.digest)
       return { ...again, changed: false, newChanges, storedLogChunks: inputs.logChunks }
   }
@@ -85,6 +86,8 @@ export interface PublishTarget {
   versions: VersionTable
   /** The keys the log is signed with: the publisher's, never the Worker's. */
   signing: LogSigning
+  /** The origin that serves what is written, e.g. `https://subprocessors.example.com`: feeds link absolutely. */
+  origin: string
 }
 
 /**
@@ -124,7 +127,7 @@ export async function publishTo(
   onProgress?: (written: number, total: number) => void,
 ): Promise<PublishResult> {
   const signed = withVerifierKey(data, target.signing, false).data
-  return writePlan(target, await planRelease(await latestVersion(target), signed, now), onProgress)
+  return writePlan(target, await planRelease(await latestVersion(target), signed, now, target.origin), onProgress)
 }
 
 /** Every version's leaf, refusing a log with a version that has none. */

@@ -16,9 +16,11 @@ import {
   manifestUrl,
   SCHEMA_URL,
   VERSION_FORMATS,
+  REGISTRY_FORMAT,
 } from '../../domain/representation'
 import { MANIFEST_FORMAT } from '../../domain/evidence'
 import { type ReleaseStamp, listRegions } from '../render/model'
+import { CONFORMANCE } from './discovery'
 import { ErrorDocument, registryJsonSchema } from './schema'
 import type { RegistryData } from '../input/schema'
 import { z } from 'zod'
@@ -178,9 +180,15 @@ const object = (properties: Record<string, JsonSchema>): JsonSchema => ({
   properties,
 })
 
-/** What `discoveryDocument` returns: the fields a tool follows to every list and to the contract. */
+/** What `discoveryDocument` returns: the links a tool follows to every list, log and proof, and the contract. */
+const link = (properties: Record<string, JsonSchema>) => ({
+  type: 'array',
+  items: object({ ...properties, type: { type: 'string' }, href: { type: 'string', format: 'uri-reference' } }),
+})
 const DISCOVERY_SCHEMA = {
   ...object({
+    format: { const: REGISTRY_FORMAT },
+    conformance: { type: 'array', items: oneOf(CONFORMANCE) },
     description: { type: 'string' },
     company: { type: 'object', additionalProperties: { type: 'string' } },
     schema: { const: SCHEMA_URL },
@@ -196,36 +204,11 @@ const DISCOVERY_SCHEMA = {
       items: object({ id: { type: 'string' }, name: { type: 'object', additionalProperties: { type: 'string' } } }),
     },
     formats: { type: 'array', items: object({ format: oneOf(FORMATS), type: { type: 'string' } }) },
-    lists: {
-      type: 'array',
-      items: object({
-        region: { type: 'string' },
-        lang: { type: 'string' },
-        format: oneOf(FORMATS),
-        type: { type: 'string' },
-        href: { type: 'string', format: 'uri-reference' },
-      }),
-    },
-    entry: object({ template: { type: 'string' }, ids: { type: 'string', format: 'uri-reference' } }),
+    lists: link({ region: { type: 'string' }, lang: { type: 'string' }, format: oneOf(FORMATS) }),
     history: object({
-      versions: { type: 'string', format: 'uri-reference' },
-      version: { type: 'string' },
-      at: { type: 'string' },
-    }),
-    changes: object({
-      template: { type: 'string' },
-      since: { type: 'string' },
-      formats: { type: 'array', items: object({ format: oneOf(CHANGE_FORMATS), type: { type: 'string' } }) },
-      feeds: {
-        type: 'array',
-        items: object({
-          region: { type: 'string' },
-          lang: { type: 'string' },
-          format: oneOf(['atom', 'jsonfeed']),
-          type: { type: 'string' },
-          href: { type: 'string', format: 'uri-reference' },
-        }),
-      },
+      versions: link({ lang: { type: 'string' }, format: oneOf(VERSION_FORMATS) }),
+      changes: link({ region: { type: 'string' }, lang: { type: 'string' }, format: oneOf(CHANGE_FORMATS) }),
+      changeLogs: link({ region: { type: 'string' }, lang: { type: 'string' }, format: { const: 'json' } }),
     }),
     notice: object({ periodDays: { type: 'integer', minimum: 0 }, objectionsTo: { type: 'string' } }),
     evidence: object({
@@ -241,11 +224,19 @@ const DISCOVERY_SCHEMA = {
       tiles: {
         const: LOG_TILES_URL,
         description:
-          "The prefix of the log's C2SP tlog-tiles (hash tiles only; each leaf is a manifest, served at `manifest`).",
+          "The prefix of the log's C2SP tlog-tiles (hash tiles only; each leaf is a manifest, linked from the version index).",
       },
-      manifest: { type: 'string' },
-      evidence: { type: 'string' },
     }),
+    push: object({
+      subscribe: { type: 'string', format: 'uri-reference' },
+      events: strings,
+      signatures: { const: 'standard-webhooks' },
+    }),
+    templates: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: "This registry's own URL templates (RFC 6570): a reader may use them, and never needs them.",
+    },
   }),
   title: 'Discovery',
 }
@@ -330,16 +321,17 @@ const JSON_FEED_SCHEMA = {
   ...object({
     version: { const: 'https://jsonfeed.org/version/1.1' },
     title: { type: 'string' },
-    home_page_url: { type: 'string', format: 'uri-reference' },
-    feed_url: { type: 'string', format: 'uri-reference' },
+    home_page_url: { type: 'string', format: 'uri' },
+    feed_url: { type: 'string', format: 'uri' },
     description: { type: 'string' },
     language: { type: 'string' },
     authors: { type: 'array', items: object({ name: { type: 'string' } }) },
+    _subprocessor_registry: object({ format: { const: REGISTRY_FORMAT } }),
     items: {
       type: 'array',
       items: object({
         id: { type: 'string' },
-        url: { type: 'string', format: 'uri-reference' },
+        url: { type: 'string', format: 'uri' },
         title: { type: 'string' },
         content_text: { type: 'string' },
         date_published: { type: 'string', format: 'date-time' },

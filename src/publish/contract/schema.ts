@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { CHANGE_TYPES, CHANGED_FIELDS, type ChangeRecord } from '../../domain/change'
 import { ERROR_CODES, ERROR_STATUSES, type ErrorBody } from '../../domain/errors'
 import { CHANGE_EVENTS, type ChangeEventPayload, VERIFICATION_EVENT } from '../../webhooks/events'
+import { REGISTRY_FORMAT } from '../../domain/representation'
 import {
   type Language,
   NOTE_KINDS,
@@ -71,6 +72,7 @@ export const SubprocessorDocument = z
   .meta({ id: 'Subprocessor', title: 'A sub-processor, as it appears in a list' })
 
 const Instant = z.iso.datetime()
+const Format = z.literal(REGISTRY_FORMAT).describe('The version of Sub-processor Registry Format the document follows.')
 
 /** The list, entry, change log and version index documents, whose `language` names one of the declared languages. */
 export function documentSchemas(languages: readonly Language[]) {
@@ -141,6 +143,7 @@ export function documentSchemas(languages: readonly Language[]) {
   const SubprocessorListDocument = z
     .strictObject({
       $schema: z.string().describe('The JSON Schema of this document.'),
+      format: Format,
       ...Envelope,
       lastChanged: z.iso
         .date()
@@ -171,7 +174,11 @@ export function documentSchemas(languages: readonly Language[]) {
         atom: z.string().describe('The same changes as an Atom feed.'),
         jsonfeed: z.string().describe('The same changes as a JSON Feed.'),
       }),
-      subprocessors: z.array(SubprocessorDocument).describe('The sub-processors in force.'),
+      subprocessors: z
+        .array(
+          SubprocessorDocument.extend({ href: z.string().describe('The entry on its own, in the same language.') }),
+        )
+        .describe('The sub-processors in force.'),
       upcoming: z
         .array(ChangeDocument)
         .describe(
@@ -183,6 +190,7 @@ export function documentSchemas(languages: readonly Language[]) {
 
   const SubprocessorEntryDocument = SubprocessorDocument.extend({
     $schema: z.string().describe('The JSON Schema of this document.'),
+    format: Format,
     ...Envelope,
     links: FormatLinks.extend({ list: z.string().describe('The list of every region, in the same language.') }),
   }).meta({ id: 'SubprocessorDocument', title: 'One sub-processor, on its own' })
@@ -190,6 +198,7 @@ export function documentSchemas(languages: readonly Language[]) {
   const ChangeLogDocument = z
     .strictObject({
       $schema: z.string(),
+      format: Format,
       version: z.int().min(1).describe('The version this log is part of.'),
       publishedAt: Instant,
       language: Language,
@@ -214,6 +223,7 @@ export function documentSchemas(languages: readonly Language[]) {
   const VersionsDocument = z
     .strictObject({
       $schema: z.string(),
+      format: Format,
       language: Language,
       versions: z
         .array(
@@ -227,6 +237,8 @@ export function documentSchemas(languages: readonly Language[]) {
             links: z.strictObject({
               list: z.string().describe('The list exactly as this version published it.'),
               changes: z.string().describe('The changes after the version before it.'),
+              manifest: z.string().describe("The version's manifest: the leaf of the signed log."),
+              evidence: z.string().describe("The version's manifest, inclusion proof and signed checkpoint."),
             }),
           }),
         )

@@ -13,6 +13,9 @@ import {
   type VersionFormat,
   VERSIONS_SCHEMA_URL,
   viewUrl,
+  REGISTRY_FORMAT,
+  manifestUrl,
+  evidenceUrl,
 } from '../../domain/representation'
 import type { LogParts } from '../../storage/log'
 import type { ChangeLogDocument, VersionsDocument } from '../contract/schema'
@@ -58,6 +61,7 @@ function jsonLog(log: LogRender): LogParts {
   const { data, stamp, at } = ctx
   const document: ChangeLogDocument = {
     $schema: CHANGE_LOG_SCHEMA_URL,
+    format: REGISTRY_FORMAT,
     version: stamp.version,
     publishedAt: stamp.publishedAt,
     language: lang,
@@ -242,6 +246,7 @@ export function versionsDocument(
 ): VersionsDocument {
   return {
     $schema: VERSIONS_SCHEMA_URL,
+    format: REGISTRY_FORMAT,
     language: lang,
     versions: [...history].reverse().map(([version, publishedAt]) => ({
       version,
@@ -251,6 +256,8 @@ export function versionsDocument(
       links: {
         list: `${viewUrl({ kind: 'list', region: ALL_REGIONS, lang, format: 'json' })}&version=${version}`,
         changes: `${viewUrl({ kind: 'changes', region: ALL_REGIONS, lang, format: 'json' })}&since=${version - 1}`,
+        manifest: manifestUrl(version),
+        evidence: evidenceUrl(version),
       },
     })),
   }

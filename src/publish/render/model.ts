@@ -14,6 +14,7 @@ import {
   MEDIA_TYPES,
   SCHEMA_URL,
   viewUrl,
+  REGISTRY_FORMAT,
 } from '../../domain/representation'
 import { isoDate } from './dates'
 import {
@@ -36,7 +37,12 @@ import type {
 export interface ReleaseStamp {
   version: number
   publishedAt: string
+  /** The origin the registry is served from; feeds, which have no base URL, link absolutely from it. */
+  origin?: string
 }
+
+/** A registry URL as a reader with no base needs it: absolute when the publish knows its origin. */
+export const absoluteUrl = (stamp: ReleaseStamp, url: string) => (stamp.origin ? `${stamp.origin}${url}` : url)
 
 /** A text in a language. Validated data has every declared language; lacking one, the first text given stands in. */
 export function textIn(text: Localized, lang: Language): string {
@@ -167,6 +173,7 @@ export function toListDocument(
   )
   return {
     $schema: SCHEMA_URL,
+    format: REGISTRY_FORMAT,
     version: stamp.version,
     publishedAt: stamp.publishedAt,
     lastUpdated,
@@ -187,7 +194,10 @@ export function toListDocument(
       atom: viewUrl({ kind: 'changes', region, lang, format: 'atom' }),
       jsonfeed: viewUrl({ kind: 'changes', region, lang, format: 'jsonfeed' }),
     },
-    subprocessors: entriesFor(state.entries, region).map((entry) => toSubprocessorDocument(data, entry, lang)),
+    subprocessors: entriesFor(state.entries, region).map((entry) => ({
+      ...toSubprocessorDocument(data, entry, lang),
+      href: viewUrl({ kind: 'entry', id: entry.id, lang, format: 'json' }),
+    })),
     upcoming: changes
       .filter((change) => changeStatus(change, state.from) === 'upcoming')
       .sort((a, b) => Date.parse(a.effectiveAt) - Date.parse(b.effectiveAt))
@@ -209,6 +219,7 @@ export function toEntryDocument(
 ): SubprocessorEntryDocument {
   return {
     $schema: ENTRY_SCHEMA_URL,
+    format: REGISTRY_FORMAT,
     version: stamp.version,
     publishedAt: stamp.publishedAt,
     lastUpdated: data.registry.lastUpdated,
