@@ -89,18 +89,6 @@ const watcher = new Watcher(new JsonFileStore(options.state!), {
     : undefined,
 })
 
-const [command, ...args] = positionals
-if (options.help || !command) usage()
-
-try {
-  process.exitCode = await run(command!, args)
-} catch (error) {
-  if (!(error instanceof WatchError)) throw error
-  if (options.json) print({ error: { kind: error.kind, message: error.message, hint: error.hint } })
-  else console.error(`${error.message}.\n${error.hint}`)
-  process.exitCode = error.kind === 'evidence' ? EXIT.evidence : EXIT.error
-}
-
 async function run(command: string, args: string[]): Promise<number> {
   switch (command) {
     case 'add':
@@ -308,4 +296,17 @@ async function conformance(url: string): Promise<number> {
     )
   }
   return Object.values(report.levels).includes('fail') ? 1 : 0
+}
+
+// Last: every declaration above is initialised before the command runs.
+const [command, ...args] = positionals
+if (options.help || !command) usage()
+
+try {
+  process.exitCode = await run(command!, args)
+} catch (error) {
+  if (!(error instanceof WatchError)) throw error
+  if (options.json) print({ error: { kind: error.kind, message: error.message, hint: error.hint } })
+  else console.error(`${error.message}.\n${error.hint}`)
+  process.exitCode = error.kind === 'evidence' ? EXIT.evidence : EXIT.error
 }

@@ -1,0 +1,307 @@
+/**
+ * A registry that is only files: what a company without this codebase would put on any static
+ * host to serve Sub-processor Registry Format 1.0. Written from the format alone (docs/format.md),
+ * with the client's signed-note and Merkle modules for the Evidence level: nothing from src/.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import { dirname, join, normalize } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { leafHash, MerkleTree, TILE_WIDTH, tilePath } from '../../client/src/merkle'
+import { formatCheckpoint, type SignerKey, signNote } from '../../client/src/signed-note'
+
+export interface StaticEntry {
+  id: string
+  name: string
+  purpose: string
+  location: string
+  regions: string[]
+}
+
+export interface StaticChange {
+  type: 'added' | 'removed' | 'modified'
+  entry: { id: string; name: string }
+  regions: string[]
+  /** The version that announced it. */
+  version: number
+  announcedAt: string
+  effectiveAt: string
+  objectionDeadline: string | null
+  withdrawn?: { version: number; at: string }
+}
+
+export interface StaticVersion {
+  publishedAt: string
+  entries: StaticEntry[]
+  /** Changes this version announced or withdrew. */
+  changes: StaticChange[]
+}
+
+export interface StaticRegistry {
+  vendor: string
+  versions: StaticVersion[]
+  /** Signs a log of the versions' manifests: the Evidence level. */
+  evidence?: { origin: string; signer: SignerKey; rotatingFrom?: SignerKey; rotateAt?: number }
+}
+
+const FORMAT = 'subprocessor-registry/1.0'
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
+const sha256 = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('base64')
+const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
+
+const listDocument = (version: number, v: StaticVersion) =>
+  json({
+    format: FORMAT,
+    version,
+    publishedAt: v.publishedAt,
+    language: 'en',
+    region: { id: 'all', name: 'All regions' },
+    subprocessors: v.entries.map((entry) => ({ ...entry, location: { text: entry.location } })),
+  })
+
+const changeId = (change: StaticChange) => `v${change.version}/${change.entry.id}/${change.type}/${change.effectiveAt}`
+
+/** The files of the registry at its last version, by path. */
+export async function staticRegistryFiles(registry: StaticRegistry): Promise<Map<string, string | Uint8Array>> {
+  const files = new Map<string, string | Uint8Array>()
+  const { versions } = registry
+  const current = versions.length
+  const last = versions[current - 1]!
+  const evidence = registry.evidence
+  files.set(
+    '.well-known/subprocessors',
+    json({
+      format: FORMAT,
+      conformance: evidence ? ['core', 'history', 'evidence'] : ['core', 'history'],
+      company: { name: `${registry.vendor} Ltd.`, service: registry.vendor },
+      version: current,
+      publishedAt: last.publishedAt,
+      languages: ['en'],
+      defaultLanguage: 'en',
+      regions: [{ id: 'all', name: { en: 'All regions' } }],
+      lists: [
+        { region: 'all', lang: 'en', format: 'json', type: 'application/json', href: '/lists/all.en.json' },
+        { region: 'all', lang: 'en', format: 'csv', type: 'text/csv', href: '/lists/all.en.csv' },
+      ],
+      history: {
+        versions: [{ lang: 'en', format: 'json', type: 'application/json', href: '/versions.json' }],
+        changeLogs: [{ region: 'all', lang: 'en', format: 'json', type: 'application/json', href: '/changes.json' }],
+      },
+      ...(evidence
+        ? {
+            evidence: {
+              origin: evidence.origin,
+              verifierKey: evidence.signer.verifier.text,
+              checkpoint: '/log/checkpoint',
+              tiles: '/log/tile/',
+            },
+          }
+        : {}),
+    }),
+  )
+  files.set('lists/all.en.json', listDocument(current, last))
+  files.set(
+    'lists/all.en.csv',
+    `\ufeffid,name,purpose,location,regions\r\n${last.entries.map((e) => [e.id, e.name, e.purpose, e.location, e.regions.join(' ')].join(',')).join('\r\n')}\r\n`,
+  )
+  for (const [i, version] of versions.entries())
+    files.set(`versions/${i + 1}/all.en.json`, listDocument(i + 1, version))
+  files.set(
+    'versions.json',
+    json({
+      format: FORMAT,
+      language: 'en',
+      versions: versions
+        .map((v, i) => ({
+          version: i + 1,
+          publishedAt: v.publishedAt,
+          links: {
+            list: `/versions/${i + 1}/all.en.json`,
+            ...(evidence ? { manifest: `/versions/${i + 1}/manifest.json` } : {}),
+          },
+        }))
+        .reverse(),
+    }),
+  )
+  const changes = versions.flatMap((v) => v.changes)
+  const statusAt = (change: StaticChange, at: number) =>
+    change.withdrawn ? 'withdrawn' : Date.parse(change.effectiveAt) <= at ? 'effective' : 'upcoming'
+  files.set(
+    'changes.json',
+    json({
+      format: FORMAT,
+      version: current,
+      publishedAt: last.publishedAt,
+      changes: [...changes].reverse().map((change) => ({
+        id: changeId(change),
+        type: change.type,
+        status: statusAt(change, Date.parse(last.publishedAt)),
+        entry: change.entry,
+        summary: `${change.type}: ${change.entry.name}, from ${change.effectiveAt.slice(0, 10)}`,
+        regions: change.regions,
+        version: change.version,
+        announcedAt: change.announcedAt,
+        effectiveAt: change.effectiveAt,
+        objectionDeadline: change.objectionDeadline,
+        withdrawn: change.withdrawn ?? null,
+      })),
+    }),
+  )
+  if (evidence) await addEvidence(files, registry, evidence)
+  return files
+}
+
+async function addEvidence(
+  files: Map<string, string | Uint8Array>,
+  registry: StaticRegistry,
+  evidence: NonNullable<StaticRegistry['evidence']>,
+) {
+  const leaves: Uint8Array[] = []
+  let checkpoint = ''
+  for (const [i, version] of registry.versions.entries()) {
+    const number = i + 1
+    const rotating = evidence.rotatingFrom && evidence.rotateAt === number
+    const signer =
+      evidence.rotatingFrom && (evidence.rotateAt ?? Infinity) > number ? evidence.rotatingFrom : evidence.signer
+    const list = listDocument(number, version)
+    const manifest = `${JSON.stringify({
+      format: 'subprocessor-registry-manifest/1',
+      origin: evidence.origin,
+      version: number,
+      publishedAt: version.publishedAt,
+      signer: signer.verifier.text,
+      ...(rotating ? { rotatedFrom: evidence.rotatingFrom!.verifier.text } : {}),
+      states: [
+        {
+          from: version.publishedAt,
+          until: null,
+          representations: [
+            { url: '/lists/all.en.json', kind: 'list', type: 'application/json', sha256: sha256(list) },
+          ],
+        },
+      ],
+      representations: [],
+    })}\n`
+    files.set(`versions/${number}/manifest.json`, manifest)
+    leaves.push(await leafHash(new TextEncoder().encode(manifest)))
+    const tree = await MerkleTree.fromLeafHashes(leaves)
+    checkpoint = await signNote(
+      formatCheckpoint({ origin: evidence.origin, size: number, root: await tree.root(), extensions: [] }),
+      rotating ? [signer, evidence.rotatingFrom!] : [signer],
+    )
+  }
+  files.set('log/checkpoint', checkpoint)
+  for (let index = 0; index * TILE_WIDTH < leaves.length; index++) {
+    const part = leaves.slice(index * TILE_WIDTH, (index + 1) * TILE_WIDTH)
+    const bytes = new Uint8Array(part.length * 32)
+    for (const [j, leaf] of part.entries()) bytes.set(leaf, j * 32)
+    files.set(`log/tile/${tilePath(0, index, part.length)}`, bytes)
+  }
+}
+
+/** Writes the registry's files into `dir`, replacing what was there. */
+export async function writeStaticRegistry(dir: string, registry: StaticRegistry): Promise<void> {
+  await rm(dir, { recursive: true, force: true })
+  for (const [path, content] of await staticRegistryFiles(registry)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true })
+    await writeFile(join(dir, path), content)
+  }
+}
+
+export { toBase64 }
+
+const TYPES: Record<string, string> = { json: 'application/json', csv: 'text/csv; charset=utf-8' }
+
+/**
+ * A plain static file server, as any host is: a file per path, an ETag of its bytes, 304 on a
+ * match. It refuses any query string, which shows a reader of the format never needs one.
+ * `intercept` answers a request first when it returns true: the test's hostile registries.
+ */
+export async function serveStatic(
+  root: () => string,
+  intercept?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => boolean,
+): Promise<{ server: Server; url: string; requests: { path: string; status: number }[] }> {
+  const requests: { path: string; status: number }[] = []
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url!, 'http://static')
+    res.on('finish', () => requests.push({ path: url.pathname, status: res.statusCode }))
+    if (intercept?.(req, res)) return
+    if (url.search) return res.writeHead(400).end('a static host takes no query')
+    const path = normalize(decodeURIComponent(url.pathname)).replace(/^\/+/, '')
+    if (path.startsWith('..')) return res.writeHead(404).end()
+    let bytes: Buffer
+    try {
+      bytes = await readFile(join(root(), path))
+    } catch {
+      return res.writeHead(404).end('not found')
+    }
+    const etag = `"${createHash('sha256').update(bytes).digest('base64url')}"`
+    const headers = { ETag: etag, 'Content-Type': TYPES[path.split('.').pop()!] ?? 'application/octet-stream' }
+    if (req.headers['if-none-match'] === etag) return res.writeHead(304, headers).end()
+    res
+      .writeHead(200, { ...headers, 'Content-Length': bytes.byteLength })
+      .end(req.method === 'HEAD' ? undefined : bytes)
+  })
+  server.keepAliveTimeout = 1000
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening))
+  const { port } = server.address() as { port: number }
+  return { server, url: `http://127.0.0.1:${port}`, requests }
+}
+
+/** The committed fixture (test/fixtures/static-registry): a plainly fictional vendor, two versions. */
+export const EXAMPLE_VENDOR: StaticRegistry = {
+  vendor: 'Example Vendor',
+  versions: [
+    {
+      publishedAt: '2026-01-10T09:00:00.000Z',
+      entries: [
+        {
+          id: 'example-hosting',
+          name: 'Example Hosting Ltd.',
+          purpose: 'Hosting',
+          location: 'Germany',
+          regions: ['eu'],
+        },
+        {
+          id: 'example-mail',
+          name: 'Example Mail Inc.',
+          purpose: 'Email delivery',
+          location: 'United States',
+          regions: ['eu', 'us'],
+        },
+      ],
+      changes: [],
+    },
+    {
+      publishedAt: '2026-03-01T09:00:00.000Z',
+      entries: [
+        {
+          id: 'example-hosting',
+          name: 'Example Hosting Ltd.',
+          purpose: 'Hosting',
+          location: 'Germany',
+          regions: ['eu'],
+        },
+        {
+          id: 'example-mail',
+          name: 'Example Mail Inc.',
+          purpose: 'Email delivery',
+          location: 'Ireland',
+          regions: ['eu', 'us'],
+        },
+      ],
+      changes: [
+        {
+          type: 'modified',
+          entry: { id: 'example-mail', name: 'Example Mail Inc.' },
+          regions: ['eu', 'us'],
+          version: 2,
+          announcedAt: '2026-01-20T09:00:00.000Z',
+          effectiveAt: '2026-03-01T09:00:00.000Z',
+          objectionDeadline: '2026-03-01T09:00:00.000Z',
+        },
+      ],
+    },
+  ],
+}
