@@ -33,6 +33,8 @@ export interface RegistryState {
   entries: KnownEntry[]
   /** Announced changes not yet in force: each gives an `effective` event when its instant passes. */
   pending: Change[]
+  /** The change log URL read last: read again, conditionally, until discovery names a new version. */
+  logUrl?: string
   /** ETags by URL, for the conditional requests. */
   etags: Record<string, string>
   log: WitnessedLog | null

@@ -276,7 +276,7 @@ export class Watcher {
         `${listUrl} serves version ${list.version}, older than version ${previous.version} read before`,
         'A cache may be stale; try again later, and tell the vendor if it persists.',
       )
-    const { events, pending } = await this.changes(previous, discovery, fetchFor, baseline)
+    const { events, pending, logUrl } = await this.changes(previous, discovery, fetchFor, baseline)
     const { log, evidence } = await this.evidence(previous, discovery, list, etags)
     const next: RegistryState = {
       ...previous,
@@ -286,6 +286,7 @@ export class Watcher {
       publishedAt: list.publishedAt,
       entries: list.entries,
       pending,
+      ...(logUrl ? { logUrl } : {}),
       etags,
       log,
       evidence,
@@ -299,15 +300,18 @@ export class Watcher {
     discovery: Discovery,
     fetchFor: (url: string) => Promise<Fetched>,
     baseline: boolean,
-  ): Promise<{ events: ChangeEvent[]; pending: Change[] }> {
+  ): Promise<{ events: ChangeEvent[]; pending: Change[]; logUrl?: string }> {
     const now = this.now()
     const link = pick(discovery.history?.changeLogs, previous.lang)
     if (!discovery.conformance.includes('history') || !link) return { events: [], pending: [] }
     const since = discovery.templates?.since
+    // The same URL as last time while the version stands, so that an unchanged log costs a 304.
     const url =
-      since && previous.version > 0
-        ? new URL(expand(since, { region: 'all', lang: previous.lang, version: previous.version }), previous.url).href
-        : new URL(link.href, previous.url).href
+      previous.logUrl && discovery.version === previous.version
+        ? previous.logUrl
+        : since && previous.version > 0
+          ? new URL(expand(since, { region: 'all', lang: previous.lang, version: previous.version }), previous.url).href
+          : new URL(link.href, previous.url).href
     const fetched = await fetchFor(url)
     const fresh =
       fetched.status === 304
@@ -344,7 +348,7 @@ export class Watcher {
     for (const change of pending.filter((p) => Date.parse(p.effectiveAt) <= now && !withdrawn.has(p.id)))
       events.push(event('effective', change))
     pending = pending.filter((p) => Date.parse(p.effectiveAt) > now)
-    return { events: baseline ? [] : events, pending }
+    return { events: baseline ? [] : events, pending, logUrl: url }
   }
 
   /** The witness's pass: the checkpoint, its consistency, and that the list read is in the log. */

@@ -1,0 +1,250 @@
+/**
+ * subprocessor-watch against this project's own Worker, bundled and served by Miniflare:
+ * three versions published by the real command (an announced addition, then an editorial
+ * change), each read as typed events, witnessed in the signed log, and `conform` at every level.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { copyFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Miniflare } from 'miniflare'
+import { Webhook } from 'standardwebhooks'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { JsonFileStore } from '../../client/src/node'
+import { Watcher } from '../../client/src/watcher'
+import { bundleWorker, freePort, publishData, ROOT, serveRegistry } from '../support/harness'
+import { ACME } from '../support/history'
+import { TEST_VERIFIER_KEY } from '../support/keys'
+import { WATCH_CLI, watch } from '../support/watch'
+
+const DAY = 24 * 60 * 60 * 1000
+let work: string
+let persistTo: string
+let registry: { mf: Miniflare; url: string }
+let stateFile: string
+const effective = new Date(Date.now() + 45 * DAY).toISOString().slice(0, 10)
+const TWILIO_PURPOSE = {
+  lv: 'LiveAgent izmanto Twilio kā savu VoIP pakalpojumu sniedzēju.',
+  en: 'LiveAgent uses Twilio for voice calls.',
+  de: 'LiveAgent nutzt Twilio für Sprachanrufe.',
+}
+
+/** data/ with these announcements. */
+async function dataWith(name: string, announcements: unknown[]): Promise<string> {
+  const dir = join(work, name)
+  await cp(join(ROOT, 'data'), dir, { recursive: true })
+  await writeFile(join(dir, 'announcements.json'), JSON.stringify({ announcements }))
+  return dir
+}
+
+async function publishVersion(data: string, version: number) {
+  await publishData(data, persistTo)
+  // An isolate rechecks the pointer every 5 s: wait until it serves the new version.
+  for (let tries = 0; ; tries++) {
+    const res = await fetch(`${registry.url}/log/checkpoint`)
+    if (res.ok && (await res.text()).split('\n')[1] === String(version)) return
+    if (tries > 100) throw new Error(`version ${version} never became current`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'watch-registry-'))
+  persistTo = join(work, 'state')
+  stateFile = join(work, 'portfolio.json')
+  const { scriptPath } = await bundleWorker(join(work, 'dist'))
+  registry = await serveRegistry({ scriptPath, persistTo })
+  await publishVersion(join(ROOT, 'data'), 1)
+}, 240_000)
+
+afterAll(async () => {
+  await registry?.mf.dispose()
+  await rm(work, { recursive: true, force: true })
+})
+
+describe('subprocessor-watch and this registry', () => {
+  it('adds the registry, pinning the key its discovery publishes, and verifies its evidence', async () => {
+    const { code, stdout } = await watch('add', registry.url, '--state', stateFile)
+    expect(stdout).toContain(
+      `Watching LiveAgent (${registry.url}/.well-known/subprocessors): version 1, 14 sub-processors.`,
+    )
+    expect(stdout).toContain(`Pinned on first sight, from its discovery document:\n  ${TEST_VERIFIER_KEY}`)
+    expect(code).toBe(0)
+    const state = JSON.parse(await readFile(stateFile, 'utf8'))
+    expect(state.registries[`${registry.url}/.well-known/subprocessors`]).toMatchObject({
+      vendor: 'LiveAgent',
+      version: 1,
+      evidence: 'verified',
+      log: { origin: 'subprocessors.example.com/liveagent', keys: [TEST_VERIFIER_KEY], size: 1 },
+    })
+  })
+
+  it('reports an announced addition with its effective date and objection deadline', async () => {
+    await publishVersion(await dataWith('v2', [{ add: ACME, effective }]), 2)
+    const { code, stdout } = await watch('check', '--state', stateFile, '--json')
+    const [report] = JSON.parse(stdout).reports
+    expect(report).toMatchObject({ outcome: 'changed', version: 2, evidence: 'verified' })
+    expect(report.events).toEqual([
+      {
+        kind: 'announced',
+        registry: `${registry.url}/.well-known/subprocessors`,
+        vendor: 'LiveAgent',
+        change: `v2/acme-analytics/added/${effective}T00:00:00.000Z`,
+        type: 'added',
+        subprocessor: { id: 'acme-analytics', name: 'Acme Analytics, Inc.' },
+        regions: ['eu', 'uk'],
+        effectiveAt: `${effective}T00:00:00.000Z`,
+        objectionDeadline: `${effective}T00:00:00.000Z`,
+        version: 2,
+        summary: expect.stringContaining('Acme Analytics, Inc.'),
+      },
+    ])
+    expect(code).toBe(1)
+  })
+
+  it('polls again at the cost of 304s: nothing new, nothing downloaded', async () => {
+    const statuses: number[] = []
+    const watcher = new Watcher(new JsonFileStore(stateFile), {
+      fetch: async (input, init) => {
+        const res = await fetch(input, init)
+        statuses.push(res.status)
+        return res
+      },
+    })
+    const { reports } = await watcher.check()
+    expect(reports[0]).toMatchObject({ outcome: 'unchanged', evidence: 'verified', events: [] })
+    // Discovery, the list, the change log since version 2, the checkpoint.
+    expect(statuses).toEqual([304, 304, 304, 304])
+  })
+
+  it('reports an editorial change at once, and the addition as effective once its day has come', async () => {
+    const v3 = await dataWith('v3', [
+      { add: ACME, effective },
+      { change: 'twilio', set: { purpose: TWILIO_PURPOSE } },
+    ])
+    await publishVersion(v3, 3)
+    const later = join(work, 'later.json')
+    await copyFile(stateFile, later)
+    const { code, stdout } = await watch('check', '--state', stateFile, '--json')
+    expect(JSON.parse(stdout).reports[0].events).toEqual([
+      expect.objectContaining({ kind: 'modified', subprocessor: { id: 'twilio', name: 'Twilio, Inc.' }, version: 3 }),
+    ])
+    expect(code).toBe(1)
+
+    const inTwoMonths = new Watcher(new JsonFileStore(later), { now: () => Date.now() + 60 * DAY })
+    const { events } = await inTwoMonths.check()
+    expect(events.map((event) => [event.kind, event.subprocessor.id])).toEqual([
+      ['modified', 'twilio'],
+      ['effective', 'acme-analytics'],
+    ])
+  })
+
+  it('diffs two versions', async () => {
+    const { code, stdout } = await watch('diff', registry.url, '--from', '1', '--to', '3', '--json')
+    expect(code).toBe(0)
+    const diff = JSON.parse(stdout)
+    expect(diff).toMatchObject({ from: 1, to: 3, added: [], removed: [] })
+    expect(diff.modified).toEqual([
+      {
+        id: 'twilio',
+        name: 'Twilio, Inc.',
+        fields: [
+          {
+            field: 'purpose',
+            before: 'LiveAgent uses Twilio as its VoIP service provider.',
+            after: TWILIO_PURPOSE.en,
+          },
+        ],
+      },
+    ])
+  })
+
+  it('passes conform at every level', async () => {
+    const { code, stdout } = await watch('conform', registry.url, '--json')
+    const report = JSON.parse(stdout)
+    expect(report.checks.filter((check: { ok: boolean }) => !check.ok)).toEqual([])
+    expect(report.levels).toEqual({ core: 'pass', history: 'pass', evidence: 'pass', push: 'pass' })
+    expect(code).toBe(0)
+  })
+
+  it('exports the portfolio with each vendor version and evidence status', async () => {
+    const { code, stdout } = await watch('export', '--format', 'json', '--state', stateFile)
+    expect(code).toBe(0)
+    const { registries, rows } = JSON.parse(stdout)
+    expect(registries).toBe(1)
+    expect(rows).toHaveLength(14)
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        vendor: 'LiveAgent',
+        version: 3,
+        evidence: 'verified',
+        subprocessor_id: 'twilio',
+        purpose: TWILIO_PURPOSE.en,
+      }),
+    )
+  })
+})
+
+describe('subprocessor-watch receive', () => {
+  let receiver: ChildProcess
+  let port: number
+  const secret = `whsec_${Buffer.from('a test secret of 32 bytes, here!').toString('base64')}`
+
+  beforeAll(async () => {
+    port = await freePort()
+    receiver = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        WATCH_CLI,
+        'receive',
+        '--port',
+        String(port),
+        '--secret',
+        secret,
+        '--log',
+        join(work, 'deliveries.jsonl'),
+      ],
+      {
+        cwd: ROOT,
+      },
+    )
+    await new Promise<void>((ready) =>
+      receiver.stdout!.on('data', (chunk) => String(chunk).includes('Receiving') && ready()),
+    )
+  })
+  afterAll(() => receiver?.kill())
+
+  const deliver = (body: string, headers: Record<string, string>) =>
+    fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body,
+    })
+
+  it('records a delivery signed as Standard Webhooks signs it, and refuses a tampered one', async () => {
+    const body = JSON.stringify({
+      type: 'subprocessors.change.announced',
+      data: { change: { entry: 'acme-analytics' } },
+    })
+    const now = new Date()
+    const signature = new Webhook(secret).sign('msg_1', now, body)
+    const headers = {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': signature,
+    }
+    expect((await deliver(body, headers)).status).toBe(204)
+    const tampered = await deliver(body.replace('acme', 'acne'), headers)
+    expect(tampered.status).toBe(400)
+    expect(await tampered.json()).toEqual({ error: 'No matching signature found' })
+    const recorded = (await readFile(join(work, 'deliveries.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(recorded).toEqual([
+      expect.objectContaining({ id: 'msg_1', type: 'subprocessors.change.announced', payload: JSON.parse(body) }),
+    ])
+  })
+})
