@@ -40,6 +40,8 @@ export interface StaticVersion {
 
 export interface StaticRegistry {
   vendor: string
+  /** Where on its host the registry lives, e.g. `/r1`: every link starts with it. Default: the root. */
+  prefix?: string
   versions: StaticVersion[]
   /** Signs a log of the versions' manifests: the Evidence level. */
   evidence?: { origin: string; signer: SignerKey; rotatingFrom?: SignerKey; rotateAt?: number }
@@ -69,6 +71,7 @@ export async function staticRegistryFiles(registry: StaticRegistry): Promise<Map
   const current = versions.length
   const last = versions[current - 1]!
   const evidence = registry.evidence
+  const at = (path: string) => `${registry.prefix ?? ''}${path}`
   files.set(
     '.well-known/subprocessors',
     json({
@@ -81,20 +84,20 @@ export async function staticRegistryFiles(registry: StaticRegistry): Promise<Map
       defaultLanguage: 'en',
       regions: [{ id: 'all', name: { en: 'All regions' } }],
       lists: [
-        { region: 'all', lang: 'en', format: 'json', type: 'application/json', href: '/lists/all.en.json' },
-        { region: 'all', lang: 'en', format: 'csv', type: 'text/csv', href: '/lists/all.en.csv' },
+        { region: 'all', lang: 'en', format: 'json', type: 'application/json', href: at('/lists/all.en.json') },
+        { region: 'all', lang: 'en', format: 'csv', type: 'text/csv', href: at('/lists/all.en.csv') },
       ],
       history: {
-        versions: [{ lang: 'en', format: 'json', type: 'application/json', href: '/versions.json' }],
-        changeLogs: [{ region: 'all', lang: 'en', format: 'json', type: 'application/json', href: '/changes.json' }],
+        versions: [{ lang: 'en', format: 'json', type: 'application/json', href: at('/versions.json') }],
+        changeLogs: [{ region: 'all', lang: 'en', format: 'json', type: 'application/json', href: at('/changes.json') }],
       },
       ...(evidence
         ? {
             evidence: {
               origin: evidence.origin,
               verifierKey: evidence.signer.verifier.text,
-              checkpoint: '/log/checkpoint',
-              tiles: '/log/tile/',
+              checkpoint: at('/log/checkpoint'),
+              tiles: at('/log/tile/'),
             },
           }
         : {}),
@@ -117,8 +120,8 @@ export async function staticRegistryFiles(registry: StaticRegistry): Promise<Map
           version: i + 1,
           publishedAt: v.publishedAt,
           links: {
-            list: `/versions/${i + 1}/all.en.json`,
-            ...(evidence ? { manifest: `/versions/${i + 1}/manifest.json` } : {}),
+            list: at(`/versions/${i + 1}/all.en.json`),
+            ...(evidence ? { manifest: at(`/versions/${i + 1}/manifest.json`) } : {}),
           },
         }))
         .reverse(),
