@@ -89,7 +89,9 @@ export async function staticRegistryFiles(registry: StaticRegistry): Promise<Map
       ],
       history: {
         versions: [{ lang: 'en', format: 'json', type: 'application/json', href: at('/versions.json') }],
-        changeLogs: [{ region: 'all', lang: 'en', format: 'json', type: 'application/json', href: at('/changes.json') }],
+        changeLogs: [
+          { region: 'all', lang: 'en', format: 'json', type: 'application/json', href: at('/changes.json') },
+        ],
       },
       ...(evidence
         ? {

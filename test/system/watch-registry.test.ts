@@ -15,7 +15,7 @@ import { Watcher } from '../../client/src/watcher'
 import { bundleWorker, freePort, publishData, ROOT, serveRegistry } from '../support/harness'
 import { ACME } from '../support/history'
 import { TEST_VERIFIER_KEY } from '../support/keys'
-import { WATCH_CLI, watch } from '../support/watch'
+import { formatSchema, WATCH_CLI, watch } from '../support/watch'
 
 const DAY = 24 * 60 * 60 * 1000
 let work: string
@@ -165,6 +165,24 @@ describe('subprocessor-watch and this registry', () => {
     expect(report.checks.filter((check: { ok: boolean }) => !check.ok)).toEqual([])
     expect(report.levels).toEqual({ core: 'pass', history: 'pass', evidence: 'pass', push: 'pass' })
     expect(code).toBe(0)
+  })
+
+  it("serves every document the format's published JSON Schema describes", async () => {
+    const follows = await formatSchema()
+    const get = (path: string) => fetch(new URL(path, registry.url)).then((res) => res.json() as Promise<any>)
+    const discovery = await get('/.well-known/subprocessors')
+    expect(follows('Discovery', discovery)).toEqual([])
+    const list = await get(
+      discovery.lists.find((l: { region: string; format: string }) => l.region === 'all' && l.format === 'json').href,
+    )
+    expect(follows('List', list)).toEqual([])
+    expect(follows('Entry', await get(list.subprocessors[0].href))).toEqual([])
+    const log = await get(discovery.history.changeLogs[0].href)
+    expect(log.changes.length).toBeGreaterThan(0)
+    expect(follows('ChangeLog', log)).toEqual([])
+    expect(follows('Versions', await get(discovery.history.versions[0].href))).toEqual([])
+    // And the schema is not a check that cannot fail.
+    expect(follows('List', { ...list, format: 'subprocessor-registry/2.0' })).not.toEqual([])
   })
 
   it('exports the portfolio with each vendor version and evidence status', async () => {

@@ -15,7 +15,7 @@ import {
   staticRegistryFiles,
   writeStaticRegistry,
 } from '../support/static-registry'
-import { watch } from '../support/watch'
+import { formatSchema, watch } from '../support/watch'
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'static-registry')
 const DAY = 24 * 60 * 60 * 1000
@@ -41,6 +41,16 @@ describe('a registry that is only static files', () => {
       expect(await readFile(join(FIXTURE, path), typeof content === 'string' ? 'utf8' : undefined), path).toEqual(
         content,
       )
+  })
+
+  it("follows the format's published JSON Schema", async () => {
+    const follows = await formatSchema()
+    const read = async (path: string) => JSON.parse(await readFile(join(FIXTURE, path), 'utf8'))
+    expect(follows('Discovery', await read('.well-known/subprocessors'))).toEqual([])
+    for (const path of ['lists/all.en.json', 'versions/1/all.en.json', 'versions/2/all.en.json'])
+      expect(follows('List', await read(path)), path).toEqual([])
+    expect(follows('ChangeLog', await read('changes.json'))).toEqual([])
+    expect(follows('Versions', await read('versions.json'))).toEqual([])
   })
 
   it('is added, with no key to pin, and checked with every request answered 304', async () => {
