@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * subprocessor-watch: a vendor-risk team's watch over every vendor's sub-processor registry.
  * Human output by default (progress on stderr for long runs, then a table); --json for machines.

@@ -1,5 +1,6 @@
 /**
- * Imports go one way: domain is plain functions that import only domain; storage imports only
+ * Imports go one way: domain is plain functions that import only domain (and the format's
+ * primitives the client package owns: the signed note and the Merkle log); storage imports only
  * domain and storage; the Worker (routes, webhooks) never imports publish-time code; and no
  * module reaches itself through its imports.
  */
@@ -25,10 +26,12 @@ function importsOf(file: string): string[] {
 }
 
 const graph = new Map(modules(SRC).map((file) => [relative(SRC, file).replace(/\.ts$/, ''), importsOf(file)]))
-const layer = (module: string) => module.split('/')[0]!
+/** The client's modules that the registry shares: plain Web Crypto, importing nothing. */
+const CLIENT_PRIMITIVES = ['../client/src/merkle', '../client/src/signed-note']
+const layer = (module: string) => (CLIENT_PRIMITIVES.includes(module) ? 'primitives' : module.split('/')[0]!)
 
 const ALLOWED: Record<string, string[]> = {
-  domain: ['domain'],
+  domain: ['domain', 'primitives'],
   storage: ['domain', 'storage'],
   routes: ['domain', 'storage', 'routes', 'webhooks'],
   webhooks: ['domain', 'storage', 'webhooks', 'routes'],
@@ -42,6 +45,12 @@ describe('the direction of imports in src/', () => {
         imports.filter((target) => !ALLOWED[from]!.includes(layer(target))).map((target) => `${module} → ${target}`),
       )
     expect(wrong).toEqual([])
+  })
+
+  it("shares only the client's primitives, which import nothing", () => {
+    const shared = [...graph.values()].flat().filter((target) => target.startsWith('../'))
+    expect([...new Set(shared)].sort()).toEqual(CLIENT_PRIMITIVES)
+    for (const primitive of CLIENT_PRIMITIVES) expect(importsOf(join(SRC, `${primitive}.ts`))).toEqual([])
   })
 
   it('has no cycle', () => {
