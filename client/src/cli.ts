@@ -172,13 +172,17 @@ function table(reports: RegistryReport[]) {
   const rows = reports.map((r) => [r.vendor, String(r.version ?? '—'), r.outcome, r.evidence, String(r.events.length)])
   const header = ['vendor', 'version', 'outcome', 'evidence', 'events']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   console.log(line(header))
   for (const row of rows) console.log(line(row))
   for (const r of reports.filter((r) => r.message)) console.log(`\n${r.message}.\n  ${r.hint}`)
   const count = (outcome: string) => reports.filter((r) => r.outcome === outcome).length
   console.log(
-    `\n${reports.length} registries: ${count('changed')} changed, ${count('unchanged')} unchanged, ${count('evidence')} evidence failures, ${count('error')} errors.`,
+    `\n${reports.length} ${reports.length === 1 ? 'registry' : 'registries'}: ${count('changed')} changed, ${count('unchanged')} unchanged, ${count('evidence')} evidence failures, ${count('error')} errors.`,
   )
 }
 
@@ -213,7 +217,8 @@ const CSV_COLUMNS = [
 
 /** One field as RFC 4180 wants it, and never a formula when a spreadsheet opens it. */
 const csvField = (value: string) => {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+  // Full-width signs and leading spaces start formulas too (OWASP CSV injection).
+  const safe = /^(?:[\t\r]|\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u.test(value) ? `'${value}` : value
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 

@@ -54,6 +54,8 @@ const NOT_RUN_HERE: Record<string, string> = {
     'a deployed registry three versions in; test/system/evidence.test.ts runs `npm run verify` on such files',
   'docs/evidence.md › npm run keygen -- --out registry-signing.key':
     'writes a key file; test/system/evidence.test.ts runs keygen',
+  'docs/format.md › npx subprocessor-watch conform https://subprocessors.example.com':
+    'a deployed registry; test/system/watch-registry.test.ts runs conform against the Worker at every level',
   'docs/vendor-risk-tools.md › npm run tick -- --at 2027-01-15':
     'moves the local tick; test/unit/tick.test.ts and test/system/webhooks.test.ts run it',
 }
@@ -154,6 +156,8 @@ async function shell(script: string): Promise<string> {
 
 beforeAll(async () => {
   blocks = await fencedBlocks('sh')
+  // `npx subprocessor-watch` runs the compiled client, as after `npm ci`: compiled from this source.
+  await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'client'], { cwd: ROOT })
   const state = await mkdtemp(join(tmpdir(), 'doc-commands-'))
   const { scriptPath } = await bundleWorker(join(state, 'dist'))
   await publishData(join(ROOT, 'data'), join(state, 'state'))

@@ -63,7 +63,7 @@ describe('a registry that is only static files', () => {
 
     host.requests.length = 0
     const checked = await watch('check', '--state', state)
-    expect(checked.stdout).toContain('1 registries: 0 changed, 1 unchanged, 0 evidence failures, 0 errors.')
+    expect(checked.stdout).toContain('1 registry: 0 changed, 1 unchanged, 0 evidence failures, 0 errors.')
     expect(checked.code).toBe(0)
     expect(host.requests).toEqual([
       { path: '/.well-known/subprocessors', status: 304 },
