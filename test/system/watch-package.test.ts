@@ -1,0 +1,79 @@
+/**
+ * subprocessor-watch as a user installs it: `npm pack ./client`, the tarball installed into an
+ * empty project, then its command run and its library imported, with its types, from there.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT } from '../support/harness'
+
+const run = promisify(execFile)
+let work: string
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'watch-package-'))
+  const { stdout } = await run('npm', ['pack', './client', '--pack-destination', work, '--json'], { cwd: ROOT })
+  const [{ filename }] = JSON.parse(stdout) as [{ filename: string }]
+  await writeFile(
+    join(work, 'package.json'),
+    JSON.stringify({ name: 'a-vendor-risk-tool', private: true, type: 'module' }),
+  )
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, filename)], { cwd: work })
+}, 180_000)
+
+afterAll(() => rm(work, { recursive: true, force: true }))
+
+describe('the packed client', () => {
+  it('installs a command that runs', async () => {
+    const failed = await run('npx', ['subprocessor-watch', '--help'], { cwd: work }).catch((error) => error)
+    expect(failed.code).toBe(64)
+    expect(failed.stderr).toContain('Usage: subprocessor-watch <command> [options]')
+  })
+
+  it('is ESM with types, for the core and for Node', async () => {
+    await writeFile(
+      join(work, 'tool.ts'),
+      [
+        "import { type ChangeEvent, FORMAT, MemoryStore, Watcher } from 'subprocessor-watch'",
+        "import { JsonFileStore } from 'subprocessor-watch/node'",
+        'const watcher: Watcher = new Watcher(new MemoryStore(), { concurrency: 4 })',
+        "const store: JsonFileStore = new JsonFileStore('portfolio.json')",
+        'const kinds: ChangeEvent["kind"][] = ["announced", "effective"]',
+        'console.log(FORMAT, typeof watcher.check, store.path, kinds.length)',
+        '',
+      ].join('\n'),
+    )
+    await run(
+      join(ROOT, 'node_modules', '.bin', 'tsc'),
+      [
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(ROOT, 'node_modules', '@types'),
+        'tool.ts',
+      ],
+      { cwd: work },
+    )
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('subprocessor-watch'); const n = await import('subprocessor-watch/node'); console.log(m.FORMAT, typeof m.Watcher, typeof n.JsonFileStore)",
+      ],
+      { cwd: work },
+    )
+    expect(stdout.trim()).toBe('subprocessor-registry/1.0 function function')
+  })
+})
