@@ -188,3 +188,13 @@ export async function storedChangeRecords(
     return text === null ? null : new TextEncoder().encode(text)
   })
 }
+
+/** Waits until the registry at `url` serves `version`: an isolate rechecks the pointer every 5 s. */
+export async function servedVersion(url: string, version: number): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    const res = await fetch(`${url}/log/checkpoint`)
+    if (res.ok && (await res.text()).split('\n')[1] === String(version)) return
+    if (tries > 100) throw new Error(`version ${version} never became current`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

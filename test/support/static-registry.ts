@@ -254,48 +254,29 @@ export async function serveStatic(
   return { server, url: `http://127.0.0.1:${port}`, requests }
 }
 
+const HOSTING: StaticEntry = {
+  id: 'example-hosting',
+  name: 'Example Hosting Ltd.',
+  purpose: 'Hosting',
+  location: 'Germany',
+  regions: ['eu'],
+}
+const MAIL: StaticEntry = {
+  id: 'example-mail',
+  name: 'Example Mail Inc.',
+  purpose: 'Email delivery',
+  location: 'United States',
+  regions: ['eu', 'us'],
+}
+
 /** The committed fixture (test/fixtures/static-registry): a plainly fictional vendor, two versions. */
 export const EXAMPLE_VENDOR: StaticRegistry = {
   vendor: 'Example Vendor',
   versions: [
-    {
-      publishedAt: '2026-01-10T09:00:00.000Z',
-      entries: [
-        {
-          id: 'example-hosting',
-          name: 'Example Hosting Ltd.',
-          purpose: 'Hosting',
-          location: 'Germany',
-          regions: ['eu'],
-        },
-        {
-          id: 'example-mail',
-          name: 'Example Mail Inc.',
-          purpose: 'Email delivery',
-          location: 'United States',
-          regions: ['eu', 'us'],
-        },
-      ],
-      changes: [],
-    },
+    { publishedAt: '2026-01-10T09:00:00.000Z', entries: [HOSTING, MAIL], changes: [] },
     {
       publishedAt: '2026-03-01T09:00:00.000Z',
-      entries: [
-        {
-          id: 'example-hosting',
-          name: 'Example Hosting Ltd.',
-          purpose: 'Hosting',
-          location: 'Germany',
-          regions: ['eu'],
-        },
-        {
-          id: 'example-mail',
-          name: 'Example Mail Inc.',
-          purpose: 'Email delivery',
-          location: 'Ireland',
-          regions: ['eu', 'us'],
-        },
-      ],
+      entries: [HOSTING, { ...MAIL, location: 'Ireland' }],
       changes: [
         {
           type: 'modified',

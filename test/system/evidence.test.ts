@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleWorker, publishData, ROOT, serveRegistry, tsx } from '../support/harness'
+import { bundleWorker, publishData, ROOT, serveRegistry, servedVersion, tsx } from '../support/harness'
 import { NEXT_VERIFIER_KEY, TEST_VERIFIER_KEY } from '../support/keys'
 
 const run = promisify(execFile)
@@ -61,14 +61,8 @@ beforeAll(async () => {
   registry = await serveRegistry({ scriptPath, persistTo: state })
   for (const data of [join(ROOT, 'data'), await dataUpdatedOn('2024-01-15'), await dataUpdatedOn('2024-02-20')]) {
     await publishData(data, state)
-    // An isolate rechecks the pointer every 5 s: wait until it serves the new version.
     const version = saved.length + 1
-    for (let tries = 0; ; tries++) {
-      const res = await fetch(`${registry.url}/log/checkpoint`)
-      if (res.ok && (await res.text()).split('\n')[1] === String(version)) break
-      if (tries > 100) throw new Error(`version ${version} never became current`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    await servedVersion(registry.url, version)
     saved.push({
       evidence: await download(`/versions/${version}/evidence`, `evidence-v${version}.json`),
       csv: await download(`/subprocessors.csv?region=eu&lang=en&version=${version}`),

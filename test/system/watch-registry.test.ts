@@ -12,7 +12,7 @@ import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { JsonFileStore } from '../../client/src/node'
 import { Watcher } from '../../client/src/watcher'
-import { bundleWorker, freePort, publishData, ROOT, serveRegistry } from '../support/harness'
+import { bundleWorker, freePort, publishData, ROOT, serveRegistry, servedVersion } from '../support/harness'
 import { ACME } from '../support/history'
 import { TEST_VERIFIER_KEY } from '../support/keys'
 import { formatSchema, WATCH_CLI, watch } from '../support/watch'
@@ -39,13 +39,7 @@ async function dataWith(name: string, announcements: unknown[]): Promise<string>
 
 async function publishVersion(data: string, version: number) {
   await publishData(data, persistTo)
-  // An isolate rechecks the pointer every 5 s: wait until it serves the new version.
-  for (let tries = 0; ; tries++) {
-    const res = await fetch(`${registry.url}/log/checkpoint`)
-    if (res.ok && (await res.text()).split('\n')[1] === String(version)) return
-    if (tries > 100) throw new Error(`version ${version} never became current`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await servedVersion(registry.url, version)
 }
 
 beforeAll(async () => {
