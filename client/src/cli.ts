@@ -114,10 +114,7 @@ async function run(command: string, args: string[]): Promise<number> {
 
 async function add(url: string): Promise<number> {
   if (!options.key && !options.yes && process.stdin.isTTY) {
-    const { readDiscovery } = await import('./format.js')
-    const { discoveryUrl } = await import('./watcher.js')
-    const at = discoveryUrl(url)
-    const discovery = readDiscovery(at, await (await fetch(at)).json())
+    const { url: at, discovery } = await watcher.discover(url)
     const key = discovery.evidence?.verifierKey
     if (key) {
       console.log(`${at} signs its log with:\n  ${key}`)

@@ -121,11 +121,17 @@ export class Watcher {
    * Adds a registry: reads it once as the baseline (no events), and pins its log's key: `key` when
    * given, else the key its discovery publishes, which the caller shows for confirmation.
    */
-  async add(given: string, { key, lang }: { key?: string; lang?: string } = {}) {
+  /** A registry's discovery document, read once: what `add` will pin, shown before it does. */
+  async discover(given: string): Promise<{ url: string; discovery: Discovery }> {
     const url = discoveryUrl(given)
+    return { url, discovery: readDiscovery(url, await this.json(url)) }
+  }
+
+  async add(given: string, { key, lang }: { key?: string; lang?: string } = {}) {
     const state = await this.store.load()
-    if (state.registries[url]) throw new WatchError('error', `${url} is already watched`, 'Run `check` to read it.')
-    const discovery = readDiscovery(url, await this.json(url))
+    if (state.registries[discoveryUrl(given)])
+      throw new WatchError('error', `${discoveryUrl(given)} is already watched`, 'Run `check` to read it.')
+    const { url, discovery } = await this.discover(given)
     const language = lang ?? discovery.defaultLanguage
     if (!discovery.languages.includes(language))
       throw new WatchError(
@@ -383,8 +389,7 @@ export class Watcher {
 
   /** What changed between two versions of a registry's list (region all), read from its version index. */
   async diff(given: string, from: number, to: number, lang?: string) {
-    const url = discoveryUrl(given)
-    const discovery = readDiscovery(url, await this.json(url))
+    const { url, discovery } = await this.discover(given)
     const language = lang ?? discovery.defaultLanguage
     const link = pick(discovery.history?.versions, language, undefined)
     if (!discovery.conformance.includes('history') || !link)

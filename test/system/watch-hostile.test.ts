@@ -3,14 +3,17 @@
  * while everything stored about the registry stays exactly as it was. The registry is static
  * files at the Evidence level, signed with the tests' key; each case replaces what it serves.
  */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT } from '../support/harness'
 import { NEXT_SIGNER_KEY, NEXT_VERIFIER_KEY, signerKey, TEST_SIGNER_KEY, TEST_VERIFIER_KEY } from '../support/keys'
 import { EXAMPLE_VENDOR, type StaticRegistry, serveStatic, writeStaticRegistry } from '../support/static-registry'
-import { watch, withoutLastCheck } from '../support/watch'
+import { WATCH_CLI, watch, withoutLastCheck } from '../support/watch'
 
 const ORIGIN = 'subprocessors.example.com/liveagent'
 const KEY = signerKey(TEST_SIGNER_KEY, TEST_VERIFIER_KEY)
@@ -60,6 +63,42 @@ const on =
     answer(res, req)
     return true
   }
+
+describe('add on a terminal', () => {
+  /** The CLI under a pseudo-terminal (util-linux `script`), answering its prompt with `answer`. */
+  const onTerminal = (answer: string, state: string) =>
+    new Promise<{ stdout: string }>((done, failed) => {
+      const child = spawn(
+        'script',
+        ['-qec', `node --import tsx ${WATCH_CLI} add ${host.url} --state ${state}`, '/dev/null'],
+        {
+          cwd: ROOT,
+        },
+      )
+      let stdout = ''
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk
+        if (stdout.includes('Pin it? [y/N]') && child.stdin.writable) child.stdin.end(`${answer}\n`)
+      })
+      child.on('error', failed)
+      child.on('exit', () => done({ stdout }))
+    })
+
+  it('shows the key and pins it only when the answer is yes', async () => {
+    const declined = join(work, 'declined.json')
+    const no = await onTerminal('n', declined)
+    expect(no.stdout).toContain(`signs its log with:\r\n  ${TEST_VERIFIER_KEY}`)
+    expect(no.stdout).toContain('Not added.')
+    expect(existsSync(declined)).toBe(false)
+
+    const accepted = join(work, 'accepted.json')
+    const yes = await onTerminal('y', accepted)
+    expect(yes.stdout).toContain('Watching Example Vendor')
+    expect(
+      JSON.parse(await readFile(accepted, 'utf8')).registries[`${host.url}/.well-known/subprocessors`].log.keys,
+    ).toEqual([TEST_VERIFIER_KEY])
+  })
+})
 
 describe('check against a hostile registry', () => {
   it.each<[string, number, string, () => Promise<void>]>([
