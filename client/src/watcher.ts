@@ -248,8 +248,8 @@ export class Watcher {
 
   private async read(previous: RegistryState, baseline: boolean) {
     const etags: Record<string, string> = {}
-    const fetchFor = async (url: string, accept?: string): Promise<Fetched> => {
-      const fetched = await get(this.fetcher, url, previous.etags[url], this.limits, accept)
+    const fetchFor = async (url: string, conditional = true): Promise<Fetched> => {
+      const fetched = await get(this.fetcher, url, conditional ? previous.etags[url] : undefined, this.limits)
       if (fetched.etag) etags[url] = fetched.etag
       return fetched
     }
@@ -265,7 +265,8 @@ export class Watcher {
         'Tell the vendor: the format requires it.',
       )
     const listUrl = new URL(listLink.href, url).href
-    const listFetched = await fetchFor(listUrl)
+    // A list whose evidence is pending is read whole again, to be checked against the log once it has caught up.
+    const listFetched = await fetchFor(listUrl, previous.evidence !== 'pending')
     let list: { version: number; publishedAt: string; entries: KnownEntry[]; bytes: Uint8Array | null } = {
       version: previous.version,
       publishedAt: previous.publishedAt,
@@ -373,7 +374,7 @@ export class Watcher {
     if (witnessed?.etag) etags[checkpointUrl] = witnessed.etag
     else if (!witnessed && previous.etags[checkpointUrl]) etags[checkpointUrl] = previous.etags[checkpointUrl]!
     const log = witnessed?.log ?? previous.log
-    if (!list.bytes) return { log, evidence: previous.evidence === 'not-pinned' ? 'pending' : previous.evidence }
+    if (!list.bytes) return { log, evidence: previous.evidence }
     // A list newer than the checkpoint read: the checkpoint's cache has not caught up; read again next time.
     if (list.version > log.size) return { log, evidence: 'pending' }
     const leaves = witnessed?.leaves ?? (await readLeaves(w, log.size))

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { copyFile, cp, mkdtemp, readFile, rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -204,6 +204,28 @@ describe('check against a hostile registry', () => {
     }
     // Once the registry behaves again, so does the check.
     expect((await watch('check', '--state', state)).code).toBe(0)
+  })
+
+  it("a list ahead of its log's checkpoint is pending, and verified once the log catches up", async () => {
+    const copy = join(work, 'pending.json')
+    await copyFile(state, copy)
+    const ahead = await served('ahead', { ...SIGNED, versions: [...SIGNED.versions, THIRD] })
+    // The checkpoint and tiles of version 2 beside the list of version 3: a checkpoint cache behind.
+    await rm(join(ahead, 'log'), { recursive: true })
+    await cp(join(work, 'good', 'log'), join(ahead, 'log'), { recursive: true })
+    root = ahead
+    const behind = await watch('check', '--state', copy, '--json')
+    expect(JSON.parse(behind.stdout).reports[0]).toMatchObject({
+      outcome: 'unchanged',
+      version: 3,
+      evidence: 'pending',
+    })
+    expect(behind.code).toBe(0)
+
+    root = await served('caught-up', { ...SIGNED, versions: [...SIGNED.versions, THIRD] })
+    const caughtUp = await watch('check', '--state', copy, '--json')
+    expect(JSON.parse(caughtUp.stdout).reports[0]).toMatchObject({ version: 3, evidence: 'verified' })
+    root = join(work, 'good')
   })
 
   it('follows a key rotation that the log records under the old key', async () => {
