@@ -6,26 +6,30 @@
 import { readFile } from 'node:fs/promises'
 import { parse } from 'smol-toml'
 
-export async function publicOrigin(given: string | undefined, config: string): Promise<string> {
-  const value = given ?? (await configuredOrigin(config))
+/** The origin `value` names (scheme, host and port), or an Error saying why it is not one. */
+export function checkOrigin(value: string): string {
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    return refuse(`"${value}" is not a URL`)
+    throw new Error(`"${value}" is not a URL`)
   }
-  if (!/^https?:$/.test(url.protocol) || url.origin !== value.replace(/\/$/, ''))
-    return refuse(`"${value}" is not an http(s) origin: give the scheme, host and port only`)
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password
+  if (!/^https?:$/.test(url.protocol) || !bare)
+    throw new Error(`"${value}" is not an http(s) origin: give the scheme, host and port only`)
   return url.origin
 }
 
-async function configuredOrigin(config: string): Promise<string> {
-  const vars = (parse(await readFile(config, 'utf8')) as { vars?: { PUBLIC_ORIGIN?: unknown } }).vars
-  if (typeof vars?.PUBLIC_ORIGIN !== 'string') return refuse(`${config} sets no [vars] PUBLIC_ORIGIN`)
-  return vars.PUBLIC_ORIGIN
-}
-
-function refuse(message: string): never {
-  console.error(`The public origin: ${message}. Pass --origin https://your.host, or set PUBLIC_ORIGIN.`)
-  process.exit(64)
+export async function publicOrigin(given: string | undefined, config: string): Promise<string> {
+  try {
+    const vars = given ? null : (parse(await readFile(config, 'utf8')) as { vars?: { PUBLIC_ORIGIN?: unknown } }).vars
+    const value = given ?? vars?.PUBLIC_ORIGIN
+    if (typeof value !== 'string') throw new Error(`${config} sets no [vars] PUBLIC_ORIGIN`)
+    return checkOrigin(value)
+  } catch (error) {
+    console.error(
+      `The public origin: ${(error as Error).message}. Pass --origin https://your.host, or set PUBLIC_ORIGIN.`,
+    )
+    process.exit(64)
+  }
 }
