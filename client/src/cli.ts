@@ -228,7 +228,8 @@ async function exportPortfolio(): Promise<number> {
       registry: registry.url,
       version: registry.version,
       published: registry.publishedAt,
-      evidence: registry.evidence,
+      // A failed check keeps the last good state, but the working paper must show the failure.
+      evidence: registry.lastCheck?.outcome === 'evidence' ? 'failed' : registry.evidence,
       last_check: registry.lastCheck ? `${registry.lastCheck.outcome} ${registry.lastCheck.at}` : '',
       subprocessor_id: entry.id,
       name: entry.name ?? '',

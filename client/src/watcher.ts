@@ -226,7 +226,11 @@ export class Watcher {
       const failure =
         error instanceof WatchError
           ? error
-          : new WatchError('error', `${previous.url}: ${(error as Error).message}`, 'Report this to the client.')
+          : new WatchError(
+              'error',
+              `${previous.url}: ${(error as Error).message}`,
+              'This is a fault of subprocessor-watch itself: report it, with this message.',
+            )
       const outcome = failure.kind === 'evidence' ? 'evidence' : 'error'
       const message = failure.message.includes(previous.url) ? failure.message : `${previous.url}: ${failure.message}`
       return {

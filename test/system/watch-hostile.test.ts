@@ -198,6 +198,11 @@ describe('check against a hostile registry', () => {
         outcome: exit === 2 ? 'evidence' : 'error',
         message: expect.stringContaining(message),
       })
+      // The auditor's working paper shows the failure, though the state it keeps is the last good one.
+      const { rows } = JSON.parse((await watch('export', '--format', 'json', '--state', state)).stdout)
+      expect(new Set(rows.map((row: { evidence: string }) => row.evidence))).toEqual(
+        new Set([exit === 2 ? 'failed' : 'verified']),
+      )
     } finally {
       misbehave = undefined
       root = join(work, 'good')
