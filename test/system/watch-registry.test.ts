@@ -3,10 +3,12 @@
  * three versions published by the real command (an announced addition, then an editorial
  * change), each read as typed events, witnessed in the signed log, and `conform` at every level.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { copyFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import type { Miniflare } from 'miniflare'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,7 +19,15 @@ import { ACME } from '../support/history'
 import { TEST_VERIFIER_KEY } from '../support/keys'
 import { formatSchema, WATCH_CLI, watch } from '../support/watch'
 
+const run = promisify(execFile)
 const DAY = 24 * 60 * 60 * 1000
+// Debian's python3-feedparser, which .ci/run installs. Without it the feed check is skipped, loudly, except in CI.
+const FEEDPARSER = existsSync('/usr/lib/python3/dist-packages/feedparser')
+if (!FEEDPARSER) {
+  if (process.env.CI)
+    throw new Error('The feed parser must run in CI, and it is missing. .ci/run installs python3-feedparser.')
+  console.warn('\n!!  THE FEED PARSER CHECK IS SKIPPED: install python3-feedparser (Debian).\n')
+}
 let work: string
 let persistTo: string
 let registry: { mf: Miniflare; url: string }
@@ -177,6 +187,23 @@ describe('subprocessor-watch and this registry', () => {
     expect(follows('Versions', await get(discovery.history.versions[0].href))).toEqual([])
     // And the schema is not a check that cannot fail.
     expect(follows('List', { ...list, format: 'subprocessor-registry/2.0' })).not.toEqual([])
+  })
+
+  // Debian's feedparser (6.0) reads Atom; JSON Feed's absolute links are held by test/feeds.test.ts and conform.
+  it.runIf(FEEDPARSER)('has an Atom feed whose every link the Universal Feed Parser reads as absolute', async () => {
+    const file = join(work, 'changes.atom')
+    await writeFile(file, await (await fetch(`${registry.url}/changes.atom?region=eu&lang=en`)).text())
+    const script = [
+      'import feedparser, json, sys',
+      'd = feedparser.parse(open(sys.argv[1], encoding="utf-8").read())',
+      'links = [l.href for l in d.feed.get("links", [])] + [l.href for e in d.entries for l in e.get("links", [])]',
+      'print(json.dumps({"version": d.version, "bozo": bool(d.bozo), "entries": len(d.entries), "links": links}))',
+    ].join('\n')
+    const feed = JSON.parse((await run('/usr/bin/python3', ['-c', script, file])).stdout)
+    expect(feed).toMatchObject({ version: 'atom10', bozo: false, entries: 2 })
+    // Three for the feed, two for each entry; publish-data took the origin from wrangler.toml, as a deployment does.
+    expect(feed.links).toHaveLength(7)
+    for (const href of feed.links) expect(href).toMatch(/^https:\/\/subprocessors\.example\.com\//)
   })
 
   it('exports the portfolio with each vendor version and evidence status', async () => {
