@@ -174,6 +174,11 @@ export class Watcher {
     return { registry: next, key: pinned, keySource: key ? ('given' as const) : pinned ? ('discovery' as const) : null }
   }
 
+  /** Whether the registry is watched already. */
+  async has(given: string): Promise<boolean> {
+    return discoveryUrl(given) in (await this.store.load()).registries
+  }
+
   async remove(given: string): Promise<boolean> {
     const url = discoveryUrl(given)
     const state = await this.store.load()
