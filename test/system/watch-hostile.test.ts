@@ -64,7 +64,20 @@ const on =
     return true
   }
 
-describe('add on a terminal', () => {
+describe('add', () => {
+  it('pins the key given with --key, and refuses a registry whose log that key does not sign', async () => {
+    const given = join(work, 'given-key.json')
+    const { code, stdout, stderr } = await watch('add', host.url, '--key', NEXT_VERIFIER_KEY, '--state', given)
+    expect(stderr).toContain(`is not signed by the pinned key ${NEXT_VERIFIER_KEY}`)
+    expect(stdout).toBe('')
+    expect(code).toBe(2)
+    expect(existsSync(given)).toBe(false)
+
+    const right = await watch('add', host.url, '--key', TEST_VERIFIER_KEY, '--state', given)
+    expect(right.stdout).toContain(`Pinned the key you gave:\n  ${TEST_VERIFIER_KEY}`)
+    expect(right.code).toBe(0)
+  })
+
   /** The CLI under a pseudo-terminal (util-linux `script`), answering its prompt with `answer`. */
   const onTerminal = (answer: string, state: string) =>
     new Promise<{ stdout: string }>((done, failed) => {
