@@ -18,7 +18,8 @@ export interface WitnessedLog {
   root: string
 }
 
-const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
+/** Hashes compared as base64, the form checkpoints and the state keep them in. */
+export const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
 const sha256 = async (bytes: Uint8Array) => toBase64(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)))
 const failed = (
   message: string,

@@ -50,7 +50,6 @@ export interface StaticRegistry {
 const FORMAT = 'subprocessor-registry/1.0'
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
 const sha256 = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('base64')
-const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
 
 const listDocument = (version: number, v: StaticVersion) =>
   json({
@@ -213,8 +212,6 @@ export async function writeStaticRegistry(dir: string, registry: StaticRegistry)
     await writeFile(join(dir, path), content)
   }
 }
-
-export { toBase64 }
 
 const TYPES: Record<string, string> = { json: 'application/json', csv: 'text/csv; charset=utf-8' }
 
