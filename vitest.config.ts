@@ -33,6 +33,10 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/*.test.ts'], environment: 'node' },
       },
       {
+        // The client in Node: its parts, and every command run in-process against registries on loopback, in seconds.
+        test: { name: 'client', include: ['client/test/*.test.ts'], environment: 'node' },
+      },
+      {
         // The commands, the deployable bundle and the served contract, from Node.
         test: {
           name: 'system',

@@ -46,9 +46,11 @@ try {
     for (let k = 0; k < PER_HOST; k++) await adding.add(`${server.url}/r${k}/.well-known/subprocessors`)
   const all = await memory.load()
   const files = { 500: join(work, 'all.json'), 1: join(work, 'one.json') }
-  await new JsonFileStore(files[500]).save(all)
+  await new JsonFileStore(files[500]).update((state) => Object.assign(state, all))
   const [first] = Object.entries(all.registries)
-  await new JsonFileStore(files[1]).save({ ...all, registries: Object.fromEntries([first!]) })
+  await new JsonFileStore(files[1]).update((state) =>
+    Object.assign(state, { ...all, registries: Object.fromEntries([first!]) }),
+  )
 
   const measure = async (size: 1 | 500) => {
     for (const server of servers) server.requests.length = 0

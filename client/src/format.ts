@@ -1,14 +1,22 @@
 /**
  * What the client reads of Sub-processor Registry Format 1.0 (docs/format.md): the fields a
- * reader relies on, checked as they arrive. Anything else a registry serves is an extension and
- * is ignored. A document of another major version is refused, not guessed at.
+ * reader relies on, checked as they arrive and copied into shapes of the client's own. Anything
+ * else a registry serves is an extension: ignored, and never stored. Strings and arrays are
+ * bounded, so that what is kept stays small whatever a registry sends. A document of another
+ * major version is refused, not guessed at.
  */
-import { WatchError } from './http.js'
+import { WatchError, quoted } from './errors.js'
 
 export const FORMAT = 'subprocessor-registry/1.0'
 const MAJOR = 'subprocessor-registry/1.'
 
-export type Level = 'core' | 'history' | 'evidence' | 'push'
+export const LEVELS = ['core', 'history', 'evidence', 'push'] as const
+export type Level = (typeof LEVELS)[number]
+
+/** Longer strings are refused: no name, purpose or link needs more. */
+export const MAX_STRING = 4096
+/** Longer arrays are refused: links, languages, entries and changes alike. */
+export const MAX_ITEMS = 100_000
 
 export interface Link {
   region?: string
@@ -23,20 +31,23 @@ export interface Discovery {
   conformance: Level[]
   company: { name: string; service?: string }
   version: number
+  publishedAt?: string
   languages: string[]
   defaultLanguage: string
   lists: Link[]
   history?: { versions: Link[]; changes?: Link[]; changeLogs: Link[] }
   evidence?: { origin: string; verifierKey: string | null; checkpoint: string; tiles: string }
   push?: { subscribe: string; events: string[]; signatures: string }
-  templates?: Record<string, string>
+  /** The registry's notice period, where it states one. */
+  notice?: { periodDays: number }
+  templates?: { since?: string }
 }
 
 export interface Subprocessor {
   id: string
   name: string | null
   purpose?: unknown
-  location?: { text?: string; countries?: string[] } | unknown
+  location?: unknown
   regions?: string[]
   href?: string
   [field: string]: unknown
@@ -46,16 +57,21 @@ export interface ListDocument {
   format: string
   version: number
   publishedAt: string
-  language: string
+  language?: string
   subprocessors: Subprocessor[]
 }
 
+export const CHANGE_TYPES = ['added', 'removed', 'modified'] as const
+export type ChangeType = (typeof CHANGE_TYPES)[number]
+
 export interface Change {
   id: string
-  type: 'added' | 'removed' | 'modified'
-  status: 'upcoming' | 'effective' | 'withdrawn'
+  type: ChangeType
+  status?: 'upcoming' | 'effective' | 'withdrawn'
   entry: { id: string; name: string | null }
   summary?: string
+  /** The fields a modification changes, by name. */
+  fields?: string[]
   regions: string[]
   version: number
   announcedAt: string
@@ -79,101 +95,201 @@ export interface VersionsDocument {
 const invalid = (url: string, field: string, what: string) =>
   new WatchError('error', `${url}: ${field} ${what}`, 'The registry does not follow the format here; tell the vendor.')
 
-type Check = (value: unknown) => boolean
-const isString: Check = (v) => typeof v === 'string'
-const isVersion: Check = (v) => Number.isInteger(v) && (v as number) >= 1
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+type Obj = Record<string, unknown>
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_STRING
+const isVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1
+const isInstant = (v: unknown): v is string => isString(v) && !Number.isNaN(Date.parse(v))
 
-function need(url: string, doc: unknown, path: string, check: Check, what: string): void {
+function at(doc: unknown, path: string): unknown {
   let value: unknown = doc
   for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined
-  if (!check(value)) throw invalid(url, path, what)
+  return value
 }
 
-function needFormat(url: string, doc: unknown): void {
+function need<T>(url: string, doc: unknown, path: string, check: (v: unknown) => v is T, what: string): T {
+  const value = at(doc, path)
+  if (!check(value)) throw invalid(url, path, what)
+  return value
+}
+
+function items(url: string, doc: unknown, path: string, what = 'must be an array'): unknown[] {
+  const value = at(doc, path)
+  if (!Array.isArray(value)) throw invalid(url, path, what)
+  if (value.length > MAX_ITEMS) throw invalid(url, path, `has more than ${MAX_ITEMS} items`)
+  return value
+}
+
+const strings = (url: string, doc: unknown, path: string) =>
+  items(url, doc, path).map((v, i) => {
+    if (!isString(v)) throw invalid(url, `${path}[${i}]`, 'must be a string')
+    return v
+  })
+
+const optional = (v: unknown) => (isString(v) ? v : undefined)
+
+function needFormat(url: string, doc: unknown): string {
   const format = isObject(doc) ? doc.format : undefined
   if (typeof format !== 'string')
     throw invalid(url, 'format', 'is missing: this is not a Sub-processor Registry document')
   if (!format.startsWith(MAJOR))
     throw new WatchError(
       'error',
-      `${url} follows ${format}, which this client does not read (it reads ${FORMAT})`,
+      `${url} follows ${quoted(format, 40)}, which this client does not read (it reads ${FORMAT})`,
       'Update subprocessor-watch.',
     )
+  return format.slice(0, 40)
 }
 
-const isLinks: Check = (v) => Array.isArray(v) && v.every((link) => isObject(link) && isString(link.href))
+function links(url: string, doc: unknown, path: string): Link[] {
+  return items(url, doc, path).map((value, i) => {
+    if (!isObject(value) || !isString(value.href)) throw invalid(url, `${path}[${i}].href`, 'must be a link')
+    const link: Link = { href: value.href }
+    for (const key of ['region', 'lang', 'format', 'type'] as const) {
+      const v = optional(value[key])
+      if (v !== undefined) link[key] = v
+    }
+    return link
+  })
+}
 
+/** The discovery document, as the client keeps it: only the members it reads. */
 export function readDiscovery(url: string, doc: unknown): Discovery {
-  needFormat(url, doc)
-  need(url, doc, 'conformance', (v) => Array.isArray(v) && v.includes('core'), 'must list "core"')
-  need(url, doc, 'company.name', isString, 'must be a string')
-  need(url, doc, 'version', isVersion, 'must be a version number')
-  need(url, doc, 'languages', (v) => Array.isArray(v) && v.length > 0 && v.every(isString), 'must list languages')
-  need(url, doc, 'defaultLanguage', isString, 'must be a string')
-  need(url, doc, 'lists', (v) => isLinks(v) && (v as unknown[]).length > 0, 'must link at least one list')
-  const d = doc as Discovery
-  if (d.conformance.includes('history')) {
-    need(url, doc, 'history.versions', isLinks, 'must link the version index')
-    need(url, doc, 'history.changeLogs', isLinks, 'must link the change logs')
+  const format = needFormat(url, doc)
+  const conformance = strings(url, doc, 'conformance')
+  if (!conformance.includes('core')) throw invalid(url, 'conformance', 'must list "core"')
+  const declared = LEVELS.filter((level) => conformance.includes(level))
+  const name = need(url, doc, 'company.name', isString, 'must be a string')
+  const service = optional(at(doc, 'company.service'))
+  const languages = strings(url, doc, 'languages')
+  if (languages.length === 0) throw invalid(url, 'languages', 'must list languages')
+  const lists = links(url, doc, 'lists')
+  if (lists.length === 0) throw invalid(url, 'lists', 'must link at least one list')
+  const discovery: Discovery = {
+    format,
+    conformance: declared,
+    company: service === undefined ? { name } : { name, service },
+    version: need(url, doc, 'version', isVersion, 'must be a version number'),
+    languages,
+    defaultLanguage: need(url, doc, 'defaultLanguage', isString, 'must be a string'),
+    lists,
   }
-  if (d.conformance.includes('evidence')) {
-    need(url, doc, 'evidence.origin', isString, 'must name the log')
-    need(url, doc, 'evidence.checkpoint', isString, 'must link the checkpoint')
-    need(url, doc, 'evidence.tiles', isString, 'must link the tiles')
+  const publishedAt = at(doc, 'publishedAt')
+  if (isInstant(publishedAt)) discovery.publishedAt = publishedAt
+  if (declared.includes('history')) {
+    const versions = links(url, doc, 'history.versions')
+    const changeLogs = links(url, doc, 'history.changeLogs')
+    const changes = Array.isArray(at(doc, 'history.changes')) ? links(url, doc, 'history.changes') : undefined
+    discovery.history = { versions, changeLogs, ...(changes ? { changes } : {}) }
   }
-  if (d.conformance.includes('push')) need(url, doc, 'push.subscribe', isString, 'must link the subscriptions')
-  return d
+  if (declared.includes('evidence')) {
+    const key = at(doc, 'evidence.verifierKey')
+    discovery.evidence = {
+      origin: need(url, doc, 'evidence.origin', isString, 'must name the log'),
+      verifierKey: isString(key) ? key : null,
+      checkpoint: need(url, doc, 'evidence.checkpoint', isString, 'must link the checkpoint'),
+      tiles: need(url, doc, 'evidence.tiles', isString, 'must link the tiles'),
+    }
+  }
+  if (declared.includes('push'))
+    discovery.push = {
+      subscribe: need(url, doc, 'push.subscribe', isString, 'must link the subscriptions'),
+      events: Array.isArray(at(doc, 'push.events')) ? strings(url, doc, 'push.events') : [],
+      signatures: optional(at(doc, 'push.signatures')) ?? '',
+    }
+  const period = at(doc, 'notice.periodDays')
+  if (Number.isSafeInteger(period) && (period as number) >= 0) discovery.notice = { periodDays: period as number }
+  const since = at(doc, 'templates.since')
+  if (isString(since)) discovery.templates = { since }
+  return discovery
 }
 
+/** A list document; its entries keep their members, for `diff`, but only `known()` of them is stored. */
 export function readList(url: string, doc: unknown): ListDocument {
-  needFormat(url, doc)
-  need(url, doc, 'version', isVersion, 'must be a version number')
-  need(url, doc, 'publishedAt', isString, 'must be an instant')
-  need(url, doc, 'subprocessors', Array.isArray, 'must be an array')
-  for (const [i, entry] of (doc as ListDocument).subprocessors.entries()) {
+  const format = needFormat(url, doc)
+  const entries = items(url, doc, 'subprocessors').map((entry, i) => {
     need(url, entry, 'id', isString, `(subprocessors[${i}]) must be a string`)
-    need(url, entry, 'name', (v) => v === null || isString(v), `(subprocessors[${i}]) must be a string or null`)
+    need(
+      url,
+      entry,
+      'name',
+      (v): v is string | null => v === null || isString(v),
+      `(subprocessors[${i}]) must be a string or null`,
+    )
+    return entry as Subprocessor
+  })
+  const language = optional(at(doc, 'language'))
+  return {
+    format,
+    version: need(url, doc, 'version', isVersion, 'must be a version number'),
+    publishedAt: need(url, doc, 'publishedAt', isString, 'must be an instant'),
+    ...(language === undefined ? {} : { language }),
+    subprocessors: entries,
   }
-  return doc as ListDocument
+}
+
+function readChange(url: string, value: unknown, i: number): Change | null {
+  const where = `(changes[${i}])`
+  const type = at(value, 'type')
+  // A change type of a later minor version: a reader ignores what it does not understand (§8).
+  if (!CHANGE_TYPES.includes(type as ChangeType)) return null
+  const name = at(value, 'entry.name')
+  const withdrawn = at(value, 'withdrawn')
+  const deadline = at(value, 'objectionDeadline')
+  const summary = at(value, 'summary')
+  const fields = at(value, 'fields')
+  const change: Change = {
+    id: need(url, value, 'id', isString, `${where} must be a string`),
+    type: type as ChangeType,
+    entry: {
+      id: need(url, value, 'entry.id', isString, `${where} must be a string`),
+      name: isString(name) ? name : null,
+    },
+    regions: strings(url, value, 'regions'),
+    version: need(url, value, 'version', isVersion, `${where} must be a version number`),
+    announcedAt: optional(at(value, 'announcedAt')) ?? '',
+    effectiveAt: need(url, value, 'effectiveAt', isInstant, `${where} must be an instant`),
+    objectionDeadline: isInstant(deadline) ? deadline : null,
+    withdrawn:
+      isObject(withdrawn) && isVersion(withdrawn.version) && isString(withdrawn.at)
+        ? { version: withdrawn.version, at: withdrawn.at }
+        : null,
+  }
+  const status = at(value, 'status')
+  if (status === 'upcoming' || status === 'effective' || status === 'withdrawn') change.status = status
+  if (isString(summary)) change.summary = summary
+  if (Array.isArray(fields) && fields.length <= 64)
+    change.fields = fields.map((f) => at(f, 'field')).filter((f): f is string => isString(f) && f.length <= 64)
+  return change
 }
 
 export function readChangeLog(url: string, doc: unknown): ChangeLogDocument {
-  needFormat(url, doc)
-  need(url, doc, 'version', isVersion, 'must be a version number')
-  need(url, doc, 'changes', Array.isArray, 'must be an array')
-  for (const [i, change] of (doc as ChangeLogDocument).changes.entries()) {
-    const at = `(changes[${i}])`
-    need(url, change, 'id', isString, `${at} must be a string`)
-    need(
-      url,
-      change,
-      'type',
-      (v) => ['added', 'removed', 'modified'].includes(v as string),
-      `${at} is not a change type`,
-    )
-    need(url, change, 'entry.id', isString, `${at} must be a string`)
-    need(url, change, 'version', isVersion, `${at} must be a version number`)
-    need(
-      url,
-      change,
-      'effectiveAt',
-      (v) => isString(v) && !Number.isNaN(Date.parse(v as string)),
-      `${at} must be an instant`,
-    )
-    need(url, change, 'regions', Array.isArray, `${at} must be an array`)
+  const format = needFormat(url, doc)
+  return {
+    format,
+    version: need(url, doc, 'version', isVersion, 'must be a version number'),
+    changes: items(url, doc, 'changes')
+      .map((change, i) => readChange(url, change, i))
+      .filter((change): change is Change => change !== null),
   }
-  return doc as ChangeLogDocument
 }
 
 export function readVersions(url: string, doc: unknown): VersionsDocument {
-  needFormat(url, doc)
-  need(url, doc, 'versions', Array.isArray, 'must be an array')
-  for (const [i, version] of (doc as VersionsDocument).versions.entries()) {
-    need(url, version, 'version', isVersion, `(versions[${i}]) must be a version number`)
-    need(url, version, 'links.list', isString, `(versions[${i}]) must link the list`)
+  const format = needFormat(url, doc)
+  return {
+    format,
+    versions: items(url, doc, 'versions').map((version, i) => {
+      const manifest = at(version, 'links.manifest')
+      return {
+        version: need(url, version, 'version', isVersion, `(versions[${i}]) must be a version number`),
+        publishedAt: optional(at(version, 'publishedAt')) ?? '',
+        links: {
+          list: need(url, version, 'links.list', isString, `(versions[${i}]) must link the list`),
+          ...(isString(manifest) ? { manifest } : {}),
+        },
+      }
+    }),
   }
-  return doc as VersionsDocument
 }
 
 /** The link for one language and, where it matters, one region: the region `all` by default. */

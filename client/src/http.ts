@@ -1,7 +1,13 @@
 /**
  * Every request the client makes: bounded in time and size, conditional on the last ETag, and
- * never led off the registry's own origin by a redirect. Each failure says which URL, and what.
+ * kept on the registry's own origin (format §3: a registry is one origin). A redirect is followed
+ * only within that origin; a host that is not public (private, loopback, link-local, special-use)
+ * is refused unless the user allowed it. Each failure says which URL and what, never the body.
  */
+import { refusedHost } from './address.js'
+import { WatchError } from './errors.js'
+
+export { WatchError } from './errors.js'
 
 export interface HttpLimits {
   /** Per request, headers and body together. */
@@ -14,51 +20,82 @@ export const DEFAULT_LIMITS: HttpLimits = { timeoutMs: 15_000, maxBytes: 5 * 102
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>
 
-/** What went wrong with a registry: `evidence` when it contradicts its own signed log, `error` otherwise. */
-export class WatchError extends Error {
-  constructor(
-    readonly kind: 'error' | 'evidence',
-    message: string,
-    /** What the person running the check can do about it. */
-    readonly hint: string,
-  ) {
-    super(message)
-  }
+/** Where requests for one registry may go, and how. */
+export interface Network {
+  fetch: Fetch
+  limits: HttpLimits
+  /** The registry's origin: every URL requested must be on it. */
+  origin: string
+  /** Private, loopback and link-local hosts, and plain HTTP: for tests and intranets only. */
+  allowPrivate: boolean
 }
 
 export type Fetched = { status: 304; etag: string } | { status: 200; etag: string | null; bytes: Uint8Array }
 
 const MAX_REDIRECTS = 5
 
+/** The URL, if a request for this registry may go there; a WatchError saying why not. */
+export function allowedUrl(net: Pick<Network, 'origin' | 'allowPrivate'>, raw: string, base?: string): URL {
+  let url: URL
+  try {
+    url = new URL(raw, base)
+  } catch {
+    throw new WatchError('error', `${base ?? net.origin} links something that is not a URL`, 'Tell the vendor.')
+  }
+  if (url.origin !== net.origin)
+    throw new WatchError(
+      'error',
+      `${base ?? net.origin} links ${url.origin}, another origin; the client reads a registry only on its own origin, ${net.origin}`,
+      'A registry is served from one origin (format §3): tell the vendor.',
+    )
+  checkHost(url, net.allowPrivate)
+  return url
+}
+
+/** Refuses plain HTTP and hosts that are not public, unless private addresses are allowed. */
+export function checkHost(url: URL, allowPrivate: boolean): void {
+  if (allowPrivate) {
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new WatchError('error', `${url.origin} is not http(s)`, 'Give the registry as https://host.')
+    return
+  }
+  if (url.protocol !== 'https:')
+    throw new WatchError(
+      'error',
+      `${url.origin} is not served over HTTPS`,
+      'A registry must use HTTPS; for a test or an intranet host, pass --allow-private.',
+    )
+  const refused = refusedHost(url.hostname)
+  if (refused)
+    throw new WatchError(
+      'error',
+      `${url.origin} is ${refused}, not a public host; the client does not send requests there`,
+      'If this registry really is on your own network, add it with --allow-private.',
+    )
+}
+
 /** GET `url`, with `If-None-Match: etag` when one is known. */
-export async function get(
-  fetcher: Fetch,
-  url: string,
-  etag: string | undefined,
-  limits: HttpLimits,
-  accept = 'application/json',
-): Promise<Fetched> {
-  const origin = new URL(url).origin
-  const signal = AbortSignal.timeout(limits.timeoutMs)
-  let at = url
+export async function get(net: Network, url: string, etag?: string, accept = 'application/json'): Promise<Fetched> {
+  const signal = AbortSignal.timeout(net.limits.timeoutMs)
+  let at = allowedUrl(net, url)
   try {
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { Accept: accept }
       if (etag) headers['If-None-Match'] = etag
-      const res = await fetcher(at, { headers, redirect: 'manual', signal })
+      const res = await net.fetch(at.href, { headers, redirect: 'manual', signal })
       if (res.status >= 300 && res.status < 400 && res.status !== 304) {
         await res.body?.cancel()
         const location = res.headers.get('Location')
         if (!location || hop >= MAX_REDIRECTS)
           throw new WatchError('error', `${url} redirects without end`, 'Ask the vendor to fix the redirect.')
         const next = new URL(location, at)
-        if (next.origin !== origin)
+        if (next.origin !== net.origin)
           throw new WatchError(
             'error',
-            `${url} redirects to another host, ${next.origin}; the client follows redirects only within ${origin}`,
-            `If the vendor has moved, remove the registry and add its new address.`,
+            `${url} redirects to another host, ${next.origin}; the client follows redirects only within ${net.origin}`,
+            'If the vendor has moved, remove the registry and add its new address.',
           )
-        at = next.href
+        at = allowedUrl(net, next.href)
         continue
       }
       if (res.status === 304) {
@@ -75,26 +112,33 @@ export async function get(
             : 'Try again later; if it persists, tell the vendor.',
         )
       }
-      return { status: 200, etag: res.headers.get('ETag'), bytes: await readBounded(res, url, limits.maxBytes) }
+      return { status: 200, etag: res.headers.get('ETag'), bytes: await readBounded(res, url, net.limits.maxBytes) }
     }
   } catch (error) {
-    if (error instanceof WatchError) throw error
-    const name = (error as Error).name
-    if (name === 'TimeoutError' || name === 'AbortError')
-      throw new WatchError(
-        'error',
-        `${url} did not answer within ${limits.timeoutMs / 1000} s`,
-        'Try again later; raise --timeout if the registry is slow.',
-      )
-    throw new WatchError(
-      'error',
-      `${url} could not be reached: ${(error as Error).message}`,
-      'Check the address and your network; the registry may have closed.',
-    )
+    throw asWatchError(error, url, net.limits)
   }
 }
 
-async function readBounded(res: Response, url: string, maxBytes: number): Promise<Uint8Array> {
+/** A network failure in words; the cause's own message only when it is the platform's, not the server's. */
+export function asWatchError(error: unknown, url: string, limits: HttpLimits): WatchError {
+  if (error instanceof WatchError) return error
+  const name = (error as Error).name
+  if (name === 'TimeoutError' || name === 'AbortError')
+    return new WatchError(
+      'error',
+      `${url} did not answer within ${limits.timeoutMs / 1000} s`,
+      'Try again later; raise --timeout if the registry is slow.',
+    )
+  const cause = (error as { cause?: { message?: unknown } }).cause?.message
+  return new WatchError(
+    'error',
+    `${url} could not be reached${typeof cause === 'string' ? `: ${cause}` : ''}`,
+    'Check the address and your network; the registry may have closed.',
+  )
+}
+
+/** The body, refused as soon as it passes `maxBytes`. */
+export async function readBounded(res: Response, url: string, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(res.headers.get('Content-Length'))
   const tooLarge = () =>
     new WatchError(
@@ -127,52 +171,4 @@ async function readBounded(res: Response, url: string, maxBytes: number): Promis
     offset += part.byteLength
   }
   return bytes
-}
-
-/** The body as JSON, or an error naming the URL. */
-export function parseJson(bytes: Uint8Array, url: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes))
-  } catch (error) {
-    throw new WatchError(
-      'error',
-      `${url} is not valid JSON: ${(error as Error).message}`,
-      'The registry served a broken document; tell the vendor.',
-    )
-  }
-}
-
-/** Runs tasks with at most `total` at once, and at most `perHost` at once against any one host. */
-export function limiter(total: number, perHost: number) {
-  let running = 0
-  const byHost = new Map<string, number>()
-  const waiting: { host: string; start: () => void }[] = []
-  const next = () => {
-    for (let i = 0; i < waiting.length && running < total; i++) {
-      const task = waiting[i]!
-      if ((byHost.get(task.host) ?? 0) >= perHost) continue
-      waiting.splice(i--, 1)
-      task.start()
-    }
-  }
-  return async function run<T>(host: string, task: () => Promise<T>): Promise<T> {
-    await new Promise<void>((start) => {
-      waiting.push({
-        host,
-        start: () => {
-          running++
-          byHost.set(host, (byHost.get(host) ?? 0) + 1)
-          start()
-        },
-      })
-      next()
-    })
-    try {
-      return await task()
-    } finally {
-      running--
-      byHost.set(host, byHost.get(host)! - 1)
-      next()
-    }
-  }
 }

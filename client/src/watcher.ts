@@ -1,9 +1,13 @@
 /**
- * Watches any number of registries: discovers what each serves, polls with If-None-Match,
- * follows the change log from the last version seen, turns it into typed events, and witnesses
- * each signed log. One registry's failure is reported with what to do, and changes nothing
- * that was stored about it.
+ * Watches any number of registries. A registry whose discovery answers 304 has published nothing
+ * since the last check (format §4.2): that costs one request, and only announced changes coming
+ * into force are new. Otherwise the client reads discovery, the list and the whole change log,
+ * and, where the registry keeps a signed log, checks every one of them byte for byte against
+ * the manifest the log holds for that version, as the representation of the link it came from.
+ * Events come only from bytes so checked. A registry that fails keeps its last good state.
  */
+import { sha256Base64 } from './bytes.js'
+import { WatchError } from './errors.js'
 import {
   type Change,
   type Discovery,
@@ -14,42 +18,30 @@ import {
   readList,
   readVersions,
 } from './format.js'
+import { type ChangeEvent, classify, announcedBetween } from './events.js'
+import { allowedUrl, checkHost, DEFAULT_LIMITS, type Fetch, get, type HttpLimits, type Network } from './http.js'
+import { parseJson } from './json.js'
+import { limiter } from './limiter.js'
+import { NoteError, parseVerifierKey } from './log/signed-note.js'
+import { describeWanted, listingsOf, type Manifest, type Wanted } from './manifest.js'
+import type { EvidenceStatus, KnownEntry, LastCheck, Outcome, RegistryState, StateStore, WatchState } from './state.js'
 import {
-  DEFAULT_LIMITS,
-  type Fetch,
-  type Fetched,
-  get,
-  type HttpLimits,
-  limiter,
-  parseJson,
-  WatchError,
-} from './http.js'
-import { NoteError, parseVerifierKey } from './signed-note.js'
-import type { EvidenceStatus, KnownEntry, RegistryState, StateStore, WatchState } from './state.js'
-import { listIsLogged, loggedManifest, readLeaves, type Witnessing, witness } from './witness.js'
+  DEFAULT_LOG_LIMITS,
+  evidenceFailure,
+  type LogLimits,
+  leafOf,
+  loggedManifest,
+  logLinks,
+  type Witnessed,
+  witness,
+} from './witness.js'
 
-export type EventKind = 'added' | 'removed' | 'modified' | 'announced' | 'withdrawn' | 'effective'
-
-/** One thing a vendor-risk team acts on: who, what, where, from when, and until when to object. */
-export interface ChangeEvent {
-  kind: EventKind
-  registry: string
-  vendor: string
-  change: string
-  type: Change['type']
-  subprocessor: { id: string; name: string | null }
-  regions: string[]
-  effectiveAt: string
-  objectionDeadline: string | null
-  /** The version that announced (or withdrew) the change. */
-  version: number
-  summary: string | null
-}
+export type { ChangeEvent, EventKind } from './events.js'
 
 export interface RegistryReport {
   url: string
   vendor: string
-  outcome: 'unchanged' | 'changed' | 'evidence' | 'error'
+  outcome: Outcome
   version: number | null
   evidence: EvidenceStatus
   events: ChangeEvent[]
@@ -58,16 +50,27 @@ export interface RegistryReport {
 }
 
 export interface WatchOptions {
+  /** Any WHATWG fetch; by default the platform's. On Node, `guardedFetch` from `subprocessor-watch/node` also checks addresses. */
   fetch?: Fetch
+  /** The fetch for a registry whose user allowed private hosts, when it differs from `fetch`. */
+  privateFetch?: Fetch
   limits?: Partial<HttpLimits>
+  log?: Partial<LogLimits>
+  /** Private, loopback and link-local hosts, and plain HTTP, for every registry (tests, intranets). */
+  allowPrivate?: boolean
   /** Registries checked at once, and at once on any one host. */
   concurrency?: number
   perHost?: number
+  /** How long a version may be served before its signed log holds it; then it is an evidence failure. */
+  waitingGraceMs?: number
   now?: () => number
   onProgress?: (done: number, total: number, report: RegistryReport) => void
 }
 
 export const WELL_KNOWN = '/.well-known/subprocessors'
+
+/** A version ahead of its log is waited for an hour: longer than any cache of a checkpoint should hold it. */
+export const DEFAULT_WAITING_GRACE_MS = 60 * 60 * 1000
 
 /** A registry's discovery URL: an origin alone means its well-known path. */
 export function discoveryUrl(given: string): string {
@@ -78,13 +81,13 @@ export function discoveryUrl(given: string): string {
     throw new WatchError('error', `"${given}" is not a URL`, 'Give the registry as https://host or its discovery URL.')
   }
   if (!/^https?:$/.test(url.protocol))
-    throw new WatchError('error', `${given} is not http(s)`, 'Give the registry as https://host.')
+    throw new WatchError('error', `${url.protocol}//${url.host} is not http(s)`, 'Give the registry as https://host.')
+  if (url.username || url.password)
+    throw new WatchError('error', `${url.origin} carries a user name or password`, 'Give the registry without them.')
+  url.hash = ''
   if (url.pathname === '/' && !url.search) return `${url.origin}${WELL_KNOWN}`
   return url.href
 }
-
-const expand = (template: string, values: Record<string, string | number>) =>
-  template.replace(/\{([a-z-]+)\}/g, (whole, name: string) => String(values[name] ?? whole))
 
 const textOf = (value: unknown): string | null =>
   typeof value === 'string'
@@ -93,45 +96,77 @@ const textOf = (value: unknown): string | null =>
       ? (value as { text: string }).text
       : null
 
+const MAX_TEXT = 4096
+const bounded = (text: string | null) => (text === null ? null : text.slice(0, MAX_TEXT))
+
 function known(list: ListDocument): KnownEntry[] {
   return list.subprocessors.map((entry) => ({
     id: entry.id,
     name: entry.name,
-    purpose: textOf(entry.purpose),
-    location: textOf(entry.location),
-    regions: Array.isArray(entry.regions) ? entry.regions.filter((r) => typeof r === 'string') : [],
+    purpose: bounded(textOf(entry.purpose)),
+    location: bounded(textOf(entry.location)),
+    regions: Array.isArray(entry.regions)
+      ? entry.regions.filter((r): r is string => typeof r === 'string' && r.length <= 64).slice(0, 64)
+      : [],
   }))
 }
 
+/** What one registry's check read: its new state and its events. */
+interface Read {
+  state: RegistryState
+  events: ChangeEvent[]
+}
+
 export class Watcher {
-  private readonly fetcher: Fetch
   private readonly limits: HttpLimits
+  private readonly logLimits: LogLimits
   private readonly now: () => number
 
   constructor(
     readonly store: StateStore,
     private readonly options: WatchOptions = {},
   ) {
-    this.fetcher = options.fetch ?? ((input, init) => fetch(input, init))
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
+    this.logLimits = { ...DEFAULT_LOG_LIMITS, ...options.log }
     this.now = options.now ?? Date.now
+  }
+
+  private network(url: string, allowPrivate: boolean): Network {
+    const allowed = allowPrivate || (this.options.allowPrivate ?? false)
+    const base = this.options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init))
+    return {
+      fetch: allowed ? (this.options.privateFetch ?? base) : base,
+      limits: this.limits,
+      origin: new URL(url).origin,
+      allowPrivate: allowed,
+    }
+  }
+
+  /** A registry's discovery document, read once: what `add` will pin, shown before it does. */
+  async discover(given: string, { allowPrivate = false } = {}): Promise<{ url: string; discovery: Discovery }> {
+    const url = discoveryUrl(given)
+    const net = this.network(url, allowPrivate)
+    checkHost(new URL(url), net.allowPrivate)
+    const fetched = await get(net, url)
+    if (fetched.status !== 200)
+      throw new WatchError('error', `${url} answered 304 to an unconditional request`, 'Tell the vendor.')
+    return { url, discovery: readDiscovery(url, parseJson(fetched.bytes, url)) }
   }
 
   /**
    * Adds a registry: reads it once as the baseline (no events), and pins its log's key: `key` when
-   * given, else the key its discovery publishes, which the caller shows for confirmation.
+   * given, else the key its discovery publishes, which the caller shows for confirmation. A key
+   * given is a key enforced: a registry that keeps no log it signs is refused. Adding a
+   * registry already watched changes nothing.
    */
-  /** A registry's discovery document, read once: what `add` will pin, shown before it does. */
-  async discover(given: string): Promise<{ url: string; discovery: Discovery }> {
+  async add(
+    given: string,
+    { key, lang, allowPrivate = false }: { key?: string; lang?: string; allowPrivate?: boolean } = {},
+  ) {
     const url = discoveryUrl(given)
-    return { url, discovery: readDiscovery(url, await this.json(url)) }
-  }
-
-  async add(given: string, { key, lang }: { key?: string; lang?: string } = {}) {
-    const state = await this.store.load()
-    if (state.registries[discoveryUrl(given)])
-      throw new WatchError('error', `${discoveryUrl(given)} is already watched`, 'Run `check` to read it.')
-    const { url, discovery } = await this.discover(given)
+    const watched = (await this.store.load()).registries[url]
+    if (watched) return { registry: watched, key: watched.log?.keys.at(-1) ?? null, keySource: 'watched' as const }
+    const { discovery } = await this.discover(url, { allowPrivate })
     const language = lang ?? discovery.defaultLanguage
     if (!discovery.languages.includes(language))
       throw new WatchError(
@@ -139,15 +174,23 @@ export class Watcher {
         `${url} does not serve the language "${language}"`,
         `Choose one of ${discovery.languages.join(', ')}.`,
       )
-    const offered = discovery.conformance.includes('evidence') ? (discovery.evidence?.verifierKey ?? null) : null
-    const pinned = key ?? offered
-    if (pinned) {
+    if (key && !discovery.evidence)
+      throw evidenceFailure(
+        `${url} keeps no signed log, so the key you gave cannot be checked`,
+        'Ask the vendor for its registry at the Evidence level, or add it without --key to watch changes only.',
+      )
+    const pinned = key ?? discovery.evidence?.verifierKey ?? null
+    if (pinned && discovery.evidence) {
       try {
         const parsed = await parseVerifierKey(pinned)
-        if (discovery.evidence && parsed.name !== discovery.evidence.origin)
+        if (parsed.name !== discovery.evidence.origin)
           throw new NoteError(`the key is for the log "${parsed.name}", not "${discovery.evidence.origin}"`)
       } catch (error) {
-        throw new WatchError('error', `${url}: ${(error as Error).message}`, 'Check the key with the vendor.')
+        throw new WatchError(
+          key ? 'evidence' : 'error',
+          `${url}: ${(error as Error).message}`,
+          'Check the key with the vendor.',
+        )
       }
     }
     const blank: RegistryState = {
@@ -155,23 +198,42 @@ export class Watcher {
       addedAt: new Date(this.now()).toISOString(),
       vendor: discovery.company.service ?? discovery.company.name,
       lang: language,
+      allowPrivate,
       discovery,
+      discoveryEtag: null,
       version: 0,
       publishedAt: '',
       entries: [],
       pending: [],
-      etags: {},
       log:
-        pinned && discovery.evidence ? { origin: discovery.evidence.origin, keys: [pinned], size: 0, root: '' } : null,
+        pinned && discovery.evidence
+          ? { origin: discovery.evidence.origin, keys: [pinned], size: 0, root: '', edge: [] }
+          : null,
       evidence: 'not-offered',
-      lastCheck: null,
+      waiting: null,
+      revision: 0,
     }
-    const { next, report } = await this.checkOne(blank, true)
-    if (report.outcome === 'error' || report.outcome === 'evidence')
-      throw new WatchError(report.outcome, report.message!, report.hint!)
-    state.registries[url] = next
-    await this.store.save(state)
-    return { registry: next, key: pinned, keySource: key ? ('given' as const) : pinned ? ('discovery' as const) : null }
+    const { next, report, check } = await this.checkOne(blank, true)
+    if (!next) throw new WatchError(report.outcome === 'evidence' ? 'evidence' : 'error', report.message!, report.hint!)
+    if (next.evidence === 'pending')
+      throw evidenceFailure(
+        `${url} serves version ${next.waiting?.version} before its signed log holds it`,
+        'Add it again in a few minutes, once the log has caught up.',
+      )
+    let added = next
+    await this.store.update((state) => {
+      // Another run may have added it meanwhile: theirs stands.
+      if (state.registries[url]) added = state.registries[url]
+      else {
+        state.registries[url] = next
+        state.checks[url] = check
+      }
+    })
+    return {
+      registry: added,
+      key: pinned,
+      keySource: key ? ('given' as const) : pinned ? ('discovery' as const) : null,
+    }
   }
 
   /** Whether the registry is watched already. */
@@ -181,50 +243,76 @@ export class Watcher {
 
   async remove(given: string): Promise<boolean> {
     const url = discoveryUrl(given)
-    const state = await this.store.load()
-    if (!state.registries[url]) return false
-    delete state.registries[url]
-    await this.store.save(state)
-    return true
+    let removed = false
+    await this.store.update((state) => {
+      removed = url in state.registries
+      delete state.registries[url]
+      delete state.checks[url]
+    })
+    return removed
   }
 
-  /** One pass over every registry; the state is written once, at the end. */
+  /** One pass over every registry; each registry's new state is saved over the state it started from. */
   async check(): Promise<{ reports: RegistryReport[]; events: ChangeEvent[] }> {
     const state = await this.store.load()
     const run = limiter(this.options.concurrency ?? 16, this.options.perHost ?? 4)
     const registries = Object.values(state.registries)
+    const results: { previous: RegistryState; next: RegistryState | null; report: RegistryReport; check: LastCheck }[] =
+      []
     let done = 0
-    const reports = await Promise.all(
+    await Promise.all(
       registries.map((registry) =>
         run(new URL(registry.url).host, async () => {
-          const { next, report } = await this.checkOne(registry, false)
-          state.registries[registry.url] = next
-          this.options.onProgress?.(++done, registries.length, report)
-          return report
+          const result = await this.checkOne(registry, false)
+          results.push({ previous: registry, ...result })
+          this.options.onProgress?.(++done, registries.length, result.report)
         }),
       ),
     )
-    await this.store.save(state)
+    const unsaved = new Set<string>()
+    await this.store.update(
+      (stored) => {
+        for (const { previous, next, check } of results) {
+          const now = stored.registries[previous.url]
+          // Removed meanwhile, or saved by another run since this one read it: that stands.
+          if (!now || now.revision !== previous.revision) continue
+          stored.checks[previous.url] = check
+          // A failed check leaves the registry's state exactly as it was.
+          if (next) stored.registries[previous.url] = { ...next, revision: previous.revision + 1 }
+        }
+      },
+      (url) => unsaved.add(url),
+    )
+    const reports = registries.map((registry) => results.find((r) => r.previous === registry)!.report)
+    for (const report of reports.filter((r) => unsaved.has(r.url)))
+      Object.assign(report, {
+        outcome: 'error',
+        events: [],
+        message: `${report.url}: what was read could not be saved`,
+        hint: 'This is a fault of subprocessor-watch itself: report it, with this message.',
+      })
     return { reports, events: reports.flatMap((report) => report.events) }
   }
 
+  /** One registry's check: its new state (null when it failed: the old one stands), its report, and the record of the check. */
   private async checkOne(
     previous: RegistryState,
     baseline: boolean,
-  ): Promise<{ next: RegistryState; report: RegistryReport }> {
+  ): Promise<{ next: RegistryState | null; report: RegistryReport; check: LastCheck }> {
     const at = new Date(this.now()).toISOString()
     try {
-      const next = await this.read(previous, baseline)
-      const outcome = next.events.length > 0 ? 'changed' : 'unchanged'
+      const { state, events } = await this.read(previous, baseline)
+      const outcome = events.length > 0 ? 'changed' : 'unchanged'
       return {
-        next: { ...next.state, lastCheck: { at, outcome } },
+        next: state,
+        check: { at, outcome },
         report: {
           url: previous.url,
-          vendor: next.state.vendor,
+          vendor: state.vendor,
           outcome,
-          version: next.state.version,
-          evidence: next.state.evidence,
-          events: next.events,
+          version: state.version,
+          evidence: state.evidence,
+          events,
         },
       }
     } catch (error) {
@@ -240,7 +328,8 @@ export class Watcher {
       const message = failure.message.includes(previous.url) ? failure.message : `${previous.url}: ${failure.message}`
       return {
         // The last good state stays; only the record of this check is new.
-        next: { ...previous, lastCheck: { at, outcome, message } },
+        next: null,
+        check: { at, outcome, message },
         report: {
           url: previous.url,
           vendor: previous.vendor,
@@ -255,16 +344,20 @@ export class Watcher {
     }
   }
 
-  private async read(previous: RegistryState, baseline: boolean) {
-    const etags: Record<string, string> = {}
-    const fetchFor = async (url: string, conditional = true): Promise<Fetched> => {
-      const fetched = await get(this.fetcher, url, conditional ? previous.etags[url] : undefined, this.limits)
-      if (fetched.etag) etags[url] = fetched.etag
-      return fetched
-    }
+  private async read(previous: RegistryState, baseline: boolean): Promise<Read> {
+    const net = this.network(previous.url, previous.allowPrivate)
     const url = previous.url
-    const found = await fetchFor(url)
-    const discovery = found.status === 304 ? previous.discovery : readDiscovery(url, parseJson(found.bytes, url))
+    const found = await get(net, url, previous.waiting ? undefined : (previous.discoveryEtag ?? undefined))
+    if (found.status === 304) return this.unchanged(previous)
+    const discovery = readDiscovery(url, parseJson(found.bytes, url))
+    if (previous.log && !discovery.evidence)
+      throw evidenceFailure(
+        `${url} no longer offers its signed log, which it kept when it was added`,
+        'Keep the last good state; a registry does not give up its evidence: ask the vendor why.',
+      )
+    if (previous.log && discovery.evidence?.origin !== previous.log.origin)
+      throw evidenceFailure(`${url} now names another log than "${previous.log.origin}"`)
+    if (discovery.version < previous.version) return this.rolledBack(previous, discovery, net)
     const { lang } = previous
     const listLink = pick(discovery.lists, lang)
     if (!listLink)
@@ -273,143 +366,187 @@ export class Watcher {
         `${url} links no JSON list of region "all" in ${lang}`,
         'Tell the vendor: the format requires it.',
       )
-    const listUrl = new URL(listLink.href, url).href
-    // A list whose evidence is pending is read whole again, to be checked against the log once it has caught up.
-    const listFetched = await fetchFor(listUrl, previous.evidence !== 'pending')
-    let list: { version: number; publishedAt: string; entries: KnownEntry[]; bytes: Uint8Array | null } = {
-      version: previous.version,
-      publishedAt: previous.publishedAt,
-      entries: previous.entries,
-      bytes: null,
-    }
-    if (listFetched.status === 200) {
-      const doc = readList(listUrl, parseJson(listFetched.bytes, listUrl))
-      list = { version: doc.version, publishedAt: doc.publishedAt, entries: known(doc), bytes: listFetched.bytes }
-    }
+    const listUrl = allowedUrl(net, listLink.href, url).href
+    const listBytes = await this.body(net, listUrl)
+    const list = readList(listUrl, parseJson(listBytes, listUrl))
     if (list.version < previous.version)
       throw new WatchError(
         'error',
         `${listUrl} serves version ${list.version}, older than version ${previous.version} read before`,
         'A cache may be stale; try again later, and tell the vendor if it persists.',
       )
-    const { events, pending, logUrl } = await this.changes(previous, discovery, fetchFor, baseline)
-    const { log, evidence } = await this.evidence(previous, discovery, list, etags)
-    const next: RegistryState = {
-      ...previous,
-      vendor: discovery.company.service ?? discovery.company.name,
-      discovery,
-      version: list.version,
-      publishedAt: list.publishedAt,
-      entries: list.entries,
-      pending,
-      ...(logUrl ? { logUrl } : {}),
-      etags,
-      log,
-      evidence,
-    }
-    return { state: next, events }
-  }
+    const logLink = discovery.history ? pick(discovery.history.changeLogs, lang) : undefined
+    const signed = previous.log !== null
+    // Without a log to check it against, the change log after the last version is enough; with one, the whole log the manifest lists.
+    const logUrl = logLink
+      ? signed || !discovery.templates?.since || previous.version === 0
+        ? allowedUrl(net, logLink.href, url).href
+        : allowedUrl(net, expand(discovery.templates.since, { region: 'all', lang, version: previous.version }), url)
+            .href
+      : null
+    const logBytes = logUrl ? await this.body(net, logUrl) : null
+    const changeLog = logUrl && logBytes ? readChangeLog(logUrl, parseJson(logBytes, logUrl)) : null
 
-  /** The events since the last version seen, from the change log, and the announced changes still to come. */
-  private async changes(
-    previous: RegistryState,
-    discovery: Discovery,
-    fetchFor: (url: string) => Promise<Fetched>,
-    baseline: boolean,
-  ): Promise<{ events: ChangeEvent[]; pending: Change[]; logUrl?: string }> {
-    const now = this.now()
-    const link = pick(discovery.history?.changeLogs, previous.lang)
-    if (!discovery.conformance.includes('history') || !link) return { events: [], pending: [] }
-    const since = discovery.templates?.since
-    // The same URL as last time while the version stands, so that an unchanged log costs a 304.
-    const url =
-      previous.logUrl && discovery.version === previous.version
-        ? previous.logUrl
-        : since && previous.version > 0
-          ? new URL(expand(since, { region: 'all', lang: previous.lang, version: previous.version }), previous.url).href
-          : new URL(link.href, previous.url).href
-    const fetched = await fetchFor(url)
-    const fresh =
-      fetched.status === 304
-        ? []
-        : readChangeLog(url, parseJson(fetched.bytes, url)).changes.filter(
-            (change) => change.version > previous.version || (change.withdrawn?.version ?? 0) > previous.version,
-          )
-    const event = (kind: EventKind, change: Change): ChangeEvent => ({
+    let log = previous.log
+    let evidence: EvidenceStatus = discovery.evidence ? 'not-pinned' : 'not-offered'
+    if (previous.log && discovery.evidence) {
+      const links = logLinks(url, discovery, lang)
+      const witnessed = await witness(net, links, previous.log, this.logLimits)
+      log = witnessed.log
+      if (discovery.version > witnessed.log.size) return this.waitFor(previous, discovery.version, witnessed)
+      const manifest = (
+        await loggedManifest(
+          net,
+          links,
+          discovery.version,
+          await leafOf(net, links, witnessed, discovery.version, this.logLimits),
+        )
+      ).manifest
+      const versionsLink = links.versions
+      if (!versionsLink)
+        throw evidenceFailure(`${url} links no version index in ${lang}, which the Evidence level needs`)
+      const checks: [Wanted, Uint8Array][] = [
+        [{ kind: 'document', name: 'discovery', url }, found.bytes],
+        [{ kind: 'list', region: 'all', lang, format: 'json', url: listUrl }, listBytes],
+        [
+          { kind: 'versions', lang, format: 'json', url: allowedUrl(net, versionsLink.href, url).href },
+          await this.body(net, allowedUrl(net, versionsLink.href, url).href),
+        ],
+      ]
+      if (logUrl && logBytes)
+        checks.push([{ kind: 'changes', region: 'all', lang, format: 'json', complete: true, url: logUrl }, logBytes])
+      for (const [wanted, bytes] of checks) await this.mustBeListed(manifest, wanted, bytes)
+      if (list.version !== discovery.version)
+        throw evidenceFailure(
+          `${listUrl} states version ${list.version}, but version ${discovery.version}'s manifest lists it`,
+        )
+      evidence = 'verified'
+    }
+
+    const classified = changeLog
+      ? classify(changeLog.changes, previous.version, previous.pending, this.now())
+      : { events: [], pending: previous.pending }
+    const vendor = discovery.company.service ?? discovery.company.name
+    const events: ChangeEvent[] = classified.events.map(({ kind, change, version }) => ({
       kind,
-      registry: previous.url,
-      vendor: discovery.company.service ?? discovery.company.name,
+      registry: url,
+      vendor,
       change: change.id,
       type: change.type,
       subprocessor: { id: change.entry.id, name: change.entry.name },
+      fields: change.fields ?? [],
       regions: change.regions,
       effectiveAt: change.effectiveAt,
       objectionDeadline: change.objectionDeadline,
-      version: change.withdrawn?.version ?? change.version,
+      version,
       summary: change.summary ?? null,
-    })
-    const events: ChangeEvent[] = []
-    const withdrawn = new Set<string>()
-    let pending = [...previous.pending]
-    for (const change of [...fresh].reverse()) {
-      if (change.withdrawn) {
-        withdrawn.add(change.id)
-        pending = pending.filter((p) => p.id !== change.id)
-        events.push(event('withdrawn', change))
-      } else if (Date.parse(change.effectiveAt) > now) {
-        if (!pending.some((p) => p.id === change.id)) pending.push(change)
-        events.push(event('announced', change))
-      } else events.push(event(change.type, change))
+    }))
+    return {
+      state: {
+        ...previous,
+        vendor,
+        discovery,
+        discoveryEtag: found.etag,
+        version: list.version,
+        publishedAt: list.publishedAt,
+        entries: known(list),
+        pending: classified.pending,
+        log,
+        evidence,
+        waiting: null,
+      },
+      events: baseline ? [] : events,
     }
-    for (const change of pending.filter((p) => Date.parse(p.effectiveAt) <= now && !withdrawn.has(p.id)))
-      events.push(event('effective', change))
-    pending = pending.filter((p) => Date.parse(p.effectiveAt) > now)
-    return { events: baseline ? [] : events, pending, logUrl: url }
   }
 
-  /** The witness's pass: the checkpoint, its consistency, and that the list read is in the log. */
-  private async evidence(
-    previous: RegistryState,
-    discovery: Discovery,
-    list: { version: number; bytes: Uint8Array | null },
-    etags: Record<string, string>,
-  ): Promise<{ log: RegistryState['log']; evidence: EvidenceStatus }> {
-    if (!discovery.conformance.includes('evidence') || !discovery.evidence)
-      return { log: previous.log, evidence: 'not-offered' }
-    if (!previous.log) return { log: null, evidence: 'not-pinned' }
-    const w: Witnessing = { fetcher: this.fetcher, limits: this.limits, discovery, base: previous.url }
-    const checkpointUrl = new URL(discovery.evidence.checkpoint, previous.url).href
-    const witnessed = await witness(w, previous.log, previous.etags[checkpointUrl])
-    if (witnessed?.etag) etags[checkpointUrl] = witnessed.etag
-    else if (!witnessed && previous.etags[checkpointUrl]) etags[checkpointUrl] = previous.etags[checkpointUrl]!
-    const log = witnessed?.log ?? previous.log
-    if (!list.bytes) return { log, evidence: previous.evidence }
-    // A list newer than the checkpoint read: the checkpoint's cache has not caught up; read again next time.
-    if (list.version > log.size) return { log, evidence: 'pending' }
-    const leaves = witnessed?.leaves ?? (await readLeaves(w, log.size))
-    const manifest = await loggedManifest(w, list.version, leaves)
-    if (!(await listIsLogged(manifest, list.bytes)))
-      throw new WatchError(
-        'evidence',
-        `the list served as version ${list.version} is not among the representations its logged manifest lists`,
-        'Keep the last good state; ask the vendor why the served list differs from the logged one.',
+  /** Nothing published since: only announced changes whose day has come are new. */
+  private unchanged(previous: RegistryState): Read {
+    const { events, pending } = classify([], previous.version, previous.pending, this.now())
+    return {
+      state: { ...previous, pending },
+      events: events.map(({ kind, change, version }) => ({
+        kind,
+        registry: previous.url,
+        vendor: previous.vendor,
+        change: change.id,
+        type: change.type,
+        subprocessor: { id: change.entry.id, name: change.entry.name },
+        fields: change.fields ?? [],
+        regions: change.regions,
+        effectiveAt: change.effectiveAt,
+        objectionDeadline: change.objectionDeadline,
+        version,
+        summary: change.summary ?? null,
+      })),
+    }
+  }
+
+  /** A version served before its log holds it: a checkpoint's cache behind; waited for, but not for ever. */
+  private waitFor(previous: RegistryState, version: number, witnessed: Witnessed): Read {
+    const since = previous.waiting?.version === version ? previous.waiting.since : new Date(this.now()).toISOString()
+    const grace = this.options.waitingGraceMs ?? DEFAULT_WAITING_GRACE_MS
+    if (this.now() - Date.parse(since) > grace)
+      throw evidenceFailure(
+        `${previous.url} has served version ${version} since ${since}, but its signed log still holds only ${witnessed.log.size} versions`,
+        'A registry logs each version as it publishes it; ask the vendor why this one is not in its log.',
       )
-    return { log, evidence: 'verified' }
+    // The log's own progress is verified and kept; the unlogged version is not read until the log holds it.
+    return { state: { ...previous, log: witnessed.log, evidence: 'pending', waiting: { version, since } }, events: [] }
   }
 
-  /** What changed between two versions of a registry's list (region all), read from its version index. */
-  async diff(given: string, from: number, to: number, lang?: string) {
-    const { url, discovery } = await this.discover(given)
-    const language = lang ?? discovery.defaultLanguage
+  /** A registry serving an older version than it served before: a shrunk log is a failure of evidence; else a stale cache. */
+  private async rolledBack(previous: RegistryState, discovery: Discovery, net: Network): Promise<Read> {
+    // A log that shrank throws here: that is a rollback, not a cache.
+    if (previous.log && discovery.evidence)
+      await witness(net, logLinks(previous.url, discovery, previous.lang), previous.log, this.logLimits)
+    throw new WatchError(
+      'error',
+      `${previous.url} serves version ${discovery.version}, older than version ${previous.version} read before${previous.log ? `, while its log still holds version ${previous.version}` : ''}`,
+      'A cache may be stale; try again later, and tell the vendor if it persists.',
+    )
+  }
+
+  private async body(net: Network, url: string): Promise<Uint8Array> {
+    const fetched = await get(net, url)
+    if (fetched.status !== 200)
+      throw new WatchError('error', `${url} answered 304 to an unconditional request`, 'Tell the vendor.')
+    return fetched.bytes
+  }
+
+  /** The bytes must be the manifest's representation for the link they were read from. */
+  private async mustBeListed(manifest: Manifest, wanted: Wanted, bytes: Uint8Array): Promise<void> {
+    const listings = listingsOf(manifest, wanted)
+    const digest = await sha256Base64(bytes)
+    if (listings.some((r) => r.sha256 === digest)) return
+    throw evidenceFailure(
+      listings.length
+        ? `${wanted.url} is not ${describeWanted(wanted)} that version ${manifest.version}'s logged manifest lists there`
+        : `version ${manifest.version}'s logged manifest lists no ${describeWanted(wanted).slice(4)} at ${wanted.url}`,
+    )
+  }
+
+  /** What changed between two versions of a registry's list (region all), with the changes announced and withdrawn between them. */
+  async diff(
+    given: string,
+    from: number,
+    to: number,
+    { lang, allowPrivate = false }: { lang?: string; allowPrivate?: boolean } = {},
+  ) {
+    const stored = (await this.store.load()).registries[discoveryUrl(given)]
+    const { url, discovery } = await this.discover(given, {
+      allowPrivate: allowPrivate || (stored?.allowPrivate ?? false),
+    })
+    const net = this.network(url, allowPrivate || (stored?.allowPrivate ?? false))
+    const language = lang ?? stored?.lang ?? discovery.defaultLanguage
     const link = pick(discovery.history?.versions, language, undefined)
-    if (!discovery.conformance.includes('history') || !link)
+    if (!discovery.history || !link)
       throw new WatchError(
         'error',
         `${url} serves no version history`,
         'Only registries at the History level have one.',
       )
-    const versionsUrl = new URL(link.href, url).href
-    const versions = readVersions(versionsUrl, await this.json(versionsUrl))
+    const versionsUrl = allowedUrl(net, link.href, url).href
+    const versions = readVersions(versionsUrl, parseJson(await this.body(net, versionsUrl), versionsUrl))
     const listOf = async (version: number) => {
       const found = versions.versions.find((v) => v.version === version)
       if (!found)
@@ -418,20 +555,28 @@ export class Watcher {
           `${url} has no version ${version}`,
           `Choose from ${versions.versions.map((v) => v.version).join(', ')}.`,
         )
-      const listUrl = new URL(found.links.list, versionsUrl).href
-      return readList(listUrl, await this.json(listUrl))
+      const listUrl = allowedUrl(net, found.links.list, versionsUrl).href
+      return readList(listUrl, parseJson(await this.body(net, listUrl), listUrl))
     }
     const [before, after] = [await listOf(from), await listOf(to)]
-    return { registry: url, from, to, ...diffLists(before.subprocessors, after.subprocessors) }
-  }
-
-  private async json(url: string): Promise<unknown> {
-    const fetched = await get(this.fetcher, url, undefined, this.limits)
-    if (fetched.status !== 200)
-      throw new WatchError('error', `${url} answered 304 to an unconditional request`, 'Tell the vendor.')
-    return parseJson(fetched.bytes, url)
+    const logLink = pick(discovery.history.changeLogs, language)
+    let changes: Change[] = []
+    if (logLink) {
+      const logUrl = allowedUrl(net, logLink.href, url).href
+      changes = readChangeLog(logUrl, parseJson(await this.body(net, logUrl), logUrl)).changes
+    }
+    return {
+      registry: url,
+      from,
+      to,
+      ...diffLists(before.subprocessors, after.subprocessors),
+      ...announcedBetween(changes, from, to),
+    }
   }
 }
+
+const expand = (template: string, values: Record<string, string | number>) =>
+  template.replace(/\{([a-z-]+)\}/g, (whole, name: string) => encodeURIComponent(String(values[name] ?? whole)))
 
 type Entry = ListDocument['subprocessors'][number]
 

@@ -1,154 +1,288 @@
 /**
  * The client as a witness of each registry's log (C2SP tlog-checkpoint, tlog-tiles): every new
- * checkpoint must carry a valid signature by the pinned key, and the tree it signs must extend
- * the last one seen. A new key is followed only through a rotation the log itself records,
- * under the old key's signature. Anything else is a registry rewriting its history.
+ * checkpoint must carry a valid signature by the key that signs the log now, and its tree must
+ * extend the one seen before. The witness keeps the tree's right edge, so a check reads only the
+ * leaves added since the last one, and never more than its limit. A new key is followed only
+ * through a rotation the log records, on a checkpoint that the old key signs too; from then on
+ * the new key alone signs, and the old one is refused.
  */
-import { type Discovery, pick } from './format.js'
-import { type Fetch, get, type HttpLimits, parseJson, WatchError } from './http.js'
-import { leafHash, MerkleTree, TILE_WIDTH, tilePath } from './merkle.js'
-import { NoteError, openNote, parseCheckpoint, parseVerifierKey } from './signed-note.js'
+import { fromBase64, fromUtf8, toBase64 } from './bytes.js'
+import { WatchError, quoted } from './errors.js'
+import { type Link, pick } from './format.js'
+import { get, type Network } from './http.js'
+import { parseJson } from './json.js'
+import { type CompactRange, EMPTY_RANGE, extend, rootOf } from './log/compact.js'
+import { type Hash, leafHash } from './log/merkle.js'
+import { NoteError, type OpenedNote, openNote, parseCheckpoint, parseVerifierKey } from './log/signed-note.js'
+import { TILE_WIDTH, tilePath } from './log/tiles.js'
+import { type Manifest, ManifestError, readManifest } from './manifest.js'
+import { readVersions } from './format.js'
 
 export interface WitnessedLog {
   origin: string
-  /** Every key this log may be signed with: the pinned one, and the keys it rotated to. */
+  /** Every key the log was signed with, oldest first: the last signs it now; the others are retired. */
   keys: string[]
   size: number
   /** The signed root, base64. */
   root: string
+  /** The tree's right edge (its perfect subtrees' roots, base64, largest first); null until first read whole. */
+  edge: string[] | null
 }
 
-/** Hashes compared as base64, the form checkpoints and the state keep them in. */
-export const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
-const sha256 = async (bytes: Uint8Array) => toBase64(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)))
-const failed = (
+export interface LogLimits {
+  /** The most versions a log may grow by between two checks; a check reads no more leaves than this. */
+  maxGrowth: number
+  /** The most manifests a check reads looking for a key rotation. */
+  maxRotationScan: number
+}
+
+export const DEFAULT_LOG_LIMITS: LogLimits = { maxGrowth: 65_536, maxRotationScan: 256 }
+
+/** Where the log is, as discovery links it. */
+export interface LogLinks {
+  /** Discovery's URL: links resolve against it. */
+  base: string
+  checkpoint: string
+  tiles: string
+  /** The version index, which links each version's manifest. */
+  versions: Link | undefined
+}
+
+export const evidenceFailure = (
   message: string,
   hint = 'Keep the last good state; ask the vendor why, before trusting this list again.',
 ) => new WatchError('evidence', message, hint)
 
-export interface Witnessing {
-  fetcher: Fetch
-  limits: HttpLimits
-  discovery: Discovery
-  /** Where discovery was read: links resolve against it. */
-  base: string
+/** What a check learnt of the log: its new state, and the leaves it read. */
+export interface Witnessed {
+  log: WitnessedLog
+  /** The leaf hashes read this check, by index. */
+  leaves: Map<number, Hash>
+  rotatedTo: string | null
 }
 
-/** The checkpoint, read and checked against what was seen before; `etag` skips all of it when unchanged. */
+/** Reads the checkpoint and the leaves added since `seen`, and checks both against what was seen. */
 export async function witness(
-  w: Witnessing,
+  net: Network,
+  links: LogLinks,
   seen: WitnessedLog,
-  etag: string | undefined,
-): Promise<{ log: WitnessedLog; etag: string | null; leaves: Uint8Array[] | null; rotatedTo: string | null } | null> {
-  const evidence = w.discovery.evidence!
-  const url = new URL(evidence.checkpoint, w.base).href
-  const fetched = await get(w.fetcher, url, etag, w.limits, 'text/plain')
-  if (fetched.status === 304) return null
-  const note = new TextDecoder().decode(fetched.bytes)
-  const verifiers = await Promise.all(seen.keys.map((key) => parseVerifierKey(key)))
-  let opened: Awaited<ReturnType<typeof openNote>>
-  try {
-    opened = await openNote(note, verifiers)
-  } catch (error) {
-    if (!(error instanceof NoteError)) throw error
-    const message = error.message.startsWith('no signature by a known key')
-      ? `the checkpoint at ${url} is not signed by the pinned key ${seen.keys.at(-1)}: ${error.message}. The key changed without a rotation recorded in the log`
-      : `the checkpoint at ${url} fails its signature: ${error.message}`
-    throw failed(message)
-  }
+  limits: LogLimits = DEFAULT_LOG_LIMITS,
+): Promise<Witnessed> {
+  const url = new URL(links.checkpoint, links.base).href
+  const fetched = await get(net, url, undefined, 'text/plain')
+  if (fetched.status !== 200) throw evidenceFailure(`${url} answered 304 without a condition`)
+  const note = fromUtf8(fetched.bytes)
+  const current = seen.keys.at(-1)!
+  const opened = await openWith(note, current, url)
   let checkpoint: ReturnType<typeof parseCheckpoint>
   try {
     checkpoint = parseCheckpoint(opened.text)
   } catch (error) {
-    throw failed(`the checkpoint at ${url} is not one: ${(error as Error).message}`)
+    throw evidenceFailure(`the checkpoint at ${url} is not one: ${(error as Error).message}`)
   }
   if (checkpoint.origin !== seen.origin)
-    throw failed(`the checkpoint at ${url} is for the log "${checkpoint.origin}", not "${seen.origin}"`)
+    throw evidenceFailure(`the checkpoint at ${url} is for the log ${quoted(checkpoint.origin)}, not "${seen.origin}"`)
   const root = toBase64(checkpoint.root)
   if (checkpoint.size < seen.size)
-    throw failed(`the log shrank from ${seen.size} to ${checkpoint.size} versions: a registry's log only grows`)
-  if (checkpoint.size === seen.size) {
-    if (root !== seen.root) throw failed(`the log at size ${seen.size} now has another root: its history was rewritten`)
-    return { log: seen, etag: fetched.etag, leaves: null, rotatedTo: null }
-  }
-  const leaves = await readLeaves(w, checkpoint.size)
-  const tree = await MerkleTree.fromLeafHashes(leaves)
-  if (toBase64(await tree.root()) !== root)
-    throw failed(`the tiles at ${evidence.tiles} do not hash to the root the checkpoint signs`)
-  if (seen.size > 0 && toBase64(await tree.root(seen.size)) !== seen.root)
-    throw failed(
-      `the log of ${checkpoint.size} versions does not extend the log of ${seen.size} seen before: its history was rewritten`,
+    throw evidenceFailure(
+      `the log shrank from ${seen.size} to ${checkpoint.size} versions: a registry's log only grows`,
     )
+  if (checkpoint.size === seen.size) {
+    if (root !== seen.root)
+      throw evidenceFailure(`the log at size ${seen.size} now has another root: its history was rewritten`)
+    return { log: seen, leaves: new Map(), rotatedTo: null }
+  }
+  // A log seen before its edge was kept is read whole once; after that, only what it added.
+  const from = seen.edge ? seen.size : 0
+  if (checkpoint.size - from > limits.maxGrowth)
+    throw new WatchError(
+      'error',
+      `the log at ${url} claims ${checkpoint.size} versions, ${checkpoint.size - from} more than this client has read; it reads at most ${limits.maxGrowth} in one check`,
+      'No registry publishes that often: ask the vendor. Raise --max-log-growth only if the log really is that large.',
+    )
+  const read = await readLeaves(net, links, from, checkpoint.size)
+  const leaves = new Map(read.map((leaf, i) => [from + i, leaf]))
+  const start: CompactRange = seen.edge ? { size: seen.size, hashes: seen.edge.map(hash) } : EMPTY_RANGE
+  const grown = await extend(start, read)
+  const extendsSeen =
+    (await rootOf(grown).then(toBase64)) === root &&
+    (seen.edge !== null ||
+      seen.size === 0 ||
+      toBase64(await rootOf(await extend(EMPTY_RANGE, read.slice(0, seen.size)))) === seen.root)
+  if (!extendsSeen) throw await whyNotExtended(net, links, seen, checkpoint.size, root, limits)
   let keys = seen.keys
   let rotatedTo: string | null = null
   if (opened.unverified.length > 0) {
-    rotatedTo = await loggedRotation(w, seen, leaves)
+    rotatedTo = await loggedRotation(net, links, seen, checkpoint.size, leaves, note, limits)
     if (rotatedTo) keys = [...keys, rotatedTo]
   }
-  return { log: { origin: seen.origin, keys, size: checkpoint.size, root }, etag: fetched.etag, leaves, rotatedTo }
+  return {
+    log: { origin: seen.origin, keys, size: checkpoint.size, root, edge: grown.hashes.map(toBase64) },
+    leaves,
+    rotatedTo,
+  }
 }
 
-/** Every leaf hash of the tree, from its level-0 tiles. */
-export async function readLeaves(w: Witnessing, size: number): Promise<Uint8Array[]> {
-  const leaves: Uint8Array[] = []
-  for (let index = 0; index * TILE_WIDTH < size; index++) {
+const hash = (text: string): Hash => fromBase64(text) ?? new Uint8Array(0)
+
+/** Which failure it is: tiles that are not the signed tree, or a signed tree that is not the one seen before. */
+async function whyNotExtended(
+  net: Network,
+  links: LogLinks,
+  seen: WitnessedLog,
+  size: number,
+  root: string,
+  limits: LogLimits,
+): Promise<WatchError> {
+  const rewritten = evidenceFailure(
+    `the log of ${size} versions does not extend the log of ${seen.size} seen before: its history was rewritten`,
+  )
+  const badTiles = evidenceFailure(
+    `the tiles at ${new URL(links.tiles, links.base).href} do not hash to the root the checkpoint signs`,
+  )
+  if (seen.size === 0) return badTiles
+  if (size > limits.maxGrowth) return rewritten
+  const all = await readLeaves(net, links, 0, size)
+  return toBase64(await rootOf(await extend(EMPTY_RANGE, all))) === root ? rewritten : badTiles
+}
+
+/** The note opened with the one key that signs the log now. */
+async function openWith(note: string, key: string, url: string): Promise<OpenedNote> {
+  try {
+    return await openNote(note, [await parseVerifierKey(key)])
+  } catch (error) {
+    if (!(error instanceof NoteError)) throw error
+    throw evidenceFailure(
+      error.message.startsWith('no signature by a known key')
+        ? `the checkpoint at ${url} is not signed by the pinned key ${key}: ${error.message}. The key changed without a rotation recorded in the log, or a retired key signed it`
+        : `the checkpoint at ${url} fails its signature: ${error.message}`,
+    )
+  }
+}
+
+/** The leaf hashes from `from` up to `size`, from the level-0 tiles. */
+export async function readLeaves(net: Network, links: LogLinks, from: number, size: number): Promise<Hash[]> {
+  const leaves: Hash[] = []
+  for (let index = Math.floor(from / TILE_WIDTH); index * TILE_WIDTH < size; index++) {
     const width = Math.min(TILE_WIDTH, size - index * TILE_WIDTH)
-    const url = new URL(`${w.discovery.evidence!.tiles}${tilePath(0, index, width)}`, w.base).href
-    const fetched = await get(w.fetcher, url, undefined, w.limits, 'application/octet-stream')
+    const url = new URL(`${links.tiles}${tilePath(0, index, width)}`, links.base).href
+    const fetched = await get(net, url, undefined, 'application/octet-stream')
     if (fetched.status !== 200 || fetched.bytes.byteLength !== width * 32)
-      throw failed(`the tile ${url} does not hold ${width} hashes`)
-    for (let i = 0; i < width; i++) leaves.push(fetched.bytes.slice(i * 32, (i + 1) * 32))
+      throw evidenceFailure(`the tile ${url} does not hold ${width} hashes`)
+    for (let i = Math.max(0, from - index * TILE_WIDTH); i < width; i++)
+      leaves.push(fetched.bytes.slice(i * 32, (i + 1) * 32))
   }
   return leaves
 }
 
+/**
+ * The leaf of `version`, checked against the signed root: from this check's leaves when it is
+ * among them, else from the whole tree read again (a list older than the last checkpoint seen).
+ */
+export async function leafOf(
+  net: Network,
+  links: LogLinks,
+  witnessed: Witnessed,
+  version: number,
+  limits: LogLimits = DEFAULT_LOG_LIMITS,
+): Promise<Hash> {
+  const known = witnessed.leaves.get(version - 1)
+  if (known) return known
+  const { size, root } = witnessed.log
+  if (version > size) throw evidenceFailure(`the log holds ${size} versions, not version ${version}`)
+  if (size > limits.maxGrowth)
+    throw new WatchError(
+      'error',
+      `checking version ${version} means reading the whole log of ${size} versions, more than the ${limits.maxGrowth} this client reads in one check`,
+      'Raise --max-log-growth to check it.',
+    )
+  const all = await readLeaves(net, links, 0, size)
+  if (toBase64(await rootOf(await extend(EMPTY_RANGE, all))) !== root)
+    throw evidenceFailure(`the tiles at ${links.tiles} do not hash to the root the checkpoint signs`)
+  return all[version - 1]!
+}
+
 /** A version's manifest, checked to be the leaf the log holds for it. */
 export async function loggedManifest(
-  w: Witnessing,
+  net: Network,
+  links: LogLinks,
   version: number,
-  leaves: Uint8Array[],
-): Promise<Record<string, unknown>> {
-  const url = await manifestUrl(w, version)
-  const fetched = await get(w.fetcher, url, undefined, w.limits)
-  if (fetched.status !== 200) throw failed(`${url} answered without a body`)
-  const leaf = leaves[version - 1]
-  if (!leaf || toBase64(await leafHash(fetched.bytes)) !== toBase64(leaf))
-    throw failed(`the manifest of version ${version} at ${url} is not the one the log holds`)
-  return parseJson(fetched.bytes, url) as Record<string, unknown>
+  leaf: Hash,
+): Promise<{ manifest: Manifest; url: string }> {
+  const url = await manifestUrl(net, links, version)
+  const fetched = await get(net, url)
+  if (fetched.status !== 200) throw evidenceFailure(`${url} answered without a body`)
+  if (toBase64(await leafHash(fetched.bytes)) !== toBase64(leaf))
+    throw evidenceFailure(`the manifest of version ${version} at ${url} is not the one the log holds`)
+  try {
+    const manifest = readManifest(fetched.bytes, url)
+    if (manifest.version !== version) throw new ManifestError(`it names version ${manifest.version}`)
+    return { manifest, url }
+  } catch (error) {
+    if (error instanceof WatchError) throw evidenceFailure(error.message)
+    throw evidenceFailure(`the logged manifest of version ${version} is not a manifest: ${(error as Error).message}`)
+  }
 }
 
-/** Whether the list's bytes are one of the representations the version's logged manifest lists. */
-export async function listIsLogged(manifest: Record<string, unknown>, bytes: Uint8Array): Promise<boolean> {
-  const digest = await sha256(bytes)
-  const states = (manifest.states as { representations?: { sha256?: string }[] }[] | undefined) ?? []
-  return states.some((state) => state.representations?.some((r) => r.sha256 === digest))
-}
-
-async function manifestUrl(w: Witnessing, version: number): Promise<string> {
-  const versions = pick(w.discovery.history?.versions, w.discovery.defaultLanguage, undefined)
-  if (versions) {
-    const url = new URL(versions.href, w.base).href
-    const fetched = await get(w.fetcher, url, undefined, w.limits)
+async function manifestUrl(net: Network, links: LogLinks, version: number): Promise<string> {
+  if (links.versions) {
+    const url = new URL(links.versions.href, links.base).href
+    const fetched = await get(net, url)
     if (fetched.status === 200) {
-      const doc = parseJson(fetched.bytes, url) as { versions?: { version: number; links?: { manifest?: string } }[] }
-      const href = doc.versions?.find((v) => v.version === version)?.links?.manifest
+      const index = readVersions(url, parseJson(fetched.bytes, url))
+      const href = index.versions.find((v) => v.version === version)?.links.manifest
       if (href) return new URL(href, url).href
     }
   }
-  throw failed(`the registry links no manifest for version ${version}`, 'Tell the vendor: the evidence level needs it.')
+  throw evidenceFailure(
+    `the registry links no manifest for version ${version}`,
+    'Tell the vendor: the Evidence level needs it.',
+  )
 }
 
-/** The key a rotation in the new versions moved to, from a key already trusted; null if none. */
-async function loggedRotation(w: Witnessing, seen: WitnessedLog, leaves: Uint8Array[]): Promise<string | null> {
-  for (let version = seen.size + 1; version <= leaves.length; version++) {
-    const manifest = await loggedManifest(w, version, leaves)
-    const { rotatedFrom, signer } = manifest
-    if (typeof rotatedFrom === 'string' && seen.keys.includes(rotatedFrom) && typeof signer === 'string') {
-      await parseVerifierKey(signer).catch(() => {
-        throw failed(`version ${version} rotates to "${signer}", which is not a verifier key`)
-      })
-      return signer
+/**
+ * The key a rotation in the new versions moved to, from the key that signs now, when the
+ * checkpoint verifies under it too; null if none. A key's change anywhere else is a failure.
+ */
+async function loggedRotation(
+  net: Network,
+  links: LogLinks,
+  seen: WitnessedLog,
+  size: number,
+  leaves: Map<number, Hash>,
+  note: string,
+  limits: LogLimits,
+): Promise<string | null> {
+  const current = seen.keys.at(-1)!
+  const first = Math.max(seen.size + 1, size - limits.maxRotationScan + 1)
+  for (let version = first; version <= size; version++) {
+    const { manifest } = await loggedManifest(net, links, version, leaves.get(version - 1)!)
+    if (manifest.rotatedFrom !== current || !manifest.signer) continue
+    const signer = manifest.signer
+    try {
+      const next = await parseVerifierKey(signer)
+      if (next.name !== seen.origin) throw new NoteError(`it is a key of ${quoted(next.name)}`)
+      await openNote(note, [next])
+    } catch (error) {
+      throw evidenceFailure(
+        `version ${version} rotates to ${quoted(signer)}, which does not sign the checkpoint: ${(error as Error).message}`,
+      )
     }
+    return signer
   }
   return null
+}
+
+/** The links of the log a discovery document names, for the registry's language. */
+export function logLinks(
+  base: string,
+  discovery: { evidence?: { checkpoint: string; tiles: string }; history?: { versions: Link[] } },
+  lang: string,
+): LogLinks {
+  return {
+    base,
+    checkpoint: discovery.evidence!.checkpoint,
+    tiles: discovery.evidence!.tiles,
+    versions: pick(discovery.history?.versions, lang, undefined),
+  }
 }

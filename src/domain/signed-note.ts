@@ -1,2 +1,2 @@
 // The format's signed notes live with its client, which witnesses them: one implementation for both.
-export * from '../../client/src/signed-note'
+export * from '../../client/src/log/signed-note'

@@ -8,8 +8,9 @@ import { createServer, type Server } from 'node:http'
 import { dirname, join, normalize } from 'node:path'
 import { readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
-import { leafHash, MerkleTree, TILE_WIDTH, tilePath } from '../../client/src/merkle'
-import { formatCheckpoint, type SignerKey, signNote } from '../../client/src/signed-note'
+import { leafHash, MerkleTree } from '../../client/src/log/merkle'
+import { TILE_WIDTH, tilePath } from '../../client/src/log/tiles'
+import { formatCheckpoint, type SignerKey, signNote } from '../../client/src/log/signed-note'
 
 export interface StaticEntry {
   id: string
@@ -43,6 +44,8 @@ export interface StaticRegistry {
   /** Where on its host the registry lives, e.g. `/r1`: every link starts with it. Default: the root. */
   prefix?: string
   versions: StaticVersion[]
+  /** Regions served as lists of their own besides `all` (`lists/{region}.en.json`). */
+  regionLists?: string[]
   /** Signs a log of the versions' manifests: the Evidence level. */
   evidence?: { origin: string; signer: SignerKey; rotatingFrom?: SignerKey; rotateAt?: number }
 }
@@ -51,108 +54,127 @@ const FORMAT = 'subprocessor-registry/1.0'
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
 const sha256 = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('base64')
 
-const listDocument = (version: number, v: StaticVersion) =>
+const listDocument = (version: number, v: StaticVersion, region = 'all') =>
   json({
     format: FORMAT,
     version,
     publishedAt: v.publishedAt,
     language: 'en',
-    region: { id: 'all', name: 'All regions' },
-    subprocessors: v.entries.map((entry) => ({ ...entry, location: { text: entry.location } })),
+    region: { id: region, name: region === 'all' ? 'All regions' : region },
+    subprocessors: v.entries
+      .filter((entry) => region === 'all' || entry.regions.includes(region))
+      .map((entry) => ({ ...entry, location: { text: entry.location } })),
   })
 
 const changeId = (change: StaticChange) => `v${change.version}/${change.entry.id}/${change.type}/${change.effectiveAt}`
+
+/** Discovery, the list, the version index and the change log as they stood at `current` (1-based). */
+function documentsAt(
+  registry: StaticRegistry,
+  current: number,
+): Record<'discovery' | 'list' | 'csv' | 'versions' | 'changes', string> & { regions: Record<string, string> } {
+  const versions = registry.versions.slice(0, current)
+  const last = versions[current - 1]!
+  const evidence = registry.evidence
+  const at = (path: string) => `${registry.prefix ?? ''}${path}`
+  // During a rotation, discovery names the key that signs this version: the new one.
+  const signer =
+    evidence?.rotatingFrom && (evidence.rotateAt ?? Infinity) > current ? evidence.rotatingFrom : evidence?.signer
+  const discovery = json({
+    format: FORMAT,
+    conformance: evidence ? ['core', 'history', 'evidence'] : ['core', 'history'],
+    company: { name: `${registry.vendor} Ltd.`, service: registry.vendor },
+    version: current,
+    publishedAt: last.publishedAt,
+    languages: ['en'],
+    defaultLanguage: 'en',
+    regions: [{ id: 'all', name: { en: 'All regions' } }],
+    lists: [
+      { region: 'all', lang: 'en', format: 'json', type: 'application/json', href: at('/lists/all.en.json') },
+      { region: 'all', lang: 'en', format: 'csv', type: 'text/csv', href: at('/lists/all.en.csv') },
+      ...(registry.regionLists ?? []).map((region) => ({
+        region,
+        lang: 'en',
+        format: 'json',
+        type: 'application/json',
+        href: at(`/lists/${region}.en.json`),
+      })),
+    ],
+    history: {
+      versions: [{ lang: 'en', format: 'json', type: 'application/json', href: at('/versions.json') }],
+      changeLogs: [{ region: 'all', lang: 'en', format: 'json', type: 'application/json', href: at('/changes.json') }],
+    },
+    ...(evidence && signer
+      ? {
+          evidence: {
+            origin: evidence.origin,
+            verifierKey: signer.verifier.text,
+            checkpoint: at('/log/checkpoint'),
+            tiles: at('/log/tile/'),
+          },
+        }
+      : {}),
+  })
+  const csv = `\ufeffid,name,purpose,location,regions\r\n${last.entries.map((e) => [e.id, e.name, e.purpose, e.location, e.regions.join(' ')].join(',')).join('\r\n')}\r\n`
+  const index = json({
+    format: FORMAT,
+    language: 'en',
+    versions: versions
+      .map((v, i) => ({
+        version: i + 1,
+        publishedAt: v.publishedAt,
+        links: {
+          list: at(`/versions/${i + 1}/all.en.json`),
+          ...(evidence ? { manifest: at(`/versions/${i + 1}/manifest.json`) } : {}),
+        },
+      }))
+      .reverse(),
+  })
+  // A change announced or withdrawn in a later version is not in this version's log.
+  const changes = versions
+    .flatMap((v) => v.changes)
+    .filter((change) => change.version <= current)
+    .map((change) =>
+      change.withdrawn && change.withdrawn.version > current ? { ...change, withdrawn: undefined } : change,
+    )
+  const statusAt = (change: StaticChange, instant: number) =>
+    change.withdrawn ? 'withdrawn' : Date.parse(change.effectiveAt) <= instant ? 'effective' : 'upcoming'
+  const log = json({
+    format: FORMAT,
+    version: current,
+    publishedAt: last.publishedAt,
+    changes: [...changes].reverse().map((change) => ({
+      id: changeId(change),
+      type: change.type,
+      status: statusAt(change, Date.parse(last.publishedAt)),
+      entry: change.entry,
+      summary: `${change.type}: ${change.entry.name}, from ${change.effectiveAt.slice(0, 10)}`,
+      regions: change.regions,
+      version: change.version,
+      announcedAt: change.announcedAt,
+      effectiveAt: change.effectiveAt,
+      objectionDeadline: change.objectionDeadline,
+      withdrawn: change.withdrawn ?? null,
+    })),
+  })
+  const regions = Object.fromEntries((registry.regionLists ?? []).map((r) => [r, listDocument(current, last, r)]))
+  return { discovery, list: listDocument(current, last), csv, versions: index, changes: log, regions }
+}
 
 /** The files of the registry at its last version, by path. */
 export async function staticRegistryFiles(registry: StaticRegistry): Promise<Map<string, string | Uint8Array>> {
   const files = new Map<string, string | Uint8Array>()
   const { versions } = registry
-  const current = versions.length
-  const last = versions[current - 1]!
-  const evidence = registry.evidence
-  const at = (path: string) => `${registry.prefix ?? ''}${path}`
-  files.set(
-    '.well-known/subprocessors',
-    json({
-      format: FORMAT,
-      conformance: evidence ? ['core', 'history', 'evidence'] : ['core', 'history'],
-      company: { name: `${registry.vendor} Ltd.`, service: registry.vendor },
-      version: current,
-      publishedAt: last.publishedAt,
-      languages: ['en'],
-      defaultLanguage: 'en',
-      regions: [{ id: 'all', name: { en: 'All regions' } }],
-      lists: [
-        { region: 'all', lang: 'en', format: 'json', type: 'application/json', href: at('/lists/all.en.json') },
-        { region: 'all', lang: 'en', format: 'csv', type: 'text/csv', href: at('/lists/all.en.csv') },
-      ],
-      history: {
-        versions: [{ lang: 'en', format: 'json', type: 'application/json', href: at('/versions.json') }],
-        changeLogs: [
-          { region: 'all', lang: 'en', format: 'json', type: 'application/json', href: at('/changes.json') },
-        ],
-      },
-      ...(evidence
-        ? {
-            evidence: {
-              origin: evidence.origin,
-              verifierKey: evidence.signer.verifier.text,
-              checkpoint: at('/log/checkpoint'),
-              tiles: at('/log/tile/'),
-            },
-          }
-        : {}),
-    }),
-  )
-  files.set('lists/all.en.json', listDocument(current, last))
-  files.set(
-    'lists/all.en.csv',
-    `\ufeffid,name,purpose,location,regions\r\n${last.entries.map((e) => [e.id, e.name, e.purpose, e.location, e.regions.join(' ')].join(',')).join('\r\n')}\r\n`,
-  )
+  const now = documentsAt(registry, versions.length)
+  files.set('.well-known/subprocessors', now.discovery)
+  files.set('lists/all.en.json', now.list)
+  files.set('lists/all.en.csv', now.csv)
+  for (const [region, list] of Object.entries(now.regions)) files.set(`lists/${region}.en.json`, list)
   for (const [i, version] of versions.entries())
     files.set(`versions/${i + 1}/all.en.json`, listDocument(i + 1, version))
-  files.set(
-    'versions.json',
-    json({
-      format: FORMAT,
-      language: 'en',
-      versions: versions
-        .map((v, i) => ({
-          version: i + 1,
-          publishedAt: v.publishedAt,
-          links: {
-            list: at(`/versions/${i + 1}/all.en.json`),
-            ...(evidence ? { manifest: at(`/versions/${i + 1}/manifest.json`) } : {}),
-          },
-        }))
-        .reverse(),
-    }),
-  )
-  const changes = versions.flatMap((v) => v.changes)
-  const statusAt = (change: StaticChange, at: number) =>
-    change.withdrawn ? 'withdrawn' : Date.parse(change.effectiveAt) <= at ? 'effective' : 'upcoming'
-  files.set(
-    'changes.json',
-    json({
-      format: FORMAT,
-      version: current,
-      publishedAt: last.publishedAt,
-      changes: [...changes].reverse().map((change) => ({
-        id: changeId(change),
-        type: change.type,
-        status: statusAt(change, Date.parse(last.publishedAt)),
-        entry: change.entry,
-        summary: `${change.type}: ${change.entry.name}, from ${change.effectiveAt.slice(0, 10)}`,
-        regions: change.regions,
-        version: change.version,
-        announcedAt: change.announcedAt,
-        effectiveAt: change.effectiveAt,
-        objectionDeadline: change.objectionDeadline,
-        withdrawn: change.withdrawn ?? null,
-      })),
-    }),
-  )
-  if (evidence) await addEvidence(files, registry, evidence)
+  files.set('versions.json', now.versions)
+  files.set('changes.json', now.changes)
+  if (registry.evidence) await addEvidence(files, registry, registry.evidence)
   return files
 }
 
@@ -163,12 +185,20 @@ async function addEvidence(
 ) {
   const leaves: Uint8Array[] = []
   let checkpoint = ''
+  const at = (path: string) => `${registry.prefix ?? ''}${path}`
   for (const [i, version] of registry.versions.entries()) {
     const number = i + 1
     const rotating = evidence.rotatingFrom && evidence.rotateAt === number
     const signer =
       evidence.rotatingFrom && (evidence.rotateAt ?? Infinity) > number ? evidence.rotatingFrom : evidence.signer
-    const list = listDocument(number, version)
+    const docs = documentsAt(registry, number)
+    const representation = (url: string, kind: string, bytes: string, more: object = {}) => ({
+      url: at(url),
+      kind,
+      ...more,
+      type: 'application/json',
+      sha256: sha256(bytes),
+    })
     const manifest = `${JSON.stringify({
       format: 'subprocessor-registry-manifest/1',
       origin: evidence.origin,
@@ -181,11 +211,26 @@ async function addEvidence(
           from: version.publishedAt,
           until: null,
           representations: [
-            { url: '/lists/all.en.json', kind: 'list', type: 'application/json', sha256: sha256(list) },
-          ],
+            representation('/changes.json', 'changes', docs.changes, {
+              region: 'all',
+              lang: 'en',
+              format: 'json',
+              complete: true,
+            }),
+            representation('/lists/all.en.csv', 'list', docs.csv, { region: 'all', lang: 'en', format: 'csv' }),
+            representation('/lists/all.en.json', 'list', docs.list, { region: 'all', lang: 'en', format: 'json' }),
+            ...Object.entries(docs.regions).map(([region, list]) =>
+              representation(`/lists/${region}.en.json`, 'list', list, { region, lang: 'en', format: 'json' }),
+            ),
+          ].map((r) =>
+            r.kind === 'list' && (r as { format?: string }).format === 'csv' ? { ...r, type: 'text/csv' } : r,
+          ),
         },
       ],
-      representations: [],
+      representations: [
+        representation('/.well-known/subprocessors', 'document', docs.discovery, { name: 'discovery' }),
+        representation('/versions.json', 'versions', docs.versions, { lang: 'en', format: 'json' }),
+      ],
     })}\n`
     files.set(`versions/${number}/manifest.json`, manifest)
     leaves.push(await leafHash(new TextEncoder().encode(manifest)))

@@ -9,6 +9,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../src/domain/merkle'
+import { EMPTY_RANGE, extend, rootOf } from '../../client/src/log/compact'
 import { entryViewAt } from '../../src/domain/representation'
 import {
   formatCheckpoint,
@@ -129,9 +130,9 @@ describe('the Merkle tree of RFC 6962', () => {
       const t = await tree()
       const proof = await t.inclusionProof(index, size)
       expect(proof.map(hex)).toEqual(path)
-      expect(
-        await verifyInclusion(await leafHash(bytes(LEAVES[index]!)), index, size, proof, bytes(ROOTS[size - 1]!)),
-      ).toBe(true)
+      await expect(
+        verifyInclusion(await leafHash(bytes(LEAVES[index]!)), index, size, proof, bytes(ROOTS[size - 1]!)),
+      ).resolves.toBeUndefined()
     },
   )
 
@@ -141,9 +142,9 @@ describe('the Merkle tree of RFC 6962', () => {
       const t = await tree()
       const proof = await t.consistencyProof(older, newer)
       expect(proof.map(hex)).toEqual(path)
-      expect(await verifyConsistency(older, newer, proof, bytes(ROOTS[older - 1]!), bytes(ROOTS[newer - 1]!))).toBe(
-        true,
-      )
+      await expect(
+        verifyConsistency(older, newer, proof, bytes(ROOTS[older - 1]!), bytes(ROOTS[newer - 1]!)),
+      ).resolves.toBeUndefined()
     },
   )
 
@@ -152,19 +153,40 @@ describe('the Merkle tree of RFC 6962', () => {
     const proof = await t.inclusionProof(5, 8)
     const leaf = await leafHash(bytes(LEAVES[5]!))
     const root = bytes(ROOTS[7]!)
-    expect(await verifyInclusion(await leafHash(bytes('ff')), 5, 8, proof, root)).toBe(false)
-    expect(await verifyInclusion(leaf, 4, 8, proof, root)).toBe(false)
-    expect(await verifyInclusion(leaf, 5, 8, proof, bytes(ROOTS[6]!))).toBe(false)
-    expect(await verifyInclusion(leaf, 5, 8, [proof[0]!, proof[2]!, proof[1]!], root)).toBe(false)
-    expect(await verifyInclusion(leaf, 5, 8, proof.slice(0, 2), root)).toBe(false)
+    const refused = 'the proof leads to another root than the signed root'
+    await expect(verifyInclusion(await leafHash(bytes('ff')), 5, 8, proof, root)).rejects.toThrow(refused)
+    await expect(verifyInclusion(leaf, 4, 8, proof, root)).rejects.toThrow(refused)
+    await expect(verifyInclusion(leaf, 5, 8, proof, bytes(ROOTS[6]!))).rejects.toThrow(refused)
+    await expect(verifyInclusion(leaf, 5, 8, [proof[0]!, proof[2]!, proof[1]!], root)).rejects.toThrow(refused)
+    // The length is checked before anything is hashed.
+    await expect(verifyInclusion(leaf, 5, 8, proof.slice(0, 2), root)).rejects.toThrow(
+      'the inclusion proof has 2 hashes; a leaf 5 of 8 needs 3',
+    )
+    await expect(verifyInclusion(leaf, 8, 8, proof, root)).rejects.toThrow('there is no leaf 8 in a tree of 8')
+    await expect(verifyInclusion(leaf, 5, 8, [proof[0]!, proof[1]!, bytes('ff')], root)).rejects.toThrow(
+      'the inclusion proof holds a hash that is not 32 bytes',
+    )
   })
 
   it('refuses a consistency proof against a rewritten history', async () => {
     const t = await tree()
     const proof = await t.consistencyProof(6, 8)
-    expect(await verifyConsistency(6, 8, proof, bytes(ROOTS[4]!), bytes(ROOTS[7]!))).toBe(false)
-    expect(await verifyConsistency(6, 8, proof, bytes(ROOTS[5]!), bytes(ROOTS[6]!))).toBe(false)
-    expect(await verifyConsistency(5, 8, proof, bytes(ROOTS[4]!), bytes(ROOTS[7]!))).toBe(false)
+    await expect(verifyConsistency(6, 8, proof, bytes(ROOTS[4]!), bytes(ROOTS[7]!))).rejects.toThrow(
+      'the proof leads to another root than the older root',
+    )
+    await expect(verifyConsistency(6, 8, proof, bytes(ROOTS[5]!), bytes(ROOTS[6]!))).rejects.toThrow(
+      'the proof leads to another root than the newer root',
+    )
+    await expect(verifyConsistency(5, 8, proof, bytes(ROOTS[4]!), bytes(ROOTS[7]!))).rejects.toThrow(
+      'the consistency proof has 3 hashes; from 5 to 8 needs 4',
+    )
+    await expect(verifyConsistency(8, 6, proof, bytes(ROOTS[7]!), bytes(ROOTS[5]!))).rejects.toThrow(
+      'the newer tree (6) is smaller than the older (8)',
+    )
+    await expect(verifyConsistency(0, 8, proof, bytes(ROOTS[0]!), bytes(ROOTS[7]!))).rejects.toThrow(
+      'a proof from the empty tree must be empty',
+    )
+    await expect(verifyConsistency(8, 8, [], bytes(ROOTS[7]!), bytes(ROOTS[7]!))).resolves.toBeUndefined()
   })
 
   it('agrees with itself on every pair of sizes up to 40 leaves', async () => {
@@ -173,14 +195,12 @@ describe('the Merkle tree of RFC 6962', () => {
     for (let newer = 1; newer <= 40; newer++) {
       const root = await t.root(newer)
       expect(hex(root)).toBe(hex(await (await MerkleTree.fromLeafHashes(leaves.slice(0, newer))).root()))
+      // The right edge a witness keeps gives the same root, whatever the sizes it grew by.
+      expect(hex(await rootOf(await extend(await extend(EMPTY_RANGE, leaves.slice(0, newer >> 1)), leaves.slice(newer >> 1, newer))))).toBe(hex(root))
       for (let index = 0; index < newer; index++)
-        expect(await verifyInclusion(leaves[index]!, index, newer, await t.inclusionProof(index, newer), root)).toBe(
-          true,
-        )
+        await verifyInclusion(leaves[index]!, index, newer, await t.inclusionProof(index, newer), root)
       for (let older = 1; older <= newer; older++)
-        expect(
-          await verifyConsistency(older, newer, await t.consistencyProof(older, newer), await t.root(older), root),
-        ).toBe(true)
+        await verifyConsistency(older, newer, await t.consistencyProof(older, newer), await t.root(older), root)
     }
   })
 })

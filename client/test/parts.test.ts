@@ -1,10 +1,10 @@
 // The client's pure parts, in Node: addresses, reading documents, diffs, the limiter, webhooks.
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
-import { readChangeLog, readDiscovery, readList } from '../../client/src/format'
-import { limiter } from '../../client/src/http'
-import { diffLists, discoveryUrl } from '../../client/src/watcher'
-import { verifyDelivery } from '../../client/src/webhook'
+import { readChangeLog, readDiscovery, readList } from '../src/format'
+import { limiter } from '../src/limiter'
+import { diffLists, discoveryUrl } from '../src/watcher'
+import { verifyDelivery } from '../src/webhook'
 
 describe('discoveryUrl', () => {
   it.each([
@@ -43,14 +43,14 @@ describe('reading the documents', () => {
     [
       'a later major version',
       { ...DISCOVERY, format: 'subprocessor-registry/2.0' },
-      'u follows subprocessor-registry/2.0, which this client does not read',
+      'u follows "subprocessor-registry/2.0", which this client does not read',
     ],
     ['no core', { ...DISCOVERY, conformance: ['history'] }, 'u: conformance must list "core"'],
     ['no lists', { ...DISCOVERY, lists: [] }, 'u: lists must link at least one list'],
     [
       'history without its links',
       { ...DISCOVERY, conformance: ['core', 'history'] },
-      'u: history.versions must link the version index',
+      'u: history.versions must be an array',
     ],
     [
       'evidence without a checkpoint',
@@ -80,14 +80,28 @@ describe('reading the documents', () => {
       subprocessors: [{ id: 'a', name: 'A' }, { name: 'B' }],
     }
     expect(() => readList('u', list)).toThrow('u: id (subprocessors[1]) must be a string')
-    const log = {
-      format: 'subprocessor-registry/1.0',
-      version: 2,
-      changes: [
-        { id: 'c', type: 'renamed', entry: { id: 'a' }, version: 2, effectiveAt: '2026-01-01T00:00:00Z', regions: [] },
-      ],
-    }
-    expect(() => readChangeLog('u', log)).toThrow('u: type (changes[0]) is not a change type')
+    const change = { id: 'c', type: 'added', entry: { id: 'a' }, version: 2, effectiveAt: '2026-01-01T00:00:00Z', regions: [] }
+    const log = (changes: unknown[]) => ({ format: 'subprocessor-registry/1.0', version: 2, changes })
+    expect(() => readChangeLog('u', log([{ ...change, version: 0 }]))).toThrow(
+      'u: version (changes[0]) must be a version number',
+    )
+    expect(() => readChangeLog('u', log([{ ...change, effectiveAt: 'soon' }]))).toThrow(
+      'u: effectiveAt (changes[0]) must be an instant',
+    )
+    // A change type of a later minor version is ignored, as every member a reader does not know (§8).
+    expect(readChangeLog('u', log([{ ...change, type: 'renamed' }, change])).changes.map((c) => c.type)).toEqual(['added'])
+  })
+
+  it('keeps only the members it reads: an extension is never stored', () => {
+    const read = readDiscovery('u', { ...DISCOVERY, 'x-acme': { deep: [1, 2, 3] }, company: { name: 'V', logo: 'x' } })
+    expect(JSON.stringify(read)).not.toContain('acme')
+    expect(read.company).toEqual({ name: 'V' })
+  })
+
+  it('refuses a string longer than any reader needs', () => {
+    expect(() => readDiscovery('u', { ...DISCOVERY, company: { name: 'V'.repeat(5000) } })).toThrow(
+      'u: company.name must be a string',
+    )
   })
 })
 

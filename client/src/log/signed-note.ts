@@ -11,8 +11,11 @@
  * SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key). Web Crypto only, so it runs wherever the client does.
  */
 
+import { fromBase64 as decodeBase64, toBase64, utf8 } from '../bytes.js'
+
 const ED25519 = 0x01
-const encoder = new TextEncoder()
+/** Go's note.Open refuses a note with more signatures than this; so do we. */
+const MAX_SIGNATURES = 100
 const SIGNATURE_PREFIX = '\u2014 '
 // PKCS #8 wrapping of an Ed25519 seed (RFC 8410): Web Crypto imports no raw private key.
 const PKCS8_ED25519_PREFIX = Uint8Array.from([
@@ -21,15 +24,10 @@ const PKCS8_ED25519_PREFIX = Uint8Array.from([
 
 export class NoteError extends Error {}
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
 function fromBase64(text: string): Uint8Array {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw new NoteError('not base64')
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+  const bytes = decodeBase64(text)
+  if (!bytes) throw new NoteError('not base64')
+  return bytes
 }
 
 /** The first `count - 1` "+"-separated fields, and the rest as the last. */
@@ -41,7 +39,7 @@ function splitFields(text: string, count: number): string[] {
 const validName = (name: string) => name !== '' && !/[\s+]/u.test(name)
 
 async function keyId(name: string, publicKey: Uint8Array): Promise<number> {
-  const input = new Uint8Array([...encoder.encode(`${name}\n`), ED25519, ...publicKey])
+  const input = new Uint8Array([...utf8(`${name}\n`), ED25519, ...publicKey])
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input))
   return new DataView(digest.buffer).getUint32(0)
 }
@@ -133,9 +131,7 @@ export async function signNote(text: string, signers: SignerKey[]): Promise<stri
     throw new NoteError("a note's text ends in a newline and has no blank line")
   const lines = await Promise.all(
     signers.map(async (signer) => {
-      const signature = new Uint8Array(
-        await crypto.subtle.sign('Ed25519', await privateKey(signer.seed), encoder.encode(text)),
-      )
+      const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', await privateKey(signer.seed), utf8(text)))
       const sig = new Uint8Array(4 + signature.byteLength)
       new DataView(sig.buffer).setUint32(0, signer.id)
       sig.set(signature, 4)
@@ -158,13 +154,18 @@ export interface OpenedNote {
  * Throws NoteError naming what failed.
  */
 export async function openNote(note: string, verifiers: VerifierKey[]): Promise<OpenedNote> {
+  // As Go's note.Open: no control character but the newline, anywhere.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(note))
+    throw new NoteError('not a signed note: it holds a control character')
   const split = note.lastIndexOf('\n\n')
   if (split < 0 || !note.endsWith('\n')) throw new NoteError('not a signed note: no blank line before the signatures')
   const text = note.slice(0, split + 1)
   const lines = note.slice(split + 2, -1).split('\n')
+  if (lines.length > MAX_SIGNATURES) throw new NoteError(`not a signed note: more than ${MAX_SIGNATURES} signatures`)
   const verifiedBy: VerifierKey[] = []
   const unverified: { name: string; id: number }[] = []
-  const message = encoder.encode(text)
+  const message = utf8(text)
   for (const line of lines) {
     if (!line.startsWith(SIGNATURE_PREFIX))
       throw new NoteError('not a signed note: a signature line does not start with "— "')

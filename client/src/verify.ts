@@ -4,9 +4,9 @@
  * evidence document (`/versions/{n}/evidence`) and the verifier key the auditor pinned.
  * Every failure is named, with its own exit code for scripts.
  */
-import { base64 } from './etag'
-import type { Manifest, ManifestRepresentation } from './evidence'
-import { leafHash, verifyInclusion } from './merkle'
+import { fromBase64, sha256Base64, utf8 } from './bytes.js'
+import { leafHash } from './log/merkle.js'
+import { ProofError, verifyInclusion } from './log/proof.js'
 import {
   type Checkpoint,
   NoteError,
@@ -14,9 +14,9 @@ import {
   parseCheckpoint,
   parseVerifierKey,
   type VerifierKey,
-} from './signed-note'
+} from './log/signed-note.js'
 
-/** Exit codes of `npm run verify`, for scripts. */
+/** Exit codes of `subprocessor-watch verify` (and `npm run verify`), for scripts. */
 export const VERIFY_EXIT = {
   verified: 0,
   /** The file claims to be a representation the manifest lists, but its bytes differ. */
@@ -35,7 +35,27 @@ export const VERIFY_EXIT = {
 
 export type VerifyOutcome = keyof typeof VERIFY_EXIT
 
-export type Representation = ManifestRepresentation
+/** A representation as the manifest writes it (src/publish/manifest.ts), its URL as written. */
+export interface Representation {
+  url: string
+  kind: string
+  region?: string
+  lang?: string
+  format?: string
+  scheduled?: true
+  complete?: true
+  name?: string
+  type?: string
+  sha256: string
+}
+
+interface ManifestShape {
+  version: number
+  publishedAt: string
+  origin: string
+  states: { from: string; until: string | null; representations: Representation[] }[]
+  representations: Representation[]
+}
 
 export interface Verified {
   outcome: 'verified'
@@ -52,18 +72,7 @@ export interface Refused {
   message: string
 }
 
-type ManifestShape = Pick<Manifest, 'version' | 'publishedAt' | 'origin' | 'states' | 'representations'>
-
 const refuse = (outcome: Refused['outcome'], message: string): Refused => ({ outcome, message })
-
-function fromBase64(text: unknown): Uint8Array | null {
-  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null
-  try {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
-  } catch {
-    return null
-  }
-}
 
 /** What a file says it is, where it says so: a CSV's download name, or a JSON document's own fields. */
 export function claimedIdentity(fileName: string, bytes: Uint8Array): Partial<Representation> & { version?: number } {
@@ -200,12 +209,16 @@ async function openCheckpoint(evidence: Evidence, key: VerifierKey): Promise<Che
 
 /** The manifest, once the proof leads from it to the root the checkpoint signs. */
 async function includedManifest(evidence: Evidence, checkpoint: Checkpoint): Promise<ManifestShape> {
-  const leaf = await leafHash(new TextEncoder().encode(evidence.manifest))
-  if (!(await verifyInclusion(leaf, evidence.leafIndex, checkpoint.size, evidence.proof, checkpoint.root)))
+  const leaf = await leafHash(utf8(evidence.manifest))
+  try {
+    await verifyInclusion(leaf, evidence.leafIndex, checkpoint.size, evidence.proof, checkpoint.root)
+  } catch (error) {
+    if (!(error instanceof ProofError)) throw error
     throw new Refusal(
       'proof_mismatch',
-      `The inclusion proof does not lead from the manifest of version ${evidence.version} to the root the checkpoint signs.`,
+      `The inclusion proof does not lead from the manifest of version ${evidence.version} to the root the checkpoint signs: ${error.message}.`,
     )
+  }
   let manifest: ManifestShape
   try {
     manifest = JSON.parse(evidence.manifest)
@@ -227,7 +240,7 @@ async function includedManifest(evidence: Evidence, checkpoint: Checkpoint): Pro
 
 /** Every representation the manifest lists that has exactly the file's bytes; a refusal naming why there is none. */
 async function listedAs(manifest: ManifestShape, fileName: string, file: Uint8Array): Promise<Verified['matches']> {
-  const digest = base64(new Uint8Array(await crypto.subtle.digest('SHA-256', file)))
+  const digest = await sha256Base64(file)
   const everything = [
     ...manifest.states.flatMap((state) =>
       state.representations.map((representation) => ({ representation, from: state.from, until: state.until })),

@@ -1,0 +1,47 @@
+/** `check`: one pass over every registry; each event as a line, a table, and what to do about each failure. */
+import type { Context } from '../cli/context.js'
+import { EXIT } from '../cli/exit.js'
+import { eventLine } from '../events.js'
+import type { RegistryReport } from '../watcher.js'
+
+export async function check(ctx: Context): Promise<number> {
+  const progress = ctx.io.interactive.stderr && !ctx.options.json
+  const watcher = ctx.watcher(
+    progress
+      ? (done, total, report) => ctx.io.stderr(`\r[${done}/${total}] ${report.vendor.slice(0, 40).padEnd(40)}`)
+      : undefined,
+  )
+  const { reports, events } = await watcher.check()
+  if (progress) ctx.io.stderr('\n')
+  if (ctx.options.json) ctx.json({ reports })
+  else {
+    for (const event of events) ctx.line(`${event.vendor}: ${eventLine(event)}`)
+    table(ctx, reports)
+  }
+  const outcomes = new Set(reports.map((report) => report.outcome))
+  return outcomes.has('evidence')
+    ? EXIT.evidence
+    : outcomes.has('error')
+      ? EXIT.error
+      : outcomes.has('changed')
+        ? EXIT.changed
+        : EXIT.unchanged
+}
+
+function table(ctx: Context, reports: RegistryReport[]) {
+  const rows = reports.map((r) => [r.vendor, String(r.version ?? '—'), r.outcome, r.evidence, String(r.events.length)])
+  const header = ['vendor', 'version', 'outcome', 'evidence', 'events']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
+  ctx.line(line(header))
+  for (const row of rows) ctx.line(line(row))
+  for (const r of reports.filter((r) => r.message)) ctx.line(`\n${r.message}.\n  ${r.hint}`)
+  const count = (outcome: string) => reports.filter((r) => r.outcome === outcome).length
+  ctx.line(
+    `\n${reports.length} ${reports.length === 1 ? 'registry' : 'registries'}: ${count('changed')} changed, ${count('unchanged')} unchanged, ${count('evidence')} evidence failures, ${count('error')} errors.`,
+  )
+}
