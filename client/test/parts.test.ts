@@ -80,7 +80,14 @@ describe('reading the documents', () => {
       subprocessors: [{ id: 'a', name: 'A' }, { name: 'B' }],
     }
     expect(() => readList('u', list)).toThrow('u: id (subprocessors[1]) must be a string')
-    const change = { id: 'c', type: 'added', entry: { id: 'a' }, version: 2, effectiveAt: '2026-01-01T00:00:00Z', regions: [] }
+    const change = {
+      id: 'c',
+      type: 'added',
+      entry: { id: 'a' },
+      version: 2,
+      effectiveAt: '2026-01-01T00:00:00Z',
+      regions: [],
+    }
     const log = (changes: unknown[]) => ({ format: 'subprocessor-registry/1.0', version: 2, changes })
     expect(() => readChangeLog('u', log([{ ...change, version: 0 }]))).toThrow(
       'u: version (changes[0]) must be a version number',
@@ -89,7 +96,9 @@ describe('reading the documents', () => {
       'u: effectiveAt (changes[0]) must be an instant',
     )
     // A change type of a later minor version is ignored, as every member a reader does not know (§8).
-    expect(readChangeLog('u', log([{ ...change, type: 'renamed' }, change])).changes.map((c) => c.type)).toEqual(['added'])
+    expect(readChangeLog('u', log([{ ...change, type: 'renamed' }, change])).changes.map((c) => c.type)).toEqual([
+      'added',
+    ])
   })
 
   it('keeps only the members it reads: an extension is never stored', () => {
