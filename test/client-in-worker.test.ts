@@ -17,7 +17,12 @@ const viaWorker = (input: string, init?: RequestInit) => {
 describe('subprocessor-watch in a Worker', () => {
   it('adds the registry, verifies its log, and reads an announced change as an event', async () => {
     await publish(realData(), at('2026-11-20T10:00:00Z'))
-    const watcher = new Watcher(new MemoryStore(), { fetch: viaWorker, now: () => Date.parse('2026-11-20T12:00:00Z') })
+    // The test's origin is a special-use name (`.example`): allowed as a private host would be.
+    const watcher = new Watcher(new MemoryStore(), {
+      fetch: viaWorker,
+      allowPrivate: true,
+      now: () => Date.parse('2026-11-20T12:00:00Z'),
+    })
     const { registry } = await watcher.add(ORIGIN)
     expect(registry).toMatchObject({ vendor: 'LiveAgent', version: 1, evidence: 'verified' })
 

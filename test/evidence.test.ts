@@ -146,7 +146,9 @@ describe('the signed log', () => {
       })
       expect(evidence.manifest).toBe(await fetchWorker(`/versions/${version}/manifest`).then((r) => r.text()))
       const leaf = await leafHash(new TextEncoder().encode(evidence.manifest))
-      await expect(verifyInclusion(leaf, version - 1, size, evidence.inclusionProof.map(fromB64), root)).resolves.toBeUndefined()
+      await expect(
+        verifyInclusion(leaf, version - 1, size, evidence.inclusionProof.map(fromB64), root),
+      ).resolves.toBeUndefined()
     }
   })
 

@@ -10,6 +10,7 @@ import { Agent, fetch as undiciFetch } from 'undici'
 import { parseIpv4, refusedIpv4, refusedIpv6 } from './address.js'
 import type { Fetch } from './http.js'
 import { emptyState, parseState, serialize, type StateStore, type WatchState } from './state.js'
+import { type WatchOptions, Watcher } from './watcher.js'
 
 /** How long a run waits for another run's lock on the state file, and when a lock is abandoned. */
 const LOCK_WAIT_MS = 30_000
@@ -115,6 +116,19 @@ export function guardedFetch({
   }) as unknown as Lookup
   const dispatcher = new Agent({ connect: { lookup: guarded } })
   return (input, init) => undiciFetch(input, { ...(init as object), dispatcher }) as unknown as Promise<Response>
+}
+
+/**
+ * A watcher on Node as the command line makes one: its state in a JSON file, and requests through
+ * `guardedFetch`, so that only registries added with `allowPrivate` reach a private address.
+ */
+export function fileWatcher(path: string, options: WatchOptions & { lookup?: Lookup } = {}): Watcher {
+  const { lookup, ...rest } = options
+  return new Watcher(new JsonFileStore(path), {
+    fetch: guardedFetch({ lookup }),
+    privateFetch: guardedFetch({ allowPrivate: true }),
+    ...rest,
+  })
 }
 
 export * from './index.js'

@@ -16,13 +16,6 @@ export async function watch(...args: string[]): Promise<{ code: number; stdout: 
   }
 }
 
-/** The state file's registries without the record of the last check: what a failed check must not touch. */
-export function withoutLastCheck(text: string): unknown {
-  const state = JSON.parse(text) as { registries: Record<string, { lastCheck?: unknown }> }
-  for (const registry of Object.values(state.registries)) delete registry.lastCheck
-  return state
-}
-
 /**
  * The format's published JSON Schema (docs/format/1.0.schema.json), as any reader would load it:
  * `follows('List', doc)` is the validation errors of `doc` against one of its documents.

@@ -27,8 +27,10 @@ beforeAll(async () => {
 afterAll(() => rm(work, { recursive: true, force: true }))
 
 describe('the packed client', () => {
-  it('installs a command that runs', async () => {
-    const failed = await run('npx', ['subprocessor-watch', '--help'], { cwd: work }).catch((error) => error)
+  it('installs a command that runs: --help exits 0, and no command is a usage error', async () => {
+    const help = await run('npx', ['subprocessor-watch', '--help'], { cwd: work })
+    expect(help.stdout).toContain('Usage: subprocessor-watch <command> [options]')
+    const failed = await run('npx', ['subprocessor-watch'], { cwd: work }).catch((error) => error)
     expect(failed.code).toBe(64)
     expect(failed.stderr).toContain('Usage: subprocessor-watch <command> [options]')
   })

@@ -18,6 +18,7 @@ import { bundleWorker, freePort, publishData, ROOT, serveRegistry, servedVersion
 import { ACME } from '../support/history'
 import { TEST_VERIFIER_KEY } from '../support/keys'
 import { formatSchema, WATCH_CLI, watch } from '../support/watch'
+import { run as inProcess } from '../../client/test/support'
 
 const run = promisify(execFile)
 const DAY = 24 * 60 * 60 * 1000
@@ -57,7 +58,15 @@ beforeAll(async () => {
   persistTo = join(work, 'state')
   stateFile = join(work, 'portfolio.json')
   const { scriptPath } = await bundleWorker(join(work, 'dist'))
-  registry = await serveRegistry({ scriptPath, persistTo })
+  registry = await serveRegistry({
+    scriptPath,
+    persistTo,
+    bindings: {
+      WEBHOOK_ALLOW_LOCAL_HTTP: 'true',
+      WEBHOOK_RETRY_DELAYS: '0,0,0,0,0,0,0',
+      WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+    },
+  })
   await publishVersion(join(ROOT, 'data'), 1)
 }, 240_000)
 
@@ -68,7 +77,7 @@ afterAll(async () => {
 
 describe('subprocessor-watch and this registry', () => {
   it('adds the registry, pinning the key its discovery publishes, and verifies its evidence', async () => {
-    const { code, stdout } = await watch('add', registry.url, '--state', stateFile)
+    const { code, stdout } = await watch('add', registry.url, '--state', stateFile, '--allow-private')
     expect(stdout).toContain(
       `Watching LiveAgent (${registry.url}/.well-known/subprocessors): version 1, 14 sub-processors.`,
     )
@@ -80,6 +89,7 @@ describe('subprocessor-watch and this registry', () => {
       version: 1,
       evidence: 'verified',
       log: { origin: 'subprocessors.example.com/liveagent', keys: [TEST_VERIFIER_KEY], size: 1 },
+      allowPrivate: true,
     })
   })
 
@@ -96,6 +106,7 @@ describe('subprocessor-watch and this registry', () => {
         change: `v2/acme-analytics/added/${effective}T00:00:00.000Z`,
         type: 'added',
         subprocessor: { id: 'acme-analytics', name: 'Acme Analytics, Inc.' },
+        fields: [],
         regions: ['eu', 'uk'],
         effectiveAt: `${effective}T00:00:00.000Z`,
         objectionDeadline: `${effective}T00:00:00.000Z`,
@@ -106,9 +117,10 @@ describe('subprocessor-watch and this registry', () => {
     expect(code).toBe(1)
   })
 
-  it('polls again at the cost of 304s: nothing new, nothing downloaded', async () => {
+  it('polls again at the cost of one 304: nothing published, nothing downloaded', async () => {
     const statuses: number[] = []
     const watcher = new Watcher(new JsonFileStore(stateFile), {
+      allowPrivate: true,
       fetch: async (input, init) => {
         const res = await fetch(input, init)
         statuses.push(res.status)
@@ -117,8 +129,8 @@ describe('subprocessor-watch and this registry', () => {
     })
     const { reports } = await watcher.check()
     expect(reports[0]).toMatchObject({ outcome: 'unchanged', evidence: 'verified', events: [] })
-    // Discovery, the list, the change log since version 2, the checkpoint.
-    expect(statuses).toEqual([304, 304, 304, 304])
+    // Discovery's version changes with every publish (format §4.2): its 304 says nothing was published.
+    expect(statuses).toEqual([304])
   })
 
   it('reports an editorial change at once, and the addition as effective once its day has come', async () => {
@@ -135,7 +147,7 @@ describe('subprocessor-watch and this registry', () => {
     ])
     expect(code).toBe(1)
 
-    const inTwoMonths = new Watcher(new JsonFileStore(later), { now: () => Date.now() + 60 * DAY })
+    const inTwoMonths = new Watcher(new JsonFileStore(later), { allowPrivate: true, now: () => Date.now() + 60 * DAY })
     const { events } = await inTwoMonths.check()
     expect(events.map((event) => [event.kind, event.subprocessor.id])).toEqual([
       ['modified', 'twilio'],
@@ -144,10 +156,13 @@ describe('subprocessor-watch and this registry', () => {
   })
 
   it('diffs two versions', async () => {
-    const { code, stdout } = await watch('diff', registry.url, '--from', '1', '--to', '3', '--json')
+    const { code, stdout } = await watch('diff', registry.url, '--from', '1', '--to', '3', '--json', '--allow-private')
     expect(code).toBe(0)
     const diff = JSON.parse(stdout)
-    expect(diff).toMatchObject({ from: 1, to: 3, added: [], removed: [] })
+    expect(diff).toMatchObject({ from: 1, to: 3, added: [], removed: [], withdrawn: [] })
+    expect(diff.announced.map((c: { id: string }) => c.id)).toEqual([
+      `v2/acme-analytics/added/${effective}T00:00:00.000Z`,
+    ])
     expect(diff.modified).toEqual([
       {
         id: 'twilio',
@@ -164,7 +179,7 @@ describe('subprocessor-watch and this registry', () => {
   })
 
   it('passes conform at every level', async () => {
-    const { code, stdout } = await watch('conform', registry.url, '--json')
+    const { code, stdout } = await watch('conform', registry.url, '--json', '--allow-private')
     const report = JSON.parse(stdout)
     expect(report.checks.filter((check: { ok: boolean }) => !check.ok)).toEqual([])
     expect(report.levels).toEqual({ core: 'pass', history: 'pass', evidence: 'pass', push: 'pass' })
@@ -285,5 +300,84 @@ describe('subprocessor-watch receive', () => {
     expect(recorded).toEqual([
       expect.objectContaining({ id: 'msg_1', type: 'subprocessors.change.announced', payload: JSON.parse(body) }),
     ])
+  })
+})
+
+describe('subprocessor-watch subscribe, then receive', () => {
+  it("subscribes through the registry's verification of intent, keeps the secret, and records each announced change once", async () => {
+    const port = await freePort()
+    const endpoint = `http://127.0.0.1:${port}/hooks`
+    const subscribed = await inProcess([
+      'subscribe',
+      registry.url,
+      '--endpoint',
+      endpoint,
+      '--port',
+      String(port),
+      '--regions',
+      'eu',
+      '--languages',
+      'en',
+      '--state',
+      stateFile,
+      '--allow-private',
+    ])
+    expect(subscribed.stderr).toBe('')
+    expect(subscribed.stdout).toMatch(/^Subscribed http:\/\/127\.0\.0\.1:\d+\/hooks to LiveAgent \(.*\): sub_\S+\.\n/)
+    expect(subscribed.code).toBe(0)
+    const { subscriptions } = JSON.parse(await readFile(stateFile, 'utf8'))
+    expect(Object.values(subscriptions)).toEqual([
+      expect.objectContaining({ endpoint, regions: ['eu'], secret: expect.stringMatching(/^whsec_/) }),
+    ])
+
+    const log = join(work, 'subscribed.jsonl')
+    const stop = new AbortController()
+    let listening: () => void = () => {}
+    const started = new Promise<void>((resolve) => {
+      listening = resolve
+    })
+    const receiving = inProcess(['receive', '--port', String(port), '--log', log, '--state', stateFile], {
+      signal: stop.signal,
+      onListening: () => listening(),
+    })
+    await started
+    await publishVersion(
+      await dataWith('v4', [
+        { add: ACME, effective },
+        { change: 'twilio', set: { purpose: TWILIO_PURPOSE } },
+        { remove: 'openai', effective },
+      ]),
+      4,
+    )
+    const worker = await registry.mf.getWorker('registry')
+    const recorded = async () =>
+      (await readFile(log, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { id: string; type: string; payload: { data: { change: { id: string } } } })
+    const removal = `v4/openai/removed/${effective}T00:00:00.000Z`
+    const delivered = async () => (await recorded()).some((d) => d.payload.data.change.id === removal)
+    for (let i = 0; i < 100 && !(await delivered()); i++) {
+      await worker.scheduled({ scheduledTime: new Date(), cron: '* * * * *' })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    // A tick more: what was delivered is not delivered again, and a retry would be recorded once.
+    await worker.scheduled({ scheduledTime: new Date(), cron: '* * * * *' })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    stop.abort()
+    const ran = await receiving
+    const deliveries = await recorded()
+    // The announcements in the subscription's region, the removal among them; each event recorded once.
+    const events = deliveries.map((d) => `${d.type} ${d.payload.data.change.id}`)
+    expect(events).toEqual(
+      expect.arrayContaining([
+        `subprocessors.change.announced v2/acme-analytics/added/${effective}T00:00:00.000Z`,
+        `subprocessors.change.announced ${removal}`,
+      ]),
+    )
+    expect(new Set(events).size).toBe(events.length)
+    expect(new Set(deliveries.map((d) => d.id)).size).toBe(deliveries.length)
+    expect(ran.stdout).toContain('subprocessors.change.announced msg_')
+    expect(ran.code).toBe(0)
   })
 })

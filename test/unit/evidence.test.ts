@@ -196,7 +196,13 @@ describe('the Merkle tree of RFC 6962', () => {
       const root = await t.root(newer)
       expect(hex(root)).toBe(hex(await (await MerkleTree.fromLeafHashes(leaves.slice(0, newer))).root()))
       // The right edge a witness keeps gives the same root, whatever the sizes it grew by.
-      expect(hex(await rootOf(await extend(await extend(EMPTY_RANGE, leaves.slice(0, newer >> 1)), leaves.slice(newer >> 1, newer))))).toBe(hex(root))
+      expect(
+        hex(
+          await rootOf(
+            await extend(await extend(EMPTY_RANGE, leaves.slice(0, newer >> 1)), leaves.slice(newer >> 1, newer)),
+          ),
+        ),
+      ).toBe(hex(root))
       for (let index = 0; index < newer; index++)
         await verifyInclusion(leaves[index]!, index, newer, await t.inclusionProof(index, newer), root)
       for (let older = 1; older <= newer; older++)

@@ -4,9 +4,9 @@
  * character a registry sent as its code point; `json` keeps the data as it came.
  */
 import { DEFAULT_LIMITS } from '../http.js'
-import { guardedFetch, JsonFileStore } from '../node.js'
+import { fileWatcher, JsonFileStore } from '../node.js'
 import { forTerminal } from '../text.js'
-import { type WatchOptions, Watcher } from '../watcher.js'
+import type { WatchOptions, Watcher } from '../watcher.js'
 import { UsageError } from './exit.js'
 import type { Io } from './io.js'
 
@@ -64,9 +64,9 @@ export function context(io: Io, options: Options, args: string[]): Context {
     json: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
     store: () => new JsonFileStore(options.state),
     watcher: (onProgress) =>
-      new Watcher(ctx.store(), {
-        fetch: io.fetch ?? guardedFetch({ lookup: io.lookup }),
-        privateFetch: io.fetch ?? guardedFetch({ allowPrivate: true }),
+      fileWatcher(options.state, {
+        ...(io.fetch ? { fetch: io.fetch, privateFetch: io.fetch } : {}),
+        lookup: io.lookup,
         allowPrivate: options['allow-private'],
         limits: {
           timeoutMs: (ctx.number('timeout') ?? DEFAULT_LIMITS.timeoutMs / 1000) * 1000,
