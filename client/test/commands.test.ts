@@ -195,7 +195,7 @@ describe('check', () => {
     expect(stdout).toContain(
       `Evil<U+001B>[2J Corp <U+202E>redaeR: announced removal of Example Mail Inc. (eu), effective ${day}`,
     )
-    expect(stdout).not.toMatch(/[\u001b\u202e]/)
+    expect([...stdout].filter((c) => c === '\u001b' || c === '\u202e')).toEqual([])
     expect(code).toBe(1)
     const json = await run(['check', '--state', file, '--allow-private', '--json'])
     expect(json.stdout).toContain('"Evil\\u001b[2J Corp \u202eredaeR"')
@@ -453,9 +453,7 @@ describe('conform', () => {
         return true
       }
       // 100 MB of zeros, gzipped to about 100 KB.
-      res
-        .writeHead(400, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })
-        .end(gzipSync(Buffer.alloc(100 * 1024 * 1024)))
+      res.writeHead(400, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(bomb)
       return true
     })
     const probe = async () => {

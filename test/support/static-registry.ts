@@ -333,3 +333,22 @@ export const EXAMPLE_VENDOR: StaticRegistry = {
     },
   ],
 }
+
+/** A version's evidence document, as `/versions/{n}/evidence` serves it: for `verify`, offline. */
+export async function staticEvidence(registry: StaticRegistry, version: number): Promise<string> {
+  const files = await staticRegistryFiles(registry)
+  const manifests = registry.versions.map((_, i) => String(files.get(`versions/${i + 1}/manifest.json`)))
+  const tree = await MerkleTree.fromLeafHashes(
+    await Promise.all(manifests.map((m) => leafHash(new TextEncoder().encode(m)))),
+  )
+  return json({
+    format: 'subprocessor-registry-evidence/1',
+    version,
+    leafIndex: version - 1,
+    treeSize: manifests.length,
+    manifest: manifests[version - 1],
+    inclusionProof: (await tree.inclusionProof(version - 1)).map((hash) => Buffer.from(hash).toString('base64')),
+    checkpoint: String(files.get('log/checkpoint')),
+    links: { manifest: `/versions/${version}/manifest.json`, checkpoint: '/log/checkpoint', tiles: '/log/tile/' },
+  })
+}

@@ -56,6 +56,8 @@ const NOT_RUN_HERE: Record<string, string> = {
     'writes a key file; test/system/evidence.test.ts runs keygen',
   'docs/format.md › npx subprocessor-watch conform https://subprocessors.example.com':
     'a deployed registry; test/system/watch-registry.test.ts runs conform against the Worker at every level',
+  'docs/vendor-risk-tools.md › npx subprocessor-watch subscribe https://subprocessors.example.com \\':
+    'a deployed registry and a public endpoint; test/system/watch-registry.test.ts subscribes to the Worker and receives its deliveries',
   'docs/vendor-risk-tools.md › npm run tick -- --at 2027-01-15':
     'moves the local tick; test/unit/tick.test.ts and test/system/webhooks.test.ts run it',
 }
@@ -243,7 +245,7 @@ describe('the examples in README.md and docs/', () => {
 
   it('has a library example that watches the registry, twice over', async () => {
     const markdown = await readFile(join(ROOT, 'docs', 'vendor-risk-tools.md'), 'utf8')
-    const example = /```js\n(import \{ Watcher \} from 'subprocessor-watch'[\s\S]*?)```/.exec(markdown)![1]!
+    const example = /```js\n(import \{ fileWatcher \} from 'subprocessor-watch\/node'[\s\S]*?)```/.exec(markdown)![1]!
     // The local registry is on loopback: the one host a user must allow by name.
     const local = example
       .replace("'https://subprocessors.example.com'", `'http://127.0.0.1:${registryPort}'`)

@@ -46,7 +46,15 @@ async function dataUpdatedOn(date: string): Promise<string> {
 
 async function verify(file: string, evidence: string, key = TEST_VERIFIER_KEY): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await tsx(join(ROOT, 'src', 'cli', 'verify.ts'), [file, '--evidence', evidence, '--key', key])
+    // What `npm run verify` runs: the client's own command.
+    const { stdout } = await tsx(join(ROOT, 'client', 'src', 'cli.ts'), [
+      'verify',
+      file,
+      '--evidence',
+      evidence,
+      '--key',
+      key,
+    ])
     return { code: 0, out: stdout }
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string }
@@ -75,7 +83,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true })
 })
 
-describe('npm run verify', () => {
+describe('subprocessor-watch verify, which npm run verify runs', () => {
   it("says of each version's CSV what it is, when it was in force, and where the log holds it", async () => {
     for (const [i, { evidence, csv }] of saved.entries()) {
       expect(csv).toMatch(new RegExp(`liveagent-subprocessors-eu-en-v${i + 1}\\.csv$`))

@@ -9,6 +9,10 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT } from '../support/harness'
+import { signerKey, TEST_SIGNER_KEY, TEST_VERIFIER_KEY } from '../support/keys'
+import { EXAMPLE_VENDOR, staticEvidence, staticRegistryFiles } from '../support/static-registry'
+
+const TEST_ORIGIN = 'subprocessors.example.com/liveagent'
 
 const run = promisify(execFile)
 let work: string
@@ -33,6 +37,32 @@ describe('the packed client', () => {
     const failed = await run('npx', ['subprocessor-watch'], { cwd: work }).catch((error) => error)
     expect(failed.code).toBe(64)
     expect(failed.stderr).toContain('Usage: subprocessor-watch <command> [options]')
+  })
+
+  it('verifies a file against its evidence from a folder that holds nothing else', async () => {
+    const registry = {
+      ...EXAMPLE_VENDOR,
+      evidence: { origin: TEST_ORIGIN, signer: signerKey(TEST_SIGNER_KEY, TEST_VERIFIER_KEY) },
+    }
+    const files = await staticRegistryFiles(registry)
+    await writeFile(join(work, 'all.en.json'), files.get('lists/all.en.json')!)
+    await writeFile(join(work, 'evidence.json'), await staticEvidence(registry, 2))
+    const verified = await run(
+      'npx',
+      ['subprocessor-watch', 'verify', 'all.en.json', '--evidence', 'evidence.json', '--key', TEST_VERIFIER_KEY],
+      { cwd: work },
+    )
+    expect(verified.stdout).toContain(
+      'Verified: the file is, byte for byte, the list for region all, language en, json',
+    )
+    await writeFile(join(work, 'forged.json'), String(files.get('lists/all.en.json')).replace('Germany', 'Austria'))
+    const forged = await run(
+      'npx',
+      ['subprocessor-watch', 'verify', 'forged.json', '--evidence', 'evidence.json', '--key', TEST_VERIFIER_KEY],
+      { cwd: work },
+    ).catch((error) => error)
+    expect(forged.code).toBe(2)
+    expect(forged.stderr).toContain('The file is not what it claims to be')
   })
 
   it('is ESM with types, for the core and for Node', async () => {
