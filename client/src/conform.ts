@@ -283,9 +283,11 @@ async function historyChecks({ d, record, fetched, json, link }: Conformance) {
       if (!l) throw new Error(`no version index in ${lang}`)
       const at = link(l.href)
       const versions = readVersions(at, await json(at))
-      const numbers = versions.versions.map((v) => v.version).sort((a, b) => a - b)
+      const listed = versions.versions.map((v) => v.version)
+      const numbers = [...listed].sort((a, b) => a - b)
       if (numbers.at(-1) !== d.version || numbers.some((n, i) => n !== i + 1))
         throw new Error(`${at} lists versions ${numbers.join(', ')}, not 1 to ${d.version}`)
+      if (listed.some((n, i) => i > 0 && n > listed[i - 1]!)) throw new Error(`${at} is not newest first`)
     }
   })
   await record('history', "every version's list answers with an ETag and states its own version", async () => {
@@ -308,6 +310,9 @@ async function historyChecks({ d, record, fetched, json, link }: Conformance) {
         for (const [i, change] of log.changes.entries()) {
           if (change.version > d.version)
             throw new Error(`${change.id} names version ${change.version}, after ${d.version}`)
+          if (change.version === 1)
+            throw new Error(`${change.id} is a change of version 1, whose entries are the baseline`)
+          if (change.regions.includes('all')) throw new Error(`${change.id} names the region all among its regions`)
           if (i > 0 && change.version > log.changes[i - 1]!.version)
             throw new Error(`${at} is not newest first at ${change.id}`)
           if (!change.announcedAt || Number.isNaN(Date.parse(change.announcedAt)))
@@ -320,10 +325,10 @@ async function historyChecks({ d, record, fetched, json, link }: Conformance) {
   )
   await record(
     'history',
-    "a change that needs notice is announced at least the registry's notice period ahead",
+    'discovery states its notice period, and every change that needs notice is announced at least that far ahead',
     async () => {
       const period = d.notice?.periodDays
-      if (period === undefined) return 'discovery states no notice period: not observable'
+      if (period === undefined) throw new Error('discovery states no notice.periodDays')
       const l = pick(d.history?.changeLogs, d.defaultLanguage)!
       const at = link(l.href)
       const raw = (await json(at)) as { changes?: { id?: unknown; shortNotice?: unknown }[] }
@@ -400,7 +405,7 @@ async function evidenceChecks(c: Conformance, key: string | undefined) {
   })
   await record(
     'evidence',
-    "discovery, the version index, the list and the change log of region all are, byte for byte, the current manifest's representations for their links",
+    "discovery, and every version index, list and whole change log of region all, are byte for byte the current manifest's representations for their links",
     async () => {
       if (!index) throw new Error('no version index links the manifests')
       const indexUrl = link(index.href)
@@ -411,20 +416,25 @@ async function evidenceChecks(c: Conformance, key: string | undefined) {
       if (!manifestHref) throw new Error(`no manifest for version ${d.version}`)
       const manifestUrl = link(manifestHref, indexUrl)
       const manifest = readManifest((await fetched(manifestUrl)).bytes, manifestUrl)
-      const lang = d.defaultLanguage
-      const listUrl = link(pick(d.lists, lang)!.href)
-      const wanted: [Wanted, Uint8Array][] = [
-        [{ kind: 'document', name: 'discovery', url }, c.discoveryBytes],
-        [{ kind: 'versions', lang, format: 'json', url: indexUrl }, indexBytes],
-        [{ kind: 'list', region: 'all', lang, format: 'json', url: listUrl }, (await fetched(listUrl)).bytes],
-      ]
-      const logLink = pick(d.history?.changeLogs, lang)
-      if (logLink) {
-        const logUrl = link(logLink.href)
+      const wanted: [Wanted, Uint8Array][] = [[{ kind: 'document', name: 'discovery', url }, c.discoveryBytes]]
+      for (const lang of d.languages) {
+        const versionsLink = pick(d.history?.versions, lang, undefined)
+        if (versionsLink) {
+          const at = link(versionsLink.href)
+          const bytes = at === indexUrl ? indexBytes : (await fetched(at)).bytes
+          wanted.push([{ kind: 'versions', lang, format: 'json', url: at }, bytes])
+        }
+        const listUrl = link(pick(d.lists, lang)!.href)
         wanted.push([
-          { kind: 'changes', region: 'all', lang, format: 'json', complete: true, url: logUrl },
-          (await fetched(logUrl)).bytes,
+          { kind: 'list', region: 'all', lang, format: 'json', url: listUrl },
+          (await fetched(listUrl)).bytes,
         ])
+        const logLink = pick(d.history?.changeLogs, lang)
+        if (logLink) {
+          const logUrl = link(logLink.href)
+          const log: Wanted = { kind: 'changes', region: 'all', lang, format: 'json', complete: true, url: logUrl }
+          wanted.push([log, (await fetched(logUrl)).bytes])
+        }
       }
       for (const [w, bytes] of wanted) {
         const digest = await sha256Base64(bytes)

@@ -6,7 +6,9 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { Agent, fetch as undiciFetch } from 'undici'
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { Readable } from 'node:stream'
 import { parseIpv4, refusedIpv4, refusedIpv6 } from './address.js'
 import type { Fetch } from './http.js'
 import { emptyState, parseState, serialize, type StateStore, type WatchState } from './state.js'
@@ -87,9 +89,14 @@ export function refusedAddress(address: string): string | null {
 
 type Lookup = typeof dnsLookup
 
+const NULL_BODY = new Set([101, 204, 205, 304])
+
 /**
- * A fetch whose connections go only to public addresses (unless `allowPrivate`), with the name's
- * every address checked as it is resolved for the connection. `lookup` is for tests.
+ * A fetch whose connections go only to public addresses (unless `allowPrivate`): every address a
+ * name resolves to is checked as the connection is made, so a name rebound after a check does not
+ * get through. On `node:http` and `node:https` with their `lookup` hook: the client needs no HTTP
+ * library of its own. It asks for no compression (a small body cannot unpack into a large one),
+ * and follows no redirect: `http.ts` decides. `lookup` is for tests.
  */
 export function guardedFetch({
   allowPrivate = false,
@@ -98,24 +105,49 @@ export function guardedFetch({
   allowPrivate?: boolean
   lookup?: Lookup
 } = {}): Fetch {
-  if (allowPrivate) return (input, init) => fetch(input, init)
   const guarded = ((hostname: string, options: object, callback: (...args: unknown[]) => void) => {
     lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error)
       const list = addresses as unknown as LookupAddress[]
       const refused = list.map((a) => [a.address, refusedAddress(a.address)] as const).find(([, why]) => why)
-      if (refused) {
-        const failure = Object.assign(new Error(`${hostname} resolves to ${refused[0]}, ${refused[1]}`), {
-          code: 'EREFUSED_PRIVATE',
-        })
-        return callback(failure)
-      }
+      if (refused) return callback(new Error(`${hostname} resolves to ${refused[0]}, ${refused[1]}`))
       if ((options as { all?: boolean }).all) return callback(null, list)
       callback(null, list[0]!.address, list[0]!.family)
     })
   }) as unknown as Lookup
-  const dispatcher = new Agent({ connect: { lookup: guarded } })
-  return (input, init) => undiciFetch(input, { ...(init as object), dispatcher }) as unknown as Promise<Response>
+  const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) }
+  return (input, init = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      const url = new URL(input)
+      const secure = url.protocol === 'https:'
+      if (!secure && url.protocol !== 'http:') return reject(new TypeError(`${url.protocol} is not http(s)`))
+      const signal = init.signal ?? undefined
+      const request = (secure ? httpsRequest : httpRequest)(
+        url,
+        {
+          method: init.method ?? 'GET',
+          headers: Object.fromEntries(new Headers(init.headers)),
+          agent: agents[url.protocol as 'http:' | 'https:'],
+          ...(allowPrivate ? {} : { lookup: guarded }),
+          signal,
+        },
+        (res) => {
+          const status = res.statusCode ?? 0
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(res.headers))
+            for (const one of Array.isArray(value) ? value : [value])
+              if (one !== undefined) headers.append(name, String(one))
+          if (NULL_BODY.has(status)) res.resume()
+          const body = NULL_BODY.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>)
+          resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers }))
+        },
+      )
+      // As WHATWG fetch fails: an abort as its reason, anything else as a TypeError whose cause says what.
+      request.on('error', (error) =>
+        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error })),
+      )
+      request.end(typeof init.body === 'string' ? init.body : undefined)
+    })
 }
 
 /**

@@ -104,6 +104,7 @@ function documentsAt(
       versions: [{ lang: 'en', format: 'json', type: 'application/json', href: at('/versions.json') }],
       changeLogs: [{ region: 'all', lang: 'en', format: 'json', type: 'application/json', href: at('/changes.json') }],
     },
+    notice: { periodDays: 30 },
     ...(evidence && signer
       ? {
           evidence: {

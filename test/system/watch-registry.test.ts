@@ -199,7 +199,10 @@ describe('subprocessor-watch and this registry', () => {
     const log = await get(discovery.history.changeLogs[0].href)
     expect(log.changes.length).toBeGreaterThan(0)
     expect(follows('ChangeLog', log)).toEqual([])
-    expect(follows('Versions', await get(discovery.history.versions[0].href))).toEqual([])
+    const versions = await get(discovery.history.versions[0].href)
+    expect(follows('Versions', versions)).toEqual([])
+    expect(follows('Manifest', await get(versions.versions[0].links.manifest))).toEqual([])
+    expect(follows('Evidence', await get(versions.versions[0].links.evidence))).toEqual([])
     // And the schema is not a check that cannot fail.
     expect(follows('List', { ...list, format: 'subprocessor-registry/2.0' })).not.toEqual([])
   })

@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT } from '../support/harness'
+import { signerKey, TEST_SIGNER_KEY, TEST_VERIFIER_KEY } from '../support/keys'
 import {
   EXAMPLE_VENDOR,
   type StaticRegistry,
   serveStatic,
+  staticEvidence,
   staticRegistryFiles,
   writeStaticRegistry,
 } from '../support/static-registry'
@@ -51,6 +53,17 @@ describe('a registry that is only static files', () => {
       expect(follows('List', await read(path)), path).toEqual([])
     expect(follows('ChangeLog', await read('changes.json'))).toEqual([])
     expect(follows('Versions', await read('versions.json'))).toEqual([])
+    // At the Evidence level: each manifest, and the evidence document an auditor is given.
+    const signed = {
+      ...EXAMPLE_VENDOR,
+      evidence: {
+        origin: 'subprocessors.example.com/liveagent',
+        signer: signerKey(TEST_SIGNER_KEY, TEST_VERIFIER_KEY),
+      },
+    }
+    const files = await staticRegistryFiles(signed)
+    expect(follows('Manifest', JSON.parse(String(files.get('versions/2/manifest.json'))))).toEqual([])
+    expect(follows('Evidence', JSON.parse(await staticEvidence(signed, 1)))).toEqual([])
   })
 
   it('is added, with no key to pin, and checked with one request answered 304', async () => {
