@@ -113,7 +113,6 @@ const REQUEST_SIDE = new Set([
   'src/domain/conditional.ts',
   'src/domain/caching.ts',
   'src/domain/errors.ts',
-  'src/domain/verify.ts',
 ])
 
 async function sourceDigest(): Promise<string> {

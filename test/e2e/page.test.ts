@@ -227,6 +227,30 @@ describe.skipIf(!CHROMIUM)('the page in Chromium', () => {
     await context.close()
   })
 
+  it('leads "Verify this list" to what the evidence is and how to check it, with its JSON one click away', async () => {
+    for (const lang of LANGUAGES) {
+      const labels = await labelsOf(lang)
+      const { context, tab, blocked } = await open(page('eu', lang), { viewport: { width: 320, height: 800 } })
+      await tab.getByRole('link', { name: labels.verifyLink }).click()
+      await tab.waitForURL(`${BASE}/versions.html?lang=${lang}#v1`)
+      await expect(tab.locator('#v1').isVisible()).resolves.toBe(true)
+      await expect(tab.getByRole('heading', { name: labels.evidenceTitle }).isVisible()).resolves.toBe(true)
+      await expect(tab.locator('#evidence pre').textContent()).resolves.toBe(
+        'npx subprocessor-watch verify FILE --evidence evidence.json --key KEY',
+      )
+      expect(await axeViolations(tab)).toEqual([])
+      expect(await tab.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320)
+      expect(blocked).toEqual([])
+      const evidence = await tab.locator('#v1').getByRole('link', { name: labels.evidenceJson }).getAttribute('href')
+      const doc = (await fetch(new URL(evidence!, BASE)).then((res) => res.json())) as {
+        format: string
+        version: number
+      }
+      expect(doc).toMatchObject({ format: 'subprocessor-registry-evidence/1', version: 1 })
+      await context.close()
+    }
+  })
+
   it('saves desktop, mobile, dark and print screenshots', async () => {
     const shots: [string, Parameters<Browser['newContext']>[0], 'screen' | 'print'][] = [
       ['desktop', { viewport: { width: 1280, height: 800 } }, 'screen'],

@@ -79,6 +79,13 @@ const LABEL_NAMES = [
   'inForceUntil',
   'none',
   'verifyLink',
+  'evidenceTitle',
+  'evidenceIntro',
+  'evidenceHow',
+  'evidenceKey',
+  'evidenceColumn',
+  'evidenceJson',
+  'manifestLink',
 ] as const
 type LabelName = (typeof LABEL_NAMES)[number]
 

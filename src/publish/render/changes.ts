@@ -285,18 +285,27 @@ export function renderVersionsLog(data: RegistryData, document: VersionsDocument
   }
   const lang = document.language
   const l = labelsOf(data, lang)
+  const key = data.registry.evidence.verifierKey
   const page = changesPage(data, lang, `${data.registry.company.service}: ${l.versionsTitle}`, [
     html`<table>
 <caption>${l.versionsTitle}</caption>
-<thead><tr><th scope="col">${l.version}</th><th scope="col">${l.parentVersion}</th><th scope="col">${l.changesTitle}</th></tr></thead>
+<thead><tr><th scope="col">${l.version}</th><th scope="col">${l.parentVersion}</th><th scope="col">${l.changesTitle}</th><th scope="col">${l.evidenceColumn}</th></tr></thead>
 <tbody>
 ${raw(ROWS)}</tbody>
-</table>`,
+</table>
+<section id="evidence" aria-labelledby="evidence-title">
+<h2 id="evidence-title">${l.evidenceTitle}</h2>
+<p>${l.evidenceIntro}</p>
+<p>${l.evidenceHow}</p>
+<pre><code>npx subprocessor-watch verify FILE --evidence evidence.json --key KEY</code></pre>
+${key ? html`<p>${l.evidenceKey}</p>\n<p class="key"><code>${key}</code></p>` : ''}
+</section>`,
   ])
   const [head, tail] = page.split(ROWS) as [string, string]
+  // Each row is the place the list page's "Verify this list" leads to: the evidence one click away.
   const row = (version: VersionsDocument['versions'][number]) =>
     markupText(
-      html`<tr><th scope="row"><a href="${version.links.list.replace('/subprocessors.json', '/subprocessors.html')}">${version.version}</a><small>${filled(l.published, { date: formatInstant(version.publishedAt, lang) })}</small></th><td>${version.parent ?? '—'}</td><td><a href="${version.links.changes.replace('/changes.json', '/changes.html')}">${filled(l.changeCounts, version.changes)}</a></td></tr>\n`,
+      html`<tr id="v${version.version}"><th scope="row"><a href="${version.links.list.replace('/subprocessors.json', '/subprocessors.html')}">${version.version}</a><small>${filled(l.published, { date: formatInstant(version.publishedAt, lang) })}</small></th><td>${version.parent ?? '—'}</td><td><a href="${version.links.changes.replace('/changes.json', '/changes.html')}">${filled(l.changeCounts, version.changes)}</a></td><td><a href="${version.links.evidence}" type="${MEDIA_TYPES.json}">${l.evidenceJson}</a> · <a href="${version.links.manifest}" type="${MEDIA_TYPES.json}">${l.manifestLink}</a></td></tr>\n`,
     )
   return { head: text(head), items: items(row), separator: text(''), tail: text(tail) }
 }

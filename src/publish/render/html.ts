@@ -39,6 +39,8 @@ const LIST_STYLE = [
   '.upcoming{background:var(--mark);border-left:4px solid var(--focus);padding:.25rem 1rem}',
   'input{font:inherit;padding:.3rem;width:min(100%,24rem);color:inherit;background:var(--bg);border:1px solid var(--line)}',
   '[hidden]{display:none!important}',
+  // A command or a key is long and has no spaces: it wraps anywhere rather than widen the page at 320 px.
+  'pre{white-space:pre-wrap;overflow-wrap:anywhere}pre code,.key code{white-space:inherit;overflow-wrap:anywhere}',
   '@media screen and (max-width:40rem){table,tbody,tr,th,td{display:block}thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}tr{border:1px solid var(--line);margin:0 0 .75rem}th,td{border:0;border-top:1px solid var(--line)}tr>:first-child{border:0}caption{display:block}td:empty{display:none}td::before{content:attr(data-label);display:block;font-weight:600;font-size:.875rem;color:var(--muted)}}',
   '@media print{thead{display:table-header-group}tr{break-inside:avoid}}',
 ]

@@ -7,7 +7,6 @@ import {
   ALL_REGIONS,
   ENTRY_SCHEMA_URL,
   type EntryView,
-  evidenceUrl,
   FORMATS,
   type Format,
   type ListView,
@@ -409,8 +408,13 @@ function pageBase(
     formats: [
       { href: viewUrl({ ...view, format: 'csv' }), text: labels.csvLink, current: false, type: MEDIA_TYPES.csv },
       { href: viewUrl({ ...view, format: 'json' }), text: labels.jsonLink, current: false, type: MEDIA_TYPES.json },
-      // The evidence that these bytes are this version's, in the signed log: what `npm run verify` reads.
-      { href: evidenceUrl(doc.version), text: labels.verifyLink, current: false, type: MEDIA_TYPES.json },
+      // What the evidence is and how to check it, on the version index's row for this version; its JSON one click on.
+      {
+        href: `${viewUrl({ kind: 'versions', lang: doc.language, format: 'html' })}#v${doc.version}`,
+        text: labels.verifyLink,
+        current: false,
+        type: MEDIA_TYPES.html,
+      },
     ],
   }
 }
