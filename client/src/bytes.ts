@@ -17,6 +17,10 @@ export function toBase64(bytes: Bytes): string {
   return btoa(binary)
 }
 
+/** base64url (RFC 4648 §5) without padding: ETags, tokens. */
+export const toBase64Url = (bytes: Bytes): string =>
+  toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+
 /** The bytes of canonical base64 text, or null for anything else. */
 export function fromBase64(text: unknown): Bytes | null {
   if (typeof text !== 'string' || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null

@@ -1,3 +1,8 @@
+// One base64 for the registry and its client: the format's bytes module.
+import { toBase64 as base64, toBase64Url as base64url } from '../../client/src/bytes'
+
+export { base64, base64url }
+
 /**
  * A strong ETag from the bytes alone: the whole SHA-256 of them, base64url. Equal bytes share it,
  * different bytes never do, and it is the digest that `Content-Digest` (RFC 9530) and a
@@ -19,13 +24,3 @@ export const sha256Etag = (sha256: string) => `"${sha256.replace(/\+/g, '-').rep
 
 /** The `Content-Digest` field (RFC 9530) of bytes whose ETag is their digest. */
 export const contentDigest = (etag: string) => `sha-256=:${etagSha256(etag)}:`
-
-export function base64(bytes: Uint8Array): string {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-export function base64url(bytes: Uint8Array): string {
-  return base64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}

@@ -4,6 +4,7 @@
  * grow a log whose head is not the previous version's manifest, or to sign with a key the log
  * did not announce. Signing happens here, in the publisher: the Worker holds no private key.
  */
+import { fromBase64 as decodeBase64 } from '../../client/src/bytes'
 import { base64 } from '../domain/etag'
 import { leafHash, MerkleTree, TILE_HEIGHT, TILE_WIDTH, tilePath } from '../domain/merkle'
 import type { Release, ReleaseEvidence } from '../domain/representation'
@@ -22,7 +23,7 @@ export interface LogSigning {
 /** Why the log may not grow, said so that the operator knows what to do. */
 export class LogRefused extends Error {}
 
-const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+const fromBase64 = (text: string) => decodeBase64(text) ?? new Uint8Array(0)
 const sha256 = async (bytes: Uint8Array) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
 
 export interface LogEntry {

@@ -3,22 +3,17 @@
  * management tokens, and the AES-GCM envelope that keeps secrets encrypted at rest.
  */
 
+import { fromBase64 as decodeBase64, toBase64, toBase64Url } from '../../client/src/bytes'
+
+export { toBase64 }
+
 const encoder = new TextEncoder()
 
-export function toBase64(bytes: Uint8Array): string {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
 export function fromBase64(text: string): Uint8Array {
-  const binary = atob(text)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  const bytes = decodeBase64(text)
+  if (!bytes) throw new Error('not base64')
   return bytes
 }
-
-const toBase64Url = (bytes: Uint8Array) => toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 
 function randomBytes(length: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(length))
