@@ -70,6 +70,28 @@ const WHAT: Record<Change['type'], string> = { added: 'addition of', removed: 'r
 
 const day = (instant: string) => instant.slice(0, 10)
 
+/** The event a team acts on, of one registry, from a classified change. */
+export function toEvent(
+  registry: string,
+  vendor: string,
+  { kind, change, version }: Classified['events'][number],
+): ChangeEvent {
+  return {
+    kind,
+    registry,
+    vendor,
+    change: change.id,
+    type: change.type,
+    subprocessor: { id: change.entry.id, name: change.entry.name },
+    fields: change.fields ?? [],
+    regions: change.regions,
+    effectiveAt: change.effectiveAt,
+    objectionDeadline: change.objectionDeadline,
+    version,
+    summary: change.summary ?? null,
+  }
+}
+
 /** What the change does, in words: `addition of Acme (eu, uk)`, `change to Twilio [regions] (us)`. */
 export function describeChange(change: Pick<ChangeEvent, 'type' | 'subprocessor' | 'fields' | 'regions'>): string {
   const fields = change.type === 'modified' && change.fields.length ? ` [${change.fields.join(', ')}]` : ''

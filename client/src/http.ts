@@ -5,6 +5,7 @@
  * is refused unless the user allowed it. Each failure says which URL and what, never the body.
  */
 import { refusedHost } from './address.js'
+import { concat } from './bytes.js'
 import { WatchError } from './errors.js'
 
 export { WatchError } from './errors.js'
@@ -164,11 +165,5 @@ export async function readBounded(res: Response, url: string, maxBytes: number):
     }
     parts.push(value)
   }
-  const bytes = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    bytes.set(part, offset)
-    offset += part.byteLength
-  }
-  return bytes
+  return concat(...parts)
 }

@@ -18,7 +18,7 @@ import {
   readList,
   readVersions,
 } from './format.js'
-import { type ChangeEvent, classify, announcedBetween } from './events.js'
+import { announcedBetween, type ChangeEvent, classify, toEvent } from './events.js'
 import { allowedUrl, checkHost, DEFAULT_LIMITS, type Fetch, get, type HttpLimits, type Network } from './http.js'
 import { parseJson } from './json.js'
 import { limiter } from './limiter.js'
@@ -427,20 +427,7 @@ export class Watcher {
       ? classify(changeLog.changes, previous.version, previous.pending, this.now())
       : { events: [], pending: previous.pending }
     const vendor = discovery.company.service ?? discovery.company.name
-    const events: ChangeEvent[] = classified.events.map(({ kind, change, version }) => ({
-      kind,
-      registry: url,
-      vendor,
-      change: change.id,
-      type: change.type,
-      subprocessor: { id: change.entry.id, name: change.entry.name },
-      fields: change.fields ?? [],
-      regions: change.regions,
-      effectiveAt: change.effectiveAt,
-      objectionDeadline: change.objectionDeadline,
-      version,
-      summary: change.summary ?? null,
-    }))
+    const events = classified.events.map((classifiedEvent) => toEvent(url, vendor, classifiedEvent))
     return {
       state: {
         ...previous,
@@ -464,20 +451,7 @@ export class Watcher {
     const { events, pending } = classify([], previous.version, previous.pending, this.now())
     return {
       state: { ...previous, pending },
-      events: events.map(({ kind, change, version }) => ({
-        kind,
-        registry: previous.url,
-        vendor: previous.vendor,
-        change: change.id,
-        type: change.type,
-        subprocessor: { id: change.entry.id, name: change.entry.name },
-        fields: change.fields ?? [],
-        regions: change.regions,
-        effectiveAt: change.effectiveAt,
-        objectionDeadline: change.objectionDeadline,
-        version,
-        summary: change.summary ?? null,
-      })),
+      events: events.map((classifiedEvent) => toEvent(previous.url, previous.vendor, classifiedEvent)),
     }
   }
 

@@ -21,7 +21,7 @@ import {
   writeStaticRegistry,
 } from '../../test/support/static-registry'
 import { USAGE } from '../src/cli/main'
-import { recording, run } from './support'
+import { recording, run, serving } from './support'
 
 const ORIGIN = 'subprocessors.example.com/liveagent'
 const KEY = signerKey(TEST_SIGNER_KEY, TEST_VERIFIER_KEY)
@@ -373,17 +373,9 @@ describe('webhooks, end to end', () => {
       managementToken: 'whmt_1',
     })
 
-    const stop = new AbortController()
     const log = join(work, 'deliveries.jsonl')
-    let listening: (url: string) => void = () => {}
-    const started = new Promise<string>((resolve) => {
-      listening = resolve
-    })
-    const receiving = run(['receive', '--port', String(port), '--log', log, '--state', file], {
-      signal: stop.signal,
-      onListening: listening,
-    })
-    const at = await started
+    const receiver = await serving(['receive', '--port', String(port), '--log', log, '--state', file])
+    const at = receiver.url
     const body = JSON.stringify({ type: 'subprocessors.change.announced', data: { change: { entry: 'example-spy' } } })
     const now = new Date()
     const headers = {
@@ -396,8 +388,7 @@ describe('webhooks, end to end', () => {
     expect((await deliver(body)).status).toBe(204)
     const tampered = await deliver(body.replace('spy', 'spa'))
     expect(tampered.status).toBe(400)
-    stop.abort()
-    const ran = await receiving
+    const ran = await receiver.stop()
     expect(ran.stdout).toContain('subprocessors.change.announced msg_1: verified and recorded')
     expect(ran.stdout).toContain('subprocessors.change.announced msg_1: already recorded; acknowledged again')
     const recorded = (await readFile(log, 'utf8')).trim().split('\n')

@@ -54,3 +54,27 @@ export function recording(): { fetch: (input: string, init?: RequestInit) => Pro
 
 /** The state file's text without its record of the checks: what a failed check must leave byte for byte. */
 export const withoutChecks = (text: string) => text.slice(0, text.indexOf('\n"checks": {'))
+
+/** A command that serves until stopped (`receive`): where it listens, and a stop that gives what it ran to. */
+export async function serving(
+  argv: string[],
+  options: RunOptions = {},
+): Promise<{ url: string; stop: () => Promise<Ran> }> {
+  const stopper = new AbortController()
+  let listening: (url: string) => void = () => {}
+  const started = new Promise<string>((resolve) => {
+    listening = resolve
+  })
+  const running = run(argv, { ...options, signal: stopper.signal, onListening: listening })
+  const url = await Promise.race([
+    started,
+    running.then((ran) => Promise.reject(new Error(`it stopped: ${ran.stderr}`))),
+  ])
+  return {
+    url,
+    stop: () => {
+      stopper.abort()
+      return running
+    },
+  }
+}

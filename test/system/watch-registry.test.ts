@@ -18,7 +18,7 @@ import { bundleWorker, freePort, publishData, ROOT, serveRegistry, servedVersion
 import { ACME } from '../support/history'
 import { TEST_VERIFIER_KEY } from '../support/keys'
 import { formatSchema, WATCH_CLI, watch } from '../support/watch'
-import { run as inProcess } from '../../client/test/support'
+import { run as inProcess, serving } from '../../client/test/support'
 
 const run = promisify(execFile)
 const DAY = 24 * 60 * 60 * 1000
@@ -334,16 +334,7 @@ describe('subprocessor-watch subscribe, then receive', () => {
     ])
 
     const log = join(work, 'subscribed.jsonl')
-    const stop = new AbortController()
-    let listening: () => void = () => {}
-    const started = new Promise<void>((resolve) => {
-      listening = resolve
-    })
-    const receiving = inProcess(['receive', '--port', String(port), '--log', log, '--state', stateFile], {
-      signal: stop.signal,
-      onListening: () => listening(),
-    })
-    await started
+    const receiver = await serving(['receive', '--port', String(port), '--log', log, '--state', stateFile])
     await publishVersion(
       await dataWith('v4', [
         { add: ACME, effective },
@@ -367,8 +358,7 @@ describe('subprocessor-watch subscribe, then receive', () => {
     // A tick more: what was delivered is not delivered again, and a retry would be recorded once.
     await worker.scheduled({ scheduledTime: new Date(), cron: '* * * * *' })
     await new Promise((resolve) => setTimeout(resolve, 500))
-    stop.abort()
-    const ran = await receiving
+    const ran = await receiver.stop()
     const deliveries = await recorded()
     // The announcements in the subscription's region, the removal among them; each event recorded once.
     const events = deliveries.map((d) => `${d.type} ${d.payload.data.change.id}`)
