@@ -290,21 +290,25 @@ describe('diff', () => {
   })
 })
 
+/** The example vendor's discovery, declaring the Push level. */
+async function pushDiscovery(): Promise<Record<string, unknown> & { conformance: string[] }> {
+  const discovery = JSON.parse(String((await staticRegistryFiles(EXAMPLE_VENDOR)).get('.well-known/subprocessors')))
+  discovery.conformance.push('push')
+  discovery.push = {
+    subscribe: '/webhooks',
+    events: ['subprocessors.change.announced'],
+    signatures: 'standard-webhooks',
+  }
+  return discovery
+}
+
 /** A registry at the Push level whose subscription endpoint verifies intent as this registry's Worker does. */
 async function pushRegistry(): Promise<{ url: string; received: () => unknown[]; secret: string }> {
   const secret = `whsec_${Buffer.from('a test secret of 32 bytes, here!').toString('base64')}`
   const requests: unknown[] = []
   const server = createServer(async (req, res) => {
     if (req.method === 'GET' && req.url === '/.well-known/subprocessors') {
-      const files = await staticRegistryFiles(EXAMPLE_VENDOR)
-      const discovery = JSON.parse(String(files.get('.well-known/subprocessors')))
-      discovery.conformance.push('push')
-      discovery.push = {
-        subscribe: '/webhooks',
-        events: ['subprocessors.change.announced'],
-        signatures: 'standard-webhooks',
-      }
-      return res.writeHead(200, { ETag: '"d"' }).end(JSON.stringify(discovery))
+      return res.writeHead(200, { ETag: '"d"' }).end(JSON.stringify(await pushDiscovery()))
     }
     let body = ''
     for await (const chunk of req) body += chunk
@@ -421,14 +425,7 @@ describe('conform', () => {
     let answer: 'redirect' | 'bomb' = 'redirect'
     // 100 MB of zeros, gzipped to about 100 KB.
     const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024))
-    const files = await staticRegistryFiles(EXAMPLE_VENDOR)
-    const discovery = JSON.parse(String(files.get('.well-known/subprocessors')))
-    discovery.conformance.push('push')
-    discovery.push = {
-      subscribe: '/webhooks',
-      events: ['subprocessors.change.announced'],
-      signatures: 'standard-webhooks',
-    }
+    const discovery = await pushDiscovery()
     const { url } = await host('probe', EXAMPLE_VENDOR, (req, res) => {
       if (req.url === '/.well-known/subprocessors' && !req.headers['if-none-match']) {
         res.writeHead(200, { ETag: '"p"' }).end(JSON.stringify(discovery))
