@@ -32,6 +32,7 @@ import {
   leafOf,
   loggedManifest,
   logLinks,
+  versionIndex,
   type Witnessed,
   witness,
 } from './witness.js'
@@ -402,16 +403,11 @@ export class Watcher {
           await leafOf(net, links, witnessed, discovery.version, this.logLimits),
         )
       ).manifest
-      const versionsLink = links.versions
-      if (!versionsLink)
-        throw evidenceFailure(`${url} links no version index in ${lang}, which the Evidence level needs`)
+      const index = await versionIndex(net, links)
       const checks: [Wanted, Uint8Array][] = [
         [{ kind: 'document', name: 'discovery', url }, found.bytes],
         [{ kind: 'list', region: 'all', lang, format: 'json', url: listUrl }, listBytes],
-        [
-          { kind: 'versions', lang, format: 'json', url: allowedUrl(net, versionsLink.href, url).href },
-          await this.body(net, allowedUrl(net, versionsLink.href, url).href),
-        ],
+        [{ kind: 'versions', lang, format: 'json', url: index.url }, index.bytes],
       ]
       if (logUrl && logBytes)
         checks.push([{ kind: 'changes', region: 'all', lang, format: 'json', complete: true, url: logUrl }, logBytes])

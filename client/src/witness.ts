@@ -224,16 +224,32 @@ export async function loggedManifest(
   }
 }
 
-async function manifestUrl(net: Network, links: LogLinks, version: number): Promise<string> {
-  if (links.versions) {
-    const url = new URL(links.versions.href, links.base).href
-    const fetched = await get(net, url)
-    if (fetched.status === 200) {
-      const index = readVersions(url, parseJson(fetched.bytes, url))
-      const href = index.versions.find((v) => v.version === version)?.links.manifest
-      if (href) return new URL(href, url).href
-    }
+/** The version index a check read, by its links: read once however many manifests it leads to. */
+const indexes = new WeakMap<LogLinks, Promise<{ url: string; bytes: Uint8Array; manifests: Map<number, string> }>>()
+
+/** The version index the log's links name, with each version's manifest URL: fetched once per check. */
+export function versionIndex(net: Network, links: LogLinks) {
+  let index = indexes.get(links)
+  if (!index) {
+    index = (async () => {
+      if (!links.versions)
+        throw evidenceFailure('the registry links no version index, which the Evidence level needs', 'Tell the vendor.')
+      const url = new URL(links.versions.href, links.base).href
+      const fetched = await get(net, url)
+      if (fetched.status !== 200) throw evidenceFailure(`${url} answered 304 without a condition`)
+      const manifests = new Map<number, string>()
+      for (const v of readVersions(url, parseJson(fetched.bytes, url)).versions)
+        if (v.links.manifest) manifests.set(v.version, new URL(v.links.manifest, url).href)
+      return { url, bytes: fetched.bytes, manifests }
+    })()
+    indexes.set(links, index)
   }
+  return index
+}
+
+async function manifestUrl(net: Network, links: LogLinks, version: number): Promise<string> {
+  const url = (await versionIndex(net, links)).manifests.get(version)
+  if (url) return url
   throw evidenceFailure(
     `the registry links no manifest for version ${version}`,
     'Tell the vendor: the Evidence level needs it.',
