@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { NoticeViolations } from '../src/publish/input/changes'
 import type { ChangeDocument, SubprocessorListDocument } from '../src/publish/contract/schema'
 import { ACME, announcing, at } from './support/history'
-import { fetchWorker, publish, realData, TARGET, useFreshStorage } from './helpers'
+import { fetchWorker, publish, fixtureData, TARGET, useFreshStorage } from './helpers'
 
 useFreshStorage()
 afterEach(() => vi.useRealTimers())
@@ -23,8 +23,8 @@ const ids = (doc: SubprocessorListDocument) => doc.subprocessors.map((entry) => 
 
 describe('an addition announced ahead of its effective date', () => {
   beforeEach(async () => {
-    await publish(realData(), V1)
-    await publish(announcing(realData(), { add: ACME, effective: '2027-01-15' }), V2)
+    await publish(fixtureData(), V1)
+    await publish(announcing(fixtureData(), { add: ACME, effective: '2027-01-15' }), V2)
   })
 
   it('lists the entries in force and, apart from them, the upcoming change with its dates', async () => {
@@ -135,7 +135,7 @@ describe('an addition announced ahead of its effective date', () => {
 })
 
 describe('notice', () => {
-  beforeEach(() => publish(realData(), V1))
+  beforeEach(() => publish(fixtureData(), V1))
 
   async function refusal(data: Parameters<typeof publish>[0], when = V2) {
     const error = await publish(data, when).then(
@@ -147,7 +147,7 @@ describe('notice', () => {
   }
 
   it('refuses an addition announced with less than the notice period, naming the entry, its date and the earliest allowed', async () => {
-    expect(await refusal(announcing(realData(), { add: ACME, effective: '2026-12-01' }))).toEqual([
+    expect(await refusal(announcing(fixtureData(), { add: ACME, effective: '2026-12-01' }))).toEqual([
       {
         entry: 'acme-analytics',
         type: 'added',
@@ -166,7 +166,7 @@ describe('notice', () => {
   })
 
   it('counts an addition with no date at all as effective now', async () => {
-    const data = realData()
+    const data = fixtureData()
     data.subprocessors.subprocessors.push(ACME)
     const [violation] = await refusal(data)
     expect(violation!.message).toContain(
@@ -175,15 +175,16 @@ describe('notice', () => {
   })
 
   it('refuses a change of location or regions without notice, and lets an editorial change take effect at once', async () => {
-    const moved = realData()
+    const moved = fixtureData()
     moved.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.regions = ['us']
     const [violation] = await refusal(moved)
     expect(violation).toMatchObject({ entry: 'twilio', type: 'modified', earliestAllowed: '2026-12-21' })
     expect(violation!.message).toContain("a change of regions needs 30 days' notice")
 
-    const reworded = realData()
-    reworded.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.purpose.en =
-      'LiveAgent uses Twilio for VoIP.'
+    const reworded = fixtureData()
+    // Reworded in the source language: a change of fact, but not one that needs notice.
+    reworded.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.purpose.lv =
+      'LiveAgent izmanto Twilio balss zvaniem.'
     const result = await publish(reworded, V2)
     expect(result.newChanges).toMatchObject([
       {
@@ -197,7 +198,7 @@ describe('notice', () => {
   })
 
   it('refuses a retroactive announcement, even one that needs no notice', async () => {
-    const [violation] = await refusal(announcing(realData(), { remove: 'openai', effective: '2026-11-01' }))
+    const [violation] = await refusal(announcing(fixtureData(), { remove: 'openai', effective: '2026-11-01' }))
     expect(violation).toMatchObject({ entry: 'openai', type: 'removed', effectiveAt: '2026-11-01T00:00:00.000Z' })
     expect(violation!.message).toContain('has already passed; an announcement cannot be retroactive')
   })
@@ -207,7 +208,7 @@ describe('notice', () => {
       lv: 'Steidzama nomaiņa pēc iepriekšējā pakalpojumu sniedzēja darbības pārtraukšanas.',
       en: 'An urgent replacement after the previous provider stopped its service.',
     }
-    await publish(announcing(realData(), { add: ACME, shortNotice: { kind: 'urgent', reason } }), V2)
+    await publish(announcing(fixtureData(), { add: ACME, shortNotice: { kind: 'urgent', reason } }), V2)
     clock('2026-11-22T00:00:00Z')
     const { doc } = await list('/subprocessors.json?region=eu&lang=en')
     expect(ids(doc)).toContain('acme-analytics')
@@ -227,8 +228,8 @@ describe('notice', () => {
 
 describe('a removal announced 30 days ahead', () => {
   it('is upcoming until its date, needs no objection, and takes effect then', async () => {
-    await publish(realData(), V1)
-    await publish(announcing(realData(), { remove: 'openai', effective: '2026-12-21' }), V2)
+    await publish(fixtureData(), V1)
+    await publish(announcing(fixtureData(), { remove: 'openai', effective: '2026-12-21' }), V2)
     clock('2026-12-20T12:00:00Z')
     const before = await list('/subprocessors.json?region=us&lang=en')
     expect(ids(before.doc)).toContain('openai')
@@ -249,9 +250,9 @@ describe('a removal announced 30 days ahead', () => {
 
 describe('a move between regions', () => {
   it('touches the lists of both regions and names the field with its old and new value', async () => {
-    await publish(realData(), V1)
+    await publish(fixtureData(), V1)
     await publish(
-      announcing(realData(), { change: 'websupport-eu', set: { regions: ['eu', 'uk'] }, effective: '2027-01-15' }),
+      announcing(fixtureData(), { change: 'websupport-eu', set: { regions: ['eu', 'uk'] }, effective: '2027-01-15' }),
       V2,
     )
     clock('2026-11-22T00:00:00Z')
@@ -273,8 +274,8 @@ describe('a move between regions', () => {
 
 describe('a rename', () => {
   it('takes effect when published and is logged with the old and new name', async () => {
-    await publish(realData(), V1)
-    const data = realData()
+    await publish(fixtureData(), V1)
+    const data = fixtureData()
     data.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.name = 'Twilio Inc.'
     await publish(data, V2)
     const changes = await fetchWorker('/changes.json?since=1&lang=en').then((res) =>
@@ -294,9 +295,9 @@ describe('a rename', () => {
 
 describe('an announcement taken back before it takes effect', () => {
   it('is marked withdrawn in the log, disappears from the upcoming changes, and reaches a poller of the later version', async () => {
-    await publish(realData(), V1)
-    await publish(announcing(realData(), { add: ACME, effective: '2027-01-15' }), V2)
-    await publish(realData(), at('2026-11-25T10:00:00Z'))
+    await publish(fixtureData(), V1)
+    await publish(announcing(fixtureData(), { add: ACME, effective: '2027-01-15' }), V2)
+    await publish(fixtureData(), at('2026-11-25T10:00:00Z'))
     clock('2026-11-26T00:00:00Z')
     expect((await list('/subprocessors.json?region=eu&lang=en')).doc.upcoming).toEqual([])
     const since2 = await fetchWorker('/changes.json?since=2&lang=en').then((res) =>
@@ -309,9 +310,9 @@ describe('an announcement taken back before it takes effect', () => {
       res.json<{ versions: { version: number; changes: Record<string, number> }[] }>(),
     )
     expect(versions.versions.map(({ version, changes }) => [version, changes])).toEqual([
-      [3, { added: 0, removed: 0, modified: 0, withdrawn: 1 }],
-      [2, { added: 1, removed: 0, modified: 0, withdrawn: 0 }],
-      [1, { added: 0, removed: 0, modified: 0, withdrawn: 0 }],
+      [3, { added: 0, removed: 0, modified: 0, corrected: 0, amended: 0, withdrawn: 1 }],
+      [2, { added: 1, removed: 0, modified: 0, corrected: 0, amended: 0, withdrawn: 0 }],
+      [1, { added: 0, removed: 0, modified: 0, corrected: 0, amended: 0, withdrawn: 0 }],
     ])
   })
 })

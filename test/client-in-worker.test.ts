@@ -4,7 +4,7 @@ import { MemoryStore } from '../client/src/state'
 import { Watcher } from '../client/src/watcher'
 import { fetchWorker, ORIGIN, publish, useFreshStorage } from './helpers'
 import { ACME, announcing, at } from './support/history'
-import { realData } from './helpers'
+import { fixtureData } from './helpers'
 
 useFreshStorage()
 
@@ -16,7 +16,7 @@ const viaWorker = (input: string, init?: RequestInit) => {
 
 describe('subprocessor-watch in a Worker', () => {
   it('adds the registry, verifies its log, and reads an announced change as an event', async () => {
-    await publish(realData(), at('2026-11-20T10:00:00Z'))
+    await publish(fixtureData(), at('2026-11-20T10:00:00Z'))
     // The test's origin is a special-use name (`.example`): allowed as a private host would be.
     const watcher = new Watcher(new MemoryStore(), {
       fetch: viaWorker,
@@ -26,7 +26,7 @@ describe('subprocessor-watch in a Worker', () => {
     const { registry } = await watcher.add(ORIGIN)
     expect(registry).toMatchObject({ vendor: 'LiveAgent', version: 1, evidence: 'verified' })
 
-    await publish(announcing(realData(), { add: ACME, effective: '2027-01-15' }), at('2026-11-21T10:00:00Z'))
+    await publish(announcing(fixtureData(), { add: ACME, effective: '2027-01-15' }), at('2026-11-21T10:00:00Z'))
     const { reports, events } = await watcher.check()
     expect(reports[0]).toMatchObject({ outcome: 'changed', version: 2, evidence: 'verified' })
     expect(events).toEqual([

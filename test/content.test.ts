@@ -5,9 +5,9 @@ import source from '../data/source/liveagent-lv-2023-10-02.txt?raw'
 import { escapeHtml } from '../src/publish/render/page'
 import type { Localized, SubprocessorEntry } from '../src/publish/input/schema'
 import type { SubprocessorListDocument } from '../src/publish/contract/schema'
-import { fetchWorker, publish, realData } from './helpers'
+import { fetchWorker, publish, fixtureData } from './helpers'
 
-const data = realData()
+const data = fixtureData()
 const REGIONS = ['all', 'eu', 'uk', 'us', 'apac'] as const
 const LANGS = data.registry.languages
 const flat = (text: string) => text.replace(/\s+/g, ' ').trim()

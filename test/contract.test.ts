@@ -3,11 +3,11 @@ import addFormats from 'ajv-formats'
 import oas31 from '@seriousme/openapi-schema-validator/schemas/v3.1/schema.json'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { app } from '../src/index'
-import { fetchWorker, publish, realData } from './helpers'
+import { fetchWorker, publish, fixtureData } from './helpers'
 
 const REGIONS = ['all', 'eu', 'uk', 'us', 'apac']
-const LANGS = realData().registry.languages
-const IDS = realData().subprocessors.subprocessors.map((entry) => entry.id)
+const LANGS = fixtureData().registry.languages
+const IDS = fixtureData().subprocessors.subprocessors.map((entry) => entry.id)
 
 beforeAll(() => publish())
 

@@ -8,14 +8,14 @@ import { type PublishTarget, publishTo } from '../src/publish/publish'
 import { entryPack } from '../src/storage/keys'
 import { pack, unpack } from '../src/storage/pack'
 import { forgetCachedReleases } from '../src/storage/reader'
-import { fetchWorker, publish, realData, TARGET, useFreshStorage } from './helpers'
+import { fetchWorker, publish, fixtureData, TARGET, useFreshStorage } from './helpers'
 import { NEXT_SIGNER_KEY, NEXT_VERIFIER_KEY, TEST_SIGNER_KEY, TEST_VERIFIER_KEY } from './support/keys'
 
 useFreshStorage()
 
 const at = (day: number) => new Date(Date.UTC(2026, 10, 20 + day, 10))
 const updatedOn = (date: string) => {
-  const data = realData()
+  const data = fixtureData()
   data.registry.lastUpdated = date
   return data
 }
@@ -31,7 +31,7 @@ async function bytesAt(path: string): Promise<Uint8Array> {
 
 /** Three versions, a day apart. */
 async function publishThree() {
-  await publish(realData(), at(0))
+  await publish(fixtureData(), at(0))
   await publish(updatedOn('2024-01-15'), at(1))
   return publish(updatedOn('2024-02-20'), at(2))
 }
@@ -292,7 +292,7 @@ describe('the log only grows', () => {
   })
 
   it('refuses a new key without a logged rotation, and follows one signed by the old key', async () => {
-    await publish(realData(), at(0))
+    await publish(fixtureData(), at(0))
     const next = { signer: await parseSignerKey(NEXT_SIGNER_KEY) }
     const withNext: PublishTarget = { ...TARGET, signing: next }
     await expect(publishTo(withNext, updatedOn('2024-01-15'), at(1))).rejects.toThrow(
@@ -337,7 +337,7 @@ describe('the log only grows', () => {
   })
 
   it('completes a publish stopped after it took its number and before its tiles: the next run writes them', async () => {
-    await publish(realData(), at(0))
+    await publish(fixtureData(), at(0))
     const stopped: PublishTarget = {
       ...TARGET,
       write: async (records, onProgress) =>

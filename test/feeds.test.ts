@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ACME, announcing, at } from './support/history'
-import { fetchWorker, publish, realData, useFreshStorage } from './helpers'
+import { fetchWorker, publish, fixtureData, useFreshStorage } from './helpers'
 
 useFreshStorage()
 afterEach(() => vi.useRealTimers())
@@ -75,7 +75,7 @@ function expectValidAtom(feed: AtomFeed) {
 
 describe('the Atom feed', () => {
   it('is valid with nothing in it', async () => {
-    await publish(realData(), at('2026-11-20T10:00:00Z'))
+    await publish(fixtureData(), at('2026-11-20T10:00:00Z'))
     const feed = await atom('/changes.atom?region=eu&lang=en')
     expectValidAtom(feed)
     expect(feed).toMatchObject({
@@ -88,8 +88,8 @@ describe('the Atom feed', () => {
   })
 
   it('has one entry per change, with a stable id, published at the announcement, linked to the entry', async () => {
-    await publish(realData(), at('2026-11-20T10:00:00Z'))
-    await publish(announcing(realData(), { add: ACME, effective: '2027-01-15' }), at('2026-11-21T10:00:00Z'))
+    await publish(fixtureData(), at('2026-11-20T10:00:00Z'))
+    await publish(announcing(fixtureData(), { add: ACME, effective: '2027-01-15' }), at('2026-11-21T10:00:00Z'))
     const first = await atom('/changes.atom?region=eu&lang=en')
     expectValidAtom(first)
     expect(first.entry).toHaveLength(1)
@@ -115,7 +115,7 @@ describe('the Atom feed', () => {
     expect((await atom('/changes.atom?region=us&lang=en')).entry).toBeUndefined()
 
     // A later version keeps the entry's id; the entry moves (updated) when the change takes effect.
-    const renamed = announcing(realData(), { add: ACME, effective: '2027-01-15' })
+    const renamed = announcing(fixtureData(), { add: ACME, effective: '2027-01-15' })
     renamed.subprocessors.subprocessors.find((e) => e.id === 'linode-eu')!.purpose.en =
       'Storing LiveAgent Service Data in Europe'
     await publish(renamed, at('2026-11-22T10:00:00Z'))
@@ -124,7 +124,7 @@ describe('the Atom feed', () => {
     const later = await atom('/changes.atom?region=eu&lang=en')
     expectValidAtom(later)
     expect(later.entry!.map((e) => e.id)).toEqual([
-      'tag:liveagent.com,2023-10-02:subprocessors/change/v3/linode-eu/modified/2026-11-22T10:00:00.000Z',
+      'tag:liveagent.com,2023-10-02:subprocessors/change/v3/linode-eu/corrected/2026-11-22T10:00:00.000Z',
       entry.id,
     ])
     expect(later.entry![1]).toMatchObject({
@@ -135,7 +135,7 @@ describe('the Atom feed', () => {
   })
 
   it('is linked from the page and the discovery document', async () => {
-    await publish(realData(), at('2026-11-20T10:00:00Z'))
+    await publish(fixtureData(), at('2026-11-20T10:00:00Z'))
     const page = await fetchWorker('/subprocessors.html?region=eu&lang=lv').then((res) => res.text())
     expect(page).toContain(
       '<link rel="alternate" type="application/atom+xml" hreflang="lv" href="/changes.atom?region=eu&#38;lang=lv">',
@@ -155,8 +155,8 @@ describe('the Atom feed', () => {
 
 describe('the JSON Feed', () => {
   it('is JSON Feed 1.1, each item carrying the typed change', async () => {
-    await publish(realData(), at('2026-11-20T10:00:00Z'))
-    await publish(announcing(realData(), { remove: 'openai', effective: '2026-12-21' }), at('2026-11-21T10:00:00Z'))
+    await publish(fixtureData(), at('2026-11-20T10:00:00Z'))
+    await publish(announcing(fixtureData(), { remove: 'openai', effective: '2026-12-21' }), at('2026-11-21T10:00:00Z'))
     const res = await fetchWorker('/changes', { headers: { Accept: 'application/feed+json', 'Accept-Language': 'lv' } })
     expect(res.headers.get('Content-Type')).toBe('application/feed+json; charset=utf-8')
     expect(res.headers.get('Content-Location')).toBe('/changes.jsonfeed?region=all&lang=lv')
@@ -183,10 +183,10 @@ describe('the JSON Feed', () => {
 
 describe('the change log and the version index as JSON', () => {
   it('validate against the published schema', async () => {
-    await publish(realData(), at('2026-11-20T10:00:00Z'))
+    await publish(fixtureData(), at('2026-11-20T10:00:00Z'))
     await publish(
       announcing(
-        realData(),
+        fixtureData(),
         { add: ACME, effective: '2027-01-15' },
         {
           change: 'twilio',

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { fetchWorker, publish, realData } from './helpers'
+import { fetchWorker, publish, fixtureData } from './helpers'
 
 beforeAll(() => publish())
 
@@ -264,7 +264,7 @@ describe('HTML', () => {
   })
 
   it('stays under 60 KiB gzip in every region and language', async () => {
-    const { languages } = realData().registry
+    const { languages } = fixtureData().registry
     const sizes: Record<string, number> = {}
     for (const region of ['all', 'eu', 'uk', 'us', 'apac']) {
       for (const lang of languages) {

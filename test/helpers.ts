@@ -1,10 +1,10 @@
 import { applyD1Migrations, reset } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { afterEach } from 'vitest'
-import registry from '../data/registry.json'
-import announcements from '../data/announcements.json'
-import regions from '../data/regions.json'
-import subprocessors from '../data/subprocessors.json'
+import registry from './fixtures/data/registry.json'
+import announcements from './fixtures/data/announcements.json'
+import regions from './fixtures/data/regions.json'
+import subprocessors from './fixtures/data/subprocessors.json'
 import { type PublishTarget, publishTo } from '../src/publish/publish'
 import { d1Versions } from '../src/storage/arbiter'
 import { bindingAccess } from '../src/storage/writer'
@@ -15,19 +15,23 @@ import { signerKey, TEST_SIGNER_KEY, TEST_VERIFIER_KEY } from './support/keys'
 
 export const ORIGIN = 'https://registry.example'
 
-/** data/ as committed, validated. A fresh copy each call, so tests may change it. */
-/** Every locale file, by language, whatever languages data/ declares. */
+/** Every locale file of the fixture dataset, by language. */
 export const LOCALES = Object.fromEntries(
-  Object.entries(import.meta.glob<unknown>('../data/locales/*.json', { eager: true, import: 'default' })).map(
+  Object.entries(import.meta.glob<unknown>('./fixtures/data/locales/*.json', { eager: true, import: 'default' })).map(
     ([path, locale]) => [path.slice(path.lastIndexOf('/') + 1, -'.json'.length), locale],
   ),
 )
 
-export function realData(): RegistryData {
+/**
+ * The tests' dataset: test/fixtures/data, LiveAgent's list in three languages with no announcement,
+ * as data/ stood. Fixed, so that a privacy team's edit of data/ changes no test; test/content.test.ts
+ * holds data/ itself to the source. A fresh copy each call, so tests may change it.
+ */
+export function fixtureData(): RegistryData {
   const result = validateRegistry(
     structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }),
   )
-  if (!result.ok) throw new Error(`data/ is invalid: ${JSON.stringify(result.problems)}`)
+  if (!result.ok) throw new Error(`test/fixtures/data is invalid: ${JSON.stringify(result.problems)}`)
   return result.data
 }
 
@@ -40,7 +44,7 @@ export const TARGET: PublishTarget = {
 }
 
 /** Publishes into the test's KV, as `npm run publish-data` does into local KV, and starts readers afresh. */
-export async function publish(data: RegistryData = realData(), now = new Date('2026-11-20T10:00:00Z')) {
+export async function publish(data: RegistryData = fixtureData(), now = new Date('2026-11-20T10:00:00Z')) {
   const outcome = await publishTo(TARGET, data, now)
   forgetCachedReleases()
   return outcome

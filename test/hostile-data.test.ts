@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { fetchWorker, publish, realData } from './helpers'
+import { fetchWorker, publish, fixtureData } from './helpers'
 
 const HOSTILE = {
   name: 'A&B <Group> "Ltd" \'x\'',
@@ -12,7 +12,7 @@ const HOSTILE = {
 }
 
 beforeAll(async () => {
-  const data = realData()
+  const data = fixtureData()
   const [first, second, third] = data.subprocessors.subprocessors
   first!.name = HOSTILE.name
   first!.purpose.en = HOSTILE.script

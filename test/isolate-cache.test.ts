@@ -11,7 +11,7 @@ import {
   REPRESENTATION_CACHE_BUDGET_BYTES,
 } from '../src/storage/reader'
 import type { RegistryData } from '../src/publish/input/schema'
-import { ORIGIN, publish, realData, TARGET, useFreshStorage } from './helpers'
+import { ORIGIN, publish, fixtureData, TARGET, useFreshStorage } from './helpers'
 
 useFreshStorage()
 afterEach(() => vi.useRealTimers())
@@ -119,7 +119,7 @@ describe('history stays off the warm path', () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(new Date('2026-12-01T00:00:00Z'))
     for (let version = 1; version <= 12; version++) {
-      const data = realData()
+      const data = fixtureData()
       data.subprocessors.subprocessors[0]!.purpose.en = `Storing LiveAgent Service Data, wording ${version}`
       if (version === 12) data.announcements = [{ remove: 'openai', effective: '2027-01-15' }]
       await publishTo(TARGET, data, new Date(Date.UTC(2026, 10, version, 10)))
@@ -170,7 +170,7 @@ describe('the memo of fully explicit URLs', () => {
     await publish()
     const worker = countingRegistry()
     expect((await request('/subprocessors.json?region=eu&lang=de', worker)).status).toBe(200)
-    await publishTo(TARGET, withoutLanguage(realData(), 'de'), new Date('2026-11-28T12:00:01Z'))
+    await publishTo(TARGET, withoutLanguage(fixtureData(), 'de'), new Date('2026-11-28T12:00:01Z'))
     vi.setSystemTime(Date.now() + RELEASE_RECHECK_MS)
     const res = await app.fetch(
       new Request(`${ORIGIN}/subprocessors.json?region=eu&lang=de`),
@@ -201,7 +201,7 @@ describe('freshness', () => {
     }
     expect(await version()).toBe(1)
 
-    const data = realData()
+    const data = fixtureData()
     data.registry.lastUpdated = '2024-05-01'
     // Published behind this isolate's back: its caches are not told.
     await publishTo(TARGET, data, new Date('2026-11-28T12:00:01Z'))
@@ -216,7 +216,7 @@ describe('freshness', () => {
 describe('memory', () => {
   it('keeps a 10,000-entry registry with all its representations within the cache budget', async () => {
     expect(REPRESENTATION_CACHE_BUDGET_BYTES).toBeLessThanOrEqual(32 * 1024 * 1024)
-    const data = realData()
+    const data = fixtureData()
     data.subprocessors.subprocessors = Array.from({ length: 10_000 }, (_, i) => syntheticEntry(i + 1))
     const outcome = await publish(data)
     expect(outcome.release.totalBytes).toBeGreaterThan(4 * REPRESENTATION_CACHE_BUDGET_BYTES)

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import announcements from '../data/announcements.json'
-import regions from '../data/regions.json'
-import registry from '../data/registry.json'
-import subprocessors from '../data/subprocessors.json'
+import announcements from './fixtures/data/announcements.json'
+import regions from './fixtures/data/regions.json'
+import registry from './fixtures/data/registry.json'
+import subprocessors from './fixtures/data/subprocessors.json'
 import { validateRegistry } from '../src/publish/input/validate'
 import { fetchWorker, LOCALES, publish } from './helpers'
 

@@ -7,7 +7,7 @@ import { strongEtag } from '../src/domain/etag'
 import { LOG_BLOCK_VERSIONS } from '../src/storage/log'
 import { forgetCachedReleases } from '../src/storage/reader'
 import { DAY_MS } from './support/history'
-import { fetchWorker, publish, realData, TARGET } from './helpers'
+import { fetchWorker, publish, fixtureData, TARGET } from './helpers'
 
 const VERSIONS = LOG_BLOCK_VERSIONS + 2
 const FIRST = Date.parse('2026-01-01T10:00:00Z')
@@ -18,7 +18,7 @@ async function chunkKeys() {
 
 /** Version n (from 2) rewords twilio's purpose, an editorial change that takes effect when published. */
 function dataOf(version: number) {
-  const data = realData()
+  const data = fixtureData()
   const twilio = data.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!
   if (version > 1)
     twilio.purpose = Object.fromEntries(

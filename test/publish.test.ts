@@ -11,7 +11,7 @@ import { readCurrentRelease, writeValues } from '../src/storage/writer'
 import { VersionTaken } from '../src/storage/arbiter'
 import type { SubprocessorListDocument } from '../src/publish/contract/schema'
 import { ACME, announcing, at } from './support/history'
-import { fetchWorker, LOCALES, publish, realData, TARGET, useFreshStorage } from './helpers'
+import { fetchWorker, LOCALES, publish, fixtureData, TARGET, useFreshStorage } from './helpers'
 
 useFreshStorage()
 
@@ -67,7 +67,7 @@ describe('publishing', () => {
   it('writes nothing when the data has not changed', async () => {
     await publish()
     const before = await keys()
-    const again = await publish(realData(), new Date('2027-01-01T00:00:00Z'))
+    const again = await publish(fixtureData(), new Date('2027-01-01T00:00:00Z'))
     expect(again.changed).toBe(false)
     expect(again.release.version).toBe(1)
     expect(await keys()).toEqual(before)
@@ -76,7 +76,7 @@ describe('publishing', () => {
   it('keeps earlier versions intact when publishing a new one', async () => {
     const first = await publish()
     const v1 = await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)
-    const data = realData()
+    const data = fixtureData()
     data.registry.lastUpdated = '2024-01-15'
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.release).toMatchObject({ version: 2, parent: 1 })
@@ -88,7 +88,7 @@ describe('publishing', () => {
 
   it('publishes a change to the region mapping alone as a new version', async () => {
     await publish()
-    const data = realData()
+    const data = fixtureData()
     data.regions.countryOverrides.IE = 'uk'
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.changed).toBe(true)
@@ -101,7 +101,7 @@ describe('publishing', () => {
   it('never shows half a publish: a write that fails midway leaves the previous version current, and a re-run completes', async () => {
     await publish()
     const before = await fetchWorker('/subprocessors.json?region=eu&lang=en').then((res) => res.text())
-    const data = realData()
+    const data = fixtureData()
     data.subprocessors.subprocessors[0]!.purpose.en = 'Changed'
     let puts = 0
     const failing: PublishTarget = {
@@ -134,7 +134,7 @@ describe('publishing', () => {
 
   it('completes a publish stopped after it took its version number: the next run moves the pointer', async () => {
     await publish()
-    const data = realData()
+    const data = fixtureData()
     data.subprocessors.subprocessors[0]!.purpose.en = 'Changed'
     const stopped: PublishTarget = {
       ...TARGET,
@@ -159,9 +159,9 @@ const V2 = at('2026-11-21T10:00:00Z')
 
 describe('racing publishers', () => {
   it('gives each version number to exactly one publish; the other makes nothing visible', async () => {
-    await publish(realData(), V1)
-    const a = announcing(realData(), { add: ACME, effective: '2027-01-15' })
-    const b = realData()
+    await publish(fixtureData(), V1)
+    const a = announcing(fixtureData(), { add: ACME, effective: '2027-01-15' })
+    const b = fixtureData()
     b.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.name = 'Twilio Inc.'
     const outcomes = await Promise.allSettled([publish(a, V2), publish(b, V2)])
     const won = outcomes.filter((outcome) => outcome.status === 'fulfilled')
@@ -205,7 +205,7 @@ describe('ETags across publishes', () => {
   it('keeps every ETag when the same data is published again', async () => {
     await publish()
     const before = await fetchWorker(EXPLICIT)
-    const again = await publish(realData(), new Date('2026-12-01T00:00:00Z'))
+    const again = await publish(fixtureData(), new Date('2026-12-01T00:00:00Z'))
     expect(again.changed).toBe(false)
     const after = await fetchWorker(EXPLICIT)
     expect(after.headers.get('ETag')).toBe(before.headers.get('ETag'))
@@ -215,7 +215,7 @@ describe('ETags across publishes', () => {
   it('changes the ETag when the data changes', async () => {
     await publish()
     const before = await fetchWorker(EXPLICIT)
-    const data = realData()
+    const data = fixtureData()
     data.subprocessors.subprocessors[0]!.purpose.en = 'Hosting'
     expect((await publish(data, new Date('2026-12-01T00:00:00Z'))).changed).toBe(true)
     const after = await fetchWorker(EXPLICIT)

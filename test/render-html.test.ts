@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest'
 import { type PageChanges, toListDocument, toListPage } from '../src/publish/render/model'
 import { renderListHtml } from '../src/publish/render/html'
-import { realData } from './helpers'
+import { fixtureData } from './helpers'
 
-const data = realData()
+const data = fixtureData()
 const stamp = { version: 7, publishedAt: '2026-11-20T10:00:00.000Z' }
 const state = {
   entries: data.subprocessors.subprocessors,

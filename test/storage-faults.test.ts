@@ -6,7 +6,7 @@ import { syntheticEntry } from './support/generate'
 import { CURRENT_RELEASE_KEY, entryPack, packKey, representationKey } from '../src/storage/keys'
 import { forgetCachedReleases } from '../src/storage/reader'
 import app from '../src/index'
-import { fetchWorker, ORIGIN, publish, realData, useFreshStorage } from './helpers'
+import { fetchWorker, ORIGIN, publish, fixtureData, useFreshStorage } from './helpers'
 
 useFreshStorage()
 let logged: ReturnType<typeof spyOnErrors>
@@ -38,7 +38,7 @@ const loggedFaults = () =>
 describe('an entries pack missing from storage', () => {
   /** 200 entries in 4 packs; ids chosen so that one is in the deleted pack and one in another. */
   async function publishAndDeletePack() {
-    const data = realData()
+    const data = fixtureData()
     data.subprocessors.subprocessors = Array.from({ length: 200 }, (_, i) => syntheticEntry(i + 1))
     const { release } = await publish(data)
     expect(release.entryPackSizes[0]).toHaveLength(4)

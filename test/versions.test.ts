@@ -3,7 +3,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ChangeDocument, SubprocessorListDocument } from '../src/publish/contract/schema'
 import { ACME, announcing, at } from './support/history'
-import { fetchWorker, publish, realData } from './helpers'
+import { fetchWorker, publish, fixtureData } from './helpers'
 
 afterEach(() => vi.useRealTimers())
 
@@ -21,9 +21,9 @@ describe('a history of three versions', () => {
   const seen: { etag: string; body: string }[] = []
 
   beforeAll(async () => {
-    await publish(realData(), V1)
+    await publish(fixtureData(), V1)
     seen.push(await current())
-    const renamed = realData()
+    const renamed = fixtureData()
     renamed.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!.name = 'Twilio Inc.'
     await publish(renamed, V2)
     seen.push(await current())
@@ -48,7 +48,7 @@ describe('a history of three versions', () => {
           version: 3,
           publishedAt: '2026-11-22T10:00:00.000Z',
           parent: 2,
-          changes: { added: 1, removed: 0, modified: 0, withdrawn: 0 },
+          changes: { added: 1, removed: 0, modified: 0, corrected: 0, amended: 0, withdrawn: 0 },
           links: {
             list: '/subprocessors.json?region=all&lang=en&version=3',
             changes: '/changes.json?region=all&lang=en&since=2',
@@ -60,7 +60,7 @@ describe('a history of three versions', () => {
           version: 2,
           publishedAt: '2026-11-21T10:00:00.000Z',
           parent: 1,
-          changes: { added: 0, removed: 0, modified: 1, withdrawn: 0 },
+          changes: { added: 0, removed: 0, modified: 1, corrected: 0, amended: 0, withdrawn: 0 },
           links: {
             list: '/subprocessors.json?region=all&lang=en&version=2',
             changes: '/changes.json?region=all&lang=en&since=1',
@@ -72,7 +72,7 @@ describe('a history of three versions', () => {
           version: 1,
           publishedAt: '2026-11-20T10:00:00.000Z',
           parent: null,
-          changes: { added: 0, removed: 0, modified: 0, withdrawn: 0 },
+          changes: { added: 0, removed: 0, modified: 0, corrected: 0, amended: 0, withdrawn: 0 },
           links: {
             list: '/subprocessors.json?region=all&lang=en&version=1',
             changes: '/changes.json?region=all&lang=en&since=0',

@@ -12,7 +12,7 @@ import worker from '../src/index'
 import { tick } from '../src/webhooks/emit'
 import type { DeliveryMessage } from '../src/webhooks/queue'
 import { RETRY_DELAYS_SECONDS } from '../src/webhooks/retry'
-import { fetchWorker, publish, realData, useFreshStorage } from './helpers'
+import { fetchWorker, publish, fixtureData, useFreshStorage } from './helpers'
 import { ACME, announcing } from './support/history'
 
 // Endpoints under https://hooks.registry-tests.dev answer from vitest.config.ts (webhookEndpoints), chosen by path.
@@ -216,7 +216,7 @@ describe('the cron tick', () => {
     await subscribe(`${HOOKS}/echo/eu`, ['eu'])
     await subscribe(`${HOOKS}/echo/all`, ['all'])
     await subscribe(`${HOOKS}/echo/us`, ['us'])
-    await publish(announcing(realData(), announcement), new Date(ANNOUNCED_AT))
+    await publish(announcing(fixtureData(), announcement), new Date(ANNOUNCED_AT))
     const now = Date.parse(ANNOUNCED_AT) + HOUR
     expect(await tick(env, now)).toEqual({
       version: 2,
@@ -239,9 +239,9 @@ describe('the cron tick', () => {
   it('emits effective once the effective instant has passed, and withdrawn instead for a change taken back', async () => {
     await subscribe(`${HOOKS}/echo/eu`, ['eu'])
     const crm = { add: { ...ACME, id: 'acme-crm', name: 'Acme CRM, Inc.' }, effective: '2027-01-15' }
-    await publish(announcing(realData(), announcement, crm), new Date(ANNOUNCED_AT))
+    await publish(announcing(fixtureData(), announcement, crm), new Date(ANNOUNCED_AT))
     // Version 3 takes acme-crm back before its date.
-    await publish(announcing(realData(), announcement), new Date('2026-11-22T10:00:00.000Z'))
+    await publish(announcing(fixtureData(), announcement), new Date('2026-11-22T10:00:00.000Z'))
     expect(await tick(env, EFFECTIVE_AT - 1)).toMatchObject({ version: 3, events: 3, messages: 3 })
     expect(await tick(env, EFFECTIVE_AT)).toMatchObject({ events: 1, messages: 1 })
     expect(await tick(env, EFFECTIVE_AT + 60_000)).toMatchObject({ events: 0, messages: 0 })

@@ -66,7 +66,12 @@ describe('POST /webhooks', () => {
       url: `${HOOKS}/echo/first`,
       regions: ['eu', 'uk'],
       languages: ['en'],
-      events: ['subprocessors.change.announced', 'subprocessors.change.effective', 'subprocessors.change.withdrawn'],
+      events: [
+        'subprocessors.change.announced',
+        'subprocessors.change.amended',
+        'subprocessors.change.effective',
+        'subprocessors.change.withdrawn',
+      ],
       status: 'active',
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       failingSince: null,
@@ -279,7 +284,7 @@ describe('hostile subscriptions get a clear 4xx and create nothing', () => {
         {
           field: 'events[0]',
           message:
-            'must be one of subprocessors.change.announced, subprocessors.change.effective, subprocessors.change.withdrawn',
+            'must be one of subprocessors.change.announced, subprocessors.change.amended, subprocessors.change.effective, subprocessors.change.withdrawn',
         },
       ],
     ],

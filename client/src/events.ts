@@ -5,7 +5,7 @@
  */
 import type { Change } from './format.js'
 
-export type EventKind = 'added' | 'removed' | 'modified' | 'announced' | 'withdrawn' | 'effective'
+export type EventKind = 'added' | 'removed' | 'modified' | 'announced' | 'amended' | 'withdrawn' | 'effective'
 
 /** One thing a vendor-risk team acts on: who, what, where, from when, and until when to object. */
 export interface ChangeEvent {
@@ -17,6 +17,8 @@ export interface ChangeEvent {
   subprocessor: { id: string; name: string | null }
   /** The fields a modification changes, by name. */
   fields: string[]
+  /** For an amendment: what it changed (`effectiveAt`, `regions`, fields by name). */
+  changed: string[]
   regions: string[]
   effectiveAt: string
   objectionDeadline: string | null
@@ -36,19 +38,26 @@ export interface Classified {
  * were pending, at `now`. The log is newest first, as the format orders it; events come oldest first.
  */
 export function classify(changes: Change[], since: number, pending: Change[], now: number): Classified {
-  const fresh = changes.filter((c) => c.version > since || (c.withdrawn?.version ?? 0) > since)
+  const amendedSince = (c: Change) => (c.amended ?? []).filter((a) => a.version > since).at(-1)
+  const fresh = changes.filter((c) => c.version > since || (c.withdrawn?.version ?? 0) > since || amendedSince(c))
   const events: Classified['events'] = []
   const withdrawn = new Set<string>()
   let still = [...pending]
   for (const change of [...fresh].reverse()) {
+    const amendment = amendedSince(change)
     if (change.withdrawn) {
       withdrawn.add(change.id)
       still = still.filter((p) => p.id !== change.id)
       events.push({ kind: 'withdrawn', change, version: change.withdrawn.version })
     } else if (Date.parse(change.effectiveAt) > now) {
-      if (!still.some((p) => p.id === change.id)) still.push(change)
-      events.push({ kind: 'announced', change, version: change.version })
-    } else events.push({ kind: change.type, change, version: change.version })
+      // An announcement amended since it was read: the pending one is replaced, its id kept.
+      still = [...still.filter((p) => p.id !== change.id), change]
+      if (change.version > since) events.push({ kind: 'announced', change, version: change.version })
+      else if (amendment) events.push({ kind: 'amended', change, version: amendment.version })
+    } else if (change.version > since || amendment) {
+      still = still.filter((p) => p.id !== change.id)
+      events.push({ kind: change.type, change, version: amendment?.version ?? change.version })
+    }
   }
   for (const change of still.filter((p) => Date.parse(p.effectiveAt) <= now && !withdrawn.has(p.id)))
     events.push({ kind: 'effective', change, version: change.version })
@@ -84,6 +93,7 @@ export function toEvent(
     type: change.type,
     subprocessor: { id: change.entry.id, name: change.entry.name },
     fields: change.fields ?? [],
+    changed: kind === 'amended' ? ((change.amended ?? []).find((a) => a.version === version)?.changed ?? []) : [],
     regions: change.regions,
     effectiveAt: change.effectiveAt,
     objectionDeadline: change.objectionDeadline,
@@ -106,6 +116,10 @@ export function eventLine(event: ChangeEvent): string {
   switch (event.kind) {
     case 'announced':
       return `announced ${what}, effective ${day(event.effectiveAt)}${object}`
+    case 'amended': {
+      const changed = event.changed.length ? ` [${event.changed.join(', ')}]` : ''
+      return `amended in version ${event.version}${changed}: ${what}, effective ${day(event.effectiveAt)}${object}`
+    }
     case 'withdrawn':
       return `withdrawn in version ${event.version}: the ${what}, which was to take effect ${day(event.effectiveAt)}`
     case 'effective':

@@ -78,6 +78,8 @@ export interface Change {
   effectiveAt: string
   objectionDeadline: string | null
   withdrawn: { version: number; at: string } | null
+  /** Each later version that amended the announcement, oldest first. */
+  amended: { version: number; at: string; changed: string[]; material: boolean }[]
 }
 
 export interface ChangeLogDocument {
@@ -231,7 +233,8 @@ export function readList(url: string, doc: unknown): ListDocument {
 function readChange(url: string, value: unknown, i: number): Change | null {
   const where = `(changes[${i}])`
   const type = at(value, 'type')
-  // A change type of a later minor version: a reader ignores what it does not understand (§8).
+  // A correction of a translation is no change in the facts, and a type of a later minor version is
+  // one this reader does not understand (§8): neither is an event.
   if (!CHANGE_TYPES.includes(type as ChangeType)) return null
   const name = at(value, 'entry.name')
   const withdrawn = at(value, 'withdrawn')
@@ -254,7 +257,24 @@ function readChange(url: string, value: unknown, i: number): Change | null {
       isObject(withdrawn) && isVersion(withdrawn.version) && isString(withdrawn.at)
         ? { version: withdrawn.version, at: withdrawn.at }
         : null,
+    amended: [],
   }
+  const amended = at(value, 'amended')
+  if (Array.isArray(amended) && amended.length <= 64)
+    change.amended = amended.flatMap((a) =>
+      isObject(a) && isVersion(a.version) && isInstant(a.at)
+        ? [
+            {
+              version: a.version,
+              at: a.at,
+              changed: Array.isArray(a.changed)
+                ? a.changed.filter((c): c is string => isString(c) && c.length <= 64).slice(0, 64)
+                : [],
+              material: a.material === true,
+            },
+          ]
+        : [],
+    )
   const status = at(value, 'status')
   if (status === 'upcoming' || status === 'effective' || status === 'withdrawn') change.status = status
   if (isString(summary)) change.summary = summary

@@ -14,6 +14,7 @@ const change = (over: Partial<Change> & Pick<Change, 'id' | 'type' | 'version'>)
   effectiveAt: LATER,
   objectionDeadline: LATER,
   withdrawn: null,
+  amended: [],
   ...over,
 })
 
@@ -57,6 +58,28 @@ describe('classify', () => {
       [['announced', ADD_LATER.id]],
       [ADD_LATER.id],
     ],
+    [
+      'an announcement amended after it was read: one amended event, and the pending change replaced',
+      [
+        {
+          ...ADD_LATER,
+          effectiveAt: '2027-02-01T00:00:00.000Z',
+          amended: [{ version: 4, at: EARLIER, changed: ['effectiveAt'], material: false }],
+        },
+      ],
+      3,
+      [ADD_LATER],
+      [['amended', ADD_LATER.id]],
+      [ADD_LATER.id],
+    ],
+    [
+      'an amendment read with its announcement is one announcement',
+      [{ ...ADD_LATER, amended: [{ version: 3, at: EARLIER, changed: ['regions'], material: true }] }],
+      2,
+      [],
+      [['announced', ADD_LATER.id]],
+      [ADD_LATER.id],
+    ],
   ])('%s', (_name, log, since, pending, events, stillPending) => {
     const classified = classify(log, since, pending, NOW)
     expect(classified.events.map((e) => [e.kind, e.change.id])).toEqual(events)
@@ -90,6 +113,7 @@ const event = (over: Partial<ChangeEvent>): ChangeEvent => ({
   type: 'added',
   subprocessor: { id: 'acme', name: 'Acme Inc.' },
   fields: [],
+  changed: [],
   regions: ['eu', 'uk'],
   effectiveAt: LATER,
   objectionDeadline: LATER,
@@ -139,6 +163,11 @@ describe('eventLine', () => {
       'an announcement now in force',
       { kind: 'effective' },
       'in force: the addition of Acme Inc. (eu, uk), since 2027-01-15',
+    ],
+    [
+      'an amended announcement',
+      { kind: 'amended', version: 4, changed: ['effectiveAt', 'regions'] },
+      'amended in version 4 [effectiveAt, regions]: addition of Acme Inc. (eu, uk), effective 2027-01-15, object by 2027-01-15',
     ],
     [
       'an entry without a name',

@@ -4,8 +4,16 @@
  * every version, and read by the feeds, the page and webhook delivery.
  */
 
-export const CHANGE_TYPES = ['added', 'removed', 'modified'] as const
+/**
+ * `added`, `removed` and `modified` are material: a difference in the facts (the source language's
+ * text, or a language-neutral field). `corrected` is not: a translation that changed while the
+ * source language's text stayed the same. It is recorded and shown, never announced, needs no
+ * notice, and is not pushed as a change event.
+ */
+export const CHANGE_TYPES = ['added', 'removed', 'modified', 'corrected'] as const
 export type ChangeType = (typeof CHANGE_TYPES)[number]
+
+export const isMaterial = (type: ChangeType) => type !== 'corrected'
 
 /** The fields of an entry a modification can name: every field but the id. */
 export const CHANGED_FIELDS = [
@@ -40,6 +48,16 @@ export interface FieldChange {
   after: unknown
 }
 
+/** A later version's edit of an announcement not yet in force: the record keeps its id, and says what moved. */
+export interface Amendment {
+  version: number
+  at: string
+  /** What the amendment changed: `effectiveAt`, `regions`, `shortNotice`, or the entry's fields by name. */
+  changed: string[]
+  /** Whether it brought the date forward, widened the regions or changed a fact: then it needed the full notice. */
+  material: boolean
+}
+
 /** One change to one entry, as the change log keeps it. */
 export interface ChangeRecord {
   /** Stable across publishes: the version that announced it, the entry, the type and the effective instant. */
@@ -66,6 +84,13 @@ export interface ChangeRecord {
   /** Set when a later version took the change back before it took effect. */
   withdrawnIn: number | null
   withdrawnAt: string | null
+  /** Every amendment of the announcement by a later version, oldest first. */
+  amendments: Amendment[]
+}
+
+/** The last version that touched a record: announced, amended or withdrew it. */
+export function touchedIn(change: ChangeRecord): number {
+  return Math.max(change.announcedIn, change.withdrawnIn ?? 0, change.amendments.at(-1)?.version ?? 0)
 }
 
 /** Where a change stands at an instant. */

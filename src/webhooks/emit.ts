@@ -8,7 +8,7 @@ import { RegistryError } from '../domain/errors'
 import type { Release } from '../domain/representation'
 import { getCurrentRelease, readChangeLog } from '../storage/reader'
 import { sha256Hex } from './crypto'
-import { changePayload, type DueEvent, dueEvents, emissionKey, regionsOfInterest, wants } from './events'
+import { changePayload, type DueEvent, dueEvents, emissionKey, emittedAs, regionsOfInterest, wants } from './events'
 import { type DeliveryMessage, enqueueDeliveries } from './queue'
 import { RATE_WINDOW_MS } from './subscribe'
 import { activeSubscriptions, emittedKeys, readCursor, recordEmissions, type Subscription, sweep } from './store'
@@ -24,7 +24,7 @@ export interface TickReport {
 
 /** The `webhook-id` of an event: derived from the change and the event, so a re-emission carries the same one. */
 export async function messageId(due: DueEvent): Promise<string> {
-  return `msg_${(await sha256Hex(emissionKey(due.change.id, due.event))).slice(0, 32)}`
+  return `msg_${(await sha256Hex(emissionKey(emittedAs(due), due.event))).slice(0, 32)}`
 }
 
 /** Runs one tick at `now` (the trigger's scheduledTime: the platform's clock, which a test can set). */
@@ -47,10 +47,10 @@ export async function tick(env: Cloudflare.Env, now: number): Promise<TickReport
   const emitted = candidates.length
     ? await emittedKeys(
         env.DB,
-        candidates.map((due) => due.change.id),
+        candidates.map((due) => emittedAs(due)),
       )
     : new Set<string>()
-  const due = candidates.filter((event) => !emitted.has(emissionKey(event.change.id, event.event)))
+  const due = candidates.filter((event) => !emitted.has(emissionKey(emittedAs(event), event.event)))
   if (due.length === 0) {
     if (release.version > lastVersion) await recordEmissions(env.DB, [], release.version, now)
     return report
@@ -62,7 +62,7 @@ export async function tick(env: Cloudflare.Env, now: number): Promise<TickReport
   for (const event of due) {
     const fanOut = await messagesFor(event, subscriptions, release, env.PUBLIC_ORIGIN)
     messages.push(...fanOut)
-    emissions.push({ changeId: event.change.id, event: event.event, subscriptions: fanOut.length })
+    emissions.push({ changeId: emittedAs(event), event: event.event, subscriptions: fanOut.length })
   }
   // Enqueued before being marked: a tick that dies between the two re-sends with the same webhook-id, never loses.
   report.sendBatchCalls = await enqueueDeliveries(env.WEBHOOK_QUEUE, messages)

@@ -2,11 +2,12 @@
  * Webhook events: which ones a change log calls for at an instant, who receives each, and the
  * payload each subscriber gets. Plain functions: no bindings, no clock of their own.
  */
-import type { ChangeRecord } from '../domain/change'
+import { type ChangeRecord, isMaterial } from '../domain/change'
 import { ALL_REGIONS } from '../domain/representation'
 
 export const CHANGE_EVENTS = [
   'subprocessors.change.announced',
+  'subprocessors.change.amended',
   'subprocessors.change.effective',
   'subprocessors.change.withdrawn',
 ] as const
@@ -17,10 +18,16 @@ export const VERIFICATION_EVENT = 'webhook.verification'
 export interface DueEvent {
   event: ChangeEvent
   change: ChangeRecord
+  /** For an amendment: the version that made it. */
+  amendedIn?: number
 }
 
 /** What has been emitted already: `${change id} ${event}`. */
 export const emissionKey = (changeId: string, event: ChangeEvent) => `${changeId} ${event}`
+
+/** The id an event is emitted under: the change's, and for an amendment the version that made it, since a change may be amended more than once. */
+export const emittedAs = (due: Pick<DueEvent, 'change' | 'amendedIn'>) =>
+  due.amendedIn === undefined ? due.change.id : `${due.change.id}#${due.amendedIn}`
 
 /**
  * The events a change log calls for, given the last version processed and the instant: new
@@ -29,11 +36,17 @@ export const emissionKey = (changeId: string, event: ChangeEvent) => `${changeId
  */
 export function dueEvents(records: ChangeRecord[], lastVersion: number, now: number, emitted: Set<string>): DueEvent[] {
   const due: DueEvent[] = []
-  const add = (event: ChangeEvent, change: ChangeRecord) => {
-    if (!emitted.has(emissionKey(change.id, event))) due.push({ event, change })
+  const add = (event: ChangeEvent, change: ChangeRecord, amendedIn?: number) => {
+    const one: DueEvent = amendedIn === undefined ? { event, change } : { event, change, amendedIn }
+    if (!emitted.has(emissionKey(emittedAs(one), event))) due.push(one)
   }
   for (const change of records) {
+    // A correction of a translation is no change in the facts: recorded and shown, never pushed.
+    if (!isMaterial(change.type)) continue
     if (change.announcedIn > lastVersion) add('subprocessors.change.announced', change)
+    for (const amendment of change.amendments)
+      if (amendment.version > lastVersion && amendment.version > change.announcedIn)
+        add('subprocessors.change.amended', change, amendment.version)
     if (change.withdrawnIn !== null && change.withdrawnIn > lastVersion) add('subprocessors.change.withdrawn', change)
     if (change.withdrawnIn === null && Date.parse(change.effectiveAt) <= now)
       add('subprocessors.change.effective', change)
@@ -62,8 +75,10 @@ const pick = (text: Record<string, string>, languages: string[]) =>
   Object.fromEntries(languages.filter((lang) => lang in text).map((lang) => [lang, text[lang]!]))
 
 /** When the event happened: its own instant, so that every subscriber and every retry carry the same body. */
-function occurredAt({ event, change }: DueEvent): string {
+function occurredAt({ event, change, amendedIn }: DueEvent): string {
   if (event === 'subprocessors.change.announced') return change.announcedAt
+  if (event === 'subprocessors.change.amended')
+    return change.amendments.find((amendment) => amendment.version === amendedIn)?.at ?? change.announcedAt
   if (event === 'subprocessors.change.withdrawn') return change.withdrawnAt ?? change.announcedAt
   return change.effectiveAt
 }

@@ -17,6 +17,8 @@ import { readChunkedList } from '../../src/storage/lists'
 import { TEST_SIGNER_KEY } from './keys'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+/** The tests' dataset (test/fixtures/data): data/ as it stood, fixed so that editing data/ changes no test. */
+export const FIXTURE_DATA = join(ROOT, 'test', 'fixtures', 'data')
 // Every publish signs with the tests' own key, so that a history built once can be published on again.
 const OFFLINE = {
   ...process.env,

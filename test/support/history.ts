@@ -55,6 +55,34 @@ export function addedRecord(
     shortNotice: null,
     withdrawnIn: null,
     withdrawnAt: null,
+    amendments: [],
     ...overrides,
+  }
+}
+
+/**
+ * The data with one more language: every text in every declared language gains `lang`, written as
+ * `from`'s (a placeholder translation), and its locale is `from`'s, named anew. A text is any
+ * object whose keys are exactly the declared languages.
+ */
+export function withLanguage(data: RegistryData, lang: string, from = 'en', name = lang): RegistryData {
+  const declared = new Set(data.registry.languages)
+  const isText = (value: object) => {
+    const keys = Object.keys(value)
+    return keys.length === declared.size && keys.every((key) => declared.has(key))
+  }
+  const grow = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(grow)
+    if (!value || typeof value !== 'object') return value
+    const object = value as Record<string, unknown>
+    if (isText(object)) return { ...object, [lang]: object[from] }
+    return Object.fromEntries(Object.entries(object).map(([key, inner]) => [key, grow(inner)]))
+  }
+  const { locales, ...rest } = data
+  const grown = grow(rest) as Omit<RegistryData, 'locales'>
+  return {
+    ...grown,
+    registry: { ...grown.registry, languages: [...data.registry.languages, lang] },
+    locales: { ...locales, [lang]: { ...structuredClone(locales[from]!), name } },
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleWorker, publishData, ROOT, serveRegistry, tsx } from '../support/harness'
+import { bundleWorker, FIXTURE_DATA, publishData, ROOT, serveRegistry, tsx } from '../support/harness'
 
 let work: string
 let bundle: Awaited<ReturnType<typeof bundleWorker>>
@@ -16,7 +16,7 @@ afterAll(() => rm(work, { recursive: true, force: true }))
 
 async function copyOfData(name: string) {
   const dir = join(work, name)
-  await cp(join(ROOT, 'data'), dir, { recursive: true })
+  await cp(FIXTURE_DATA, dir, { recursive: true })
   return dir
 }
 
@@ -31,7 +31,7 @@ async function failure(promise: Promise<unknown>): Promise<{ code: number; stdou
 
 describe('npm run validate', () => {
   it('accepts data/', async () => {
-    const { stdout } = await tsx(join(ROOT, 'src', 'cli', 'validate.ts'), ['--data', join(ROOT, 'data')])
+    const { stdout } = await tsx(join(ROOT, 'src', 'cli', 'validate.ts'), ['--data', FIXTURE_DATA])
     expect(stdout).toContain('is valid: 14 sub-processors, 4 regions.')
   })
 
@@ -47,7 +47,7 @@ describe('npm run validate', () => {
     expect(code).toBe(1)
     expect(stderr).toContain(`1 problem in ${dir}:`)
     expect(stderr).toContain(`${join(dir, 'regions.json')} › (whole file):`)
-    await cp(join(ROOT, 'data', 'regions.json'), join(dir, 'regions.json'))
+    await cp(join(FIXTURE_DATA, 'regions.json'), join(dir, 'regions.json'))
     const again = await failure(tsx(join(ROOT, 'src', 'cli', 'validate.ts'), ['--data', dir]))
     expect(again.stderr).toBe(
       [
@@ -73,27 +73,27 @@ describe('npm run validate', () => {
 describe('npm run publish-data', () => {
   it('prints what it wrote, and writes nothing the second time', async () => {
     const state = join(work, 'state-publish')
-    const first = await publishData(join(ROOT, 'data'), state)
+    const first = await publishData(FIXTURE_DATA, state)
     expect(first.stdout).toMatch(/Version 1 \(previous: none\), published at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z/)
     expect(first.stdout).toContain('300 representations')
     expect(first.stdout).toMatch(/lists {10}75 .*\(json .*, html .*, csv .*\)/)
     expect(first.stdout).toContain('the current pointer now names it.')
-    const second = await publishData(join(ROOT, 'data'), state)
+    const second = await publishData(FIXTURE_DATA, state)
     expect(second.stdout).toContain('Unchanged: version 1')
     expect(second.stdout).toContain('Nothing written.')
   })
 
   it('writes nothing on --dry-run', async () => {
     const state = join(work, 'state-dry')
-    const dry = await publishData(join(ROOT, 'data'), state, ['--dry-run'])
+    const dry = await publishData(FIXTURE_DATA, state, ['--dry-run'])
     expect(dry.stdout).toContain('Dry run: nothing written.')
-    const real = await publishData(join(ROOT, 'data'), state)
+    const real = await publishData(FIXTURE_DATA, state)
     expect(real.stdout).toContain('Version 1 (previous: none)')
   })
 
   it('prints the typed change set on --dry-run, and refuses a change announced with too little notice, writing nothing', async () => {
     const state = join(work, 'state-announce')
-    await publishData(join(ROOT, 'data'), state)
+    await publishData(FIXTURE_DATA, state)
     const dir = await copyOfData('announced')
     const day = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString().slice(0, 10)
     const announce = (effective: string) =>
@@ -122,15 +122,15 @@ describe('npm run publish-data', () => {
     expect(stderr).toContain(
       `twilio: a change of regions needs 30 days' notice, but it would take effect on ${day(10)}; the earliest date allowed is ${day(30)}.`,
     )
-    const again = await publishData(join(ROOT, 'data'), state)
+    const again = await publishData(FIXTURE_DATA, state)
     expect(again.stdout).toContain('Unchanged: version 1')
   })
 
   it('publishes through the wrangler CLI, the --remote path, into local KV that the bundle serves', async () => {
     const state = join(work, 'state-wrangler')
-    const published = await publishData(join(ROOT, 'data'), state, ['--via-wrangler'])
+    const published = await publishData(FIXTURE_DATA, state, ['--via-wrangler'])
     expect(published.stdout).toContain('Published version 1 to local KV and D1, through the wrangler CLI')
-    const again = await publishData(join(ROOT, 'data'), state, ['--via-wrangler'])
+    const again = await publishData(FIXTURE_DATA, state, ['--via-wrangler'])
     expect(again.stdout).toContain('Unchanged: version 1')
     const { mf, url } = await serveRegistry({ scriptPath: bundle.scriptPath, persistTo: state })
     try {
@@ -155,7 +155,7 @@ describe('the deployable bundle', () => {
 
   it('serves an OpenAPI document that a real OpenAPI 3.1 validator accepts', async () => {
     const state = join(work, 'state-openapi')
-    await publishData(join(ROOT, 'data'), state)
+    await publishData(FIXTURE_DATA, state)
     const { mf, url } = await serveRegistry({ scriptPath: bundle.scriptPath, persistTo: state })
     try {
       const document = await fetch(`${url}/openapi.json`).then((res) => res.json() as Promise<Record<string, unknown>>)

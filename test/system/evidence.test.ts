@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleWorker, publishData, ROOT, serveRegistry, servedVersion, tsx } from '../support/harness'
+import { bundleWorker, FIXTURE_DATA, publishData, ROOT, servedVersion, serveRegistry, tsx } from '../support/harness'
 import { NEXT_VERIFIER_KEY, TEST_VERIFIER_KEY } from '../support/keys'
 
 const run = promisify(execFile)
@@ -37,7 +37,7 @@ async function download(path: string, name?: string): Promise<string> {
 /** data/ with a later "last updated" date: a new version with the same sub-processors. */
 async function dataUpdatedOn(date: string): Promise<string> {
   const dir = join(work, `data-${date}`)
-  await cp(join(ROOT, 'data'), dir, { recursive: true })
+  await cp(FIXTURE_DATA, dir, { recursive: true })
   const registryFile = JSON.parse(await readFile(join(dir, 'registry.json'), 'utf8'))
   registryFile.lastUpdated = date
   await writeFile(join(dir, 'registry.json'), JSON.stringify(registryFile))
@@ -67,7 +67,7 @@ beforeAll(async () => {
   state = join(work, 'state')
   scriptPath = (await bundleWorker(join(work, 'dist'))).scriptPath
   registry = await serveRegistry({ scriptPath, persistTo: state })
-  for (const data of [join(ROOT, 'data'), await dataUpdatedOn('2024-01-15'), await dataUpdatedOn('2024-02-20')]) {
+  for (const data of [FIXTURE_DATA, await dataUpdatedOn('2024-01-15'), await dataUpdatedOn('2024-02-20')]) {
     await publishData(data, state)
     const version = saved.length + 1
     await servedVersion(registry.url, version)

@@ -13,7 +13,7 @@ import { getHttpOperationsFromSpec, type IHttpRequest, type IHttpResponse } from
 import { validateInput, validateOutput } from '@stoplight/prism-http/dist/validator/index.js'
 import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleWorker, publishData, ROOT, serveRegistry } from '../support/harness'
+import { bundleWorker, FIXTURE_DATA, publishData, ROOT, serveRegistry } from '../support/harness'
 
 // A CommonJS default export: `require` hands over the function itself, `import` the module object.
 const { default: route } = createRequire(import.meta.url)(
@@ -53,7 +53,7 @@ let ids: string[]
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'registry-openapi-'))
   const bundle = await bundleWorker(join(work, 'dist'))
-  await publishData(join(ROOT, 'data'), join(work, 'state'))
+  await publishData(FIXTURE_DATA, join(work, 'state'))
   published = await serveRegistry({ scriptPath: bundle.scriptPath, persistTo: join(work, 'state') })
   unpublished = await serveRegistry({ scriptPath: bundle.scriptPath, persistTo: join(work, 'empty') })
   servedBytes = await fetch(`${published.url}/openapi.json`).then((res) => res.text())

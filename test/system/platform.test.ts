@@ -5,7 +5,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleWorker, publishData, ROOT, serveRegistry } from '../support/harness'
+import { bundleWorker, FIXTURE_DATA, publishData, serveRegistry } from '../support/harness'
 
 let work: string
 let server: Awaited<ReturnType<typeof serveRegistry>>
@@ -13,7 +13,7 @@ let server: Awaited<ReturnType<typeof serveRegistry>>
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'registry-platform-'))
   const { scriptPath } = await bundleWorker(join(work, 'dist'))
-  await publishData(join(ROOT, 'data'), join(work, 'state'))
+  await publishData(FIXTURE_DATA, join(work, 'state'))
   server = await serveRegistry({ scriptPath, persistTo: join(work, 'state') })
 })
 afterAll(async () => {

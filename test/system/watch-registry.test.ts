@@ -14,7 +14,15 @@ import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { JsonFileStore } from '../../client/src/node'
 import { Watcher } from '../../client/src/watcher'
-import { bundleWorker, freePort, publishData, ROOT, serveRegistry, servedVersion } from '../support/harness'
+import {
+  bundleWorker,
+  FIXTURE_DATA,
+  freePort,
+  publishData,
+  ROOT,
+  servedVersion,
+  serveRegistry,
+} from '../support/harness'
 import { ACME } from '../support/history'
 import { TEST_VERIFIER_KEY } from '../support/keys'
 import { formatSchema, WATCH_CLI, watch } from '../support/watch'
@@ -43,7 +51,7 @@ const TWILIO_PURPOSE = {
 /** data/ with these announcements. */
 async function dataWith(name: string, announcements: unknown[]): Promise<string> {
   const dir = join(work, name)
-  await cp(join(ROOT, 'data'), dir, { recursive: true })
+  await cp(FIXTURE_DATA, dir, { recursive: true })
   await writeFile(join(dir, 'announcements.json'), JSON.stringify({ announcements }))
   return dir
 }
@@ -67,7 +75,7 @@ beforeAll(async () => {
       WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
     },
   })
-  await publishVersion(join(ROOT, 'data'), 1)
+  await publishVersion(FIXTURE_DATA, 1)
 }, 240_000)
 
 afterAll(async () => {

@@ -22,8 +22,8 @@ import type { ChangeRecord } from '../../src/domain/change'
 import {
   applyMigrations,
   bundleWorker,
+  FIXTURE_DATA,
   publishData,
-  ROOT,
   serveRegistry,
   storedChangeRecords,
 } from '../support/harness'
@@ -159,7 +159,7 @@ const ANNOUNCEMENTS = {
 /** data/ announcing two more sub-processors for European customers (and a third, with `withSms`). */
 async function dataWithNewEntries(withSms = false): Promise<string> {
   const dir = join(work, withSms ? 'data-sms' : 'data-v2')
-  await cp(join(ROOT, 'data'), dir, { recursive: true })
+  await cp(FIXTURE_DATA, dir, { recursive: true })
   const entries = JSON.parse(await readFile(join(dir, 'subprocessors.json'), 'utf8'))
   const twilio = entries.subprocessors.find((entry: { id: string }) => entry.id === 'twilio')
   const announced = [ANNOUNCEMENTS.mail, ANNOUNCEMENTS.crm, ...(withSms ? [ANNOUNCEMENTS.sms] : [])]
@@ -181,7 +181,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'registry-webhooks-'))
   state = join(work, 'state')
   const bundle = await bundleWorker(join(work, 'dist'))
-  await publishData(join(ROOT, 'data'), state)
+  await publishData(FIXTURE_DATA, state)
   await applyMigrations(state)
   receiver = await startReceiver()
   registry = await serveRegistry({

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { loadData } from '../../src/cli/load-data'
+import { FIXTURE_DATA } from '../support/harness'
 import {
   boundariesAfter,
   computeChanges,
@@ -13,9 +14,10 @@ import {
   type Previous,
 } from '../../src/publish/input/changes'
 import type { Announcement, RegistryData, SubprocessorEntry } from '../../src/publish/input/schema'
+import { withLanguage } from '../support/history'
 
-const loaded = await loadData('data')
-if (!loaded.ok) throw new Error('data/ does not validate')
+const loaded = await loadData(FIXTURE_DATA)
+if (!loaded.ok) throw new Error('test/fixtures/data does not validate')
 const data: RegistryData = loaded.data
 
 const DAY = 24 * 60 * 60 * 1000
@@ -51,7 +53,7 @@ const shape = (result: ReturnType<typeof secondVersion>) =>
     : {
         recorded: result.map(
           (c) =>
-            `v${c.announcedIn} ${c.entry} ${c.type} ${c.effectiveAt.slice(0, 10)}${c.requiresNotice ? ' notice' : ''}${c.shortNotice ? ' short' : ''}${c.withdrawnIn ? ` withdrawn-in-v${c.withdrawnIn}` : ''}`,
+            `v${c.announcedIn} ${c.entry} ${c.type} ${c.effectiveAt.slice(0, 10)}${c.requiresNotice ? ' notice' : ''}${c.shortNotice ? ' short' : ''}${c.withdrawnIn ? ` withdrawn-in-v${c.withdrawnIn}` : ''}${c.amendments.map((a) => ` amended-in-v${a.version}:${a.changed.join('+')}${a.material ? '!' : ''}`).join('')}${c.fields.length ? ` [${c.fields.map((f) => f.field).join(',')}]` : ''}`,
         ),
       }
 
@@ -76,15 +78,37 @@ describe('the change set of a new version', () => {
       { recorded: ['v2 twilio removed 2026-02-01'] },
     ],
     [
-      'a purpose reworded now is editorial',
+      'a purpose reworded in the source language now is a material change, in force when published',
+      () =>
+        withEntries(base().map((e) => (e.id === 'twilio' ? { ...e, purpose: { ...e.purpose, lv: 'Īsziņas' } } : e))),
+      { recorded: ['v2 twilio modified 2026-02-01 [purpose]'] },
+    ],
+    [
+      'a purpose reworded in a translation only is a correction',
       () =>
         withEntries(
           base().map((e) => (e.id === 'twilio' ? { ...e, purpose: { ...e.purpose, en: 'Text messages' } } : e)),
         ),
-      { recorded: ['v2 twilio modified 2026-02-01'] },
+      { recorded: ['v2 twilio corrected 2026-02-01 [purpose]'] },
     ],
     [
-      'a location reworded, the same place, is editorial',
+      'a source rewording and a translation fix of another field: one change and one correction',
+      () =>
+        withEntries(
+          base().map((e) =>
+            e.id === 'linode-us' && e.location
+              ? {
+                  ...e,
+                  purpose: { ...e.purpose, lv: 'Mitināšana' },
+                  location: { ...e.location, text: { ...e.location.text, de: 'in den USA' } },
+                }
+              : e,
+          ),
+        ),
+      { recorded: ['v2 linode-us modified 2026-02-01 [purpose]', 'v2 linode-us corrected 2026-02-01 [location]'] },
+    ],
+    [
+      'a location reworded in a translation, the same place, is a correction',
       () =>
         withEntries(
           base().map((e) =>
@@ -93,7 +117,7 @@ describe('the change set of a new version', () => {
               : e,
           ),
         ),
-      { recorded: ['v2 linode-us modified 2026-02-01'] },
+      { recorded: ['v2 linode-us corrected 2026-02-01 [location]'] },
     ],
     [
       'a location moved to another country is refused: it needs notice',
@@ -178,10 +202,10 @@ describe('withdrawal', () => {
       [`v1 acme-mail added ${later(60)} notice`],
     ],
     [
-      'an announcement moved to another date is withdrawn and announced anew',
+      'an announcement moved to a later date is amended, keeping its identity',
       [{ remove: 'twilio', effective: later(45) }],
       [{ remove: 'twilio', effective: later(50) }],
-      [`v1 twilio removed ${later(45)} withdrawn-in-v2`, `v2 twilio removed ${later(50)}`],
+      [`v1 twilio removed ${later(50)} amended-in-v2:effectiveAt`],
     ],
   ])('%s', (_, first, second, expected) => {
     expect(shape(secondVersion(announced(first), announced(second)))).toEqual({ recorded: expected })
@@ -192,6 +216,120 @@ describe('withdrawal', () => {
     expect(shape(secondVersion(announced([{ remove: 'twilio', effective: later(10) }]), removed))).toEqual({
       recorded: [`v1 twilio removed ${later(10)}`],
     })
+  })
+})
+
+describe('amending an announcement not yet in force', () => {
+  const announced = (announcements: Announcement[]) => withEntries(data.subprocessors.subprocessors, announcements)
+  // Version 1 on 1 January announces for day 60; version 2, on 1 February, has 29 of them left.
+  const later = (days: number) => new Date(Date.parse(V1) + days * DAY).toISOString().slice(0, 10)
+  const added = (over: Partial<SubprocessorEntry> = {}): Announcement => ({
+    add: { ...newcomer(), ...over },
+    effective: later(60),
+  })
+
+  it.each<[string, Announcement[], Announcement[], object]>([
+    [
+      'unchanged: recorded once, not again',
+      [added()],
+      [added()],
+      { recorded: [`v1 acme-mail added ${later(60)} notice`] },
+    ],
+    [
+      'a later date: amended under its own id, with no notice needed',
+      [added()],
+      [{ ...added(), effective: later(90) }],
+      { recorded: [`v1 acme-mail added ${later(90)} notice amended-in-v2:effectiveAt`] },
+    ],
+    [
+      'an earlier date, with the full notice from this publish: amended, as a material amendment',
+      [{ ...added(), effective: later(90) }],
+      [{ ...added(), effective: later(70) }],
+      { recorded: [`v1 acme-mail added ${later(70)} notice amended-in-v2:effectiveAt!`] },
+    ],
+    [
+      'an earlier date, without the full notice from this publish: refused',
+      [{ ...added(), effective: later(90) }],
+      [{ ...added(), effective: later(50) }],
+      { refused: ['acme-mail added'] },
+    ],
+    [
+      'wider regions, with less than the full notice left: refused',
+      [added({ regions: ['eu'] })],
+      [added({ regions: ['eu', 'us'] })],
+      { refused: ['acme-mail added'] },
+    ],
+    [
+      'narrower regions: amended, with no notice needed',
+      [added({ regions: ['eu', 'us'] })],
+      [added({ regions: ['eu'] })],
+      { recorded: [`v1 acme-mail added ${later(60)} notice amended-in-v2:regions`] },
+    ],
+    [
+      'a translation fixed: amended, with no notice needed',
+      [added()],
+      [added({ purpose: { ...newcomer().purpose, de: 'Nachrichten' } })],
+      { recorded: [`v1 acme-mail added ${later(60)} notice amended-in-v2:purpose`] },
+    ],
+    [
+      'a fact changed in the source language, with less than the full notice left: refused',
+      [added()],
+      [added({ purpose: { ...newcomer().purpose, lv: 'Ziņojumi' } })],
+      { refused: ['acme-mail added'] },
+    ],
+    [
+      'another kind of change for the entry: the first withdrawn, the second announced',
+      [{ remove: 'twilio', effective: later(45) }],
+      [{ change: 'twilio', set: { regions: ['us'] }, effective: later(75) }],
+      {
+        recorded: [
+          `v1 twilio removed ${later(45)} withdrawn-in-v2`,
+          `v2 twilio modified ${later(75)} notice [regions]`,
+        ],
+      },
+    ],
+  ])('%s', (_, first, second, expected) => {
+    expect(shape(secondVersion(announced(first), announced(second)))).toEqual(expected)
+  })
+
+  it('keeps one live announcement per entry however often it is amended', () => {
+    const v1 = computeChanges(null, announced([added()]), { version: 1, publishedAt: V1 }, summarize)
+    const v2 = computeChanges(
+      { stamp: { version: 1, publishedAt: V1 }, data: announced([added()]), changes: v1 },
+      announced([{ ...added(), effective: later(80) }]),
+      { version: 2, publishedAt: V2 },
+      summarize,
+    )
+    const v3Data = announced([{ ...added(), effective: later(100) }])
+    const v3 = computeChanges(
+      { stamp: { version: 2, publishedAt: V2 }, data: announced([{ ...added(), effective: later(80) }]), changes: v2 },
+      v3Data,
+      { version: 3, publishedAt: '2026-02-10T10:00:00.000Z' },
+      summarize,
+    )
+    expect(v3.map((c) => [c.id, c.effectiveAt.slice(0, 10), c.amendments.map((a) => a.version)])).toEqual([
+      [v1[0]!.id, later(100), [2, 3]],
+    ])
+  })
+})
+
+describe('a new language', () => {
+  it('records no change to any entry', () => {
+    expect(shape(secondVersion(data, withLanguage(data, 'fr', 'en', 'Français')))).toEqual({ recorded: [] })
+  })
+
+  it("and a later fix of that language's text is a correction", () => {
+    const french = withLanguage(data, 'fr', 'en', 'Français')
+    const fixed = {
+      ...french,
+      subprocessors: {
+        ...french.subprocessors,
+        subprocessors: french.subprocessors.subprocessors.map((e) =>
+          e.id === 'twilio' ? { ...e, purpose: { ...e.purpose, fr: 'Appels vocaux' } } : e,
+        ),
+      },
+    }
+    expect(shape(secondVersion(french, fixed))).toEqual({ recorded: ['v2 twilio corrected 2026-02-01 [purpose]'] })
   })
 })
 

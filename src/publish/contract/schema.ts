@@ -129,6 +129,22 @@ export function documentSchemas(languages: readonly Language[]) {
         .strictObject({ version: z.int().min(1), at: Instant })
         .nullable()
         .describe('Set when a later version took the change back before it took effect.'),
+      amended: z
+        .array(
+          z.strictObject({
+            version: z.int().min(1),
+            at: Instant,
+            changed: z.array(z.string()).describe('`effectiveAt`, `regions`, `shortNotice`, or the fields by name.'),
+            material: z
+              .boolean()
+              .describe(
+                'It brought the date forward, widened the regions or changed a fact: it needed the full notice.',
+              ),
+          }),
+        )
+        .describe(
+          'Each later version that amended the announcement before it took effect, oldest first; the change keeps its id.',
+        ),
     })
     .meta({ id: 'Change', title: 'One change to the list' })
 
@@ -232,7 +248,14 @@ export function documentSchemas(languages: readonly Language[]) {
             publishedAt: Instant,
             parent: z.int().min(1).nullable(),
             changes: z
-              .strictObject({ added: z.int(), removed: z.int(), modified: z.int(), withdrawn: z.int() })
+              .strictObject({
+                added: z.int(),
+                removed: z.int(),
+                modified: z.int(),
+                corrected: z.int(),
+                amended: z.int(),
+                withdrawn: z.int(),
+              })
               .describe('What the version announced or withdrew.'),
             links: z.strictObject({
               list: z.string().describe('The list exactly as this version published it.'),
@@ -323,6 +346,16 @@ export const ChangeRecordDocument = z
     shortNotice: z.strictObject({ kind: z.enum(['urgent', 'correction']), reason: PerLanguage }).nullable(),
     withdrawnIn: z.int().min(1).nullable(),
     withdrawnAt: Instant.nullable(),
+    amendments: z
+      .array(
+        z.strictObject({
+          version: z.int().min(1),
+          at: Instant,
+          changed: z.array(z.string()).describe('`effectiveAt`, `regions`, `shortNotice`, or the fields by name.'),
+          material: z.boolean().describe('Brought the date forward, widened the regions or changed a fact.'),
+        }),
+      )
+      .describe('Each later version that amended the announcement before it took effect, oldest first.'),
   })
   .meta({
     id: 'ChangeRecord',

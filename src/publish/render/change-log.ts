@@ -10,6 +10,9 @@ import { touchedIn } from '../input/changes'
 import type { Labels, Language, RegistryData } from '../input/schema'
 import { changeDocument, plainValue, type ReleaseStamp, regionName } from './model'
 import { formatInstant } from './dates'
+import { filled, labelsOf } from './summary'
+
+export { filled, labelsOf, nameOf, summarize } from './summary'
 
 const encoder = new TextEncoder()
 /** Without `since`, a log holds this many of the latest changes, so that its cost does not grow with history. */
@@ -20,43 +23,29 @@ export const feedTag = (data: RegistryData, region: string, lang: string) =>
 /** An id usable as an HTML fragment. */
 export const anchor = (id: string) => `change-${id.replace(/[^A-Za-z0-9]+/g, '-')}`
 
-export const labelsOf = (data: RegistryData, lang: Language): Labels => data.locales[lang]!.labels
-export const nameOf = (data: RegistryData, change: Pick<ChangeRecord, 'name'>, lang: Language) =>
-  change.name ?? labelsOf(data, lang).notNamed
-
-/** A label with its blanks filled, as plain text (the locale schema makes sure every blank is there). */
-export const filled = (template: string, values: Record<string, string | number>) =>
-  template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name]))
-
-/** The one-line summary of a change in every language; kept in the record for readers that cannot render. */
-export function summarize(data: RegistryData, change: Omit<ChangeRecord, 'summary'>): Record<string, string> {
-  return Object.fromEntries(
-    data.registry.languages.map((lang) => {
-      const labels = labelsOf(data, lang)
-      return [
-        lang,
-        filled(labels.changeSummary, {
-          type: labels.changeTypes[change.type],
-          name: nameOf(data, change, lang),
-          date: formatInstant(change.effectiveAt, lang),
-        }),
-      ]
-    }),
-  )
-}
-
 /** How to object to a change, in a line: until when, and where. */
 const objection = (data: RegistryData, labels: Labels, deadline: string, lang: Language) =>
   `${filled(labels.objectionDeadline, { date: formatInstant(deadline, lang) })}. ${filled(labels.howToObject, { email: data.registry.notice.objectionsTo })}`
 
-/** When a change last moved, as its feed entry's `updated`: announced, taken effect, or withdrawn. */
+/** When a change last moved, as its feed entry's `updated`: announced, amended, taken effect, or withdrawn. */
 export function updatedAt(change: ChangeRecord, at: number): number {
   const effective = Date.parse(change.effectiveAt)
   return Math.max(
     Date.parse(change.announcedAt),
+    ...change.amendments.map((amendment) => Date.parse(amendment.at)),
     change.withdrawnAt ? Date.parse(change.withdrawnAt) : 0,
     change.withdrawnIn === null && effective <= at ? effective : 0,
   )
+}
+
+/** What an amendment changed, in the labels' words. */
+export function amendedWhat(labels: Labels, changed: string[]): string {
+  const names: Record<string, string> = {
+    effectiveAt: labels.changeColumns.effective,
+    regions: labels.fieldNames.regions,
+    shortNotice: labels.changeColumns.shortNotice,
+  }
+  return changed.map((what) => names[what] ?? labels.fieldNames[what as keyof Labels['fieldNames']] ?? what).join(', ')
 }
 
 /** The changes that touch a region's list, newest first by the version that last touched them. */
@@ -109,10 +98,19 @@ export function plainText(ctx: LogContext, change: ChangeRecord, lang: Language)
   if (doc.shortNotice) lines.push(`${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}`)
   if (change.objectionDeadline && doc.status === 'upcoming')
     lines.push(objection(ctx.data, l, change.objectionDeadline, lang))
+  for (const amendment of change.amendments) lines.push(amendedLine(l, amendment, lang))
   if (doc.withdrawn)
     lines.push(filled(l.withdrawnIn, { version: doc.withdrawn.version, date: formatInstant(doc.withdrawn.at, lang) }))
   return lines.join('\n')
 }
+
+/** One amendment, in a line: the version, when, and what it changed. */
+export const amendedLine = (l: Labels, amendment: ChangeRecord['amendments'][number], lang: Language) =>
+  filled(l.amendedIn, {
+    version: amendment.version,
+    date: formatInstant(amendment.at, lang),
+    changed: amendedWhat(l, amendment.changed),
+  })
 
 /** One log to render: its context, and what every format reads from it. */
 export interface LogRender {

@@ -23,6 +23,7 @@ import { changeCounts } from '../input/changes'
 import type { Language, RegistryData } from '../input/schema'
 import { changeDocument, plainValue, regionName, textIn } from './model'
 import {
+  amendedLine,
   anchor,
   around,
   filled,
@@ -205,7 +206,7 @@ function changeRow(ctx: LogContext, change: ChangeRecord, lang: Language): Marku
   const deadline = change.objectionDeadline
     ? html`<time datetime="${change.objectionDeadline}">${formatInstant(change.objectionDeadline, lang)}</time>${status === 'upcoming' ? html`<br>${filled(l.howToObject, { email: ctx.data.registry.notice.objectionsTo })}` : ''}`
     : '—'
-  return html`<tr id="${anchor(change.id)}" class="${status}"><th scope="row">${l.changeStatuses[status]}: ${doc.summary}</th><td>${fields}${doc.shortNotice ? html`<p>${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}</p>` : ''}${doc.withdrawn ? html`<p>${filled(l.withdrawnIn, { version: doc.withdrawn.version, date: formatInstant(doc.withdrawn.at, lang) })}</p>` : ''}</td><td><time datetime="${change.effectiveAt}">${formatInstant(change.effectiveAt, lang)}</time></td><td>${deadline}</td><td>${change.announcedIn}</td></tr>`
+  return html`<tr id="${anchor(change.id)}" class="${status}"><th scope="row">${l.changeStatuses[status]}: ${doc.summary}</th><td>${fields}${doc.shortNotice ? html`<p>${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}</p>` : ''}${change.amendments.map((amendment) => html`<p>${amendedLine(l, amendment, lang)}</p>`)}${doc.withdrawn ? html`<p>${filled(l.withdrawnIn, { version: doc.withdrawn.version, date: formatInstant(doc.withdrawn.at, lang) })}</p>` : ''}</td><td><time datetime="${change.effectiveAt}">${formatInstant(change.effectiveAt, lang)}</time></td><td>${deadline}</td><td>${change.announcedIn}</td></tr>`
 }
 
 /** The change log and version pages: the list page's style, hashed into the same CSP, and no script. */

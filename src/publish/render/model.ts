@@ -16,6 +16,7 @@ import {
   REGISTRY_FORMAT,
 } from '../../domain/representation'
 import { isoDate } from './dates'
+import { summarize } from './summary'
 import {
   CATEGORIES,
   type Labels,
@@ -596,7 +597,8 @@ export function changeDocument(data: RegistryData, change: ChangeRecord, lang: L
       href: viewUrl({ kind: 'entry', id: change.entry, lang, format: 'json' }),
       document: toSubprocessorDocument(data, entry, lang),
     },
-    summary: change.summary[lang] ?? '',
+    // A language newer than the record has no summary kept in it: said now, in that language.
+    summary: change.summary[lang] ?? summarize(data, change)[lang] ?? '',
     fields: change.fields.map(({ field, before, after }) => ({
       field,
       before: documentField(data, field, { [field]: before } as Partial<SubprocessorEntry>, lang),
@@ -613,5 +615,6 @@ export function changeDocument(data: RegistryData, change: ChangeRecord, lang: L
       reason: textIn(change.shortNotice.reason, lang),
     },
     withdrawn: change.withdrawnIn === null ? null : { version: change.withdrawnIn, at: change.withdrawnAt! },
+    amended: change.amendments,
   }
 }
