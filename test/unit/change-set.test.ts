@@ -13,6 +13,7 @@ import {
   NoticeViolations,
   type Previous,
 } from '../../src/publish/input/changes'
+import type { ChangeRecord } from '../../src/domain/change'
 import type { Announcement, RegistryData, SubprocessorEntry } from '../../src/publish/input/schema'
 import { withLanguage } from '../support/history'
 
@@ -316,6 +317,17 @@ describe('amending an announcement not yet in force', () => {
 describe('a new language', () => {
   it('records no change to any entry', () => {
     expect(shape(secondVersion(data, withLanguage(data, 'fr', 'en', 'Français')))).toEqual({ recorded: [] })
+  })
+
+  // Found by the property suite (test/unit/change-model.test.ts, seed 1987661153): an announcement made,
+  // then a language added, left the record without the new language's texts.
+  it('reaches an announcement not yet in force, without amending it', () => {
+    const added: Announcement = { add: newcomer(), effective: '2026-03-15' }
+    const french = withLanguage(withEntries(data.subprocessors.subprocessors, [added]), 'fr', 'en', 'Français')
+    const records = secondVersion(withEntries(data.subprocessors.subprocessors, [added]), french)
+    expect(shape(records)).toEqual({ recorded: ['v1 acme-mail added 2026-03-15 notice'] })
+    const [record] = records as ChangeRecord[]
+    expect((record!.snapshot as SubprocessorEntry).purpose.fr).toBe(newcomer().purpose.en)
   })
 
   it("and a later fix of that language's text is a correction", () => {

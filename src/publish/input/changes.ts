@@ -378,7 +378,12 @@ export function computeChanges(
       if (!draft) continue
       const next = recordOf(stamp, draft)
       const what = amendment(old, next, wording)
-      if (!what) continue
+      if (!what) {
+        // Texts only in a language new to this version: the record gains them, and no amendment is made.
+        if (canonical(next.snapshot) !== canonical(old.snapshot))
+          amended.set(old.id, { ...old, snapshot: next.snapshot, fields: next.fields })
+        continue
+      }
       const record: ChangeRecord = {
         ...next,
         id: old.id,

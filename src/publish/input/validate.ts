@@ -196,9 +196,10 @@ function announcementProblem(
         `"${target}" is not an entry in ${DATA_FILES.subprocessors} or added above`,
       ]
   }
-  const key = `${id} ${announcement.effective ?? ''}`
-  if (seen.scheduled.has(key)) return ['effective', `another announcement about "${id}" takes effect at the same time`]
-  seen.scheduled.add(key)
+  // One live announcement per entry: a second change of it is announced once the first has taken effect.
+  if (seen.scheduled.has(id!))
+    return ['', `another announcement above is about "${id}": an entry has one announcement at a time`]
+  seen.scheduled.add(id!)
   return null
 }
 
