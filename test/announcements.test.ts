@@ -120,7 +120,7 @@ describe('an addition announced ahead of its effective date', () => {
         '<h2 id="upcoming-changes">Upcoming changes</h2>',
         '<p>To object, write to <a href="mailto:andrej@liveagent.com">andrej@liveagent.com</a> before the objection deadline.</p>',
         '<ul>',
-        '<li><strong>Added: Acme Analytics, Inc.</strong>. A synthetic sub-processor for tests.<small>Announced <time datetime="2026-11-21">November 21, 2026</time> · Effective <time datetime="2027-01-15">January 15, 2027</time> · <strong>Objections by <time datetime="2027-01-15">January 15, 2027</time></strong></small></li>',
+        '<li><strong>Added: <bdi>Acme Analytics, Inc.</bdi></strong> A synthetic sub-processor for tests.<small>Announced <time datetime="2026-11-21">November 21, 2026</time> · Effective <time datetime="2027-01-15">January 15, 2027</time> · <strong>Objections by <time datetime="2027-01-15">January 15, 2027</time></strong></small></li>',
         '</ul>',
         '</section>',
       ].join('\n'),

@@ -154,7 +154,7 @@ describe('HTML', () => {
         '<dl class="facts">',
         '<div><dt>Region</dt><dd><strong>Europe</strong></dd></div>',
         '<div><dt>Sub-processors in force</dt><dd>10</dd></div>',
-        '<div><dt>Last changed</dt><dd><time datetime="2023-10-02">October 2, 2023</time></dd></div>',
+        '<div><dt>Source last updated</dt><dd><time datetime="2023-10-02">October 2, 2023</time></dd></div>',
         '<div><dt>Version</dt><dd>1, published <time datetime="2026-11-20">November 20, 2026</time></dd></div>',
         '</dl>',
       ].join('\n'),
@@ -162,7 +162,7 @@ describe('HTML', () => {
     const german = await page('/subprocessors.html?region=uk&lang=de')
     expect(german.html).toContain('<div><dt>Geltende Unterauftragsverarbeiter</dt><dd>9</dd></div>')
     expect(german.html).toContain(
-      '<div><dt>Zuletzt geändert</dt><dd><time datetime="2023-10-02">2. Oktober 2023</time></dd></div>',
+      '<div><dt>Quelle zuletzt aktualisiert</dt><dd><time datetime="2023-10-02">2. Oktober 2023</time></dd></div>',
     )
   })
 
@@ -189,7 +189,7 @@ describe('HTML', () => {
     expect(html).toContain('please write to us at <a href="mailto:andrej@liveagent.com">andrej@liveagent.com</a>.</p>')
     expect(html.match(/<tr id="/g)).toHaveLength(9)
     expect(html).toContain(
-      '<tr id="aws-us-california"><th scope="row"><a href="/subprocessors/aws-us-california.html?lang=en">Amazon Web Services, LLC</a><small><code>aws-us-california</code></small></th><td data-label="Purpose">Storing LiveAgent Service Data<small>Customers: US customers</small></td><td data-label="Processing location">California<small>United States (US), US-CA</small></td>',
+      '<tr id="aws-us-california"><th scope="row"><a href="/subprocessors/aws-us-california.html?lang=en"><bdi>Amazon Web Services, LLC</bdi></a><small><code>aws-us-california</code></small></th><td data-label="Purpose">Storing LiveAgent Service Data<small>Customers: US customers</small></td><td data-label="Processing location">California<small>United States (US), US-CA</small></td>',
     )
   })
 
@@ -259,7 +259,7 @@ describe('HTML', () => {
       '<tr id="support-subcontractors"><th scope="row"><a href="/subprocessors/support-subcontractors.html?lang=en"><em>Not named in the source</em></a>',
     )
     expect(html).toContain(
-      '<tr id="websupport-eu"><th scope="row"><a href="/subprocessors/websupport-eu.html?lang=en">Websupport, s.r.o.</a><small><code>websupport-eu</code></small></th><td data-label="Purpose">Storing LiveAgent Service Data<small>Customers: EU customers</small></td><td data-label="Processing location"><em>Not stated in the source</em></td>',
+      '<tr id="websupport-eu"><th scope="row"><a href="/subprocessors/websupport-eu.html?lang=en"><bdi>Websupport, s.r.o.</bdi></a><small><code>websupport-eu</code></small></th><td data-label="Purpose">Storing LiveAgent Service Data<small>Customers: EU customers</small></td><td data-label="Processing location"><em>Not stated in the source</em></td>',
     )
   })
 

@@ -58,7 +58,7 @@ describe('the list page with a change log', () => {
         '<h2 id="upcoming-changes">Upcoming changes</h2>',
         '<p>To object, write to <a href="mailto:andrej@liveagent.com">andrej@liveagent.com</a> before the objection deadline.</p>',
         '<ul>',
-        '<li><strong>Added: Acme &#60;Mail&#62; &#38; Co</strong>. Sends notification e-mails for customers in Europe.<small>Announced <time datetime="2026-11-20">November 20, 2026</time> · Effective <time datetime="2026-12-20">December 20, 2026</time> · <strong>Objections by <time datetime="2026-12-10">December 10, 2026</time></strong> · Short notice: A security fix that cannot wait.</small></li>',
+        '<li><strong>Added: <bdi>Acme &#60;Mail&#62; &#38; Co</bdi></strong>. Sends notification e-mails for customers in Europe.<small>Announced <time datetime="2026-11-20">November 20, 2026</time> · Effective <time datetime="2026-12-20">December 20, 2026</time> · <strong>Objections by <time datetime="2026-12-10">December 10, 2026</time></strong> · Short notice: A security fix that cannot wait.</small></li>',
         '</ul>',
         '</section>',
       ].join('\n'),
@@ -68,7 +68,7 @@ describe('the list page with a change log', () => {
   it('lists recent changes with the date they took effect', () => {
     const html = render('de', CHANGES)
     expect(html).toContain(
-      '<h2 id="recent-changes">Letzte Änderungen</h2>\n<ul>\n<li><strong>Entfernt: OpenAI</strong>. No longer used for customer service responses.<small>Wirksam ab <time datetime="2026-10-01">1. Oktober 2026</time></small></li>\n</ul>',
+      '<h2 id="recent-changes">Letzte Änderungen</h2>\n<ul>\n<li><strong>Entfernt: <bdi>OpenAI</bdi></strong>. No longer used for customer service responses.<small>Wirksam ab <time datetime="2026-10-01">1. Oktober 2026</time></small></li>\n</ul>',
     )
   })
 

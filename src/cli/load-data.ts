@@ -23,7 +23,8 @@ export async function loadData(dir: string): Promise<Validation> {
   }
   const parsed: Record<string, unknown> = {}
   for (const [name, file] of Object.entries(DATA_FILES)) parsed[name] = await read(file)
-  const locales: Record<string, unknown> = {}
+  // No prototype: a file named __proto__.json is a locale like any other, never the object's prototype.
+  const locales: Record<string, unknown> = Object.create(null)
   const localeNames = await readdir(join(dir, LOCALES_FOLDER)).catch(() => [])
   for (const name of localeNames.filter((name) => name.endsWith('.json'))) {
     const lang = name.slice(0, -'.json'.length)

@@ -223,7 +223,7 @@ describe.skipIf(!CHROMIUM)('the page in Chromium', () => {
     const text = pages.flat().join(' ')
     expect(pages.flat().join('')).toContain(`${BASE}/subprocessors.html?region=all&lang=en`)
     expect(text).toContain('Version 1, published')
-    expect(text).toContain('Last changed October 2, 2023')
+    expect(text).toContain('Source last updated October 2, 2023')
     await context.close()
   })
 

@@ -42,6 +42,16 @@ const ENTRY_FIELDS = new Set(Object.keys(dataSchemas(['lv']).SubprocessorEntry.s
 
 type Report = (file: string, entry: string | null, field: string, message: string) => void
 
+/** A language's name in itself, as Unicode's CLDR gives it (`latviešu`, `Deutsch`); null where it knows none. */
+function nameInItself(lang: Language): string | null {
+  try {
+    const name = new Intl.DisplayNames([lang], { type: 'language', fallback: 'none' }).of(lang)
+    return name && name !== lang ? name : null
+  } catch {
+    return null
+  }
+}
+
 /** One locale file per declared language, each marked as the source or as a translation of it. */
 function checkLocales(
   declared: z.infer<typeof LanguageDeclaration>,
@@ -50,10 +60,10 @@ function checkLocales(
   problems: Problem[],
   report: Report,
 ): Record<Language, Locale> {
-  const locales: Record<Language, Locale> = {}
+  const locales: Record<Language, Locale> = Object.create(null)
   const source = declared.source.language
   for (const lang of declared.languages) {
-    if (!(lang in files.locales)) {
+    if (!Object.hasOwn(files.locales, lang)) {
       report(
         localeFile(lang),
         null,
@@ -65,6 +75,14 @@ function checkLocales(
     const parsed = check(locale(lang), files.locales[lang], localeFile(lang), problems, [], false)
     if (!parsed) continue
     locales[lang] = parsed
+    const own = nameInItself(lang)
+    if (own && !parsed.name.toLocaleLowerCase(lang).includes(own.toLocaleLowerCase(lang)))
+      report(
+        localeFile(lang),
+        null,
+        'name',
+        `"${parsed.name}" is not what ${lang} calls itself ("${own}"): was this file copied from another language's?`,
+      )
     if (lang === source && parsed.translation)
       report(localeFile(lang), null, 'translation', `"${lang}" is the source language, not a translation`)
     if (lang !== source && parsed.translation?.of !== source)
@@ -91,8 +109,17 @@ function checkRegions(regions: RegionsFile, report: Report): void {
   }
 }
 
+const arrayAt = (file: unknown, key: string): unknown[] => {
+  const value = file && typeof file === 'object' ? (file as Record<string, unknown>)[key] : undefined
+  return Array.isArray(value) ? value : []
+}
+const objectAt = (file: unknown, key: string): object => {
+  const value = file && typeof file === 'object' ? (file as Record<string, unknown>)[key] : undefined
+  return value && typeof value === 'object' && !Array.isArray(value) ? value : {}
+}
+
 /** What the schema cannot see in one entry: unique ids, and references that must resolve. */
-function checkEntries(entries: SubprocessorEntry[], registry: RegistryFile | null, report: Report): void {
+function checkEntries(entries: SubprocessorEntry[], assurances: Set<string>, report: Report): void {
   const seen = new Set<string>()
   for (const entry of entries) {
     const at = (field: string, message: string) => report(DATA_FILES.subprocessors, entry.id, field, message)
@@ -104,9 +131,8 @@ function checkEntries(entries: SubprocessorEntry[], registry: RegistryFile | nul
       }
     })
     entry.assurances.forEach((assurance, i) => {
-      if (registry && !(assurance in registry.assurances)) {
+      if (!assurances.has(assurance))
         at(`assurances[${i}]`, `"${assurance}" is not defined under "assurances" in ${DATA_FILES.registry}`)
-      }
     })
     if (new Set(entry.regions).size !== entry.regions.length) at('regions', 'lists a region more than once')
     entry.notes?.forEach((note, i) => {
@@ -114,6 +140,58 @@ function checkEntries(entries: SubprocessorEntry[], registry: RegistryFile | nul
       if (!ENTRY_FIELDS.has(top)) at(`notes[${i}].field`, `"${note.field}" is not a field of an entry`)
     })
   }
+}
+
+// C0 and C1 controls (a text is one line: no newline either), DEL, the bidi embeddings, overrides,
+// isolates and marks, and the invisible joiners and spaces: each changes what a reader sees, or hides.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u
+
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+
+/** Every string of a file that holds a control, bidi or invisible character, named by entry and field. */
+function checkCharacters(file: string, value: unknown, problems: Problem[]): void {
+  const walk = (node: unknown, path: PropertyKey[]) => {
+    if (typeof node === 'string') {
+      const found = HIDDEN.exec(node)
+      if (found)
+        problems.push({
+          file,
+          ...locate(value, path, []),
+          message: `holds ${codePoint(found[0])}, a control, bidi or invisible character: it can reverse, hide or disguise what readers see`,
+        })
+    } else if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...path, i]))
+    else if (node && typeof node === 'object')
+      for (const [key, inner] of Object.entries(node)) walk(inner, [...path, key])
+  }
+  walk(value, [])
+}
+
+const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Cherokee'] as const
+const SCRIPT_PATTERNS = SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, 'u')] as const)
+
+/** The scripts a name's letters come from, among those whose letters pass for Latin ones. */
+export function scriptsOf(name: string): string[] {
+  return SCRIPT_PATTERNS.filter(([, pattern]) => pattern.test(name)).map(([script]) => script)
+}
+
+/** A name that mixes Latin letters with look-alikes from another script: `Twіlio` with a Cyrillic і. */
+function checkNames(file: string, entries: SubprocessorEntry[], report: Report): void {
+  for (const entry of entries)
+    for (const [field, name] of [
+      ['name', entry.name],
+      ['product', entry.product],
+      ...(entry.alsoWrittenAs ?? []).map((alias, i) => [`alsoWrittenAs[${i}]`, alias] as const),
+    ] as const) {
+      const scripts = name ? scriptsOf(name) : []
+      if (scripts.length > 1)
+        report(
+          file,
+          entry.id,
+          field,
+          `mixes ${scripts.join(' and ')} letters ("${name}"): one may be a look-alike of another; write the name in one script`,
+        )
+    }
 }
 
 /**
@@ -124,6 +202,9 @@ export function validateRegistry(files: DataFiles): Validation {
   const problems: Problem[] = []
   const report: Report = (file, entry, field, message) => problems.push({ file, entry, field, message })
 
+  for (const [name, file] of Object.entries(DATA_FILES))
+    checkCharacters(file, files[name as keyof typeof DATA_FILES], problems)
+  for (const [lang, locale] of Object.entries(files.locales)) checkCharacters(localeFile(lang), locale, problems)
   // Every localized text is checked against the declared languages, so they come first.
   const declared = check(LanguageDeclaration, files.registry, DATA_FILES.registry, problems)
   if (!declared) return { ok: false, problems }
@@ -137,14 +218,27 @@ export function validateRegistry(files: DataFiles): Validation {
     DATA_FILES.subprocessors,
     problems,
   )
-  const entries = (envelope?.subprocessors ?? []).flatMap((raw, i) => {
+  // Every entry is checked, even when its file's envelope is not valid: one pass names every problem.
+  const rawEntries = arrayAt(files.subprocessors, 'subprocessors')
+  const entries = rawEntries.flatMap((raw, i) => {
     const entry = check(SubprocessorEntry, raw, DATA_FILES.subprocessors, problems, ['subprocessors', i])
     return entry ? [entry] : []
   })
   const regions = check(RegionsFile, files.regions, DATA_FILES.regions, problems)
   if (regions) checkRegions(regions, report)
-  checkEntries(entries, registry, report)
-  const announcements = checkAnnouncements(schemas.Announcement, files.announcements, entries, registry, problems)
+  // References resolve against what the files name, valid or not, so that no problem is reported twice over.
+  const named = {
+    entries: new Set(rawEntries.map(idOf).filter((id): id is string => id !== null)),
+    assurances: new Set(Object.keys(objectAt(files.registry, 'assurances'))),
+  }
+  checkEntries(entries, named.assurances, report)
+  checkNames(DATA_FILES.subprocessors, entries, report)
+  const announcements = checkAnnouncements(schemas.Announcement, files.announcements, named, problems)
+  checkNames(
+    DATA_FILES.announcements,
+    (announcements ?? []).flatMap((a) => (a.add ? [a.add] : [])),
+    report,
+  )
   if (problems.length || !registry || !envelope || !regions || !announcements) return { ok: false, problems }
   return {
     ok: true,
@@ -206,8 +300,7 @@ function announcementProblem(
 function checkAnnouncements(
   AnnouncementSchema: ReturnType<typeof dataSchemas>['Announcement'],
   file: unknown,
-  entries: SubprocessorEntry[],
-  registry: RegistryFile | null,
+  named: { entries: Set<string>; assurances: Set<string> },
   problems: Problem[],
 ): Announcement[] | null {
   const envelope = check(AnnouncementsFile, file, DATA_FILES.announcements, problems)
@@ -220,7 +313,7 @@ function checkAnnouncements(
       message,
     })
   const seen = {
-    inBase: new Set(entries.map((entry) => entry.id)),
+    inBase: named.entries,
     added: new Set<string>(),
     scheduled: new Set<string>(),
   }
@@ -249,7 +342,7 @@ function checkAnnouncements(
     }
     const fields = announcement.add ?? announcement.set ?? {}
     fields.assurances?.forEach((assurance, j) => {
-      if (registry && !(assurance in registry.assurances))
+      if (!named.assurances.has(assurance))
         report(
           i,
           id,

@@ -8,7 +8,7 @@ import { ALL_REGIONS } from '../../domain/representation'
 import type { LogParts } from '../../storage/log'
 import { touchedIn } from '../input/changes'
 import type { Labels, Language, RegistryData } from '../input/schema'
-import { changeDocument, plainValue, type ReleaseStamp, regionName } from './model'
+import { changeDocument, fieldValue, type ReleaseStamp, regionName } from './model'
 import { formatInstant } from './dates'
 import { filled, labelsOf } from './summary'
 
@@ -93,7 +93,9 @@ export function plainText(ctx: LogContext, change: ChangeRecord, lang: Language)
   const doc = changeDocument(ctx.data, change, lang, ctx.at)
   const lines = [doc.summary]
   for (const field of doc.fields)
-    lines.push(`${l.fieldNames[field.field]}: ${plainValue(field.before, l)} → ${plainValue(field.after, l)}`)
+    lines.push(
+      `${l.fieldNames[field.field]}: ${fieldValue(ctx.data, field.field, field.before, l, lang)} → ${fieldValue(ctx.data, field.field, field.after, l, lang)}`,
+    )
   lines.push(`${l.regions}: ${change.regions.join(', ')}`)
   if (doc.shortNotice) lines.push(`${l.shortNoticeKinds[doc.shortNotice.kind]}: ${doc.shortNotice.reason}`)
   if (change.objectionDeadline && doc.status === 'upcoming')

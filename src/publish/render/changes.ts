@@ -21,7 +21,7 @@ import type { LogParts } from '../../storage/log'
 import type { ChangeLogDocument, VersionsDocument } from '../contract/schema'
 import { changeCounts } from '../input/changes'
 import type { Language, RegistryData } from '../input/schema'
-import { changeDocument, plainValue, regionName, textIn } from './model'
+import { changeDocument, fieldValue, regionName, textIn } from './model'
 import {
   amendedLine,
   anchor,
@@ -201,7 +201,7 @@ function changeRow(ctx: LogContext, change: ChangeRecord, lang: Language): Marku
   const doc = changeDocument(ctx.data, change, lang, ctx.at)
   const status = doc.status
   const fields = doc.fields.length
-    ? html`<ul>${doc.fields.map((field) => html`<li>${l.fieldNames[field.field]}: ${plainValue(field.before, l)} → ${plainValue(field.after, l)}</li>`)}</ul>`
+    ? html`<ul>${doc.fields.map((field) => html`<li>${l.fieldNames[field.field]}: ${fieldValue(ctx.data, field.field, field.before, l, lang)} → ${fieldValue(ctx.data, field.field, field.after, l, lang)}</li>`)}</ul>`
     : l.changeTypes[change.type]
   const deadline = change.objectionDeadline
     ? html`<time datetime="${change.objectionDeadline}">${formatInstant(change.objectionDeadline, lang)}</time>${status === 'upcoming' ? html`<br>${filled(l.howToObject, { email: ctx.data.registry.notice.objectionsTo })}` : ''}`

@@ -134,7 +134,8 @@ ${parts.script ? html`<script type="module">${SCRIPT}</script>\n` : ''}`,
 }
 
 function nameOf(model: ListPage | EntryPage, entry: PageEntry): Markup {
-  return entry.name === null ? html`<em>${model.labels.notNamed}</em>` : html`${entry.name}`
+  // Isolated: a name's own direction never spills into the text around it (Unicode bidi, <bdi>).
+  return entry.name === null ? html`<em>${model.labels.notNamed}</em>` : html`<bdi>${entry.name}</bdi>`
 }
 
 function entryCells(model: ListPage | EntryPage, entry: PageEntry) {
@@ -160,7 +161,9 @@ function changeItem(model: ListPage, change: PageChange, upcoming: boolean): Mar
         ...(change.shortNoticeReason ? [fill(labels.shortNotice, { reason: change.shortNoticeReason })] : []),
       ]
     : [fill(labels.effective, { date: time(change.effectiveAt, lang) })]
-  return html`<li><strong>${labels.changeTypes[change.type]}: ${change.name}</strong>. ${change.summary}<small>${dates.flatMap((date, i) => (i ? [html` · `, date] : [date]))}</small></li>`
+  // A name that ends its own sentence ("Acme, Inc.") takes no second full stop.
+  const stop = /[.!?]$/.test(change.name) ? '' : '.'
+  return html`<li><strong>${labels.changeTypes[change.type]}: <bdi>${change.name}</bdi></strong>${stop} ${change.summary}<small>${dates.flatMap((date, i) => (i ? [html` · `, date] : [date]))}</small></li>`
 }
 
 function changeSections(model: ListPage): Markup[] {

@@ -468,6 +468,19 @@ function toPageEntry(
 }
 
 /** A field's value in words: text as it is, lists joined, objects by their text. */
+/** A changed field's old or new value as people read it: regions by their names, in the language. */
+export function fieldValue(
+  data: RegistryData,
+  field: ChangedField,
+  value: unknown,
+  labels: Labels,
+  lang: Language,
+): string {
+  if (field === 'regions' && Array.isArray(value))
+    return value.length ? value.map((region) => regionName(data, String(region), lang)).join(', ') : labels.none
+  return plainValue(value, labels)
+}
+
 export function plainValue(value: unknown, labels: Labels): string {
   if (value === null || value === undefined) return labels.none
   if (Array.isArray(value)) return value.length ? value.map((item) => plainValue(item, labels)).join('; ') : labels.none
@@ -479,12 +492,12 @@ export function plainValue(value: unknown, labels: Labels): string {
 }
 
 /** A change as the page shows it, in its language: for a modification, what changes; else what the entry does. */
-function toPageChange(change: ChangeDocument, labels: Labels): PageChange {
+function toPageChange(data: RegistryData, change: ChangeDocument, labels: Labels, lang: Language): PageChange {
   const what = change.fields.length
     ? change.fields
         .map(
           ({ field, before, after }) =>
-            `${labels.fieldNames[field]}: ${plainValue(before, labels)} → ${plainValue(after, labels)}`,
+            `${labels.fieldNames[field]}: ${fieldValue(data, field, before, labels, lang)} → ${fieldValue(data, field, after, labels, lang)}`,
         )
         .join('; ')
     : change.entry.document.purpose
@@ -545,12 +558,12 @@ export function toListPage(data: RegistryData, doc: SubprocessorListDocument, st
       { href: doc.links.jsonfeed, type: 'application/feed+json' },
     ],
     changes: {
-      upcoming: doc.upcoming.map((change) => toPageChange(change, labels)),
+      upcoming: doc.upcoming.map((change) => toPageChange(data, change, labels, lang)),
       recent: touching(state.changes, doc.region.id)
         .filter((change) => changeStatus(change, state.from) === 'effective')
         .sort((a, b) => Date.parse(b.effectiveAt) - Date.parse(a.effectiveAt))
         .slice(0, RECENT_CHANGES)
-        .map((change) => toPageChange(changeDocument(data, change, lang, state.from), labels)),
+        .map((change) => toPageChange(data, changeDocument(data, change, lang, state.from), labels, lang)),
     },
     categories: grouped,
     assurances: assurances.all(),
