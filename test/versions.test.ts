@@ -117,7 +117,19 @@ describe('a history of three versions', () => {
         allowed: ['1-3'],
       },
     })
-    for (const value of ['0', 'abc', '1.5', '-1', '01']) {
+    // Version 0 is outside 1 to the latest, as docs/errors.md says: 404, not a malformed number.
+    const zero = await fetchWorker(`${LIST}&version=0`)
+    expect(zero.status).toBe(404)
+    expect(await zero.json()).toEqual({
+      error: {
+        status: 404,
+        code: 'unknown_version',
+        message: 'No version 0 has been published; versions 1 to 3 exist.',
+        parameter: 'version',
+        allowed: ['1-3'],
+      },
+    })
+    for (const value of ['abc', '1.5', '-1', '01']) {
       const res = await fetchWorker(`${LIST}&version=${value}`)
       expect([value, res.status]).toEqual([value, 400])
       expect((await res.json<{ error: { code: string } }>()).error.code).toBe('invalid_version')
@@ -132,6 +144,8 @@ describe('a history of three versions', () => {
     expect(res.headers.get('Content-Location')).toBe(`${LIST}&at=2026-11-20T10:00:00.000Z`)
     expect((await fetchWorker(`${LIST}&at=2026-11-21`)).headers.get('ETag')).toBe(seen[0]!.etag)
     expect((await fetchWorker(`${LIST}&at=2026-11-21T11:00:00%2B01:00`)).headers.get('ETag')).toBe(seen[1]!.etag)
+    // An unencoded "+" (a space, once the query is decoded) reads as the "+" it was.
+    expect((await fetchWorker(`${LIST}&at=2026-11-21T11:00:00+01:00`)).headers.get('ETag')).toBe(seen[1]!.etag)
     const before = await fetchWorker(`${LIST}&at=2026-01-01`)
     expect(before.status).toBe(404)
     expect(await before.json()).toEqual({

@@ -48,13 +48,16 @@ export interface Moment {
   at?: number
 }
 
-const VERSION = /^[1-9][0-9]{0,8}$/
+// Version 0 is a number all the same: it was never published (404 unknown_version), rather than not a number (400).
+const VERSION = /^(?:0|[1-9][0-9]{0,8})$/
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i
 export const INSTANT_FORMS = ['YYYY-MM-DD', 'YYYY-MM-DDTHH:MM:SSZ', 'YYYY-MM-DDTHH:MM:SS±HH:MM']
 
 /** A date (midnight UTC) or an RFC 3339 instant with its offset, as ms since the epoch; null when it is neither. */
-export function parseInstant(value: string): number | null {
+export function parseInstant(given: string): number | null {
+  // An unencoded "+" in a query is a space (form encoding): before an offset, it can only have been the "+".
+  const value = given.replace(/^(\d{4}-\d{2}-\d{2}T[\d:.]+) (\d{2}:\d{2})$/, '$1+$2')
   const date = DATE.exec(value)
   const text = date ? `${value}T00:00:00Z` : INSTANT.test(value) ? value : null
   if (!text) return null
@@ -159,6 +162,9 @@ type Parameter = keyof typeof UNKNOWN_VALUE
 
 function allowed(name: Parameter, value: string, values: readonly string[]): string {
   if (values.includes(value)) return value
+  // A regional variant of a language served (en-GB) is served that language, as Accept-Language is.
+  const base = value.split('-')[0]!
+  if (name === 'lang' && value.includes('-') && values.includes(base)) return base
   throw new RegistryError(UNKNOWN_VALUE[name], `Unknown ${name} "${shorten(value)}".`, {
     parameter: name,
     allowed: [...values],

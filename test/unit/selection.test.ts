@@ -1,7 +1,13 @@
 import { describe, expect, test } from 'vitest'
 import { RegistryError } from '../../src/domain/errors'
 import type { Release } from '../../src/domain/representation'
-import { readEntryRequest, readListSelection, resolveRegion } from '../../src/domain/selection'
+import {
+  parseInstant,
+  readEntryRequest,
+  readListSelection,
+  readMoment,
+  resolveRegion,
+} from '../../src/domain/selection'
 
 const RELEASE = {
   regions: ['eu', 'uk', 'us', 'apac'],
@@ -30,6 +36,9 @@ describe('readListSelection', () => {
     [{}, 'csv', { format: 'csv' }],
     [{ format: ['csv'] }, 'CSV', { format: 'csv' }],
     [{ unknown: ['1', '2'], 'region[]': ['eu'] }, undefined, {}],
+    // A regional variant of a language served is that language, as Accept-Language: en-GB is.
+    [{ lang: ['en-GB'] }, undefined, { lang: 'en' }],
+    [{ lang: ['lv-LV'] }, undefined, { lang: 'lv' }],
   ])('query %o, suffix %s → %o', (query, suffix, selection) => {
     expect(readListSelection(query, suffix, RELEASE)).toEqual({
       region: undefined,
@@ -144,4 +153,19 @@ describe('resolveRegion', () => {
   ])('country %s → %s', (country, region) => {
     expect(resolveRegion(country, RELEASE)).toBe(region)
   })
+})
+
+describe('readMoment', () => {
+  test.each([
+    // An unencoded "+" arrives as a space: before an offset it can only have been the "+".
+    [{ at: ['2027-01-20T09:00:00 02:00'] }, { at: Date.parse('2027-01-20T07:00:00Z') }],
+    [{ at: ['2027-01-20T09:00:00+02:00'] }, { at: Date.parse('2027-01-20T07:00:00Z') }],
+    [{ at: ['2027-01-20T09:00:00-02:00'] }, { at: Date.parse('2027-01-20T11:00:00Z') }],
+    // Version 0 is a number: the route answers 404 unknown_version for it, as for any version never published.
+    [{ version: ['0'] }, { version: 0 }],
+  ])('%o → %o', (query, moment) => expect(readMoment(query)).toEqual(moment))
+
+  test.each(['2027-01-20 09:00:00', '2027-01-20T09:00:00 2:00', '2027-01-20T09:00:00'])('refuses at=%s', (at) =>
+    expect(parseInstant(at)).toBeNull(),
+  )
 })

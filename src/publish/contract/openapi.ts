@@ -631,7 +631,17 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   components.WebhookDeliveries = jsonSchemaOf(DeliveriesView)
   components.WebhookSubscriptions = jsonSchemaOf(AdminView)
 
-  const lang = param('lang', 'query', 'Language; else Accept-Language; else the default.', oneOf(languages))
+  const lang = param(
+    'lang',
+    'query',
+    'Language; a regional variant (`en-GB`) is served its language, as Accept-Language is; else Accept-Language; else the default.',
+    {
+      anyOf: [
+        oneOf(languages),
+        { type: 'string', pattern: `^(?:${languages.join('|')})-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$` },
+      ],
+    },
+  )
   const acceptLanguage = param('Accept-Language', 'header', 'Consulted when `lang` is absent.', { type: 'string' })
   const format = param('format', 'query', 'Format; overrides Accept. Must agree with a path suffix.', oneOf(FORMATS))
   const formatInPath = param('format', 'path', 'Format; overrides Accept.', oneOf(FORMATS))
@@ -649,8 +659,8 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
   const version = param(
     'version',
     'query',
-    'A published version: its bytes exactly, with the ETag they had, cached for good. 404 `unknown_version` outside 1 to the latest.',
-    { type: 'integer', minimum: 1 },
+    'A published version: its bytes exactly, with the ETag they had, cached for good. 404 `unknown_version` outside 1 to the latest (0 included).',
+    { type: 'integer', minimum: 0 },
   )
   const at = param(
     'at',
