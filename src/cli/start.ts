@@ -5,11 +5,13 @@
  * `Retry-After`, never a half-published version. A publish that fails stops the server, so that
  * data that does not validate is never mistaken for what is served.
  *
- * `npm run dev` is the server alone (`--serve-only`). Other arguments go to the publish.
+ * `npm run dev` is the server alone (`--serve-only`). Other arguments go to the publish. Both run
+ * the registry's Cron Trigger every minute, which `wrangler dev` alone does not.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { ensureDevVars } from './dev-vars'
+import { tickEveryMinute } from './tick'
 
 const OFFLINE = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' }
 const LOCAL_ORIGIN = 'http://127.0.0.1:8787'
@@ -44,6 +46,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     publish?.kill(signal)
     server.kill(signal)
   })
+
+// The Cron Trigger, every minute, as on Cloudflare: webhooks go out under npm start with no manual step.
+const stopTicking = tickEveryMinute(LOCAL_ORIGIN)
+server.once('exit', stopTicking)
 
 if (publish) {
   const published = await exited(publish)

@@ -17,6 +17,27 @@ export function tickUrl(origin: string, at: string | undefined, now = Date.now()
   return url
 }
 
+/**
+ * Runs the tick at each minute's start against a local server, as Cloudflare runs the Cron
+ * Trigger: `wrangler dev` runs none by itself. Returns what stops it. A tick the server does not
+ * answer is left for the next minute.
+ */
+export function tickEveryMinute(origin: string, send: (url: URL) => Promise<unknown> = (url) => fetch(url)) {
+  const tick = () => send(tickUrl(origin, undefined)).catch(() => {})
+  let interval: ReturnType<typeof setInterval> | undefined
+  const first = setTimeout(
+    () => {
+      void tick()
+      interval = setInterval(tick, 60_000)
+    },
+    60_000 - (Date.now() % 60_000),
+  )
+  return () => {
+    clearTimeout(first)
+    clearInterval(interval)
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: { at: { type: 'string' }, origin: { type: 'string', default: 'http://127.0.0.1:8787' } },

@@ -88,6 +88,10 @@ export interface ChangeRecord {
   amendments: Amendment[]
 }
 
+/** A record as stored by any version: one written before amendments were kept has none. */
+export const withRecordDefaults = (record: ChangeRecord): ChangeRecord =>
+  record.amendments ? record : { ...record, amendments: [] }
+
 /** The last version that touched a record: announced, amended or withdrew it. */
 export function touchedIn(change: ChangeRecord): number {
   return Math.max(change.announcedIn, change.withdrawnIn ?? 0, change.amendments.at(-1)?.version ?? 0)

@@ -4,7 +4,7 @@
  * against the digest its ETag was made from and against its version's manifest (the leaf of the
  * signed log that the release names), so damaged or rewritten storage becomes a 503, never a 200.
  */
-import type { ChangeRecord } from '../domain/change'
+import { type ChangeRecord, withRecordDefaults } from '../domain/change'
 import { representationHeaders } from '../domain/headers'
 import { contentDigest, etagSha256, strongEtag } from '../domain/etag'
 import { listedDigests, listingKey } from '../domain/evidence'
@@ -466,8 +466,8 @@ export async function loadLogTree(kv: KVNamespace, size: number, root: Uint8Arra
 let logTree: { size: number; tree: MerkleTree } | null = null
 
 /** Every change record up to a release, for work off the request path (webhook delivery); read from KV each call. */
-export function readChangeLog(kv: KVNamespace, release: Release): Promise<ChangeRecord[]> {
-  return readList<ChangeRecord>(kv, changeLogKey(release))
+export async function readChangeLog(kv: KVNamespace, release: Release): Promise<ChangeRecord[]> {
+  return (await readList<ChangeRecord>(kv, changeLogKey(release))).map(withRecordDefaults)
 }
 
 // Blocks of growing lists are immutable (named by their bytes): an isolate keeps the ones it read.

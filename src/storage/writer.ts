@@ -3,7 +3,7 @@
  * values are written first, every one of them, under the version's own prefix; its release record
  * and the pointer come last, and only once the version number is the publisher's (see arbiter.ts).
  */
-import type { ChangeRecord } from '../domain/change'
+import { type ChangeRecord, withRecordDefaults } from '../domain/change'
 import { sha256Etag } from '../domain/etag'
 import { isRelease, type Release } from '../domain/representation'
 import {
@@ -92,7 +92,7 @@ export async function readVersionInputs(read: KvRead, release: Release): Promise
       readChunkedList<[number, number]>(historyIndex, readBytes),
     ])
     const lists = { changes: changeIndex as ChunkedList, history: historyIndex as ChunkedList }
-    return { data, changes, history, logChunks: logChunks as string[], lists }
+    return { data, changes: changes.map(withRecordDefaults), history, logChunks: logChunks as string[], lists }
   } catch (error) {
     throw incomplete((error as Error).message)
   }

@@ -13,7 +13,7 @@ import {
   NoticeViolations,
   type Previous,
 } from '../../src/publish/input/changes'
-import type { ChangeRecord } from '../../src/domain/change'
+import { type ChangeRecord, withRecordDefaults } from '../../src/domain/change'
 import type { Announcement, RegistryData, SubprocessorEntry } from '../../src/publish/input/schema'
 import { withLanguage } from '../support/history'
 
@@ -311,6 +311,25 @@ describe('amending an announcement not yet in force', () => {
     expect(v3.map((c) => [c.id, c.effectiveAt.slice(0, 10), c.amendments.map((a) => a.version)])).toEqual([
       [v1[0]!.id, later(100), [2, 3]],
     ])
+  })
+})
+
+describe('records stored before amendments were kept', () => {
+  it('are read with none, and amended as any other', () => {
+    const later = (days: number) => new Date(Date.parse(V1) + days * DAY).toISOString().slice(0, 10)
+    const announced = withEntries(data.subprocessors.subprocessors, [{ remove: 'twilio', effective: later(45) }])
+    const stored = computeChanges(null, announced, { version: 1, publishedAt: V1 }, summarize).map(
+      ({ amendments: _, ...record }) => record as ChangeRecord,
+    )
+    const moved = withEntries(data.subprocessors.subprocessors, [{ remove: 'twilio', effective: later(50) }])
+    const previous = {
+      stamp: { version: 1, publishedAt: V1 },
+      data: announced,
+      changes: stored.map(withRecordDefaults),
+    }
+    const records = computeChanges(previous, moved, { version: 2, publishedAt: V2 }, summarize)
+    expect(shape(records)).toEqual({ recorded: [`v1 twilio removed ${later(50)} amended-in-v2:effectiveAt`] })
+    expect(withRecordDefaults(stored[0]!).amendments).toEqual([])
   })
 })
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { tickUrl } from '../../src/cli/tick'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { tickEveryMinute, tickUrl } from '../../src/cli/tick'
 
 describe('npm run tick', () => {
   it.each([
@@ -16,5 +16,26 @@ describe('npm run tick', () => {
 
   it('refuses an --at that is not an instant', () => {
     expect(() => tickUrl('http://127.0.0.1:8787', 'next tuesday')).toThrow('--at next tuesday is neither a date')
+  })
+})
+
+describe('npm start', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it("runs the registry's tick at the start of every minute, as Cloudflare runs the Cron Trigger", async () => {
+    vi.useFakeTimers({ now: Date.parse('2027-01-15T09:30:20Z') })
+    const sent: string[] = []
+    const stop = tickEveryMinute('http://127.0.0.1:8787', async (url) => {
+      sent.push(new Date(Number(url.searchParams.get('time'))).toISOString())
+      if (sent.length === 2) throw new Error('the server is restarting')
+    })
+    await vi.advanceTimersByTimeAsync(39_000)
+    expect(sent).toEqual([])
+    await vi.advanceTimersByTimeAsync(3 * 60_000)
+    // A minute the server misses is not retried: the next tick catches up, as the cron does.
+    expect(sent).toEqual(['2027-01-15T09:31:00.000Z', '2027-01-15T09:32:00.000Z', '2027-01-15T09:33:00.000Z'])
+    stop()
+    await vi.advanceTimersByTimeAsync(5 * 60_000)
+    expect(sent).toHaveLength(3)
   })
 })
