@@ -34,7 +34,7 @@ const { values: options } = parseArgs({
     'dry-run': { type: 'boolean', default: false },
     'signing-key': { type: 'string' },
     'rotate-from': { type: 'string' },
-    // Where readers fetch the registry; feeds link absolutely from it. Default: PUBLIC_ORIGIN in the config.
+    // Where readers fetch the registry; feeds link absolutely from it. Default: locally npm start's, remotely PUBLIC_ORIGIN.
     origin: { type: 'string' },
   },
 })
@@ -221,10 +221,19 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
 const day = (iso: string) => iso.slice(0, 10)
 
 /** One line per change: what, which entry, and when, with the objection deadline where there is one. */
-function describeChange(change: ChangeRecord, version: number): string {
+/**
+ * A record as it will be signed: its kind, entry, dates and id, then its summary in the source
+ * language and in English (or the default language), the ones a privacy team reads before it publishes.
+ */
+function describeChange(change: ChangeRecord, version: number, languages: string[]): string {
   const name = change.name ?? '(no name in the source)'
+  const said = languages
+    .filter((lang, i) => languages.indexOf(lang) === i && change.summary[lang])
+    .map((lang) => `\n              ${lang}: ${change.summary[lang]}`)
+    .join('')
+  const id = `\n              id: ${change.id}`
   if (change.withdrawnIn === version)
-    return `  withdrawn ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}, announced in version ${change.announcedIn} for ${day(change.effectiveAt)}`
+    return `  withdrawn ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}, announced in version ${change.announcedIn} for ${day(change.effectiveAt)}${id}`
   const fields = change.fields.length ? ` [${change.fields.map(({ field }) => field).join(', ')}]` : ''
   const when =
     change.effectiveAt === change.announcedAt
@@ -232,11 +241,19 @@ function describeChange(change: ChangeRecord, version: number): string {
       : `takes effect ${day(change.effectiveAt)}`
   const objections = change.objectionDeadline ? `, objections until ${day(change.objectionDeadline)}` : ''
   const shortNotice = change.shortNotice ? `, shorter notice (${change.shortNotice.kind})` : ''
-  return `  ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}${fields}: ${when}${objections}${shortNotice}`
+  const amendment = change.amendments.find((a) => a.version === version)
+  if (amendment)
+    return `  amended   ${change.entry.padEnd(24)} ${name}, the ${change.type === 'added' ? 'addition' : change.type === 'removed' ? 'removal' : 'change'} announced in version ${change.announcedIn}: ${amendment.changed.join(', ')}${amendment.material ? ' (needs the full notice from now)' : ''}; ${when}${objections}${id}${said}`
+  return `  ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}${fields}: ${when}${objections}${shortNotice}${id}${said}`
 }
 
 const started = performance.now()
 const loaded = await loadDataOrExit(options.data)
+// Before the key: what a remote publish would sign in for good is checked first.
+const origin = await publicOrigin(options.origin, options.config, {
+  remote: options.remote,
+  logName: loaded.registry.evidence.origin,
+})
 const signing: LogSigning = {
   signer: await loadSigningKey({
     file: options['signing-key'],
@@ -247,11 +264,21 @@ const signing: LogSigning = {
     ? { rotatingFrom: await parseSignerKey(await readFile(options['rotate-from'], 'utf8')) }
     : {}),
 }
-const origin = await publicOrigin(options.origin, options.config)
 const { data, warning } = withVerifierKey(loaded, signing, options.remote)
 if (warning) console.log(warning)
 // The version table's schema, as `wrangler d1 migrations apply` keeps it: nothing to set up by hand.
-const target = options.remote || options['via-wrangler'] ? await wranglerTarget() : await localTarget()
+const chosen = options.remote || options['via-wrangler'] ? await wranglerTarget() : await localTarget()
+// What a publish costs the account: each KV value written counts against the plan's daily writes.
+const written = { values: 0, bytes: 0 }
+const target: typeof chosen = {
+  ...chosen,
+  write: (records, onProgress) => {
+    written.values += records.length
+    for (const { value } of records)
+      written.bytes += typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength
+    return chosen.write(records, onProgress)
+  },
+}
 try {
   // A dry run writes nothing, not even the pointer of a publish that stopped short.
   const previous = options['dry-run'] ? await readLatest(target) : await latestVersion(target)
@@ -305,7 +332,12 @@ try {
     console.log(
       `Changes in version ${plan.changed ? release.version : release.version + 1}${previous ? ` against version ${previous.release.version}` : ''}:`,
     )
-    for (const change of plan.newChanges) console.log(describeChange(change, release.version))
+    const { source, defaultLanguage, languages } = data.registry
+    const english = languages.includes('en') ? 'en' : defaultLanguage
+    for (const change of plan.newChanges)
+      console.log(
+        describeChange(change, plan.changed ? release.version : release.version + 1, [source.language, english]),
+      )
   } else if (previous) {
     console.log('No changes to the list of sub-processors.')
   }
@@ -315,7 +347,7 @@ try {
     } else {
       const writing = performance.now()
       await writePlan(target, plan, progress('written', 1000))
-      console.log(`Written in ${seconds(writing)}.`)
+      console.log(`Written in ${seconds(writing)}: ${written.values} KV values, ${formatBytes(written.bytes)}.`)
       console.log(`Published version ${release.version} to ${target.describe}; the current pointer now names it.`)
     }
   }

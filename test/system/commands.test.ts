@@ -126,6 +126,14 @@ describe('npm run publish-data', () => {
     expect(again.stdout).toContain('Unchanged: version 1')
   })
 
+  it("refuses a remote publish with the example's origin before anything is written, saying where to set the real one", async () => {
+    const { code, stderr } = await failure(publishData(FIXTURE_DATA, join(work, 'state-remote'), ['--remote']))
+    expect(code).toBe(64)
+    expect(stderr).toContain(
+      'The public origin: https://subprocessors.example.com is a special-use name (.example.com), not the origin of a deployed registry. Set PUBLIC_ORIGIN under [vars] in wrangler.toml',
+    )
+  })
+
   it('publishes through the wrangler CLI, the --remote path, into local KV that the bundle serves', async () => {
     const state = join(work, 'state-wrangler')
     const published = await publishData(FIXTURE_DATA, state, ['--via-wrangler'])

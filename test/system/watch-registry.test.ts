@@ -227,9 +227,9 @@ describe('subprocessor-watch and this registry', () => {
     ].join('\n')
     const feed = JSON.parse((await run('/usr/bin/python3', ['-c', script, file])).stdout)
     expect(feed).toMatchObject({ version: 'atom10', bozo: false, entries: 2 })
-    // Three for the feed, two for each entry; publish-data took the origin from wrangler.toml, as a deployment does.
+    // Three for the feed, two for each entry; a publish to local storage links from what npm start serves.
     expect(feed.links).toHaveLength(7)
-    for (const href of feed.links) expect(href).toMatch(/^https:\/\/subprocessors\.example\.com\//)
+    for (const href of feed.links) expect(href).toMatch(/^http:\/\/127\.0\.0\.1:8787\//)
   })
 
   it('exports the portfolio with each vendor version and evidence status', async () => {
