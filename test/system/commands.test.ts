@@ -183,3 +183,50 @@ describe('the deployable bundle', () => {
     }
   })
 })
+
+describe('npm run announce', () => {
+  const announce = (dir: string, ...args: string[]) =>
+    tsx(join(ROOT, 'src', 'cli', 'announce.ts'), [...args, '--data', dir])
+  const announcements = async (dir: string) =>
+    JSON.parse(await readFile(join(dir, 'announcements.json'), 'utf8')).announcements
+
+  it('announces, amends and withdraws, keeping only edits after which the data validates', async () => {
+    const dir = join(work, 'data-announce')
+    await cp(FIXTURE_DATA, dir, { recursive: true })
+    const entry = join(work, 'acme.json')
+    await writeFile(
+      entry,
+      JSON.stringify({
+        id: 'acme-analytics',
+        name: 'Acme Analytics, Inc.',
+        category: 'service',
+        purpose: { lv: 'Produktu analītika', en: 'Product analytics', de: 'Produktanalyse' },
+        location: { countries: ['DE'], text: { lv: 'Vācija', en: 'Germany', de: 'Deutschland' } },
+        regions: ['eu', 'uk'],
+        assurances: [],
+      }),
+    )
+    expect((await announce(dir, 'add', '--entry', entry, '--effective', '2027-03-01')).stdout).toContain(
+      'Announced the addition of acme-analytics for 2027-03-01.',
+    )
+    expect((await announce(dir, 'remove', 'openai', '--effective', '2027-02-01')).stdout).toContain(
+      'Announced the removal of openai for 2027-02-01.',
+    )
+    expect((await announce(dir, 'amend', 'acme-analytics', '--effective', '2027-04-01')).stdout).toContain(
+      'Amended the announcement about acme-analytics: it keeps its id',
+    )
+    expect((await announce(dir, 'withdraw', 'openai')).stdout).toContain('Withdrew the announcement about openai')
+    expect(await announcements(dir)).toEqual([
+      expect.objectContaining({ add: expect.objectContaining({ id: 'acme-analytics' }), effective: '2027-04-01' }),
+    ])
+    // An edit the data refuses leaves the file as it was.
+    const before = await readFile(join(dir, 'announcements.json'), 'utf8')
+    const refused = await failure(announce(dir, 'remove', 'no-such-entry', '--effective', '2027-02-01'))
+    expect(refused.code).toBe(64)
+    expect(refused.stderr).toContain('"no-such-entry" is not an entry in subprocessors.json')
+    expect(await readFile(join(dir, 'announcements.json'), 'utf8')).toBe(before)
+    // A second announcement about one entry is refused: an entry has one announcement at a time.
+    const twice = await failure(announce(dir, 'change', 'acme-analytics', '--set', 'regions=["eu"]'))
+    expect(twice.stderr).toContain('another announcement above is about "acme-analytics"')
+  })
+})
