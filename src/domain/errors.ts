@@ -19,6 +19,8 @@ export const ERROR_STATUSES = {
   unauthorized: 401,
   unknown_subprocessor: 404,
   unknown_version: 404,
+  // A language or an entry the version asked for does not have: one published later; the message says which version first has it.
+  not_in_version: 404,
   not_found: 404,
   method_not_allowed: 405,
   not_acceptable: 406,

@@ -78,8 +78,44 @@ export function withVersion(
   return release instanceof Promise ? release.then(serve) : serve(release)
 }
 
-/** What to answer for a view the release does not contain; only entries can be absent. */
-export type AbsentView = () => RegistryError
+/** What to answer for a view the release does not contain (only entries can be absent); a promise when finding out reads storage. */
+export type AbsentView = () => RegistryError | Promise<never>
+
+/**
+ * The first version after `after` for which `has` holds, supposing that it holds from there to the
+ * current one; null when the current one does not hold it either. A binary search: a few reads of
+ * release records, on a path (a 404) that is never a poller's.
+ */
+export async function firstVersionWith(
+  c: Context<Env>,
+  current: Release,
+  after: number,
+  has: (release: Release) => boolean | Promise<boolean>,
+): Promise<number | null> {
+  if (!(await has(current))) return null
+  let [low, high] = [after + 1, current.version]
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2)
+    if (await has(await getRelease(c.env.REGISTRY, current, middle))) high = middle
+    else low = middle + 1
+  }
+  return low
+}
+
+/** A version older than its language: 404, naming the version that first has it. */
+export async function languageNotInVersion(
+  c: Context<Env>,
+  current: Release,
+  versioned: Release,
+  lang: string,
+): Promise<never> {
+  const first = await firstVersionWith(c, current, versioned.version, (release) => release.languages.includes(lang))
+  throw new RegistryError(
+    'not_in_version',
+    `Version ${versioned.version} has no "${lang}"${first ? `: the registry has it from version ${first}` : ''}. Version ${versioned.version} comes in ${versioned.languages.join(', ')}.`,
+    { parameter: 'lang', allowed: versioned.languages },
+  )
+}
 
 /** A representation to serve, and how. */
 export interface Served {
@@ -104,12 +140,18 @@ export function serveView(
   { release, state = 0, view, caching, absent = alwaysPresent, location }: Served,
 ): Response | Promise<Response> {
   const warm = peekRepresentation(release, state, view)
-  if (warm === NOT_IN_RELEASE) throw absent()
+  if (warm === NOT_IN_RELEASE) return refuse(absent)
   if (warm !== NOT_IN_MEMORY) return responseFor(c, warm, caching, location)
   return loadRepresentation(c.env.REGISTRY, release, state, view).then((cold) => {
-    if (cold === NOT_IN_RELEASE) throw absent()
+    if (cold === NOT_IN_RELEASE) return refuse(absent)
     return responseFor(c, cold, caching, location)
   })
+}
+
+function refuse(absent: AbsentView): Promise<never> {
+  const error = absent()
+  if (error instanceof Promise) return error
+  throw error
 }
 
 export function responseFor(

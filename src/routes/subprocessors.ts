@@ -3,10 +3,12 @@ import { type CachingHeaders, cachingHeaders, immutableCaching } from '../domain
 import { RegistryError } from '../domain/errors'
 import { type EntryView, FORMATS, type ListView, type Release, stateAt, viewUrl } from '../domain/representation'
 import { readEntryRequest, readListSelection, readMoment, resolveRegion } from '../domain/selection'
-import { getHistory } from '../storage/reader'
+import { getHistory, loadRepresentation, NOT_IN_RELEASE } from '../storage/reader'
 import {
   currentState,
   type Env,
+  firstVersionWith,
+  languageNotInVersion,
   negotiateFormat,
   negotiateLanguage,
   serveView,
@@ -74,12 +76,14 @@ function serveList(c: Context<Env>, release: Release) {
   if (moment.version !== undefined) {
     const version = moment.version
     return withVersion(c, release, version, (versioned) =>
-      serveView(c, {
-        release: versioned,
-        view,
-        caching: immutableCaching(selection),
-        location: `${viewUrl(view)}&version=${version}`,
-      }),
+      versioned.languages.includes(view.lang)
+        ? serveView(c, {
+            release: versioned,
+            view,
+            caching: immutableCaching(selection),
+            location: `${viewUrl(view)}&version=${version}`,
+          })
+        : languageNotInVersion(c, release, versioned, view.lang),
     )
   }
   if (moment.at !== undefined)
@@ -129,6 +133,7 @@ async function serveListAt(
     )
   }
   return withVersion(c, current, version, (release) => {
+    if (!release.languages.includes(view.lang)) return languageNotInVersion(c, current, release, view.lang)
     const state = stateAt(release, at)
     const location = `${viewUrl(view)}&at=${new Date(release.states[state]!).toISOString()}`
     return serveView(c, { release, state, view, caching: at < now - SETTLED_AFTER_MS ? immutable : caching, location })
@@ -165,15 +170,26 @@ function serveEntry(c: Context<Env>, release: Release) {
       `No sub-processor has the id "${request.id.slice(0, 80)}"${version ? ` in version ${version}` : ''}.`,
     )
   if (version !== undefined) {
-    return withVersion(c, release, version, (versioned) =>
-      serveView(c, {
+    return withVersion(c, release, version, (versioned) => {
+      if (!versioned.languages.includes(view.lang)) return languageNotInVersion(c, release, versioned, view.lang)
+      // Absent from this version: listed later, or never; the answer says which.
+      const absent = async (): Promise<never> => {
+        const listed = async (r: Release) => (await loadRepresentation(c.env.REGISTRY, r, 0, view)) !== NOT_IN_RELEASE
+        const first = await firstVersionWith(c, release, versioned.version, listed)
+        if (first === null) throw unknown()
+        throw new RegistryError(
+          'not_in_version',
+          `Version ${versioned.version} does not list "${request.id.slice(0, 80)}": the registry lists it from version ${first}.`,
+        )
+      }
+      return serveView(c, {
         release: versioned,
         view,
         caching: immutableCaching(request),
-        absent: unknown,
+        absent,
         location: `${viewUrl(view)}&version=${version}`,
-      }),
-    )
+      })
+    })
   }
   // An entry does not depend on the visitor's region, so every response may be shared.
   const current = currentState(release, cachingHeaders(request, true))

@@ -349,7 +349,7 @@ const ERROR_RESPONSES = {
   400: errorResponse('BadRequest', 'A parameter has an unknown value, is given twice, or disagrees with the path.'),
   404: errorResponse(
     'NotFound',
-    'Nothing is published at this URL: no sub-processor has this id (in this version), no such version was published (`unknown_version`), or no route has this path.',
+    'Nothing is published at this URL: no sub-processor has this id (in this version), no such version was published (`unknown_version`), the version is older than the language or entry asked for (`not_in_version`, naming the version that first has it), or no route has this path.',
   ),
   406: errorResponse('NotAcceptable', 'Accept allows none of the formats this resource comes in.', {
     Vary: header('The choice depended on Accept.', oneOf(['Accept'])),
