@@ -64,6 +64,15 @@ describe('a version older than a language or an entry', () => {
         error: { code: 'unknown_subprocessor', message: 'No sub-processor has the id "no-such-entry" in version 1.' },
       },
     })
+    // The version index says which languages each version has: French from version 2.
+    const index = await fetchWorker('/versions.json?lang=en').then((res) =>
+      res.json<{ versions: { version: number; languages: string[] }[] }>(),
+    )
+    expect(index.versions.map((v) => [v.version, v.languages.join()])).toEqual([
+      [3, 'lv,en,de,fr'],
+      [2, 'lv,en,de,fr'],
+      [1, 'lv,en,de'],
+    ])
     // And the versions that have them answer.
     expect((await fetchWorker('/subprocessors/acme-analytics.json?lang=fr&version=3')).status).toBe(200)
     expect((await fetchWorker('/subprocessors.json?region=eu&lang=fr&version=2')).status).toBe(200)

@@ -47,6 +47,7 @@ describe('a history of three versions', () => {
         {
           version: 3,
           publishedAt: '2026-11-22T10:00:00.000Z',
+          languages: ['lv', 'en', 'de'],
           parent: 2,
           changes: { added: 1, removed: 0, modified: 0, corrected: 0, amended: 0, withdrawn: 0 },
           links: {
@@ -59,6 +60,7 @@ describe('a history of three versions', () => {
         {
           version: 2,
           publishedAt: '2026-11-21T10:00:00.000Z',
+          languages: ['lv', 'en', 'de'],
           parent: 1,
           changes: { added: 0, removed: 0, modified: 1, corrected: 0, amended: 0, withdrawn: 0 },
           links: {
@@ -71,6 +73,7 @@ describe('a history of three versions', () => {
         {
           version: 1,
           publishedAt: '2026-11-20T10:00:00.000Z',
+          languages: ['lv', 'en', 'de'],
           parent: null,
           changes: { added: 0, removed: 0, modified: 0, corrected: 0, amended: 0, withdrawn: 0 },
           links: {

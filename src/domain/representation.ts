@@ -150,6 +150,9 @@ export function entryViewAt(path: string): EntryView | null {
 export const MANIFEST_PATH = 'manifest.json'
 
 /** The immutable facts of one published version: small, read on every request, cached per isolate. */
+/** One published version, as the history keeps it: its number, its publish instant, and (since they were kept) its languages. */
+export type HistoryEntry = [version: number, publishedAt: number, languages?: string[]]
+
 export interface Release {
   version: number
   /** The version before it; null for the first. */

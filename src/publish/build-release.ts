@@ -9,6 +9,7 @@ import {
   VERSION_FORMATS,
   type View,
   viewPath,
+  type HistoryEntry,
 } from '../domain/representation'
 import { entryPack, entryPackCount, versionPrefix } from '../storage/keys'
 import { chunkList } from '../storage/lists'
@@ -61,7 +62,7 @@ export function renderer(
   data: RegistryData,
   stamp: ReleaseStamp,
   changes: ChangeRecord[],
-  history: [number, number][],
+  history: HistoryEntry[],
   states: StateModel[],
 ) {
   const rendered = new Map<string, Uint8Array>()
@@ -248,7 +249,7 @@ export async function buildRelease(
   data: RegistryData,
   stamp: ReleaseStamp,
   changes: ChangeRecord[],
-  history: [number, number][],
+  history: HistoryEntry[],
   onProgress?: (done: number, total: number) => void,
 ): Promise<RenderedRelease> {
   const states = stateModels(data, changes, Date.parse(stamp.publishedAt))

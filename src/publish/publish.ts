@@ -1,5 +1,5 @@
 import type { ChangeRecord } from '../domain/change'
-import type { Release } from '../domain/representation'
+import type { HistoryEntry, Release } from '../domain/representation'
 import { type VersionTable, VersionTaken } from '../storage/arbiter'
 import {
   type KvRead,
@@ -65,9 +65,9 @@ export async function planRelease(
     if (again.release.digest === release.digest)
       return { ...again, changed: false, newChanges, storedLogChunks: inputs.logChunks }
   }
-  const history: [number, number][] = [
+  const history: HistoryEntry[] = [
     ...(previous?.inputs.history ?? []),
-    [stamp.version, Date.parse(stamp.publishedAt)],
+    [stamp.version, Date.parse(stamp.publishedAt), data.registry.languages],
   ]
   return {
     ...(await buildRelease(data, stamp, changes, history, onProgress)),

@@ -19,6 +19,7 @@ import {
   type View,
   viewPath,
   viewUrl,
+  type HistoryEntry,
 } from '../domain/representation'
 import { BlobCache, type CachedBlob, type StoredRepresentation } from './blob-cache'
 import { MerkleTree, TILE_WIDTH, tilePath } from '../domain/merkle'
@@ -58,7 +59,7 @@ const loading = new Map<string, Promise<CachedBlob>>()
 const releases = new Map<number, Release | Promise<Release>>()
 const RELEASES_KEPT = 64
 const SLICES_KEPT_PER_LOG = 16
-let history: { version: number; versions: Promise<[number, number][]> } | null = null
+let history: { version: number; versions: Promise<HistoryEntry[]> } | null = null
 
 function storageFault(key: string, reason: string, cause?: unknown): RegistryError {
   console.error(
@@ -133,7 +134,7 @@ export function getRelease(kv: KVNamespace, current: Release, version: number): 
 }
 
 /** [version, publishedAt in ms] of every version up to the current one, oldest first: for `?at=`. */
-export function getHistory(kv: KVNamespace, current: Release): Promise<[number, number][]> {
+export function getHistory(kv: KVNamespace, current: Release): Promise<HistoryEntry[]> {
   if (history?.version !== current.version) {
     const key = historyKey(current)
     const versions = readList<[number, number]>(kv, key).then(

@@ -5,7 +5,7 @@
  */
 import { type ChangeRecord, withRecordDefaults } from '../domain/change'
 import { sha256Etag } from '../domain/etag'
-import { isRelease, type Release } from '../domain/representation'
+import { type HistoryEntry, isRelease, type Release } from '../domain/representation'
 import {
   changeLogKey,
   CURRENT_RELEASE_KEY,
@@ -38,7 +38,7 @@ export interface VersionInputs<Data = unknown> {
   data: Data
   changes: ChangeRecord[]
   /** [version, publishedAt in ms] of every version up to this one, oldest first. */
-  history: [number, number][]
+  history: HistoryEntry[]
   /** The keys of the shared chunks the version refers to (change logs, change records, publish times): the next version need not write them again. */
   logChunks: string[]
   /** The blocks its change records and publish times are stored in (lists.ts). */
@@ -89,7 +89,7 @@ export async function readVersionInputs(read: KvRead, release: Release): Promise
   try {
     const [changes, history] = await Promise.all([
       readChunkedList<ChangeRecord>(changeIndex, readBytes),
-      readChunkedList<[number, number]>(historyIndex, readBytes),
+      readChunkedList<HistoryEntry>(historyIndex, readBytes),
     ])
     const lists = { changes: changeIndex as ChunkedList, history: historyIndex as ChunkedList }
     return { data, changes: changes.map(withRecordDefaults), history, logChunks: logChunks as string[], lists }

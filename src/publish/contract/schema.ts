@@ -246,6 +246,10 @@ export function documentSchemas(languages: readonly Language[]) {
           z.strictObject({
             version: z.int().min(1),
             publishedAt: Instant,
+            languages: z
+              .array(z.string())
+              .optional()
+              .describe("The languages the version comes in; a language's first version is the one that adds it."),
             parent: z.int().min(1).nullable(),
             changes: z
               .strictObject({

@@ -16,6 +16,7 @@ import {
   REGISTRY_FORMAT,
   manifestUrl,
   evidenceUrl,
+  type HistoryEntry,
 } from '../../domain/representation'
 import type { LogParts } from '../../storage/log'
 import type { ChangeLogDocument, VersionsDocument } from '../contract/schema'
@@ -240,18 +241,16 @@ ${main}
 }
 
 /** `/versions`: every version with its parent, publish time and the counts of its changes. */
-export function versionsDocument(
-  history: [number, number][],
-  changes: ChangeRecord[],
-  lang: Language,
-): VersionsDocument {
+export function versionsDocument(history: HistoryEntry[], changes: ChangeRecord[], lang: Language): VersionsDocument {
   return {
     $schema: VERSIONS_SCHEMA_URL,
     format: REGISTRY_FORMAT,
     language: lang,
-    versions: [...history].reverse().map(([version, publishedAt]) => ({
+    versions: [...history].reverse().map(([version, publishedAt, languages]) => ({
       version,
       publishedAt: new Date(publishedAt).toISOString(),
+      // Kept since the history held them: a language's first version is the one that adds it.
+      ...(languages ? { languages } : {}),
       parent: version > 1 ? version - 1 : null,
       changes: changeCounts(changes, version),
       links: {
