@@ -58,6 +58,8 @@ const NOT_RUN_HERE: Record<string, string> = {
     'a deployed registry; test/system/watch-registry.test.ts runs conform against the Worker at every level',
   'docs/vendor-risk-tools.md › npx subprocessor-watch subscribe https://subprocessors.example.com \\':
     'a deployed registry and a public endpoint; test/system/watch-registry.test.ts subscribes to the Worker and receives its deliveries',
+  'docs/changing-the-data.md › npm run announce -- add --entry acme-analytics.json --effective 2027-01-15':
+    'edits data/announcements.json; test/system/commands.test.ts runs announce on a copy of the data',
   'docs/vendor-risk-tools.md › npm run tick -- --at 2027-01-15':
     'moves the local tick; test/unit/tick.test.ts and test/system/webhooks.test.ts run it',
 }
