@@ -5,7 +5,8 @@
  * `publish-data --remote`) and the verifier key (publish it: data/registry.json `evidence.verifierKey`).
  * The key's name is the log's origin, data/registry.json's `evidence.origin` unless given.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { generateKey } from '../domain/signed-note'
 
@@ -18,7 +19,8 @@ const origin =
     .origin
 const { signer, verifier } = await generateKey(origin)
 if (values.out) {
-  // Never over an existing key: a lost signer key cannot be made again.
+  // Never over an existing key: a lost signer key cannot be made again. Its folder is the owner's alone.
+  await mkdir(dirname(values.out), { recursive: true, mode: 0o700 })
   await writeFile(values.out, `${signer}\n`, { flag: 'wx', mode: 0o600 })
   console.log(
     `Signer key written to ${values.out} (mode 600). Keep it secret; publish-data --signing-key ${values.out} signs with it.`,

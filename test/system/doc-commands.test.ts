@@ -52,7 +52,7 @@ const NOT_RUN_HERE: Record<string, string> = {
   'docs/deploying.md › npx wrangler login': 'needs a Cloudflare account',
   "docs/evidence.md › curl -OJ 'https://subprocessors.example.com/subprocessors.csv?region=eu&lang=en'":
     'a deployed registry three versions in; test/system/evidence.test.ts runs `npm run verify` on such files',
-  'docs/evidence.md › npm run keygen -- --out registry-signing.key':
+  'docs/evidence.md › npm run keygen -- --out ~/.config/subprocessor-registry/signing.key':
     'writes a key file; test/system/evidence.test.ts runs keygen',
   'docs/format.md › npx subprocessor-watch conform https://subprocessors.example.com':
     'a deployed registry; test/system/watch-registry.test.ts runs conform against the Worker at every level',
