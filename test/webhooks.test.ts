@@ -2,6 +2,8 @@ import { createExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { app } from '../src/index'
+import { unseal } from '../src/webhooks/crypto'
+import { getSubscription } from '../src/webhooks/store'
 import { fetchWorker, ORIGIN, publish } from './helpers'
 
 // Endpoints under https://hooks.registry-tests.dev answer from vitest.config.ts (webhookEndpoints), chosen by path.
@@ -643,6 +645,35 @@ describe('managing a subscription with its token', () => {
       r.json<{ previousSecretExpiresAt: string }>(),
     )
     expect(shown.previousSecretExpiresAt).toBe(body.previousSecretExpiresAt)
+  })
+
+  it('rotates atomically: 20 rotations at once keep at most 5 previous secrets, and every secret answered signs', async () => {
+    const { id, managementToken } = await created()
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetchWorker(`/webhooks/${id}/rotate-secret`, { method: 'POST', headers: bearer(managementToken) }),
+      ),
+    )
+    const statuses = answers.map((res) => res.status).sort()
+    expect(statuses.filter((status) => status === 200)).toHaveLength(5)
+    expect(statuses.filter((status) => status === 429)).toHaveLength(15)
+    const given = await Promise.all(
+      answers.filter((res) => res.status === 200).map((res) => res.json<{ secret: string }>().then((b) => b.secret)),
+    )
+    const { results } = await env.DB.prepare(
+      'SELECT COUNT(*) AS previous FROM webhook_previous_secrets WHERE subscription_id = ?1',
+    )
+      .bind(id)
+      .all<{ previous: number }>()
+    expect(results[0]!.previous).toBe(5)
+    // Each secret answered 200 signs deliveries: the newest as the secret, the others as previous secrets.
+    const stored = (await getSubscription(env.DB, id))!
+    const live = await Promise.all(
+      [stored.secret, ...stored.previousSecrets.map((p) => p.secret)].map((sealed) =>
+        unseal(env.WEBHOOK_SECRET_KEY, sealed, id),
+      ),
+    )
+    for (const secret of given) expect(live).toContain(secret)
   })
 
   it('deliveries is empty before any event', async () => {

@@ -171,32 +171,42 @@ webhooks.delete('/webhooks/:id', async (c) => {
   return c.body(null, 204, PRIVATE_HEADERS)
 })
 
+/** Rotations racing on one subscription take turns: each that answers 200 signs deliveries, as the secret or a previous one. */
+const ROTATION_ATTEMPTS = 25
+
 webhooks.post('/webhooks/:id/rotate-secret', async (c) => {
-  const subscription = await authorizedSubscription(c)
-  // Each live previous secret adds a signature to every delivery; past this many, wait for the oldest to end.
-  if (subscription.previousSecrets.length >= MAX_PREVIOUS_SECRETS) {
-    const retryAfter = Math.max(1, Math.ceil((subscription.previousSecrets[0]!.expiresAt - Date.now()) / 1000))
-    throw new RegistryError(
-      'rate_limited',
-      `At most ${MAX_PREVIOUS_SECRETS} previous secrets may sign at once; the oldest stops within 24 hours.`,
-      {},
-      retryAfter,
+  let subscription = await authorizedSubscription(c)
+  for (let attempt = 0; attempt < ROTATION_ATTEMPTS; attempt++) {
+    // Each live previous secret adds a signature to every delivery; past this many, wait for the oldest to end.
+    if (subscription.previousSecrets.length >= MAX_PREVIOUS_SECRETS) {
+      const retryAfter = Math.max(1, Math.ceil((subscription.previousSecrets[0]!.expiresAt - Date.now()) / 1000))
+      throw new RegistryError(
+        'rate_limited',
+        `At most ${MAX_PREVIOUS_SECRETS} previous secrets may sign at once; the oldest stops within 24 hours.`,
+        {},
+        retryAfter,
+      )
+    }
+    const secret = newSigningSecret()
+    const previousSecretExpiresAt = Date.now() + ROTATION_OVERLAP_MS
+    const rotated = await rotateSecret(
+      c.env.DB,
+      subscription.id,
+      await seal(c.env.WEBHOOK_SECRET_KEY, secret, subscription.id),
+      subscription.secret,
+      previousSecretExpiresAt,
+      MAX_PREVIOUS_SECRETS,
     )
+    if (rotated)
+      return c.json(
+        { secret, previousSecretExpiresAt: new Date(previousSecretExpiresAt).toISOString() } satisfies RotatedSecret,
+        200,
+        PRIVATE_HEADERS,
+      )
+    // Another rotation won the race: read what it left, and try from there.
+    subscription = await authorizedSubscription(c)
   }
-  const secret = newSigningSecret()
-  const previousSecretExpiresAt = Date.now() + ROTATION_OVERLAP_MS
-  await rotateSecret(
-    c.env.DB,
-    subscription.id,
-    await seal(c.env.WEBHOOK_SECRET_KEY, secret, subscription.id),
-    subscription.secret,
-    previousSecretExpiresAt,
-  )
-  return c.json(
-    { secret, previousSecretExpiresAt: new Date(previousSecretExpiresAt).toISOString() } satisfies RotatedSecret,
-    200,
-    PRIVATE_HEADERS,
-  )
+  throw new RegistryError('rate_limited', 'Too many rotations of this secret at once; try again.', {}, 1)
 })
 
 // A disabled endpoint proves again that it wants events before it gets any.

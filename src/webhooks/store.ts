@@ -193,19 +193,34 @@ export async function deleteSubscription(db: D1Database, id: string): Promise<bo
  * The new secret signs from now on; the current one keeps signing until `previousExpiresAt`,
  * and every earlier previous secret until its own expiry.
  */
+/**
+ * Replaces the secret, keeping the old one as a previous secret, in one transaction that holds
+ * only if the secret is still `previousSecret` and fewer than `cap` previous secrets are kept: two
+ * rotations at once never both win, and the cap holds. False when another request got there first.
+ */
 export async function rotateSecret(
   db: D1Database,
   id: string,
   secret: string,
   previousSecret: string,
   previousExpiresAt: number,
-): Promise<void> {
-  await db.batch([
+  cap: number,
+): Promise<boolean> {
+  const [updated] = await db.batch([
     db
-      .prepare('INSERT INTO webhook_previous_secrets (subscription_id, secret, expires_at) VALUES (?1, ?2, ?3)')
+      .prepare(
+        `UPDATE webhook_subscriptions SET secret = ?2 WHERE id = ?1 AND secret = ?3
+         AND (SELECT COUNT(*) FROM webhook_previous_secrets WHERE subscription_id = ?1) < ?4`,
+      )
+      .bind(id, secret, previousSecret, cap),
+    // changes(): rows changed by the statement before, in this same transaction.
+    db
+      .prepare(
+        'INSERT INTO webhook_previous_secrets (subscription_id, secret, expires_at) SELECT ?1, ?2, ?3 WHERE changes() = 1',
+      )
       .bind(id, previousSecret, previousExpiresAt),
-    db.prepare('UPDATE webhook_subscriptions SET secret = ?2 WHERE id = ?1').bind(id, secret),
   ])
+  return (updated!.meta.changes ?? 0) > 0
 }
 
 /**
