@@ -6,6 +6,9 @@ const migrations = await readD1Migrations('./src/storage/migrations')
 
 export default defineConfig({
   test: {
+    // What tests provoke on purpose (storage faults logged, endpoints refused, workerd's own errors)
+    // is printed only for a test that fails: a passing run's output holds no stack trace to wonder about.
+    silent: 'passed-only',
     projects: [
       {
         // The API, through the Worker, inside workerd.
@@ -26,7 +29,11 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'worker', include: ['test/*.test.ts'], setupFiles: ['./test/support/migrations.ts'] },
+        test: {
+          name: 'worker',
+          include: ['test/*.test.ts'],
+          setupFiles: ['./test/support/migrations.ts'],
+        },
       },
       {
         // Pure functions and the documentation's links, in Node: seconds, for the inner loop (npm run test:fast).
