@@ -107,6 +107,26 @@ describe.skipIf(!CHROMIUM)('the page in Chromium', () => {
     await context.close()
   })
 
+  it('breaks no word of the heading but at a hyphen, at 390 and 320 px, in every language', async () => {
+    const broken: string[] = []
+    for (const width of [390, 320])
+      for (const lang of LANGUAGES) {
+        const { context, tab } = await open(page('eu', lang), { viewport: { width, height: 800 } })
+        // Each place in the h1 where a line ends inside a word: allowed only after a hyphen.
+        const cuts = await tab.evaluate<string[]>(`(() => {
+          const text = document.querySelector('h1').firstChild; const data = text.data; const cuts = []
+          const top = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1); return Math.round(r.getBoundingClientRect().top) }
+          for (let i = 0; i + 1 < data.length; i++)
+            if (/\\S/.test(data[i]) && /\\S/.test(data[i + 1]) && top(i) !== top(i + 1) && data[i] !== '-' && data[i] !== '\\u00ad')
+              cuts.push(data.slice(Math.max(0, i - 6), i + 1) + '|' + data.slice(i + 1, i + 7))
+          return cuts
+        })()`)
+        for (const cut of cuts) broken.push(`${lang} at ${width}px: "${cut}"`)
+        await context.close()
+      }
+    expect(broken).toEqual([])
+  })
+
   it('switches region and language from the keyboard, with visible focus, to the right URL', async () => {
     const { context, tab } = await open(page('eu', 'en'))
     const focusOn = async (text: string) => {

@@ -14,7 +14,8 @@ const BASE_STYLE = [
   'a{color:var(--link)}',
   ':focus-visible{outline:3px solid var(--focus);outline-offset:2px}',
   '.skip{position:absolute;left:-999rem}.skip:focus{position:static}',
-  'h1{margin:.25rem 0}header p{margin:.25rem 0}',
+  // A long word (Unterauftragsverarbeiter) fits a 320 px line whole: the heading shrinks with the screen, and hyphenates where it must.
+  'h1{margin:.25rem 0;font-size:clamp(1.125rem,5.5vw,2rem);hyphens:auto}header p{margin:.25rem 0}',
   '.facts{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;margin:.5rem 0}.facts div{display:flex;gap:.4rem}dt{font-weight:600}.facts dd{margin:0}',
   'nav p{margin:.5rem 0 0;font-weight:600}',
   'nav ul{list-style:none;padding:0;margin:.25rem 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}',
