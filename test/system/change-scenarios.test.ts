@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleWorker, FIXTURE_DATA, publishData, serveRegistry, servedVersion } from '../support/harness'
 import { loadData } from '../../src/cli/load-data'
 import { ACME, withLanguage } from '../support/history'
+import { formatSchema } from '../support/watch'
 
 const DAY = 24 * 60 * 60 * 1000
 const effective = new Date(Date.now() + 45 * DAY).toISOString().slice(0, 10)
@@ -160,6 +161,9 @@ describe('what an ordinary week records', () => {
       [acme, 'added', ['3:purpose']],
     ])
     expect(await upcoming()).toEqual([acme])
+    // As the format's published schema describes a change log: a reader built from it takes both.
+    const follows = await formatSchema()
+    expect(follows('ChangeLog', await (await get('/changes.json?region=all&lang=en&since=0')).json())).toEqual([])
     const atom = await atomIds()
     expect(atom.map(([id]) => id)).toEqual([expect.stringMatching(/^v3\/twilio\/corrected\//), acme])
     expect(atom[0]![1]).toEqual(['corrected', 'effective'])
