@@ -9,7 +9,6 @@ import {
   type RegistryData,
   REGION_IDS,
   type RegionsFile,
-  type RegistryFile,
   type SubprocessorEntry,
 } from './schema'
 
@@ -160,8 +159,9 @@ function checkCharacters(file: string, value: unknown, problems: Problem[]): voi
           ...locate(value, path, []),
           message: `holds ${codePoint(found[0])}, a control, bidi or invisible character: it can reverse, hide or disguise what readers see`,
         })
-    } else if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...path, i]))
-    else if (node && typeof node === 'object')
+    } else if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) walk(item, [...path, i])
+    } else if (node && typeof node === 'object')
       for (const [key, inner] of Object.entries(node)) walk(inner, [...path, key])
   }
   walk(value, [])
