@@ -204,7 +204,11 @@ function cartesian(choices: [string, string[]][]): Record<string, string>[] {
 function requestsFor(operation: Operation): Request[] {
   const pathParams = operation.request?.path ?? []
   const inPath = new Set(pathParams.map((p) => p.name))
-  const enumerated = (schema: unknown) => (schema as { enum?: string[] } | undefined)?.enum
+  // A parameter's values: its enum, or the enum among what it accepts (`lang` also takes a regional variant).
+  const enumerated = (schema: unknown): string[] | undefined => {
+    const { enum: values, anyOf } = (schema ?? {}) as { enum?: string[]; anyOf?: unknown[] }
+    return values ?? anyOf?.map(enumerated).find(Boolean)
+  }
   const pathChoices = pathParams.map((p): [string, string[]] => {
     const values =
       enumerated(p.schema) ?? (p.name === 'id' ? ids : (p.schema as { examples?: string[] } | undefined)?.examples)

@@ -115,6 +115,7 @@ describe('subprocessor-watch and this registry', () => {
         type: 'added',
         subprocessor: { id: 'acme-analytics', name: 'Acme Analytics, Inc.' },
         fields: [],
+        changed: [],
         regions: ['eu', 'uk'],
         effectiveAt: `${effective}T00:00:00.000Z`,
         objectionDeadline: `${effective}T00:00:00.000Z`,
