@@ -1,5 +1,5 @@
-// Publishes the real data/, walks every representation through the Worker and checks it
-// against the source document it was transcribed from.
+// Publishes the fixture dataset (data/ as transcribed), walks every representation through the
+// Worker and checks it against the source document it was transcribed from.
 import { beforeAll, describe, expect, it } from 'vitest'
 import source from '../data/source/liveagent-lv-2023-10-02.txt?raw'
 import { escapeHtml } from '../src/publish/render/page'
@@ -18,7 +18,7 @@ beforeAll(() => publish())
 const isDerived = (entry: SubprocessorEntry, field: string) =>
   (entry.notes ?? []).some((note) => note.kind === 'derived' && note.field === field)
 
-/** Every Latvian text data/ claims to take from the source. */
+/** Every Latvian text the transcription claims to take from the source. */
 function latvianFromSource(): string[] {
   const { policy, categories, assurances } = data.registry
   const texts: Localized[] = [
@@ -44,7 +44,7 @@ function latvianFromSource(): string[] {
   return texts.map((text) => text.lv!)
 }
 
-describe('data/ against the source document', () => {
+describe('the transcription against the source document', () => {
   it('takes every Latvian text verbatim from the source', () => {
     const missing = latvianFromSource().filter((text) => !SOURCE.includes(flat(text)))
     expect(missing).toEqual([])

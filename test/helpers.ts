@@ -25,7 +25,7 @@ export const LOCALES = Object.fromEntries(
 /**
  * The tests' dataset: test/fixtures/data, LiveAgent's list in three languages with no announcement,
  * as data/ stood. Fixed, so that a privacy team's edit of data/ changes no test; test/content.test.ts
- * holds data/ itself to the source. A fresh copy each call, so tests may change it.
+ * holds it to the source document it was transcribed from. A fresh copy each call, so tests may change it.
  */
 export function fixtureData(): RegistryData {
   const result = validateRegistry(

@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import announcements from '../data/announcements.json'
-import regions from '../data/regions.json'
-import registry from '../data/registry.json'
-import subprocessors from '../data/subprocessors.json'
+import announcements from './fixtures/data/announcements.json'
+import regions from './fixtures/data/regions.json'
+import registry from './fixtures/data/registry.json'
+import subprocessors from './fixtures/data/subprocessors.json'
 import { type PublishTarget, publishTo } from '../src/publish/publish'
 import { validateRegistry } from '../src/publish/input/validate'
 import { forgetCachedReleases } from '../src/storage/reader'
@@ -229,7 +229,7 @@ describe('validation', () => {
   const files = () =>
     structuredClone({ registry, subprocessors, regions, announcements, locales: LOCALES }) as Record<string, any>
 
-  it('accepts data/ as committed', () => {
+  it('accepts the fixture dataset, data/ as it stood', () => {
     expect(validateRegistry(files() as never).ok).toBe(true)
   })
 
@@ -362,6 +362,21 @@ describe('validation', () => {
         field: 'announcements[7].set.assurances[0]',
         message: '"no-such-assurance" is not defined under "assurances" in registry.json',
       },
+    ])
+  })
+
+  it('names a rule an announcement breaks even when its text is incomplete too', () => {
+    const broken = files()
+    broken.announcements.announcements = [
+      { remove: 'openai', shortNotice: { kind: 'urgent', reason: { lv: 'x', en: 'x' } } },
+      { add: { ...ACME, id: 'twilio', purpose: { lv: 'x', en: 'x' } } },
+    ]
+    const result = validateRegistry(broken as never)
+    expect(!result.ok && result.problems.map(({ entry, field, message }) => `${entry} ${field}: ${message}`)).toEqual([
+      'openai announcements[0].shortNotice.reason.de: the de text is missing',
+      'openai announcements[0].shortNotice: a removal needs no notice, so it takes no shortNotice',
+      'twilio announcements[1].add.purpose.de: the de text is missing',
+      'twilio announcements[1].add.id: "twilio" is already an entry',
     ])
   })
 

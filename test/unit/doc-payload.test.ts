@@ -1,7 +1,8 @@
 /**
  * The example webhook payload in docs/vendor-risk-tools.md is what the registry sends: the record
  * computed by the change set for the announcement it describes, made into a subscriber's payload
- * by the Worker's own function.
+ * by the Worker's own function. Computed on the fixture dataset (data/ as transcribed), which the
+ * example's Twilio-based entry is copied from.
  */
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -17,8 +18,8 @@ const PUBLISHED = '2026-11-29T07:45:20.000Z'
 
 /** The payload for Acme Mail, announced in version 2 for a European subscriber reading English. */
 async function acmeMailAnnounced() {
-  const loaded = await loadData(join(ROOT, 'data'))
-  if (!loaded.ok) throw new Error('data/ does not validate')
+  const loaded = await loadData(join(ROOT, 'test', 'fixtures', 'data'))
+  if (!loaded.ok) throw new Error('test/fixtures/data does not validate')
   const before = loaded.data
   const twilio = before.subprocessors.subprocessors.find((entry) => entry.id === 'twilio')!
   const after: RegistryData = {

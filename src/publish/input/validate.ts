@@ -261,9 +261,18 @@ interface AnnouncementContext {
   scheduled: Set<string>
 }
 
+/** An announcement as written, valid or not: the rules below read only these parts, each checked for its type. */
+interface WrittenAnnouncement {
+  add?: { id?: unknown; assurances?: unknown }
+  remove?: unknown
+  change?: unknown
+  set?: { assurances?: unknown }
+  shortNotice?: unknown
+}
+
 /** The first rule an announcement breaks, as [field, message]; null when it breaks none (and is recorded). */
 function announcementProblem(
-  announcement: Announcement,
+  announcement: WrittenAnnouncement,
   id: string | null,
   seen: AnnouncementContext,
 ): [string, string] | null {
@@ -273,27 +282,26 @@ function announcementProblem(
       '',
       `must have exactly one of "add", "remove" or "change", found ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`,
     ]
-  if (announcement.change !== undefined && (!announcement.set || Object.keys(announcement.set).length === 0))
+  const { set } = announcement
+  if (announcement.change !== undefined && (!set || typeof set !== 'object' || Object.keys(set).length === 0))
     return ['set', '"change" needs "set" with at least one field']
-  if (announcement.change === undefined && announcement.set !== undefined) return ['set', '"set" belongs to a "change"']
+  if (announcement.change === undefined && set !== undefined) return ['set', '"set" belongs to a "change"']
   if (announcement.remove !== undefined && announcement.shortNotice)
     return ['shortNotice', 'a removal needs no notice, so it takes no shortNotice']
+  // An id of the wrong type is the schema's to report; the rules below need one.
+  if (id === null) return null
   if (announcement.add) {
-    if (seen.inBase.has(announcement.add.id) || seen.added.has(announcement.add.id))
-      return ['add.id', `"${announcement.add.id}" is already an entry`]
-    seen.added.add(announcement.add.id)
-  } else {
-    const target = (announcement.remove ?? announcement.change)!
-    if (!seen.inBase.has(target) && !seen.added.has(target))
-      return [
-        announcement.remove ? 'remove' : 'change',
-        `"${target}" is not an entry in ${DATA_FILES.subprocessors} or added above`,
-      ]
-  }
+    if (seen.inBase.has(id) || seen.added.has(id)) return ['add.id', `"${id}" is already an entry`]
+    seen.added.add(id)
+  } else if (!seen.inBase.has(id) && !seen.added.has(id))
+    return [
+      announcement.remove ? 'remove' : 'change',
+      `"${id}" is not an entry in ${DATA_FILES.subprocessors} or added above`,
+    ]
   // One live announcement per entry: a second change of it is announced once the first has taken effect.
-  if (seen.scheduled.has(id!))
+  if (seen.scheduled.has(id))
     return ['', `another announcement above is about "${id}": an entry has one announcement at a time`]
-  seen.scheduled.add(id!)
+  seen.scheduled.add(id)
   return null
 }
 
@@ -321,7 +329,7 @@ function checkAnnouncements(
   for (const [i, raw] of envelope.announcements.entries()) {
     const id = announcedId(raw)
     const result = AnnouncementSchema.safeParse(raw)
-    if (!result.success) {
+    if (!result.success)
       for (const issue of result.error.issues)
         report(
           i,
@@ -332,25 +340,22 @@ function checkAnnouncements(
             .replace(/\.\[/g, '['),
           issue.message,
         )
-      continue
-    }
-    const announcement = result.data
-    const problem = announcementProblem(announcement, id, seen)
-    if (problem) {
-      report(i, id, ...problem)
-      continue
-    }
-    const fields = announcement.add ?? announcement.set ?? {}
-    fields.assurances?.forEach((assurance, j) => {
-      if (!named.assurances.has(assurance))
+    // The rules are checked on what is written, valid or not: one pass names every problem.
+    const written = (typeof raw === 'object' && raw !== null ? raw : {}) as WrittenAnnouncement
+    const problem = announcementProblem(written, id, seen)
+    if (problem) report(i, id, ...problem)
+    const fields = written.add ?? written.set ?? {}
+    const assurances = Array.isArray(fields.assurances) ? fields.assurances : []
+    assurances.forEach((assurance, j) => {
+      if (typeof assurance === 'string' && !named.assurances.has(assurance))
         report(
           i,
           id,
-          `${announcement.add ? 'add' : 'set'}.assurances[${j}]`,
+          `${written.add ? 'add' : 'set'}.assurances[${j}]`,
           `"${assurance}" is not defined under "assurances" in ${DATA_FILES.registry}`,
         )
     })
-    parsed.push(announcement)
+    if (result.success && !problem) parsed.push(result.data)
   }
   return parsed
 }
