@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
+import { ON_A_COPY } from '../support/working-data'
 import { type Browser, chromium, type Page } from 'playwright-core'
 
 // Debian's Chromium, offline: background networking would only be refused by a closed network.
@@ -19,7 +20,8 @@ export function launchChromium(executablePath: string): Promise<Browser> {
   return chromium.launch({ executablePath, headless: true, args: FLAGS })
 }
 
-export const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname
+// A run on a copy of data/ keeps its own, beside those of the run on data/.
+export const ARTIFACTS = new URL(ON_A_COPY ? './artifacts/on-a-copy/' : './artifacts/', import.meta.url).pathname
 export const README_SCREENSHOTS = new URL('./screenshots/', import.meta.url).pathname
 await mkdir(ARTIFACTS, { recursive: true })
 

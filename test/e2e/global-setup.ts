@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
+import { WORKING_DATA } from '../support/working-data'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -85,10 +86,14 @@ export default async function setup(project: TestProject) {
   }
 
   const state = await mkdtemp(join(tmpdir(), 'registry-e2e-'))
-  await promisify(execFile)('npm', ['run', '--silent', 'publish-data', '--', '--persist-to', state], {
-    cwd: ROOT,
-    env: OFFLINE,
-  })
+  await promisify(execFile)(
+    'npm',
+    ['run', '--silent', 'publish-data', '--', '--data', WORKING_DATA, '--persist-to', state],
+    {
+      cwd: ROOT,
+      env: OFFLINE,
+    },
+  )
   const [port, inspectorPort] = [await freePort(), await freePort()]
   const wrangler = spawn(
     process.execPath,

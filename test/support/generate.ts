@@ -1,18 +1,19 @@
 /**
  * `tsx test/support/generate.ts <entries> <dir>`: writes a synthetic data/ folder with that many
- * sub-processors, for load tests only. The registry and region files are the real ones; every
- * entry is plainly labelled synthetic and cycles through the shapes the real data has.
+ * sub-processors, for load tests only. The registry, region and locale files are the fixture
+ * dataset's (data/ as transcribed, so that a bench does not move with data/); every entry is
+ * plainly labelled synthetic and cycles through the shapes the real data has.
  */
 import { cp, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SubprocessorEntry, SubprocessorsFile } from '../../src/publish/input/schema'
 import { REGION_IDS } from '../../src/publish/input/schema'
-import registry from '../../data/registry.json'
+import registry from '../fixtures/data/registry.json'
 
-const DATA = fileURLToPath(new URL('../../data/', import.meta.url))
+const DATA = fileURLToPath(new URL('../fixtures/data/', import.meta.url))
 
-/** The Latvian text, and the English one in every other language data/ declares. */
+/** The Latvian text, and the English one in every other language the dataset declares. */
 const text = (lv: string, en: string) =>
   Object.fromEntries(registry.languages.map((lang) => [lang, lang === 'lv' ? lv : en]))
 

@@ -16,6 +16,7 @@ import { promisify } from 'node:util'
 import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleWorker, freePort, publishData, ROOT, serveRegistry } from '../support/harness'
+import { WORKING_DATA } from '../support/working-data'
 
 const run = promisify(execFile)
 
@@ -165,7 +166,7 @@ beforeAll(async () => {
   await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'client'], { cwd: ROOT })
   const state = await mkdtemp(join(tmpdir(), 'doc-commands-'))
   const { scriptPath } = await bundleWorker(join(state, 'dist'))
-  await publishData(join(ROOT, 'data'), join(state, 'state'))
+  await publishData(WORKING_DATA, join(state, 'state'))
   registryPort = await freePort()
   receiverPort = await freePort()
   ;({ mf } = await serveRegistry({
@@ -181,7 +182,7 @@ beforeAll(async () => {
   }))
   // The receiver runs where the examples run, inside the repository so that its import of
   // standardwebhooks resolves as a user's would; `tee subscription.json` writes beside it.
-  work = join(ROOT, '.wrangler', 'tmp', 'doc-commands')
+  work = join(ROOT, '.wrangler', 'tmp', `doc-commands-${process.pid}`)
   await rm(work, { recursive: true, force: true })
   await mkdir(work, { recursive: true })
   const markdown = await readFile(join(ROOT, 'docs', 'vendor-risk-tools.md'), 'utf8')
