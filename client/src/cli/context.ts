@@ -34,6 +34,11 @@ export interface Options {
   'max-log-growth'?: string
   concurrency?: string
   'per-host'?: string
+  name?: string
+  out?: string
+  logs?: string
+  'witness-state': string
+  policy?: string
 }
 
 export interface Context {

@@ -11,10 +11,12 @@ import { check } from '../commands/check.js'
 import { conformance } from '../commands/conform.js'
 import { diff } from '../commands/diff.js'
 import { exportPortfolio } from '../commands/export.js'
+import { keygen } from '../commands/keygen.js'
 import { receive } from '../commands/receive.js'
 import { remove } from '../commands/remove.js'
 import { subscribe } from '../commands/subscribe.js'
 import { verify } from '../commands/verify.js'
+import { witness } from '../commands/witness.js'
 import { type Context, context, type Options } from './context.js'
 import { EXIT, UsageError } from './exit.js'
 import type { Io } from './io.js'
@@ -24,7 +26,8 @@ export { type Io, nodeIo } from './io.js'
 
 export const USAGE = `Usage: subprocessor-watch <command> [options]
 
-  add <url> [--key KEY] [--lang LANG] [--yes]    watch a registry; pins its log's key
+  add <url> [--key KEY] [--policy FILE] [--lang LANG] [--yes]
+                                                  watch a registry; pins its log's key and witness policy
   remove <url>                                    stop watching it
   check                                           one pass over every registry
   diff <url> --from N --to M                      what changed between two versions
@@ -33,9 +36,13 @@ export const USAGE = `Usage: subprocessor-watch <command> [options]
                                                   subscribe to a registry's webhooks; keeps the secret
   receive --port P [--secret S] [--log FILE]      verify and record webhook deliveries, once each
   conform <url> [--key KEY]                       run the format's MUSTs, level by level
-  verify <file> --evidence FILE --key KEY         offline: is the file a logged version's?
+  verify <file> --evidence FILE --key KEY [--policy FILE]
+                                                  offline: is the file a logged version's? who witnessed it?
+  keygen --name NAME --out FILE                   a key of your own: prints its verifier key
+  witness --port P --key FILE --logs FILE [--witness-state FILE]
+                                                  cosign the logs you watch (C2SP tlog-witness)
 
-Options: --state FILE (default subprocessor-watch.json), --json, --timeout SECONDS (15),
+Options: --state FILE (default subprocessor-watch.json), --json, --policy FILE (witnesses, C2SP tlog-policy), --timeout SECONDS (15),
          --max-bytes N (5 MiB), --max-log-growth N (65536), --concurrency N (16), --per-host N (4),
          --allow-private (private, loopback and plain-HTTP hosts: tests and intranets)
 
@@ -53,6 +60,8 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
   receive,
   conform: conformance,
   verify,
+  keygen,
+  witness,
 }
 
 function parse(argv: string[], env: Io['env']) {
@@ -83,6 +92,11 @@ function parse(argv: string[], env: Io['env']) {
       'max-log-growth': { type: 'string' },
       concurrency: { type: 'string' },
       'per-host': { type: 'string' },
+      name: { type: 'string' },
+      out: { type: 'string' },
+      logs: { type: 'string' },
+      'witness-state': { type: 'string', default: 'subprocessor-witness.json' },
+      policy: { type: 'string', default: env.SUBPROCESSOR_WATCH_POLICY },
     },
   })
 }
