@@ -10,7 +10,8 @@ import { UsageError } from '../cli/exit.js'
 import { generateCosignerKey } from '../cosign/cosignature.js'
 
 export async function keygen(ctx: Context): Promise<number> {
-  const name = ctx.options.name ?? usage('keygen needs --name, a schema-less URL that names you (witness.example.com/w1)')
+  const name =
+    ctx.options.name ?? usage('keygen needs --name, a schema-less URL that names you (witness.example.com/w1)')
   const out = ctx.options.out ?? usage('keygen needs --out FILE, where the private key is written')
   let key: Awaited<ReturnType<typeof generateCosignerKey>>
   try {

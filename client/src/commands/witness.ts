@@ -49,7 +49,8 @@ async function saveState(file: string, state: WitnessState): Promise<void> {
 export async function witness(ctx: Context): Promise<number> {
   const port = ctx.number('port') ?? usage('witness needs --port P')
   const keyFile = ctx.options.key ?? usage('witness needs --key FILE, the private key keygen wrote')
-  const listFile = ctx.options.logs ?? usage('witness needs --logs FILE, the logs it witnesses (witness-network.org log-list form)')
+  const listFile =
+    ctx.options.logs ?? usage('witness needs --logs FILE, the logs it witnesses (witness-network.org log-list form)')
   const stateFile = ctx.options['witness-state']
   let signer: Awaited<ReturnType<typeof parseCosignerSigner>>
   let logs: Awaited<ReturnType<typeof parseLogList>>
@@ -68,7 +69,8 @@ export async function witness(ctx: Context): Promise<number> {
   }
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://witness')
-    if (url.pathname !== '/add-checkpoint') return res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n')
+    if (url.pathname !== '/add-checkpoint')
+      return res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n')
     if (req.method !== 'POST')
       return res.writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain' }).end('add-checkpoint takes POST\n')
     const chunks: Buffer[] = []
@@ -96,13 +98,19 @@ export async function witness(ctx: Context): Promise<number> {
           if (answer.conflict)
             next.conflicts = [
               ...state.conflicts,
-              { origin, at: new Date().toISOString(), latest: answer.conflict.latest.note, submitted: answer.conflict.submitted },
+              {
+                origin,
+                at: new Date().toISOString(),
+                latest: answer.conflict.latest.note,
+                submitted: answer.conflict.submitted,
+              },
             ].slice(-MAX_CONFLICTS)
           await saveState(stateFile, next)
           state.logs = next.logs
           state.conflicts = next.conflicts
         }
-        if (answer.conflict) ctx.warn(`${origin}: a checkpoint that conflicts with the latest cosigned; kept in ${stateFile}`)
+        if (answer.conflict)
+          ctx.warn(`${origin}: a checkpoint that conflicts with the latest cosigned; kept in ${stateFile}`)
         if (answer.save) ctx.line(`${origin}: cosigned size ${answer.save.size}`)
         return answer
       })

@@ -12,8 +12,8 @@
  *   empty root, or the latest size with another root.
  */
 import { equalBytes, fromBase64, sha256, toBase64, utf8 } from '../bytes.js'
-import { ProofError, verifyConsistency } from '../log/proof.js'
-import { NoteError, openNote, parseCheckpoint, type VerifierKey } from '../log/signed-note.js'
+import { type ProofError, verifyConsistency } from '../log/proof.js'
+import { type NoteError, openNote, parseCheckpoint, type VerifierKey } from '../log/signed-note.js'
 import { cosign, type CosignerSigner } from './cosignature.js'
 
 /** What a witness keeps of a log: the latest checkpoint it cosigned. */

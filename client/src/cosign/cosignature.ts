@@ -179,12 +179,7 @@ export async function verifyCosignatures(note: string, cosigners: CosignerKey[])
     const time = new DataView(signature.buffer, signature.byteOffset).getBigUint64(0)
     if (time === 0n || time > BigInt(MAX_TIME)) throw new NoteError(`the cosignature by ${name} states no usable time`)
     const publicKey = await crypto.subtle.importKey('raw', key.publicKey, { name: 'Ed25519' }, false, ['verify'])
-    const ok = await crypto.subtle.verify(
-      'Ed25519',
-      publicKey,
-      signature.slice(8),
-      signedMessage(text, Number(time)),
-    )
+    const ok = await crypto.subtle.verify('Ed25519', publicKey, signature.slice(8), signedMessage(text, Number(time)))
     if (!ok) throw new NoteError(`the cosignature by ${name}+${hex8(id)} does not verify`)
     if (!found.some((c) => c.key === key)) found.push({ key, time: Number(time), line })
   }

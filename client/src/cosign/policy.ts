@@ -9,7 +9,7 @@
  * A name is defined before it is used; witness and group names share one namespace; `none` is
  * predefined and needs no cosignature. Witness keys are cosignature keys (type 0x04).
  */
-import { NoteError } from '../log/signed-note.js'
+import type { NoteError } from '../log/signed-note.js'
 import { type CosignerKey, parseCosignerKey } from './cosignature.js'
 
 export interface PolicyWitness {
@@ -88,7 +88,8 @@ export async function parsePolicy(text: string): Promise<Policy> {
         if (name === 'none' || defined(name)) throw new PolicyError(`${where}: the name ${name} is taken`)
         for (const member of members)
           if (!defined(member)) throw new PolicyError(`${where}: ${member} is not defined on an earlier line`)
-        const threshold = size === 'all' ? members.length : size === 'any' ? 1 : /^[1-9][0-9]*$/.test(size) ? Number(size) : 0
+        const threshold =
+          size === 'all' ? members.length : size === 'any' ? 1 : /^[1-9][0-9]*$/.test(size) ? Number(size) : 0
         if (threshold < 1 || threshold > members.length)
           throw new PolicyError(`${where}: the threshold is all, any or a number from 1 to ${members.length}`)
         groups.set(name, { threshold, members })
