@@ -11,6 +11,7 @@ import { webhooks } from './routes/webhooks'
 import { deliverBatch, recordDeadLetters } from './webhooks/deliver'
 import { tick } from './webhooks/emit'
 import type { DeliveryMessage } from './webhooks/queue'
+import { recollectCosignatures } from './witnessing/cron'
 
 export const app = new Hono<{ Bindings: Cloudflare.Env }>()
 
@@ -72,6 +73,17 @@ export default {
     const report = await tick(env, controller.scheduledTime)
     if (report.events || report.disabled || report.rotationsEnded)
       console.log(JSON.stringify({ event: 'webhook_tick', ...report }))
+    // Until the current checkpoint has its witnesses' quorum: ask the ones that have not cosigned again.
+    const witnessed = await recollectCosignatures(env)
+    if (witnessed && witnessed.failed.length)
+      console.log(
+        JSON.stringify({
+          event: 'witnesses_asked',
+          size: witnessed.size,
+          met: witnessed.met,
+          failed: witnessed.failed,
+        }),
+      )
   },
   async queue(batch, env) {
     if (batch.queue === DEAD_LETTER_QUEUE) await recordDeadLetters(batch, env)

@@ -7,6 +7,8 @@
 import { fromBase64, sha256Base64, utf8 } from './bytes.js'
 import { leafHash } from './log/merkle.js'
 import { ProofError, verifyInclusion } from './log/proof.js'
+import { type CosignerKey, splitNote, verifyCosignatures } from './cosign/cosignature.js'
+import { describeQuorum, type Policy, PolicyError, parsePolicy, quorumMet } from './cosign/policy.js'
 import {
   type Checkpoint,
   NoteError,
@@ -29,6 +31,8 @@ export const VERIFY_EXIT = {
   proof_mismatch: 5,
   /** The evidence document is not one, or contradicts itself. */
   not_evidence: 6,
+  /** The checkpoint lacks the cosignatures the witness policy (--policy) requires, or one does not verify. */
+  not_witnessed: 7,
   /** The command was used wrongly: a missing argument, an unreadable file or key. */
   usage: 64,
 } as const
@@ -65,6 +69,12 @@ export interface Verified {
   treeSize: number
   key: string
   publishedAt: string
+  /** The witnesses whose cosignatures verified, with the time each states; empty without a policy. */
+  witnesses: { name: string; key: string; time: string }[]
+  /** The policy's quorum in words, or null when no policy was given. */
+  quorum: string | null
+  /** Cosignature lines the checkpoint carries that no policy was given to check. */
+  unchecked: number
 }
 
 export interface Refused {
@@ -155,7 +165,36 @@ async function readKey(keyText: string): Promise<VerifierKey> {
   }
 }
 
+const TLOG_PROOF = 'c2sp.org/tlog-proof@v1'
+
+/** A C2SP tlog-proof whose `extra` line holds the manifest's bytes, as /versions/{n}/proof serves it. */
+function readTlogProof(text: string): Evidence {
+  const blank = text.indexOf('\n\n')
+  const lines = text.slice(0, Math.max(0, blank)).split('\n')
+  const extra = /^extra ([A-Za-z0-9+/]+=*)$/.exec(lines[1] ?? '')
+  const index = /^index (0|[1-9][0-9]{0,15})$/.exec(lines[2] ?? '')
+  const proof = lines.slice(3).map(fromBase64)
+  const manifest = extra ? fromBase64(extra[1]) : null
+  const checkpoint = text.slice(blank + 2)
+  const size = /^[^\n]+\n(0|[1-9][0-9]{0,15})\n/.exec(checkpoint)
+  if (blank < 0 || !manifest || !index || !size || proof.some((hash) => hash?.byteLength !== 32))
+    throw new Refusal(
+      'not_evidence',
+      "The proof is not a C2SP tlog-proof of a version's manifest (its extra line holds the manifest).",
+    )
+  const version = Number(index[1]) + 1
+  return {
+    version,
+    leafIndex: version - 1,
+    treeSize: Number(size[1]),
+    manifest: new TextDecoder().decode(manifest),
+    checkpoint,
+    proof: proof as Uint8Array[],
+  }
+}
+
 function readEvidence(evidenceText: string): Evidence {
+  if (evidenceText.startsWith(`${TLOG_PROOF}\n`)) return readTlogProof(evidenceText)
   let evidence: Record<string, unknown>
   try {
     evidence = JSON.parse(evidenceText)
@@ -262,19 +301,70 @@ async function listedAs(manifest: ManifestShape, fileName: string, file: Uint8Ar
   )
 }
 
-/** Checks `file` against `evidence` (the document's text) and the pinned verifier key. */
+async function readPolicy(text: string): Promise<Policy> {
+  try {
+    return await parsePolicy(text)
+  } catch (error) {
+    if (error instanceof PolicyError) throw new Refusal('usage', `The witness policy is not one: ${error.message}.`)
+    throw error
+  }
+}
+
+/** The cosignatures the policy's witnesses made of the checkpoint; a refusal when they fall short of its quorum. */
+async function witnessed(
+  evidence: Evidence,
+  policy: Policy | null,
+): Promise<Pick<Verified, 'witnesses' | 'quorum' | 'unchecked'>> {
+  if (!policy) {
+    const origin = evidence.checkpoint.slice(0, evidence.checkpoint.indexOf('\n'))
+    const others = splitNote(evidence.checkpoint).signatures.filter((line) => line.name !== origin)
+    return { witnesses: [], quorum: null, unchecked: others.length }
+  }
+  let found: Awaited<ReturnType<typeof verifyCosignatures>>
+  try {
+    found = await verifyCosignatures(
+      evidence.checkpoint,
+      policy.witnesses.map((w) => w.key as CosignerKey),
+    )
+  } catch (error) {
+    throw new Refusal(
+      'not_witnessed',
+      `A witness's cosignature of the checkpoint does not hold: ${(error as Error).message}.`,
+    )
+  }
+  const witnesses = found.map(({ key, time }) => ({
+    name: policy.witnesses.find((w) => w.key === key)!.name,
+    key: key.text,
+    time: new Date(time * 1000).toISOString(),
+  }))
+  if (!quorumMet(policy, new Set(witnesses.map((w) => w.name))))
+    throw new Refusal(
+      'not_witnessed',
+      `The checkpoint is cosigned by ${witnesses.length ? witnesses.map((w) => w.name).join(', ') : 'none of the witnesses'}, short of the policy's quorum (${describeQuorum(policy)}).`,
+    )
+  return { witnesses, quorum: describeQuorum(policy), unchecked: 0 }
+}
+
+/**
+ * Checks `file` against `evidence` (an evidence document's text, or a C2SP tlog-proof) and the
+ * pinned verifier key; with a witness policy (C2SP tlog-policy), also that its quorum cosigned.
+ */
 export async function verifyFile(
   fileName: string,
   file: Uint8Array,
   evidenceText: string,
   keyText: string,
+  policyText?: string,
 ): Promise<Verified | Refused> {
   try {
     const key = await readKey(keyText)
+    const policy = policyText === undefined ? null : await readPolicy(policyText)
     const evidence = readEvidence(evidenceText)
     const checkpoint = await openCheckpoint(evidence, key)
     const manifest = await includedManifest(evidence, checkpoint)
+    const witnesses = await witnessed(evidence, policy)
     return {
+      ...witnesses,
       outcome: 'verified',
       version: manifest.version,
       matches: await listedAs(manifest, fileName, file),
@@ -299,5 +389,11 @@ export function explain(result: Verified | Refused): string {
   const also = more.length
     ? `\nThe same bytes are also ${more.map((m) => `${describe(m.representation)}, ${when(m)}`).join('; ')}.`
     : ''
-  return `Verified: the file is, byte for byte, ${describe(first!.representation)} of version ${result.version}, ${when(first!)}, included in the log at size ${result.treeSize} under key ${result.key}.${also}`
+  const witnessedBy =
+    result.quorum === null
+      ? result.unchecked
+        ? `\nThe checkpoint carries ${result.unchecked} cosignature${result.unchecked === 1 ? '' : 's'} by witnesses; give --policy to check them.`
+        : ''
+      : `\nWitnessed: ${result.witnesses.length ? result.witnesses.map((w) => `${w.name} cosigned at ${w.time}`).join(', ') : 'no cosignature is required'}; the policy's quorum (${result.quorum}) is met.`
+  return `Verified: the file is, byte for byte, ${describe(first!.representation)} of version ${result.version}, ${when(first!)}, included in the log at size ${result.treeSize} under key ${result.key}.${also}${witnessedBy}`
 }

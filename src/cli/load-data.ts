@@ -9,6 +9,7 @@ import {
   type Validation,
   validateRegistry,
 } from '../publish/input/validate'
+import { witnessPolicyProblems } from '../publish/input/witnesses'
 
 /** Reads and validates data/: a file that is missing or not JSON is a problem like any other. */
 export async function loadData(dir: string): Promise<Validation> {
@@ -32,8 +33,15 @@ export async function loadData(dir: string): Promise<Validation> {
   }
   if (problems.length) return { ok: false, problems }
   const result = validateRegistry({ ...(parsed as Omit<DataFiles, 'locales'>), locales })
-  if (result.ok) return result
-  return { ok: false, problems: result.problems.map((problem) => ({ ...problem, file: join(dir, problem.file) })) }
+  const witnesses = await witnessPolicyProblems(parsed.registry, DATA_FILES.registry)
+  if (result.ok && witnesses.length === 0) return result
+  return {
+    ok: false,
+    problems: [...(result.ok ? [] : result.problems), ...witnesses].map((problem) => ({
+      ...problem,
+      file: join(dir, problem.file),
+    })),
+  }
 }
 
 export function formatProblem({ file, entry, field, message }: Problem): string {

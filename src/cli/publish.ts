@@ -17,6 +17,7 @@ import { parseArgs, promisify } from 'node:util'
 import type { ChangeRecord } from '../domain/change'
 import type { LogSigning } from '../publish/evidence'
 import type { PublishTarget } from '../publish/publish'
+import type { CosignatureTable } from '../storage/cosignatures'
 import type { KvRecord } from '../storage/writer'
 import { openLocalStores } from './local-stores'
 import { publicOrigin } from './public-origin'
@@ -54,6 +55,10 @@ const [
   { bindingAccess },
   { loadDataOrExit },
   { loadSigningKey },
+  { d1Cosignatures, INSERT_COSIGNATURE_SQL, COSIGNATURES_OF_SQL, LAST_COSIGNED_SQL, toStored },
+  { collectCosignatures },
+  { MerkleTree },
+  { fromBase64 },
 ] = await Promise.all([
   import('../domain/signed-note'),
   import('../publish/input/changes'),
@@ -63,6 +68,10 @@ const [
   import('../storage/writer'),
   import('./load-data'),
   import('./signing-key'),
+  import('../storage/cosignatures'),
+  import('../witnessing/collect'),
+  import('../domain/merkle'),
+  import('../../client/src/bytes'),
 ])
 
 const OFFLINE = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
@@ -78,6 +87,8 @@ function wrangler(...args: string[]) {
 }
 
 interface Target extends PublishTarget {
+  /** Where witnesses' cosignatures are recorded. */
+  cosignatures: CosignatureTable
   describe: string
   dispose(): Promise<void>
 }
@@ -95,6 +106,7 @@ async function localTarget(): Promise<Target> {
     describe: `local KV and D1 (${persistTo ?? '.wrangler/state'})`,
     ...bindingAccess(stores.kv),
     versions: d1Versions(stores.db),
+    cosignatures: d1Cosignatures(stores.db),
     signing,
     origin,
     dispose: () => stores.dispose(),
@@ -152,6 +164,24 @@ const wranglerVersions: PublishTarget['versions'] = {
   },
 }
 
+/** The cosignature table through `wrangler d1 execute`, values as literals. */
+const wranglerCosignatures: CosignatureTable = {
+  async add(size, cosignatures) {
+    const bind = (statement: string, values: (string | number)[]) =>
+      statement.replace(/\?(\d)/g, (_, n: string) => literal(values[Number(n) - 1]!))
+    const statements = [
+      ...cosignatures.map(({ witness, line, time }) => bind(INSERT_COSIGNATURE_SQL, [size, witness, line, time])),
+      bind(COSIGNATURES_OF_SQL, [size]),
+    ]
+    const results = await wranglerSql(`${statements.join(';\n')};`)
+    return toStored(results.at(-1)?.results ?? [])
+  },
+  async lastCosigned() {
+    const [result] = await wranglerSql(LAST_COSIGNED_SQL)
+    return new Map((result?.results ?? []).map((row) => [String(row.witness), Number(row.size)]))
+  },
+}
+
 /** KV and D1 through the wrangler CLI: `--remote` for the real account, or local storage to try the same path offline. */
 async function wranglerTarget(): Promise<Target> {
   await wrangler('d1', 'migrations', 'apply', D1_BINDING, where, ...persistence)
@@ -195,6 +225,7 @@ async function wranglerTarget(): Promise<Target> {
       for (let i = 0; i < keys.length; i += BATCH) await wranglerBulk('delete', keys.slice(i, i + BATCH))
     },
     versions: wranglerVersions,
+    cosignatures: wranglerCosignatures,
     dispose: async () => {},
   }
 }
@@ -245,6 +276,36 @@ function describeChange(change: ChangeRecord, version: number, languages: string
   if (amendment)
     return `  amended   ${change.entry.padEnd(24)} ${name}, the ${change.type === 'added' ? 'addition' : change.type === 'removed' ? 'removal' : 'change'} announced in version ${change.announcedIn}: ${amendment.changed.join(', ')}${amendment.material ? ' (needs the full notice from now)' : ''}; ${when}${objections}${id}${said}`
   return `  ${change.type.padEnd(9)} ${change.entry.padEnd(24)} ${name}${fields}: ${when}${objections}${shortNotice}${id}${said}`
+}
+
+/**
+ * Submits the current checkpoint to the witnesses the release names, and says who cosigned. A
+ * witness that does not answer never fails the publish: the Worker's cron asks again.
+ */
+async function askWitnesses(): Promise<void> {
+  const current = await readLatest(target)
+  const evidence = current?.release.evidence
+  if (!evidence?.witnessPolicy) return
+  const leaves = (await target.versions.leaves()).map((leaf) => fromBase64(leaf) ?? new Uint8Array(32))
+  const tree = await MerkleTree.fromLeafHashes(leaves)
+  const report = await collectCosignatures(evidence, {
+    cosignatures: target.cosignatures,
+    write: target.write,
+    fetch,
+    proof: (old) => tree.consistencyProof(old, tree.size),
+    served: async () => (await target.read(`log/cosigned/${tree.size}`)) ?? '',
+  })
+  if (!report) return
+  const when = (time: number) => new Date(time * 1000).toISOString()
+  console.log(
+    `Witnesses of checkpoint ${report.size}: ${report.cosigned.length ? report.cosigned.map((c) => `${c.name} cosigned at ${when(c.time)}`).join(', ') : 'none has cosigned yet'}.`,
+  )
+  for (const { name, reason } of report.failed) console.log(`  ${name} did not cosign: ${reason}`)
+  console.log(
+    report.met
+      ? `  The witness policy's quorum is met.`
+      : `  The witness policy's quorum is not met yet: the version is published, and the Worker's cron submits the checkpoint again every minute until it is.`,
+  )
 }
 
 const started = performance.now()
@@ -351,6 +412,7 @@ try {
       console.log(`Published version ${release.version} to ${target.describe}; the current pointer now names it.`)
     }
   }
+  if (!options['dry-run']) await askWitnesses()
   console.log(`Done in ${seconds(started)}.`)
 } catch (error) {
   if (error instanceof NoticeViolations || error instanceof VersionTaken || error instanceof LogRefused) {

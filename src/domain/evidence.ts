@@ -6,7 +6,7 @@
  * proof to a checkpoint, and that checkpoint as signed.
  */
 import { base64 } from './etag'
-import { LOG_CHECKPOINT_URL, LOG_TILES_URL, manifestUrl } from './representation'
+import { LOG_CHECKPOINT_URL, LOG_TILES_URL, manifestUrl, proofUrl } from './representation'
 
 export const EVIDENCE_FORMAT = 'subprocessor-registry-evidence/1'
 
@@ -57,9 +57,9 @@ export interface EvidenceDocument {
   manifest: string
   /** RFC 6962 audit path, base64, from the leaf up. */
   inclusionProof: string[]
-  /** The C2SP signed checkpoint of the tree. */
+  /** The C2SP signed checkpoint of the tree, with every witness's cosignature the registry holds. */
   checkpoint: string
-  links: { manifest: string; checkpoint: string; tiles: string }
+  links: { manifest: string; checkpoint: string; tiles: string; proof: string }
 }
 
 export function evidenceDocument(
@@ -77,8 +77,24 @@ export function evidenceDocument(
     manifest,
     inclusionProof: proof.map(base64),
     checkpoint,
-    links: { manifest: manifestUrl(version), checkpoint: LOG_CHECKPOINT_URL, tiles: LOG_TILES_URL },
+    links: {
+      manifest: manifestUrl(version),
+      checkpoint: LOG_CHECKPOINT_URL,
+      tiles: LOG_TILES_URL,
+      proof: proofUrl(version),
+    },
   }
+}
+
+export const TLOG_PROOF_HEADER = 'c2sp.org/tlog-proof@v1'
+
+/**
+ * A C2SP tlog-proof of a version's manifest: its exact bytes as the `extra` line (so that the
+ * proof alone rebuilds the leaf), its index, the inclusion proof and the cosigned checkpoint.
+ */
+export function tlogProof(version: number, manifest: Uint8Array, proof: Uint8Array[], checkpoint: string): string {
+  const lines = [TLOG_PROOF_HEADER, `extra ${base64(manifest)}`, `index ${version - 1}`, ...proof.map(base64)]
+  return `${lines.join('\n')}\n\n${checkpoint}`
 }
 
 /** The checkpoint's text: the note before its signatures. */

@@ -193,6 +193,8 @@ export interface ReleaseEvidence {
   signer: string
   /** The signed checkpoint of the log whose newest leaf is this version: tree size = version. */
   checkpoint: string
+  /** The witnesses asked to cosign it, and their quorum (C2SP tlog-policy); absent when the log has none. */
+  witnessPolicy?: string
 }
 
 /**
@@ -254,6 +256,9 @@ export const manifestUrl = (version: number) => `/versions/${version}/manifest`
 
 /** A version's evidence: its manifest, the inclusion proof and the signed checkpoint, in one document. */
 export const evidenceUrl = (version: number) => `/versions/${version}/evidence`
+
+/** A version's manifest as a C2SP tlog-proof: offline-verifiable with the log's key and a witness policy. */
+export const proofUrl = (version: number) => `/versions/${version}/proof`
 
 /** The manifest that lists these bytes, as a `describedby` link: the evidence starts there. */
 export const manifestLink = (release: Release) =>

@@ -166,7 +166,15 @@ export async function writePlan(
     plan.inputs.data.registry.evidence.origin,
     data,
   )
-  const release: Release = { ...plan.release, evidence: entry.evidence }
+  const witnessPolicy = plan.inputs.data.registry.evidence.witnessPolicy
+  // The witnesses go with the release, so that the Worker's cron asks the ones this version named.
+  const release: Release = {
+    ...plan.release,
+    evidence: {
+      ...entry.evidence,
+      ...(witnessPolicy?.length ? { witnessPolicy: `${witnessPolicy.join('\n')}\n` } : {}),
+    },
+  }
   const { records, owned } = versionRecords(
     release,
     plan.representations,

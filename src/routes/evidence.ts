@@ -3,7 +3,7 @@ import { type Context, Hono } from 'hono'
 import { type CachingHeaders, immutableCaching, UNNEGOTIATED_CACHING } from '../domain/caching'
 import { RegistryError } from '../domain/errors'
 import { strongEtag } from '../domain/etag'
-import { checkpointBody, evidenceDocument } from '../domain/evidence'
+import { checkpointBody, evidenceDocument, tlogProof } from '../domain/evidence'
 import { parseTilePath, TILE_WIDTH } from '../domain/merkle'
 import {
   CONTENT_TYPES,
@@ -15,6 +15,7 @@ import {
 import { readVersionInPath } from '../domain/selection'
 import { parseCheckpoint } from '../domain/signed-note'
 import {
+  loadCosignedCheckpoint,
   loadLogTree,
   loadRepresentation,
   loadTile,
@@ -65,47 +66,79 @@ evidence.get('/versions/:version/manifest', (c) =>
   withVersionInPath(c, async (release) => responseFor(c, await manifestOf(c, release), IMMUTABLE)),
 )
 
-// Built once per isolate per current release and version: the proof and its ETag cost hashing.
-const documents = new WeakMap<Release, Map<number, StoredRepresentation>>()
+/** A document built from the version's manifest, the log and the current cosigned checkpoint. */
+type Build = (release: Release, manifest: Uint8Array, proof: Uint8Array[], checkpoint: string) => string
+
+// Built once per isolate per checkpoint as served (its cosignatures included) and version: the proof costs hashing.
+const built = new Map<string, { checkpoint: string; documents: Map<number, StoredRepresentation> }>()
 const DOCUMENTS_KEPT = 64
 
-evidence.get('/versions/:version/evidence', (c) =>
-  withVersionInPath(c, async (release, current) => {
-    const head = logged(current)
+async function proofDocument(
+  c: Context<Env>,
+  kind: 'evidence' | 'proof',
+  release: Release,
+  current: Release,
+  contentType: string,
+  build: Build,
+): Promise<StoredRepresentation> {
+  const head = logged(current)
+  const note = await loadCosignedCheckpoint(c.env.REGISTRY, head)
+  let cache = built.get(kind)
+  if (cache?.checkpoint !== note) built.set(kind, (cache = { checkpoint: note, documents: new Map() }))
+  let stored = cache.documents.get(release.version)
+  if (!stored) {
     const checkpoint = parseCheckpoint(checkpointBody(head.checkpoint))
-    let built = documents.get(current)
-    if (!built) documents.set(current, (built = new Map()))
-    let stored = built.get(release.version)
-    if (!stored) {
-      const manifest = await manifestOf(c, release)
-      const tree = await loadLogTree(c.env.REGISTRY, checkpoint.size, checkpoint.root)
-      const proof = await tree.inclusionProof(release.version - 1, checkpoint.size)
-      const document = evidenceDocument(
-        release.version,
-        checkpoint.size,
-        new TextDecoder().decode(manifest.body),
-        proof,
-        head.checkpoint,
-      )
-      const body = new TextEncoder().encode(`${JSON.stringify(document, null, 2)}\n`)
-      const etag = await strongEtag(body)
-      stored = {
-        body,
-        etag,
-        lastModified: Date.parse(current.publishedAt),
-        headers: bodyHeaders(CONTENT_TYPES.json, body.byteLength, etag, Date.parse(current.publishedAt)),
-      }
-      if (built.size >= DOCUMENTS_KEPT) built.clear()
-      built.set(release.version, stored)
+    const manifest = await manifestOf(c, release)
+    const tree = await loadLogTree(c.env.REGISTRY, checkpoint.size, checkpoint.root)
+    const proof = await tree.inclusionProof(release.version - 1, checkpoint.size)
+    const body = new TextEncoder().encode(build(release, manifest.body, proof, note))
+    const etag = await strongEtag(body)
+    stored = {
+      body,
+      etag,
+      lastModified: Date.parse(current.publishedAt),
+      headers: bodyHeaders(contentType, body.byteLength, etag, Date.parse(current.publishedAt)),
     }
-    return responseFor(c, stored, UNNEGOTIATED_CACHING)
+    if (cache.documents.size >= DOCUMENTS_KEPT) cache.documents.clear()
+    cache.documents.set(release.version, stored)
+  }
+  return stored
+}
+
+const buildEvidence: Build = (release, manifest, proof, checkpoint) => {
+  const size = Number(checkpoint.split('\n', 2)[1])
+  const document = evidenceDocument(release.version, size, new TextDecoder().decode(manifest), proof, checkpoint)
+  return `${JSON.stringify(document, null, 2)}\n`
+}
+
+evidence.get('/versions/:version/evidence', (c) =>
+  withVersionInPath(c, async (release, current) =>
+    responseFor(
+      c,
+      await proofDocument(c, 'evidence', release, current, CONTENT_TYPES.json, buildEvidence),
+      UNNEGOTIATED_CACHING,
+    ),
+  ),
+)
+
+evidence.get('/versions/:version/proof', (c) =>
+  withVersionInPath(c, async (release, current) => {
+    const stored = await proofDocument(c, 'proof', release, current, 'text/plain; charset=utf-8', (r, m, p, note) =>
+      tlogProof(r.version, m, p, note),
+    )
+    const response = responseFor(c, stored, UNNEGOTIATED_CACHING)
+    response.headers.set(
+      'Content-Disposition',
+      `attachment; filename="${current.fileStem}-v${release.version}.tlog-proof"`,
+    )
+    return response
   }),
 )
 
-const checkpoints = new WeakMap<Release, Promise<StoredRepresentation>>()
+const checkpoints = new Map<string, Promise<StoredRepresentation>>()
 
-async function checkpointOf(release: Release): Promise<StoredRepresentation> {
-  const body = new TextEncoder().encode(logged(release).checkpoint)
+async function checkpointOf(note: string, release: Release): Promise<StoredRepresentation> {
+  const body = new TextEncoder().encode(note)
   const etag = await strongEtag(body)
   return {
     body,
@@ -117,8 +150,12 @@ async function checkpointOf(release: Release): Promise<StoredRepresentation> {
 
 evidence.get(LOG_CHECKPOINT_URL, (c) =>
   withRelease(c, async (release) => {
-    let checkpoint = checkpoints.get(release)
-    if (!checkpoint) checkpoints.set(release, (checkpoint = checkpointOf(release)))
+    const note = await loadCosignedCheckpoint(c.env.REGISTRY, logged(release))
+    let checkpoint = checkpoints.get(note)
+    if (!checkpoint) {
+      if (checkpoints.size >= 4) checkpoints.clear()
+      checkpoints.set(note, (checkpoint = checkpointOf(note, release)))
+    }
     return responseFor(c, await checkpoint, CHECKPOINT_CACHING)
   }),
 )

@@ -28,6 +28,8 @@
  *   {prefix}/manifest.json                the version's manifest: a leaf of the signed log; metadata { etag }
  *   log/tile/{level}/{index}[.p/{width}]  the signed log's hash tiles (C2SP tlog-tiles), written once
  *                                         the version's number is taken; a full tile never changes
+ *   log/cosigned/{size}                   the checkpoint of that size with every witness's cosignature, rewritten
+ *                                         from D1 as cosignatures arrive (cosignatures.ts); only for a log with witnesses
  *
  * A prefix is `v{n}.{first 8 characters of the release digest}`.
  */
@@ -60,6 +62,9 @@ export const manifestKey = (release: Placed) => `${release.prefix}/manifest.json
 
 /** A tile of the signed log, by its C2SP path (`0/x001/234.p/7`). */
 export const tileKey = (path: string) => `log/tile/${path}`
+
+/** The checkpoint of a tree size with its witnesses' cosignatures. */
+export const cosignedCheckpointKey = (size: number) => `log/cosigned/${size}`
 
 /** The lists that grow with every version, stored in shared blocks (lists.ts): change records, and publish times. */
 export type ListKind = 'records' | 'history'

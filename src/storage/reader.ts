@@ -15,6 +15,7 @@ import {
   isPerState,
   isRelease,
   type Release,
+  type ReleaseEvidence,
   type VersionsView,
   type View,
   viewPath,
@@ -25,6 +26,7 @@ import { BlobCache, type CachedBlob, type StoredRepresentation } from './blob-ca
 import { MerkleTree, TILE_WIDTH, tilePath } from '../domain/merkle'
 import {
   changeLogKey,
+  cosignedCheckpointKey,
   CURRENT_RELEASE_KEY,
   entryPack,
   historyKey,
@@ -512,4 +514,17 @@ export function forgetCachedReleases(): void {
 /** The bytes this isolate holds in memory now. */
 export function cachedRepresentationBytes(): number {
   return cache.bytes
+}
+
+/**
+ * The current checkpoint as readers get it: with its witnesses' cosignatures where the log has
+ * witnesses and they have cosigned, else the note the release holds. A stored value that does not
+ * begin with the release's own note is another tree's, and is not served.
+ */
+export async function loadCosignedCheckpoint(kv: KVNamespace, evidence: ReleaseEvidence): Promise<string> {
+  if (!evidence.witnessPolicy) return evidence.checkpoint
+  const size = Number(evidence.checkpoint.split('\n', 2)[1])
+  const key = cosignedCheckpointKey(size)
+  const cosigned = await read(key, kv.get(key, 'text'))
+  return cosigned?.startsWith(evidence.checkpoint) ? cosigned : evidence.checkpoint
 }

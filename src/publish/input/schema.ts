@@ -334,6 +334,11 @@ export function dataSchemas(languages: readonly Language[]) {
       .string()
       .regex(/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a verifier key: name+keyid+base64key')
       .nullable(),
+    /**
+     * The witnesses that cosign each checkpoint, with their submission URLs, and the quorum, as
+     * C2SP tlog-policy lines (`witness <name> <vkey> <url>`, `group`, `quorum`). Absent: no witnesses.
+     */
+    witnessPolicy: z.array(z.string().max(2000)).max(200).optional(),
   })
 
   const RegistryFile = z.strictObject({
