@@ -68,6 +68,19 @@ export async function bundleWorker(
   }
 }
 
+/** The witness Worker bundle, as `wrangler deploy --config src/witness/wrangler.toml` would upload it. */
+export async function bundleWitness(outdir: string): Promise<string> {
+  await node(join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), [
+    'deploy',
+    '--dry-run',
+    '--config',
+    join(ROOT, 'src', 'witness', 'wrangler.toml'),
+    '--outdir',
+    outdir,
+  ])
+  return join(outdir, 'index.js')
+}
+
 /** Runs `npm run publish-data` against a local state folder; returns its output and wall time. */
 export async function publishData(
   dataDir: string,

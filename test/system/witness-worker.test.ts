@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll } from 'vitest'
 import { generateCosignerKey } from '../../client/src/cosign/cosignature'
-import { node, ROOT } from '../support/harness'
+import { bundleWitness } from '../support/harness'
 import { describeWitness, WITNESSED_LOG_LIST } from '../support/witness-protocol'
 
 let work: string
@@ -17,19 +17,6 @@ let scriptPath: string
 let key: { signer: string; verifier: string }
 let mf: Miniflare
 let url: string
-
-/** The witness Worker bundle, as `wrangler deploy --config src/witness/wrangler.toml` would upload it. */
-export async function bundleWitness(outdir: string): Promise<string> {
-  await node(join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), [
-    'deploy',
-    '--dry-run',
-    '--config',
-    join(ROOT, 'src', 'witness', 'wrangler.toml'),
-    '--outdir',
-    outdir,
-  ])
-  return join(outdir, 'index.js')
-}
 
 async function start() {
   mf = new Miniflare({
