@@ -14,6 +14,25 @@ export class WatchError extends Error {
   }
 }
 
+/**
+ * A registry that showed two histories of its log: two checkpoints, each signed by its key, of the
+ * same size with different roots, or that no consistency proof joins. Both notes are kept: together
+ * they prove it to anyone.
+ */
+export class SplitView extends WatchError {
+  constructor(
+    message: string,
+    readonly seen: string,
+    readonly served: string,
+  ) {
+    super(
+      'evidence',
+      message,
+      "Both checkpoints are signed with the registry's key, so together they prove it showed two histories; they are kept in the state file's record of this check. Keep the last good state, and give both to the vendor and your witnesses.",
+    )
+  }
+}
+
 /** A value a registry chose, as a message may quote it: JSON-escaped and cut short. */
 export function quoted(value: unknown, max = 80): string {
   const text = typeof value === 'string' ? value : String(value)

@@ -46,6 +46,8 @@ export interface RegistryState {
   evidence: EvidenceStatus
   /** A version served before its log holds it: since when, so that the wait is bounded. */
   waiting: { version: number; since: string } | null
+  /** The witnesses that must cosign its checkpoints (C2SP tlog-policy), given when it was added; else the global one. */
+  policy?: string | null
   /** Counts the saves of this registry's state: a run saves only over the state it started from. */
   revision: number
 }
@@ -69,6 +71,8 @@ export interface LastCheck {
   at: string
   outcome: Outcome
   message?: string
+  /** Two checkpoints signed by the registry's key that cannot both be true: the proof of a split view. */
+  splitView?: { seen: string; served: string }
 }
 
 export interface WatchState {

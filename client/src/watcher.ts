@@ -7,7 +7,7 @@
  * Events come only from bytes so checked. A registry that fails keeps its last good state.
  */
 import { sha256Base64 } from './bytes.js'
-import { WatchError } from './errors.js'
+import { SplitView, WatchError } from './errors.js'
 import {
   type Change,
   type Discovery,
@@ -34,8 +34,20 @@ import {
   logLinks,
   versionIndex,
   type Witnessed,
+  type WitnessedBy,
   witness,
 } from './witness.js'
+import { type Policy, PolicyError, parsePolicy } from './cosign/policy.js'
+
+/** A witness policy, or a usage-level error naming what is wrong with it. */
+async function readPolicy(text: string): Promise<Policy> {
+  try {
+    return await parsePolicy(text)
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error
+    throw new WatchError('error', `the witness policy is not one: ${error.message}`, 'Fix the policy file (C2SP tlog-policy).')
+  }
+}
 
 export type { ChangeEvent, EventKind } from './events.js'
 
@@ -46,6 +58,10 @@ export interface RegistryReport {
   version: number | null
   evidence: EvidenceStatus
   events: ChangeEvent[]
+  /** Who cosigned the checkpoint read, where a witness policy applies. */
+  witnessed?: WitnessedBy | null
+  /** The two signed checkpoints that prove a split view, when a check found one. */
+  splitView?: { seen: string; served: string }
   message?: string
   hint?: string
 }
@@ -64,6 +80,8 @@ export interface WatchOptions {
   perHost?: number
   /** How long a version may be served before its signed log holds it; then it is an evidence failure. */
   waitingGraceMs?: number
+  /** The witness policy (C2SP tlog-policy text) for every registry added without one of its own. */
+  policy?: string
   now?: () => number
   onProgress?: (done: number, total: number, report: RegistryReport) => void
 }
@@ -116,6 +134,7 @@ function known(list: ListDocument): KnownEntry[] {
 interface Read {
   state: RegistryState
   events: ChangeEvent[]
+  witnessed?: WitnessedBy | null
 }
 
 export class Watcher {
@@ -162,7 +181,12 @@ export class Watcher {
    */
   async add(
     given: string,
-    { key, lang, allowPrivate = false }: { key?: string; lang?: string; allowPrivate?: boolean } = {},
+    {
+      key,
+      lang,
+      allowPrivate = false,
+      policy,
+    }: { key?: string; lang?: string; allowPrivate?: boolean; policy?: string } = {},
   ) {
     const url = discoveryUrl(given)
     const watched = (await this.store.load()).registries[url]
@@ -175,7 +199,8 @@ export class Watcher {
         `${url} does not serve the language "${language}"`,
         `Choose one of ${discovery.languages.join(', ')}.`,
       )
-    if (key && !discovery.evidence)
+    if (policy !== undefined) await readPolicy(policy)
+    if ((key || policy) && !discovery.evidence)
       throw evidenceFailure(
         `${url} keeps no signed log, so the key you gave cannot be checked`,
         'Ask the vendor for its registry at the Evidence level, or add it without --key to watch changes only.',
@@ -212,6 +237,7 @@ export class Watcher {
           : null,
       evidence: 'not-offered',
       waiting: null,
+      ...(policy !== undefined ? { policy } : {}),
       revision: 0,
     }
     const { next, report, check } = await this.checkOne(blank, true)
@@ -302,7 +328,7 @@ export class Watcher {
   ): Promise<{ next: RegistryState | null; report: RegistryReport; check: LastCheck }> {
     const at = new Date(this.now()).toISOString()
     try {
-      const { state, events } = await this.read(previous, baseline)
+      const { state, events, witnessed } = await this.read(previous, baseline)
       const outcome = events.length > 0 ? 'changed' : 'unchanged'
       return {
         next: state,
@@ -314,6 +340,7 @@ export class Watcher {
           version: state.version,
           evidence: state.evidence,
           events,
+          ...(witnessed !== undefined ? { witnessed } : {}),
         },
       }
     } catch (error) {
@@ -330,7 +357,12 @@ export class Watcher {
       return {
         // The last good state stays; only the record of this check is new.
         next: null,
-        check: { at, outcome, message },
+        check: {
+          at,
+          outcome,
+          message,
+          ...(failure instanceof SplitView ? { splitView: { seen: failure.seen, served: failure.served } } : {}),
+        },
         report: {
           url: previous.url,
           vendor: previous.vendor,
@@ -338,6 +370,7 @@ export class Watcher {
           version: previous.version || null,
           evidence: outcome === 'evidence' ? 'failed' : previous.evidence,
           events: [],
+          ...(failure instanceof SplitView ? { splitView: { seen: failure.seen, served: failure.served } } : {}),
           message,
           hint: failure.hint,
         },
@@ -349,7 +382,7 @@ export class Watcher {
     const net = this.network(previous.url, previous.allowPrivate)
     const url = previous.url
     const found = await get(net, url, previous.waiting ? undefined : (previous.discoveryEtag ?? undefined))
-    if (found.status === 304) return this.unchanged(previous)
+    if (found.status === 304) return this.unchanged(previous, net)
     const discovery = readDiscovery(url, parseJson(found.bytes, url))
     if (previous.log && !discovery.evidence)
       throw evidenceFailure(
@@ -389,10 +422,12 @@ export class Watcher {
     const changeLog = logUrl && logBytes ? readChangeLog(logUrl, parseJson(logBytes, logUrl)) : null
 
     let log = previous.log
+    let witnessedBy: WitnessedBy | null | undefined
     let evidence: EvidenceStatus = discovery.evidence ? 'not-pinned' : 'not-offered'
     if (previous.log && discovery.evidence) {
       const links = logLinks(url, discovery, lang)
-      const witnessed = await witness(net, links, previous.log, this.logLimits)
+      const witnessed = await witness(net, links, previous.log, this.logLimits, await this.policyFor(previous))
+      witnessedBy = witnessed.witnessed
       log = witnessed.log
       if (discovery.version > witnessed.log.size) return this.waitFor(previous, discovery.version, witnessed)
       const manifest = (
@@ -439,15 +474,42 @@ export class Watcher {
         waiting: null,
       },
       events: baseline ? [] : events,
+      witnessed: witnessedBy,
     }
   }
 
-  /** Nothing published since: only announced changes whose day has come are new. */
-  private unchanged(previous: RegistryState): Read {
+  /** The registry's own witness policy, else the global one; null when neither is set. */
+  private async policyFor(registry: RegistryState): Promise<Policy | null> {
+    const text = registry.policy ?? this.options.policy
+    return text === undefined || text === null ? null : readPolicy(text)
+  }
+
+  /**
+   * Nothing published since: only announced changes whose day has come are new. Under a witness
+   * policy the checkpoint is read again all the same: its cosignatures change without a publish,
+   * and a view shown to this watcher alone must meet the quorum too.
+   */
+  private async unchanged(previous: RegistryState, net: Network): Promise<Read> {
     const { events, pending } = classify([], previous.version, previous.pending, this.now())
+    const policy = previous.log ? await this.policyFor(previous) : null
+    let log = previous.log
+    let witnessed: WitnessedBy | null | undefined
+    if (policy && previous.log) {
+      const read = await witness(
+        net,
+        logLinks(previous.url, previous.discovery, previous.lang),
+        previous.log,
+        this.logLimits,
+        policy,
+      )
+      witnessed = read.witnessed
+      // A log that grew is read with the version that grew it; only the newest note of this size is kept.
+      if (read.log.size === previous.log.size) log = read.log
+    }
     return {
-      state: { ...previous, pending },
+      state: { ...previous, pending, log },
       events: events.map((classifiedEvent) => toEvent(previous.url, previous.vendor, classifiedEvent)),
+      witnessed,
     }
   }
 
@@ -468,7 +530,13 @@ export class Watcher {
   private async rolledBack(previous: RegistryState, discovery: Discovery, net: Network): Promise<Read> {
     // A log that shrank throws here: that is a rollback, not a cache.
     if (previous.log && discovery.evidence)
-      await witness(net, logLinks(previous.url, discovery, previous.lang), previous.log, this.logLimits)
+      await witness(
+        net,
+        logLinks(previous.url, discovery, previous.lang),
+        previous.log,
+        this.logLimits,
+        await this.policyFor(previous),
+      )
     throw new WatchError(
       'error',
       `${previous.url} serves version ${discovery.version}, older than version ${previous.version} read before${previous.log ? `, while its log still holds version ${previous.version}` : ''}`,

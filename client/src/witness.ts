@@ -7,7 +7,9 @@
  * the new key alone signs, and the old one is refused.
  */
 import { fromBase64, fromUtf8, toBase64 } from './bytes.js'
-import { WatchError, quoted } from './errors.js'
+import { describeQuorum, type Policy, quorumMet } from './cosign/policy.js'
+import { verifyCosignatures } from './cosign/cosignature.js'
+import { SplitView, WatchError, quoted } from './errors.js'
 import { type Link, pick } from './format.js'
 import { get, type Network } from './http.js'
 import { parseJson } from './json.js'
@@ -27,6 +29,8 @@ export interface WitnessedLog {
   root: string
   /** The tree's right edge (its perfect subtrees' roots, base64, largest first); null until first read whole. */
   edge: string[] | null
+  /** The newest checkpoint as served and verified, cosignatures included: half the proof of a split view. */
+  note?: string
 }
 
 export interface LogLimits {
@@ -59,6 +63,37 @@ export interface Witnessed {
   /** The leaf hashes read this check, by index. */
   leaves: Map<number, Hash>
   rotatedTo: string | null
+  /** Who cosigned the checkpoint among the policy's witnesses; null without a policy. */
+  witnessed: WitnessedBy | null
+}
+
+export interface WitnessedBy {
+  /** The witnesses whose cosignatures verified, by their names in the policy. */
+  by: string[]
+  /** How many witnesses the policy names. */
+  of: number
+  quorum: string
+}
+
+/** The policy's witnesses that cosigned the checkpoint; an evidence failure below its quorum. */
+async function checkQuorum(note: string, policy: Policy, url: string, size: number): Promise<WitnessedBy> {
+  let found: Awaited<ReturnType<typeof verifyCosignatures>>
+  try {
+    found = await verifyCosignatures(
+      note,
+      policy.witnesses.map((w) => w.key),
+    )
+  } catch (error) {
+    throw evidenceFailure(`a witness's cosignature on the checkpoint at ${url} does not verify: ${(error as Error).message}`)
+  }
+  const by = found.map((cosignature) => policy.witnesses.find((w) => w.key === cosignature.key)!.name)
+  const witnessed = { by, of: policy.witnesses.length, quorum: describeQuorum(policy) }
+  if (!quorumMet(policy, new Set(by)))
+    throw evidenceFailure(
+      `the checkpoint of ${size} versions at ${url} is witnessed by ${by.length} of ${policy.witnesses.length} (${by.join(', ') || 'none'}), short of the policy's quorum (${witnessed.quorum})`,
+      'No quorum of your witnesses has seen this checkpoint: it may be a view shown to you alone. The last good state is kept; check again later, and if it persists, ask the vendor and your witnesses.',
+    )
+  return witnessed
 }
 
 /** Reads the checkpoint and the leaves added since `seen`, and checks both against what was seen. */
@@ -67,6 +102,7 @@ export async function witness(
   links: LogLinks,
   seen: WitnessedLog,
   limits: LogLimits = DEFAULT_LOG_LIMITS,
+  policy: Policy | null = null,
 ): Promise<Witnessed> {
   const url = new URL(links.checkpoint, links.base).href
   const fetched = await get(net, url, undefined, 'text/plain')
@@ -87,10 +123,15 @@ export async function witness(
     throw evidenceFailure(
       `the log shrank from ${seen.size} to ${checkpoint.size} versions: a registry's log only grows`,
     )
+  // Two signed checkpoints that cannot both be true: with the one seen before, proof of a split view.
+  const twoHistories = (why: string) =>
+    seen.note
+      ? new SplitView(`${why}: the registry showed two histories of its log (a split view)`, seen.note, note)
+      : evidenceFailure(why)
   if (checkpoint.size === seen.size) {
-    if (root !== seen.root)
-      throw evidenceFailure(`the log at size ${seen.size} now has another root: its history was rewritten`)
-    return { log: seen, leaves: new Map(), rotatedTo: null }
+    if (root !== seen.root) throw twoHistories(`the log at size ${seen.size} now has another root`)
+    const witnessed = policy ? await checkQuorum(note, policy, url, checkpoint.size) : null
+    return { log: { ...seen, note }, leaves: new Map(), rotatedTo: null, witnessed }
   }
   // A log seen before its edge was kept is read whole once; after that, only what it added.
   const from = seen.edge ? seen.size : 0
@@ -109,7 +150,11 @@ export async function witness(
     (seen.edge !== null ||
       seen.size === 0 ||
       toBase64(await rootOf(await extend(EMPTY_RANGE, read.slice(0, seen.size)))) === seen.root)
-  if (!extendsSeen) throw await whyNotExtended(net, links, seen, checkpoint.size, root, limits)
+  if (!extendsSeen) {
+    const why = await whyNotExtended(net, links, seen, checkpoint.size, root, limits)
+    throw why.message.includes('history was rewritten') ? twoHistories(why.message) : why
+  }
+  const witnessed = policy ? await checkQuorum(note, policy, url, checkpoint.size) : null
   let keys = seen.keys
   let rotatedTo: string | null = null
   if (opened.unverified.length > 0) {
@@ -117,9 +162,10 @@ export async function witness(
     if (rotatedTo) keys = [...keys, rotatedTo]
   }
   return {
-    log: { origin: seen.origin, keys, size: checkpoint.size, root, edge: grown.hashes.map(toBase64) },
+    log: { origin: seen.origin, keys, size: checkpoint.size, root, edge: grown.hashes.map(toBase64), note },
     leaves,
     rotatedTo,
+    witnessed,
   }
 }
 

@@ -3,6 +3,7 @@
  * built from them on demand. Human output goes through `line`, which shows any control or bidi
  * character a registry sent as its code point; `json` keeps the data as it came.
  */
+import { readFile } from 'node:fs/promises'
 import { DEFAULT_LIMITS } from '../http.js'
 import { fileWatcher, JsonFileStore } from '../node.js'
 import { forTerminal } from '../text.js'
@@ -52,7 +53,9 @@ export interface Context {
   /** A value for a machine. */
   json(value: unknown): void
   store(): JsonFileStore
-  watcher(onProgress?: WatchOptions['onProgress']): Watcher
+  watcher(onProgress?: WatchOptions['onProgress'], policy?: string): Watcher
+  /** The witness policy file's text (--policy), or undefined when none is given. */
+  policy(): Promise<string | undefined>
   /** A positive number option, or a usage error naming it. */
   number(name: keyof Options): number | undefined
   /** The nth argument, or a usage error saying what is missing. */
@@ -68,8 +71,17 @@ export function context(io: Io, options: Options, args: string[]): Context {
     warn: (text) => io.stderr(`${forTerminal(text)}\n`),
     json: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
     store: () => new JsonFileStore(options.state),
-    watcher: (onProgress) =>
+    policy: async () => {
+      if (options.policy === undefined) return undefined
+      try {
+        return await readFile(options.policy, 'utf8')
+      } catch {
+        throw new UsageError(`cannot read the witness policy ${options.policy}`)
+      }
+    },
+    watcher: (onProgress, policy) =>
       fileWatcher(options.state, {
+        ...(policy !== undefined ? { policy } : {}),
         ...(io.fetch ? { fetch: io.fetch, privateFetch: io.fetch } : {}),
         lookup: io.lookup,
         allowPrivate: options['allow-private'],

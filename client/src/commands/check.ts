@@ -10,6 +10,7 @@ export async function check(ctx: Context): Promise<number> {
     progress
       ? (done, total, report) => ctx.io.stderr(`\r[${done}/${total}] ${report.vendor.slice(0, 40).padEnd(40)}`)
       : undefined,
+    await ctx.policy(),
   )
   const { reports, events } = await watcher.check()
   if (progress) ctx.io.stderr('\n')
@@ -29,8 +30,16 @@ export async function check(ctx: Context): Promise<number> {
 }
 
 function table(ctx: Context, reports: RegistryReport[]) {
-  const rows = reports.map((r) => [r.vendor, String(r.version ?? '—'), r.outcome, r.evidence, String(r.events.length)])
-  const header = ['vendor', 'version', 'outcome', 'evidence', 'events']
+  const witnessed = (r: RegistryReport) => (r.witnessed ? `${r.witnessed.by.length} of ${r.witnessed.of}` : '—')
+  const rows = reports.map((r) => [
+    r.vendor,
+    String(r.version ?? '—'),
+    r.outcome,
+    r.evidence,
+    witnessed(r),
+    String(r.events.length),
+  ])
+  const header = ['vendor', 'version', 'outcome', 'evidence', 'witnessed', 'events']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
   const line = (cells: string[]) =>
     cells
@@ -39,7 +48,17 @@ function table(ctx: Context, reports: RegistryReport[]) {
       .trimEnd()
   ctx.line(line(header))
   for (const row of rows) ctx.line(line(row))
-  for (const r of reports.filter((r) => r.message)) ctx.line(`\n${r.message}.\n  ${r.hint}`)
+  for (const r of reports.filter((r) => r.witnessed))
+    ctx.line(
+      `\n${r.vendor}: witnessed by ${r.witnessed!.by.length} of ${r.witnessed!.of} (${r.witnessed!.by.join(', ') || 'none'}); the quorum is ${r.witnessed!.quorum}.`,
+    )
+  for (const r of reports.filter((r) => r.message)) {
+    ctx.line(`\n${r.message}.\n  ${r.hint}`)
+    if (r.splitView)
+      ctx.line(
+        `\nThe checkpoint seen before:\n${r.splitView.seen}\nThe checkpoint served now:\n${r.splitView.served}`,
+      )
+  }
   const count = (outcome: string) => reports.filter((r) => r.outcome === outcome).length
   ctx.line(
     `\n${reports.length} ${reports.length === 1 ? 'registry' : 'registries'}: ${count('changed')} changed, ${count('unchanged')} unchanged, ${count('evidence')} evidence failures, ${count('error')} errors.`,
