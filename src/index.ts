@@ -75,7 +75,7 @@ export default {
       console.log(JSON.stringify({ event: 'webhook_tick', ...report }))
     // Until the current checkpoint has its witnesses' quorum: ask the ones that have not cosigned again.
     const witnessed = await recollectCosignatures(env)
-    if (witnessed && witnessed.failed.length)
+    if (witnessed?.failed.length)
       console.log(
         JSON.stringify({
           event: 'witnesses_asked',

@@ -45,7 +45,11 @@ async function readPolicy(text: string): Promise<Policy> {
     return await parsePolicy(text)
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error
-    throw new WatchError('error', `the witness policy is not one: ${error.message}`, 'Fix the policy file (C2SP tlog-policy).')
+    throw new WatchError(
+      'error',
+      `the witness policy is not one: ${error.message}`,
+      'Fix the policy file (C2SP tlog-policy).',
+    )
   }
 }
 

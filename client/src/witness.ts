@@ -84,7 +84,9 @@ async function checkQuorum(note: string, policy: Policy, url: string, size: numb
       policy.witnesses.map((w) => w.key),
     )
   } catch (error) {
-    throw evidenceFailure(`a witness's cosignature on the checkpoint at ${url} does not verify: ${(error as Error).message}`)
+    throw evidenceFailure(
+      `a witness's cosignature on the checkpoint at ${url} does not verify: ${(error as Error).message}`,
+    )
   }
   const by = found.map((cosignature) => policy.witnesses.find((w) => w.key === cosignature.key)!.name)
   const witnessed = { by, of: policy.witnesses.length, quorum: describeQuorum(policy) }

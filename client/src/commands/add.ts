@@ -20,7 +20,11 @@ export async function add(ctx: Context): Promise<number> {
     }
   }
   const policy = await ctx.policy()
-  const { registry, key: pinned, keySource } = await watcher.add(url, {
+  const {
+    registry,
+    key: pinned,
+    keySource,
+  } = await watcher.add(url, {
     key,
     lang,
     allowPrivate,

@@ -55,9 +55,7 @@ function table(ctx: Context, reports: RegistryReport[]) {
   for (const r of reports.filter((r) => r.message)) {
     ctx.line(`\n${r.message}.\n  ${r.hint}`)
     if (r.splitView)
-      ctx.line(
-        `\nThe checkpoint seen before:\n${r.splitView.seen}\nThe checkpoint served now:\n${r.splitView.served}`,
-      )
+      ctx.line(`\nThe checkpoint seen before:\n${r.splitView.seen}\nThe checkpoint served now:\n${r.splitView.served}`)
   }
   const count = (outcome: string) => reports.filter((r) => r.outcome === outcome).length
   ctx.line(

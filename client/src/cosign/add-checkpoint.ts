@@ -63,7 +63,7 @@ export function parseAddCheckpoint(body: string): ParsedRequest | string {
   const proof: Uint8Array[] = []
   for (const line of proofLines) {
     const hash = fromBase64(line)
-    if (!hash || hash.byteLength !== 32 || toBase64(hash) !== line) return 'a proof line is not a base64 SHA-256 hash'
+    if (hash?.byteLength !== 32 || toBase64(hash) !== line) return 'a proof line is not a base64 SHA-256 hash'
     proof.push(hash)
   }
   return { old: Number(oldLine[1]), proof, note: body.slice(blank + 2) }
