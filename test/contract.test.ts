@@ -127,6 +127,7 @@ describe('/openapi.json', () => {
       '/.well-known/subprocessors': '/.well-known/subprocessors',
       '/versions/:version/manifest': '/versions/{version}/manifest',
       '/versions/:version/evidence': '/versions/{version}/evidence',
+      '/versions/:version/proof': '/versions/{version}/proof',
       '/log/checkpoint': '/log/checkpoint',
       '/log/tile/*': '/log/tile/{level}/{index}.p/{width}',
       '/webhooks': '/webhooks',

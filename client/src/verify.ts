@@ -7,7 +7,7 @@
 import { fromBase64, sha256Base64, utf8 } from './bytes.js'
 import { leafHash } from './log/merkle.js'
 import { ProofError, verifyInclusion } from './log/proof.js'
-import { type CosignerKey, splitNote, verifyCosignatures } from './cosign/cosignature.js'
+import { type CosignerKey, verifyCosignatures } from './cosign/cosignature.js'
 import { describeQuorum, type Policy, PolicyError, parsePolicy, quorumMet } from './cosign/policy.js'
 import {
   type Checkpoint,
@@ -15,6 +15,7 @@ import {
   openNote,
   parseCheckpoint,
   parseVerifierKey,
+  readNote,
   type VerifierKey,
 } from './log/signed-note.js'
 
@@ -317,7 +318,7 @@ async function witnessed(
 ): Promise<Pick<Verified, 'witnesses' | 'quorum' | 'unchecked'>> {
   if (!policy) {
     const origin = evidence.checkpoint.slice(0, evidence.checkpoint.indexOf('\n'))
-    const others = splitNote(evidence.checkpoint).signatures.filter((line) => line.name !== origin)
+    const others = readNote(evidence.checkpoint).signatures.filter((line) => line.name !== origin)
     return { witnesses: [], quorum: null, unchecked: others.length }
   }
   let found: Awaited<ReturnType<typeof verifyCosignatures>>

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import type { ChangeRecord } from '../domain/change'
+import type { Release } from '../domain/representation'
 import type { LogSigning } from '../publish/evidence'
 import type { PublishTarget } from '../publish/publish'
 import type { CosignatureTable } from '../storage/cosignatures'
@@ -282,10 +283,9 @@ function describeChange(change: ChangeRecord, version: number, languages: string
  * Submits the current checkpoint to the witnesses the release names, and says who cosigned. A
  * witness that does not answer never fails the publish: the Worker's cron asks again.
  */
-async function askWitnesses(): Promise<void> {
-  const current = await readLatest(target)
-  const evidence = current?.release.evidence
-  if (!evidence?.witnessPolicy) return
+async function askWitnesses(release: Release | undefined): Promise<void> {
+  const evidence = release?.evidence
+  if (!evidence?.witnesses) return
   const leaves = (await target.versions.leaves()).map((leaf) => fromBase64(leaf) ?? new Uint8Array(32))
   const tree = await MerkleTree.fromLeafHashes(leaves)
   const report = await collectCosignatures(evidence, {
@@ -407,12 +407,14 @@ try {
       console.log('Dry run: nothing written.')
     } else {
       const writing = performance.now()
-      await writePlan(target, plan, progress('written', 1000))
+      // Asked before the pointer moves, so that readers never meet the new checkpoint without its witnesses.
+      await writePlan(target, plan, progress('written', 1000), askWitnesses)
       console.log(`Written in ${seconds(writing)}: ${written.values} KV values, ${formatBytes(written.bytes)}.`)
       console.log(`Published version ${release.version} to ${target.describe}; the current pointer now names it.`)
     }
   }
-  if (!options['dry-run']) await askWitnesses()
+  // A version published while its witnesses were down: asking again is all a publish of the same data does.
+  if (!options['dry-run'] && !plan.changed) await askWitnesses(previous?.release)
   console.log(`Done in ${seconds(started)}.`)
 } catch (error) {
   if (error instanceof NoticeViolations || error instanceof VersionTaken || error instanceof LogRefused) {

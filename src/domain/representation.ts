@@ -1,3 +1,5 @@
+import type { WitnessPlan } from '../../client/src/cosign/quorum'
+
 /**
  * The version of Sub-processor Registry Format (docs/format.md) the served documents follow:
  * every JSON document carries it as `format`, so a reader knows what it reads before it reads it.
@@ -193,8 +195,8 @@ export interface ReleaseEvidence {
   signer: string
   /** The signed checkpoint of the log whose newest leaf is this version: tree size = version. */
   checkpoint: string
-  /** The witnesses asked to cosign it, and their quorum (C2SP tlog-policy); absent when the log has none. */
-  witnessPolicy?: string
+  /** The witnesses asked to cosign it and their quorum, as data/registry.json's policy says; absent when the log has none. */
+  witnesses?: WitnessPlan
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ChangeRecord } from '../domain/change'
 import type { HistoryEntry, Release } from '../domain/representation'
+import { parsePolicy, witnessPlan } from '../../client/src/cosign/policy'
 import { type VersionTable, VersionTaken } from '../storage/arbiter'
 import {
   type KvRead,
@@ -150,6 +151,8 @@ export async function writePlan(
   target: PublishTarget,
   plan: PublishResult,
   onProgress?: (written: number, total: number) => void,
+  /** Runs once the version's number and tiles are written, before readers are pointed at it (witnesses cosign here). */
+  beforePointer?: (release: Release) => Promise<void>,
 ): Promise<PublishResult> {
   if (!plan.changed) return plan
   const leaves = await knownLeaves(target)
@@ -166,15 +169,10 @@ export async function writePlan(
     plan.inputs.data.registry.evidence.origin,
     data,
   )
-  const witnessPolicy = plan.inputs.data.registry.evidence.witnessPolicy
-  // The witnesses go with the release, so that the Worker's cron asks the ones this version named.
-  const release: Release = {
-    ...plan.release,
-    evidence: {
-      ...entry.evidence,
-      ...(witnessPolicy?.length ? { witnessPolicy: `${witnessPolicy.join('\n')}\n` } : {}),
-    },
-  }
+  const policy = plan.inputs.data.registry.evidence.witnessPolicy
+  // The witnesses go with the release, read once here, so that the Worker's cron asks the ones this version named.
+  const witnesses = policy?.length ? witnessPlan(await parsePolicy(policy.join('\n'))) : null
+  const release: Release = { ...plan.release, evidence: { ...entry.evidence, ...(witnesses ? { witnesses } : {}) } }
   const { records, owned } = versionRecords(
     release,
     plan.representations,
@@ -191,6 +189,7 @@ export async function writePlan(
     throw new VersionTaken(release.version, holder)
   }
   await target.write(tileRecords(entry.tiles))
+  await beforePointer?.(release)
   await target.write(pointerRecords(release))
   // A later version may have moved the pointer while this one did: the pointer ends on the newest.
   const newest = await target.versions.latest()

@@ -69,8 +69,8 @@ evidence.get('/versions/:version/manifest', (c) =>
 /** A document built from the version's manifest, the log and the current cosigned checkpoint. */
 type Build = (release: Release, manifest: Uint8Array, proof: Uint8Array[], checkpoint: string) => string
 
-// Built once per isolate per checkpoint as served (its cosignatures included) and version: the proof costs hashing.
-const built = new Map<string, { checkpoint: string; documents: Map<number, StoredRepresentation> }>()
+// Built once per isolate per current release, checkpoint as served (its cosignatures included) and version: the proof costs hashing.
+const built = new WeakMap<Release, Map<string, { checkpoint: string; documents: Map<number, StoredRepresentation> }>>()
 const DOCUMENTS_KEPT = 64
 
 async function proofDocument(
@@ -83,8 +83,10 @@ async function proofDocument(
 ): Promise<StoredRepresentation> {
   const head = logged(current)
   const note = await loadCosignedCheckpoint(c.env.REGISTRY, head)
-  let cache = built.get(kind)
-  if (cache?.checkpoint !== note) built.set(kind, (cache = { checkpoint: note, documents: new Map() }))
+  let kinds = built.get(current)
+  if (!kinds) built.set(current, (kinds = new Map()))
+  let cache = kinds.get(kind)
+  if (cache?.checkpoint !== note) kinds.set(kind, (cache = { checkpoint: note, documents: new Map() }))
   let stored = cache.documents.get(release.version)
   if (!stored) {
     const checkpoint = parseCheckpoint(checkpointBody(head.checkpoint))

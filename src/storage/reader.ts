@@ -522,7 +522,7 @@ export function cachedRepresentationBytes(): number {
  * begin with the release's own note is another tree's, and is not served.
  */
 export async function loadCosignedCheckpoint(kv: KVNamespace, evidence: ReleaseEvidence): Promise<string> {
-  if (!evidence.witnessPolicy) return evidence.checkpoint
+  if (!evidence.witnesses) return evidence.checkpoint
   const size = Number(evidence.checkpoint.split('\n', 2)[1])
   const key = cosignedCheckpointKey(size)
   const cosigned = await read(key, kv.get(key, 'text'))

@@ -5,7 +5,9 @@
  * the Worker's cron runs it again until the quorum is met. Submitting needs only public data: the
  * Worker holds no private key.
  */
-import { type Policy, parsePolicy, quorumMet } from '../../client/src/cosign/policy'
+import { fromBase64 } from '../../client/src/bytes'
+import type { PolicyWitness } from '../../client/src/cosign/policy'
+import { quorumMet, type WitnessPlan } from '../../client/src/cosign/quorum'
 import { submitCheckpoint, type WitnessOutcome } from '../../client/src/cosign/submit'
 import type { Hash } from '../../client/src/log/merkle'
 import type { ReleaseEvidence } from '../domain/representation'
@@ -23,7 +25,7 @@ export interface CollectTarget {
 }
 
 export interface CollectReport {
-  policy: Policy
+  policy: WitnessPlan
   size: number
   /** Every cosignature of this size, by witness name, with the time it states. */
   cosigned: { name: string; time: number }[]
@@ -38,15 +40,20 @@ export async function collectCosignatures(
   target: CollectTarget,
   options: { onlyBelowQuorum?: boolean } = {},
 ): Promise<CollectReport | null> {
-  if (!evidence.witnessPolicy) return null
-  const policy = await parsePolicy(evidence.witnessPolicy)
+  const policy = evidence.witnesses
+  if (!policy) return null
+  const witnesses: PolicyWitness[] = policy.witnesses.map(({ name, key, id, publicKey, url }) => ({
+    name,
+    url,
+    key: { name: key.slice(0, key.indexOf('+')), id, publicKey: fromBase64(publicKey) ?? new Uint8Array(0), text: key },
+  }))
   const size = Number(evidence.checkpoint.split('\n', 2)[1])
-  const nameOf = (stored: StoredCosignature) => policy.witnesses.find((w) => w.key.text === stored.witness)?.name
+  const nameOf = (stored: StoredCosignature) => witnesses.find((w) => w.key.text === stored.witness)?.name
   let all = await target.cosignatures.add(size, [])
   const cosignedNames = () => new Set(all.map(nameOf).filter((name): name is string => name !== undefined))
   let outcomes: WitnessOutcome[] = []
   if (!(options.onlyBelowQuorum && quorumMet(policy, cosignedNames()))) {
-    const missing = policy.witnesses.filter((w) => !all.some((stored) => stored.witness === w.key.text))
+    const missing = witnesses.filter((w) => !all.some((stored) => stored.witness === w.key.text))
     const last = missing.length ? await target.cosignatures.lastCosigned() : new Map<string, number>()
     outcomes = await submitCheckpoint(missing, {
       note: evidence.checkpoint,

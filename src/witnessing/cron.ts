@@ -20,7 +20,7 @@ export async function recollectCosignatures(env: Cloudflare.Env): Promise<Collec
     if (error instanceof RegistryError && error.code === 'not_published') return null
     throw error
   }
-  if (!evidence?.witnessPolicy) return null
+  if (!evidence?.witnesses) return null
   const { size, root } = parseCheckpoint(checkpointBody(evidence.checkpoint))
   return collectCosignatures(
     evidence,

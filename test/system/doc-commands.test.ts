@@ -61,6 +61,12 @@ const NOT_RUN_HERE: Record<string, string> = {
     'a deployed registry and a public endpoint; test/system/watch-registry.test.ts subscribes to the Worker and receives its deliveries',
   'docs/changing-the-data.md › npm run announce -- add --entry acme-analytics.json --effective 2027-01-15':
     'edits data/announcements.json; test/system/commands.test.ts runs announce on a copy of the data',
+  'docs/witnessing.md › npx subprocessor-watch keygen --name witness.example.com/acme-risk --out ~/.config/subprocessor-watch/witness.key':
+    'writes a key file and serves a witness; client/test/witness.test.ts runs keygen and witness',
+  'docs/witnessing.md › npx wrangler secret put WITNESS_SIGNING_KEY --config src/witness/wrangler.toml':
+    'needs a Cloudflare account; test/system/witness-worker.test.ts serves the witness Worker',
+  'docs/witnessing.md › npx subprocessor-watch verify liveagent-subprocessors-eu-en-v3.csv --evidence liveagent-subprocessors-v3.tlog-proof \\':
+    'a deployed registry with witnesses; test/system/witnessing.test.ts verifies a tlog-proof against a policy',
   'docs/vendor-risk-tools.md › npm run tick -- --at 2027-01-15':
     'moves the local tick; test/unit/tick.test.ts and test/system/webhooks.test.ts run it',
 }

@@ -247,6 +247,7 @@ describe('every response the Worker gives is the one the OpenAPI document descri
       ['/.well-known/subprocessors', ['getDiscoveryDocument', 'headDiscoveryDocument']],
       ['/versions/{version}/manifest', ['getManifest', 'headManifest']],
       ['/versions/{version}/evidence', ['getEvidence', 'headEvidence']],
+      ['/versions/{version}/proof', ['getTlogProof', 'headTlogProof']],
       ['/log/checkpoint', ['getCheckpoint', 'headCheckpoint']],
       ['/log/tile/{level}/{index}.p/{width}', ['getLogTile', 'headLogTile']],
       ['/webhooks', ['createWebhookSubscription']],

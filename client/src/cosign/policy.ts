@@ -9,8 +9,10 @@
  * A name is defined before it is used; witness and group names share one namespace; `none` is
  * predefined and needs no cosignature. Witness keys are cosignature keys (type 0x04).
  */
+import { toBase64 } from '../bytes.js'
 import type { NoteError } from '../log/signed-note.js'
 import { type CosignerKey, parseCosignerKey } from './cosignature.js'
+import { type Group, quorumMet as planQuorumMet, type WitnessPlan } from './quorum.js'
 
 export interface PolicyWitness {
   name: string
@@ -18,16 +20,11 @@ export interface PolicyWitness {
   url: string | null
 }
 
-interface Group {
-  threshold: number
-  members: string[]
-}
-
 export interface Policy {
   /** The log keys the policy names (verifier key texts); may be empty. */
   logs: { key: string; url: string | null }[]
   witnesses: PolicyWitness[]
-  groups: Map<string, Group>
+  groups: Record<string, Group>
   /** A witness's or a group's name, or `none`. */
   quorum: string
   /** The policy as text, one line per definition: what is stored and shown. */
@@ -42,12 +39,12 @@ const MAX_LINES = 1000
 export async function parsePolicy(text: string): Promise<Policy> {
   const logs: Policy['logs'] = []
   const witnesses: PolicyWitness[] = []
-  const groups = new Map<string, Group>()
+  const groups: Record<string, Group> = Object.create(null)
   let quorum: string | null = null
   const kept: string[] = []
   const lines = text.split('\n')
   if (lines.length > MAX_LINES) throw new PolicyError(`a policy has at most ${MAX_LINES} lines`)
-  const defined = (name: string) => witnesses.some((w) => w.name === name) || groups.has(name)
+  const defined = (name: string) => witnesses.some((w) => w.name === name) || name in groups
   for (const [i, raw] of lines.entries()) {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) continue
@@ -92,7 +89,7 @@ export async function parsePolicy(text: string): Promise<Policy> {
           size === 'all' ? members.length : size === 'any' ? 1 : /^[1-9][0-9]*$/.test(size) ? Number(size) : 0
         if (threshold < 1 || threshold > members.length)
           throw new PolicyError(`${where}: the threshold is all, any or a number from 1 to ${members.length}`)
-        groups.set(name, { threshold, members })
+        groups[name] = { threshold, members }
         break
       }
       case 'quorum':
@@ -111,21 +108,28 @@ export async function parsePolicy(text: string): Promise<Policy> {
 }
 
 /** Whether witnesses named in `cosigned` make the policy's quorum. */
-export function quorumMet(policy: Policy, cosigned: Set<string>): boolean {
-  const holds = (name: string): boolean => {
-    if (name === 'none') return true
-    const group = policy.groups.get(name)
-    if (!group) return cosigned.has(name)
-    return group.members.filter(holds).length >= group.threshold
+export const quorumMet = (policy: Policy, cosigned: Set<string>): boolean => planQuorumMet(policy, cosigned)
+
+/** What a release keeps of a policy: plain data the Worker reads without parsing the policy again. */
+export function witnessPlan(policy: Policy): WitnessPlan {
+  return {
+    witnesses: policy.witnesses.map(({ name, key, url }) => ({
+      name,
+      key: key.text,
+      id: key.id,
+      publicKey: toBase64(key.publicKey),
+      url,
+    })),
+    groups: { ...policy.groups },
+    quorum: policy.quorum,
   }
-  return holds(policy.quorum)
 }
 
 /** "2 of 3", or "none required" where the quorum is none: for people. */
 export function describeQuorum(policy: Policy): string {
   if (policy.quorum === 'none') return 'no cosignature required'
-  const group = policy.groups.get(policy.quorum)
+  const group = policy.groups[policy.quorum]
   if (!group) return `${policy.quorum} must cosign`
-  const nested = group.members.some((m) => policy.groups.has(m))
+  const nested = group.members.some((m) => m in policy.groups)
   return nested ? `the group ${policy.quorum}` : `${group.threshold} of ${group.members.length}`
 }

@@ -6,7 +6,7 @@
  */
 import { toBase64 } from '../bytes.js'
 import type { Hash } from '../log/merkle.js'
-import { type Cosignature, verifyCosignatures } from './cosignature.js'
+import { type Cosignature, verifyAnswer } from './cosignature.js'
 import type { PolicyWitness } from './policy.js'
 
 export interface Submission {
@@ -67,7 +67,8 @@ async function submitTo(witness: PolicyWitness, submission: Submission): Promise
     }
     if (res.status !== 200) return { witness, failure: `answered ${res.status}` }
     try {
-      const [cosignature] = await verifyCosignatures(`${submission.note}${answer}`, [witness.key])
+      const text = submission.note.slice(0, submission.note.indexOf('\n\n') + 1)
+      const [cosignature] = await verifyAnswer(text, answer, witness.key)
       return cosignature ? { witness, cosignature } : { witness, failure: 'answered no cosignature by its key' }
     } catch (error) {
       return { witness, failure: `answered a cosignature that does not verify: ${(error as Error).message}` }

@@ -38,8 +38,12 @@ function splitFields(text: string, count: number): string[] {
 
 const validName = (name: string) => name !== '' && !/[\s+]/u.test(name)
 
-async function keyId(name: string, publicKey: Uint8Array): Promise<number> {
-  const input = new Uint8Array([...utf8(`${name}\n`), ED25519, ...publicKey])
+/** The signature types this module reads: a log's Ed25519 key, and a witness's Ed25519 cosignature key (C2SP tlog-cosignature). */
+export const KEY_TYPES = { ed25519: 0x01, cosignature: 0x04 } as const
+type KeyType = (typeof KEY_TYPES)[keyof typeof KEY_TYPES]
+
+export async function keyId(name: string, publicKey: Uint8Array, type: KeyType = ED25519): Promise<number> {
+  const input = new Uint8Array([...utf8(`${name}\n`), type, ...publicKey])
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input))
   return new DataView(digest.buffer).getUint32(0)
 }
@@ -61,16 +65,21 @@ export interface SignerKey {
   verifier: VerifierKey
 }
 
-/** Reads a verifier key; throws NoteError naming what is wrong. */
-export async function parseVerifierKey(text: string): Promise<VerifierKey> {
+/** Reads a verifier key of the given type (a log's, by default); throws NoteError naming what is wrong. */
+export async function parseVerifierKey(text: string, type: KeyType = ED25519): Promise<VerifierKey> {
   // The key's base64 may hold "+" itself: only the first two separate fields, as Go's chop does.
   const [name = '', idText = '', keyText = ''] = splitFields(text.trim(), 3)
   if (!validName(name) || !/^[0-9a-f]{8}$/.test(idText))
     throw new NoteError('not a verifier key: expected name+keyid+base64key')
   const key = fromBase64(keyText)
-  if (key[0] !== ED25519 || key.byteLength !== 33) throw new NoteError('not an Ed25519 verifier key')
+  if (key[0] !== type || key.byteLength !== 33)
+    throw new NoteError(
+      type === ED25519
+        ? 'not an Ed25519 verifier key'
+        : 'not an Ed25519 cosignature key (type 0x04, as C2SP tlog-cosignature gives it)',
+    )
   const publicKey = key.slice(1)
-  const id = await keyId(name, publicKey)
+  const id = await keyId(name, publicKey, type)
   if (hex8(id) !== idText) throw new NoteError("the verifier key's id does not match its name and key")
   return { name, id, publicKey, text: text.trim() }
 }
@@ -95,7 +104,7 @@ export async function parseSignerKey(text: string): Promise<SignerKey> {
   }
 }
 
-async function privateKey(seed: Uint8Array) {
+export async function privateKey(seed: Uint8Array) {
   return crypto.subtle.importKey(
     'pkcs8',
     new Uint8Array([...PKCS8_ED25519_PREFIX, ...seed]),
@@ -105,7 +114,7 @@ async function privateKey(seed: Uint8Array) {
   )
 }
 
-async function publicKeyOf(seed: Uint8Array): Promise<Uint8Array> {
+export async function publicKeyOf(seed: Uint8Array): Promise<Uint8Array> {
   const jwk = (await crypto.subtle.exportKey('jwk', await privateKey(seed))) as { x?: string }
   return Uint8Array.from(
     atob(jwk.x!.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (jwk.x!.length % 4)) % 4)),
@@ -141,6 +150,40 @@ export async function signNote(text: string, signers: SignerKey[]): Promise<stri
   return `${text}\n${lines.join('')}`
 }
 
+export interface SignatureLine {
+  name: string
+  id: number
+  /** The signature bytes after the key id. */
+  signature: Uint8Array
+  /** The line as it stands in the note, with its newline. */
+  line: string
+}
+
+/** A signed note's text and its signature lines, unchecked; throws NoteError on anything that is not one. */
+export function readNote(note: string): { text: string; signatures: SignatureLine[] } {
+  // As Go's note.Open: no control character but the newline, anywhere.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(note))
+    throw new NoteError('not a signed note: it holds a control character')
+  const split = note.lastIndexOf('\n\n')
+  if (split < 0 || !note.endsWith('\n')) throw new NoteError('not a signed note: no blank line before the signatures')
+  const lines = note.slice(split + 2, -1).split('\n')
+  if (lines.length > MAX_SIGNATURES) throw new NoteError(`not a signed note: more than ${MAX_SIGNATURES} signatures`)
+  return { text: note.slice(0, split + 1), signatures: lines.map(readSignatureLine) }
+}
+
+/** One signature line (`— <name> <base64(key id ‖ signature)>`, without its newline); throws NoteError if it is not one. */
+export function readSignatureLine(line: string): SignatureLine {
+  if (!line.startsWith(SIGNATURE_PREFIX))
+    throw new NoteError('not a signed note: a signature line does not start with "— "')
+  const [name = '', sigText = '', ...rest] = line.slice(SIGNATURE_PREFIX.length).split(' ')
+  const sig = fromBase64(sigText)
+  if (rest.length || !validName(name) || sig.byteLength < 5)
+    throw new NoteError('not a signed note: a malformed signature line')
+  const id = new DataView(sig.buffer, sig.byteOffset).getUint32(0)
+  return { name, id, signature: sig.slice(4), line: `${line}\n` }
+}
+
 export interface OpenedNote {
   text: string
   /** The verifier keys whose signatures were checked and hold. */
@@ -154,33 +197,18 @@ export interface OpenedNote {
  * Throws NoteError naming what failed.
  */
 export async function openNote(note: string, verifiers: VerifierKey[]): Promise<OpenedNote> {
-  // As Go's note.Open: no control character but the newline, anywhere.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(note))
-    throw new NoteError('not a signed note: it holds a control character')
-  const split = note.lastIndexOf('\n\n')
-  if (split < 0 || !note.endsWith('\n')) throw new NoteError('not a signed note: no blank line before the signatures')
-  const text = note.slice(0, split + 1)
-  const lines = note.slice(split + 2, -1).split('\n')
-  if (lines.length > MAX_SIGNATURES) throw new NoteError(`not a signed note: more than ${MAX_SIGNATURES} signatures`)
+  const { text, signatures } = readNote(note)
   const verifiedBy: VerifierKey[] = []
   const unverified: { name: string; id: number }[] = []
   const message = utf8(text)
-  for (const line of lines) {
-    if (!line.startsWith(SIGNATURE_PREFIX))
-      throw new NoteError('not a signed note: a signature line does not start with "— "')
-    const [name = '', sigText = '', ...rest] = line.slice(SIGNATURE_PREFIX.length).split(' ')
-    const sig = fromBase64(sigText)
-    if (rest.length || !validName(name) || sig.byteLength < 5)
-      throw new NoteError('not a signed note: a malformed signature line')
-    const id = new DataView(sig.buffer, sig.byteOffset).getUint32(0)
+  for (const { name, id, signature } of signatures) {
     const verifier = verifiers.find((key) => key.name === name && key.id === id)
     if (!verifier) {
       unverified.push({ name, id })
       continue
     }
     const key = await crypto.subtle.importKey('raw', verifier.publicKey, { name: 'Ed25519' }, false, ['verify'])
-    if (!(await crypto.subtle.verify('Ed25519', key, sig.slice(4), message)))
+    if (!(await crypto.subtle.verify('Ed25519', key, signature, message)))
       throw new NoteError(`the signature by ${name}+${hex8(id)} does not verify`)
     verifiedBy.push(verifier)
   }

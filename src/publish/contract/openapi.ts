@@ -854,10 +854,25 @@ export function openApiDocument(data: RegistryData, stamp: ReleaseStamp) {
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Evidence' } } },
         errors: [400, 404],
       }),
+      '/versions/{version}/proof': readOperations({
+        name: 'TlogProof',
+        summary:
+          "A version's manifest as a C2SP tlog-proof: the manifest's bytes (extra), its index, the inclusion proof and the current checkpoint with its witnesses' cosignatures",
+        parameters: [versionInPath],
+        headers: {
+          ...evidenceHeaders(SHARED),
+          'Content-Disposition': header(
+            'A download named for the registry and version, with the extension C2SP gives proofs.',
+            { type: 'string', pattern: '^attachment; filename="[a-z0-9-]+-v[1-9][0-9]*\\.tlog-proof"$' },
+          ),
+        },
+        content: { 'text/plain': { schema: { type: 'string' } } },
+        errors: [400, 404],
+      }),
       [LOG_CHECKPOINT_URL]: readOperations({
         name: 'Checkpoint',
         summary:
-          "The log's latest checkpoint (C2SP tlog-checkpoint: origin, tree size, base64 root hash) as a C2SP signed note, Ed25519",
+          "The log's latest checkpoint (C2SP tlog-checkpoint: origin, tree size, base64 root hash) as a C2SP signed note, Ed25519, followed by each witness's cosignature (C2SP tlog-cosignature) where the registry has witnesses",
         parameters: [],
         headers: evidenceHeaders(header('Briefly: every publish makes a new one.', oneOf(['public, max-age=10']))),
         content: { 'text/plain': { schema: { type: 'string' } } },
