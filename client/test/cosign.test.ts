@@ -14,9 +14,8 @@ let b: string
 let c: string
 
 beforeAll(async () => {
-  ;[a, b, c] = await Promise.all(
-    ['a', 'b', 'c'].map(async (n) => (await generateCosignerKey(`w.example/${n}`)).verifier),
-  )
+  const keys = await Promise.all(['a', 'b', 'c'].map((n) => generateCosignerKey(`w.example/${n}`)))
+  ;[a, b, c] = keys.map((key) => key.verifier) as [string, string, string]
 })
 
 describe('parsePolicy', () => {

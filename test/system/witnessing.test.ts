@@ -5,9 +5,12 @@
  * Worker's cron asks again until the quorum is met; the checkpoint, the evidence and the
  * tlog-proof carry the cosignatures, which `verify` checks against a policy.
  */
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCosignerKey, parseCosignerKey, verifyCosignatures } from '../../client/src/cosign/cosignature'
@@ -18,6 +21,7 @@ import {
   FIXTURE_DATA,
   freePort,
   publishData,
+  ROOT,
   servedVersion,
   serveRegistry,
 } from '../support/harness'
@@ -212,4 +216,57 @@ describe('a registry with witnesses', () => {
     expect(short.stderr).toContain("cosigned by w1, w3, short of the policy's quorum (3 of 3)")
     expect(short.code).toBe(7)
   })
+})
+
+// Debian's golang-go and golang-golang-x-mod-dev, which .ci/run installs; test/system/evidence.test.ts says so loudly when missing.
+const GO_TOOLS = existsSync('/usr/bin/go') && existsSync('/usr/share/gocode/src/golang.org/x/mod/sumdb/note')
+
+describe.runIf(GO_TOOLS)("the cosigned checkpoint, opened by Go's golang.org/x/mod/sumdb/note", () => {
+  it('verifies the log signature with note.NewVerifier and each cosignature with a verifier written from the spec', async () => {
+    const checkpoint = await checkpointNow()
+    const file = join(work, 'cosigned-checkpoint')
+    await writeFile(file, checkpoint)
+    const cosigners = await Promise.all(names.map((name) => parseCosignerKey(keys[name].verifier)))
+    const times = await verifyCosignatures(checkpoint, cosigners)
+    const env = {
+      ...process.env,
+      GO111MODULE: 'off',
+      GOPATH: `${join(work, 'gopath')}:/usr/share/gocode`,
+      GOCACHE: join(work, 'gocache'),
+      GOFLAGS: '',
+    }
+    const { stdout } = await promisify(execFile)(
+      'go',
+      [
+        'run',
+        join(ROOT, 'test', 'system', 'go', 'cosigned', 'verify-cosigned.go'),
+        file,
+        TEST_VERIFIER_KEY,
+        ...names.map((name) => keys[name].verifier),
+      ],
+      { env },
+    )
+    expect(stdout).toBe(
+      ['log: subprocessors.example.com/liveagent', ...times.map((c) => `${c.key.name} time ${c.time}`), ''].join('\n'),
+    )
+    expect(times.map((c) => c.key.name)).toEqual(['witness.example/w1', 'witness.example/w3'])
+    // A cosignature whose time was changed no longer verifies, in Go as here.
+    const line = checkpoint.slice(checkpoint.indexOf('— witness.example/w1 '))
+    const sig = Buffer.from(line.split('\n')[0]!.split(' ')[2]!, 'base64')
+    sig[11] = sig[11]! ^ 1
+    await writeFile(file, checkpoint.replace(line.split('\n')[0]!, `— witness.example/w1 ${sig.toString('base64')}`))
+    await expect(
+      promisify(execFile)(
+        'go',
+        [
+          'run',
+          join(ROOT, 'test', 'system', 'go', 'cosigned', 'verify-cosigned.go'),
+          file,
+          TEST_VERIFIER_KEY,
+          keys.w1.verifier,
+        ],
+        { env },
+      ),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('note.Open: invalid signature') as unknown as string })
+  }, 180_000)
 })
