@@ -34,6 +34,7 @@ const CLIENT_PRIMITIVES = [
   '../client/src/cosign/cosignature',
   '../client/src/cosign/log-list',
   '../client/src/cosign/policy',
+  '../client/src/cosign/quorum',
   '../client/src/cosign/submit',
   '../client/src/log/merkle',
   '../client/src/log/proof',

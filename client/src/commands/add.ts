@@ -46,7 +46,7 @@ export async function add(ctx: Context): Promise<number> {
       `Pinned on first sight, from its discovery document:\n  ${pinned}\nCompare it with the key the vendor gives you another way.`,
     )
   else if (keySource === 'given') ctx.line(`Pinned the key you gave, and checked the log against it:\n  ${pinned}`)
-  if (registry.policy) ctx.line('Its checkpoints must carry the cosignatures your witness policy requires.')
   else ctx.line('It serves no signed log: changes are watched, evidence is not.')
+  if (registry.policy) ctx.line('Its checkpoints must carry the cosignatures your witness policy requires.')
   return 0
 }
