@@ -310,8 +310,16 @@ const EVIDENCE_SCHEMA = {
       items: SHA256,
       description: "RFC 6962 audit path from the leaf to the checkpoint's root.",
     },
-    checkpoint: { type: 'string', description: 'The C2SP signed checkpoint the proof leads to.' },
-    links: object({ manifest: { type: 'string' }, checkpoint: { type: 'string' }, tiles: { type: 'string' } }),
+    checkpoint: {
+      type: 'string',
+      description: "The C2SP signed checkpoint the proof leads to, with any witnesses' cosignatures after the log's signatures.",
+    },
+    links: object({
+      manifest: { type: 'string' },
+      checkpoint: { type: 'string' },
+      tiles: { type: 'string' },
+      proof: { type: 'string' },
+    }),
   }),
   title: 'Evidence',
 }
