@@ -40,6 +40,8 @@ export interface LogLimits {
   maxRotationScan: number
 }
 
+const MAX_CHECKPOINT_BYTES = 64 * 1024
+
 export const DEFAULT_LOG_LIMITS: LogLimits = { maxGrowth: 65_536, maxRotationScan: 256 }
 
 /** Where the log is, as discovery links it. */
@@ -109,6 +111,9 @@ export async function witness(
   const url = new URL(links.checkpoint, links.base).href
   const fetched = await get(net, url, undefined, 'text/plain')
   if (fetched.status !== 200) throw evidenceFailure(`${url} answered 304 without a condition`)
+  // A checkpoint with a hundred cosignatures is some 12 KiB; a larger one is not kept in the state.
+  if (fetched.bytes.byteLength > MAX_CHECKPOINT_BYTES)
+    throw evidenceFailure(`the checkpoint at ${url} is larger than ${MAX_CHECKPOINT_BYTES / 1024} KiB`)
   const note = fromUtf8(fetched.bytes)
   const current = seen.keys.at(-1)!
   const opened = await openWith(note, current, url)

@@ -5,9 +5,10 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { TEST_VERIFIER_KEY } from '../../test/support/keys'
 import { parseAddCheckpoint } from '../src/cosign/add-checkpoint'
-import { generateCosignerKey } from '../src/cosign/cosignature'
+import { generateCosignerKey, parseCosignerKey } from '../src/cosign/cosignature'
 import { parseLogList } from '../src/cosign/log-list'
 import { describeQuorum, parsePolicy, quorumMet } from '../src/cosign/policy'
+import { submitCheckpoint } from '../src/cosign/submit'
 
 let a: string
 let b: string
@@ -136,5 +137,30 @@ describe('parseAddCheckpoint', () => {
       const { old, proof, note } = parsed as Exclude<typeof parsed, string>
       expect({ old, proofLines: proof.length, note }).toEqual(expected)
     }
+  })
+})
+
+describe('submitCheckpoint, against a hostile witness', () => {
+  it('reads no more than 16 KiB of an answer, and reports the witness instead of failing', async () => {
+    let pulled = 0
+    const endless = () =>
+      new Response(
+        new ReadableStream({
+          pull(controller) {
+            pulled++
+            controller.enqueue(new Uint8Array(4096).fill(0x41))
+          },
+        }),
+      )
+    const key = await parseCosignerKey(a)
+    const [outcome] = await submitCheckpoint([{ name: 'a', key, url: 'https://w.example' }], {
+      note: 'log.example\n1\nAAAA\n\n— log.example AAAA\n',
+      size: 1,
+      proof: async () => [],
+      lastCosigned: () => 0,
+      fetch: async () => endless(),
+    })
+    expect(outcome).toMatchObject({ failure: 'answered more than 16384 bytes' })
+    expect(pulled).toBeLessThan(10)
   })
 })

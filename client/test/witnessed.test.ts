@@ -197,6 +197,21 @@ describe('a watcher with a witness policy', () => {
     expect(added.code).toBe(2)
   })
 
+  it('refuses a checkpoint larger than 64 KiB, which it would otherwise keep in its state', async () => {
+    await startPair()
+    const registry = await host('bloated', ONE, ['w1'])
+    const file = join(registry.dir, 'log', 'checkpoint')
+    const junk = Array.from(
+      { length: 90 },
+      (_, i) => `— junk.example/${i} ${Buffer.alloc(700, i).toString('base64')}\n`,
+    )
+    await writeFile(file, `${await readFile(file, 'utf8')}${junk.join('')}`)
+    const state = stateFile('bloated')
+    const added = await run(['add', registry.url, '--key', TEST_VERIFIER_KEY, '--state', state, '--allow-private'])
+    expect(added.stderr).toContain('is larger than 64 KiB')
+    expect(added.code).toBe(2)
+  })
+
   it('applies a global policy (check --policy) to registries added without one', async () => {
     await startPair()
     const registry = await host('global', ONE, ['w2'])

@@ -61,13 +61,14 @@ export class WitnessedLog extends DurableObject<WitnessEnv> {
       const answer = await addCheckpoint(body, keysOf(logs), latest, signer, new Date())
       if (answer.save) await this.ctx.storage.put('latest', answer.save)
       if (answer.conflict) {
-        const conflicts = (await this.ctx.storage.get<unknown[]>('conflicts')) ?? []
-        conflicts.push({
-          at: new Date().toISOString(),
-          latest: answer.conflict.latest.note,
-          submitted: answer.conflict.submitted,
+        // One value per conflict (two notes of at most 64 KiB each), the oldest dropped past the cap.
+        const count = ((await this.ctx.storage.get<number>('conflicts')) ?? 0) + 1
+        const { latest, submitted } = answer.conflict
+        await this.ctx.storage.put({
+          conflicts: count,
+          [`conflict/${count}`]: { at: new Date().toISOString(), latest: latest.note, submitted },
         })
-        await this.ctx.storage.put('conflicts', conflicts.slice(-MAX_CONFLICTS))
+        if (count > MAX_CONFLICTS) await this.ctx.storage.delete(`conflict/${count - MAX_CONFLICTS}`)
       }
       return answerText(answer.status, answer.body, answer.contentType)
     })

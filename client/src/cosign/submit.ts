@@ -27,9 +27,25 @@ export type WitnessOutcome =
 
 const MAX_ANSWER_BYTES = 16 * 1024
 
+/** The answer's text, read no further than MAX_ANSWER_BYTES: a witness is not trusted with our memory. */
 async function readBounded(res: Response): Promise<string> {
-  const bytes = new Uint8Array(await res.arrayBuffer())
-  if (bytes.byteLength > MAX_ANSWER_BYTES) throw new Error(`answered more than ${MAX_ANSWER_BYTES} bytes`)
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = res.body?.getReader()
+  for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
+    size += read.value.byteLength
+    if (size > MAX_ANSWER_BYTES) {
+      await reader!.cancel()
+      throw new Error(`answered more than ${MAX_ANSWER_BYTES} bytes`)
+    }
+    chunks.push(read.value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
   return new TextDecoder().decode(bytes)
 }
 
