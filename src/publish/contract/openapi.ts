@@ -312,7 +312,8 @@ const EVIDENCE_SCHEMA = {
     },
     checkpoint: {
       type: 'string',
-      description: "The C2SP signed checkpoint the proof leads to, with any witnesses' cosignatures after the log's signatures.",
+      description:
+        "The C2SP signed checkpoint the proof leads to, with any witnesses' cosignatures after the log's signatures.",
     },
     links: object({
       manifest: { type: 'string' },
