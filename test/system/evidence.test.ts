@@ -4,18 +4,15 @@
  * by tools nobody here wrote: Go's golang.org/x/mod/sumdb/note and tlog, from Debian. Then the
  * file, the key, the proof and the stored bytes are tampered with, and each is caught.
  */
-import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleWorker, FIXTURE_DATA, publishData, ROOT, servedVersion, serveRegistry, tsx } from '../support/harness'
+import { GO_TOOLS, goRun } from '../support/go'
 import { NEXT_VERIFIER_KEY, TEST_VERIFIER_KEY } from '../support/keys'
 
-const run = promisify(execFile)
 let work: string
 let state: string
 let scriptPath: string
@@ -174,7 +171,6 @@ describe('subprocessor-watch verify, which npm run verify runs', () => {
 })
 
 // Debian's golang-go and golang-golang-x-mod-dev, which .ci/run installs. Without them the Go check is skipped, loudly, except in CI.
-const GO_TOOLS = existsSync('/usr/bin/go') && existsSync('/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog')
 if (!GO_TOOLS) {
   if (process.env.CI)
     throw new Error(
@@ -191,25 +187,11 @@ describe.runIf(GO_TOOLS)("Go's golang.org/x/mod/sumdb, which nobody here wrote",
       res.json<{ evidence: { verifierKey: string } }>(),
     )
     expect(discovery.evidence.verifierKey).toBe(TEST_VERIFIER_KEY)
-    const gopath = join(work, 'gopath')
-    const env = {
-      ...process.env,
-      GO111MODULE: 'off',
-      GOPATH: `${gopath}:/usr/share/gocode`,
-      GOCACHE: join(work, 'gocache'),
-      GOFLAGS: '',
-    }
-    const { stdout } = await run(
-      'go',
-      [
-        'run',
-        join(ROOT, 'test', 'system', 'go', 'verify-log.go'),
-        registry.url,
-        discovery.evidence.verifierKey,
-        ...saved.map((s) => s.evidence),
-      ],
-      { env },
-    )
+    const { stdout } = await goRun(work, join(ROOT, 'test', 'system', 'go', 'verify-log.go'), [
+      registry.url,
+      discovery.evidence.verifierKey,
+      ...saved.map((s) => s.evidence),
+    ])
     expect(stdout).toBe(
       [
         'checkpoint: subprocessors.example.com/liveagent, 3 versions',
@@ -222,25 +204,12 @@ describe.runIf(GO_TOOLS)("Go's golang.org/x/mod/sumdb, which nobody here wrote",
   }, 180_000)
 
   it('refuses the log when a key other than the published one is pinned', async () => {
-    const env = {
-      ...process.env,
-      GO111MODULE: 'off',
-      GOPATH: `${join(work, 'gopath')}:/usr/share/gocode`,
-      GOCACHE: join(work, 'gocache'),
-      GOFLAGS: '',
-    }
     await expect(
-      run(
-        'go',
-        [
-          'run',
-          join(ROOT, 'test', 'system', 'go', 'verify-log.go'),
-          registry.url,
-          NEXT_VERIFIER_KEY,
-          saved[0]!.evidence,
-        ],
-        { env },
-      ),
+      goRun(work, join(ROOT, 'test', 'system', 'go', 'verify-log.go'), [
+        registry.url,
+        NEXT_VERIFIER_KEY,
+        saved[0]!.evidence,
+      ]),
     ).rejects.toMatchObject({
       stderr: expect.stringContaining('note.Open: note has no verifiable signatures') as unknown as string,
     })

@@ -5,12 +5,9 @@
  * Worker's cron asks again until the quorum is met; the checkpoint, the evidence and the
  * tlog-proof carry the cosignatures, which `verify` checks against a policy.
  */
-import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { promisify } from 'node:util'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateCosignerKey, parseCosignerKey, verifyCosignatures } from '../../client/src/cosign/cosignature'
@@ -25,6 +22,7 @@ import {
   servedVersion,
   serveRegistry,
 } from '../support/harness'
+import { GO_TOOLS, goRun } from '../support/go'
 import { TEST_VERIFIER_KEY } from '../support/keys'
 import { WITNESSED_LOG_LIST } from '../support/witness-protocol'
 
@@ -218,9 +216,7 @@ describe('a registry with witnesses', () => {
   })
 })
 
-// Debian's golang-go and golang-golang-x-mod-dev, which .ci/run installs; test/system/evidence.test.ts says so loudly when missing.
-const GO_TOOLS = existsSync('/usr/bin/go') && existsSync('/usr/share/gocode/src/golang.org/x/mod/sumdb/note')
-
+// Skipped without Go, as test/system/evidence.test.ts says loudly (never in CI).
 describe.runIf(GO_TOOLS)("the cosigned checkpoint, opened by Go's golang.org/x/mod/sumdb/note", () => {
   it('verifies the log signature with note.NewVerifier and each cosignature with a verifier written from the spec', async () => {
     const checkpoint = await checkpointNow()
@@ -228,24 +224,8 @@ describe.runIf(GO_TOOLS)("the cosigned checkpoint, opened by Go's golang.org/x/m
     await writeFile(file, checkpoint)
     const cosigners = await Promise.all(names.map((name) => parseCosignerKey(keys[name].verifier)))
     const times = await verifyCosignatures(checkpoint, cosigners)
-    const env = {
-      ...process.env,
-      GO111MODULE: 'off',
-      GOPATH: `${join(work, 'gopath')}:/usr/share/gocode`,
-      GOCACHE: join(work, 'gocache'),
-      GOFLAGS: '',
-    }
-    const { stdout } = await promisify(execFile)(
-      'go',
-      [
-        'run',
-        join(ROOT, 'test', 'system', 'go', 'cosigned', 'verify-cosigned.go'),
-        file,
-        TEST_VERIFIER_KEY,
-        ...names.map((name) => keys[name].verifier),
-      ],
-      { env },
-    )
+    const script = join(ROOT, 'test', 'system', 'go', 'cosigned', 'verify-cosigned.go')
+    const { stdout } = await goRun(work, script, [file, TEST_VERIFIER_KEY, ...names.map((name) => keys[name].verifier)])
     expect(stdout).toBe(
       ['log: subprocessors.example.com/liveagent', ...times.map((c) => `${c.key.name} time ${c.time}`), ''].join('\n'),
     )
@@ -255,18 +235,8 @@ describe.runIf(GO_TOOLS)("the cosigned checkpoint, opened by Go's golang.org/x/m
     const sig = Buffer.from(line.split('\n')[0]!.split(' ')[2]!, 'base64')
     sig[11] = sig[11]! ^ 1
     await writeFile(file, checkpoint.replace(line.split('\n')[0]!, `— witness.example/w1 ${sig.toString('base64')}`))
-    await expect(
-      promisify(execFile)(
-        'go',
-        [
-          'run',
-          join(ROOT, 'test', 'system', 'go', 'cosigned', 'verify-cosigned.go'),
-          file,
-          TEST_VERIFIER_KEY,
-          keys.w1.verifier,
-        ],
-        { env },
-      ),
-    ).rejects.toMatchObject({ stderr: expect.stringContaining('note.Open: invalid signature') as unknown as string })
+    await expect(goRun(work, script, [file, TEST_VERIFIER_KEY, keys.w1.verifier])).rejects.toMatchObject({
+      stderr: expect.stringContaining('note.Open: invalid signature') as unknown as string,
+    })
   }, 180_000)
 })

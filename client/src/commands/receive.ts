@@ -7,6 +7,7 @@ import { appendFile, readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { Context } from '../cli/context.js'
 import { UsageError } from '../cli/exit.js'
+import { serveUntilStopped } from '../cli/serve.js'
 import { verifyDelivery } from '../webhook.js'
 
 const MAX_BODY = 1024 * 1024
@@ -65,16 +66,7 @@ export async function receive(ctx: Context): Promise<number> {
     ctx.line(`${delivery.type} ${delivery.id}: verified and recorded in ${log}`)
     res.writeHead(204).end()
   })
-  await new Promise<void>((listening) => server.listen(port, '127.0.0.1', listening))
-  ctx.line(`Receiving webhook deliveries at http://127.0.0.1:${port}/`)
-  ctx.io.onListening?.(`http://127.0.0.1:${port}/`)
-  await new Promise<void>((closed) => {
-    server.on('close', closed)
-    ctx.io.signal?.addEventListener('abort', () => {
-      server.close()
-      server.closeAllConnections()
-    })
-  })
+  await serveUntilStopped(ctx, server, port, (url) => [`Receiving webhook deliveries at ${url}/`], '/')
   return 0
 }
 

@@ -9,6 +9,7 @@ import { open, readFile, rename } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { Context } from '../cli/context.js'
 import { UsageError } from '../cli/exit.js'
+import { serveUntilStopped } from '../cli/serve.js'
 import { addCheckpoint, type LatestCheckpoint, MAX_REQUEST_BYTES, originOf } from '../cosign/add-checkpoint.js'
 import { parseCosignerSigner } from '../cosign/cosignature.js'
 import { parseLogList } from '../cosign/log-list.js'
@@ -120,17 +121,10 @@ export async function witness(ctx: Context): Promise<number> {
       res.writeHead(500, { 'Content-Type': 'text/plain' }).end('the witness could not save its state\n')
     }
   })
-  await new Promise<void>((listening) => server.listen(port, '127.0.0.1', listening))
-  ctx.line(`Witnessing ${logs.size} log${logs.size === 1 ? '' : 's'} as ${signer.text}`)
-  ctx.line(`Submission prefix: http://127.0.0.1:${port} (POST /add-checkpoint); state in ${stateFile}`)
-  ctx.io.onListening?.(`http://127.0.0.1:${port}`)
-  await new Promise<void>((closed) => {
-    server.on('close', closed)
-    ctx.io.signal?.addEventListener('abort', () => {
-      server.close()
-      server.closeAllConnections()
-    })
-  })
+  await serveUntilStopped(ctx, server, port, (url) => [
+    `Witnessing ${logs.size} log${logs.size === 1 ? '' : 's'} as ${signer.text}`,
+    `Submission prefix: ${url} (POST /add-checkpoint); state in ${stateFile}`,
+  ])
   return 0
 }
 
