@@ -60,6 +60,7 @@ const [
   { collectCosignatures },
   { MerkleTree },
   { fromBase64 },
+  { cosignedCheckpointKey },
 ] = await Promise.all([
   import('../domain/signed-note'),
   import('../publish/input/changes'),
@@ -73,6 +74,7 @@ const [
   import('../witnessing/collect'),
   import('../domain/merkle'),
   import('../../client/src/bytes'),
+  import('../storage/keys'),
 ])
 
 const OFFLINE = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
@@ -293,7 +295,7 @@ async function askWitnesses(release: Release | undefined): Promise<void> {
     write: target.write,
     fetch,
     proof: (old) => tree.consistencyProof(old, tree.size),
-    served: async () => (await target.read(`log/cosigned/${tree.size}`)) ?? '',
+    served: async () => (await target.read(cosignedCheckpointKey(tree.size))) ?? '',
   })
   if (!report) return
   const when = (time: number) => new Date(time * 1000).toISOString()
