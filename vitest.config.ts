@@ -25,6 +25,9 @@ export default defineConfig({
                 PUBLIC_ORIGIN: 'https://registry.example',
                 ADMIN_TOKEN: 'admin-token-for-tests',
                 WEBHOOK_SECRET_KEY: 'dGVzdHMgb25seTogMzIgYnl0ZXMgb2YgYSBrZXkhISE=',
+                // test/support/keys.ts: TEST_RECEIPT_SIGNER_KEY
+                RECEIPT_SIGNING_KEY:
+                  'PRIVATE+KEY+subprocessors.example.com/liveagent/receipts+c470dda0+Adpd5KC3oe9TL0oAan7Rir69KlQFptumCd/13aUgMt7q',
               },
             },
           }),

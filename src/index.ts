@@ -4,6 +4,7 @@ import { ALLOWED_METHODS, errorBody, RegistryError } from './domain/errors'
 import { documents } from './routes/documents'
 import { evidence } from './routes/evidence'
 import { history } from './routes/history'
+import { objections } from './routes/objections'
 import { errorHeaders, PRIVATE_HEADERS } from './domain/headers'
 import { CORS_OPTIONS, isPrivatePath, PRIVATE_PATHS } from './routes/serve'
 import { subprocessors } from './routes/subprocessors'
@@ -26,6 +27,7 @@ app.route('/', evidence)
 app.route('/', history)
 app.route('/', documents)
 app.route('/', webhooks)
+app.route('/', objections)
 
 const ROUTED_METHODS = ['GET', 'POST', 'DELETE'] as const
 

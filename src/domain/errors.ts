@@ -15,8 +15,17 @@ export const ERROR_STATUSES = {
   unsupported_parameter: 400,
   // A webhook subscription request that fails its schema or the endpoint rules; `fields` names each problem.
   invalid_subscription: 400,
+  // An objection that is not a signed note, or whose text is not an objection (docs/objections.md).
+  unsigned_objection: 400,
+  invalid_objection: 400,
   // A webhook management or admin route without the right bearer token.
   unauthorized: 401,
+  // An objection signed by no registered customer's key, by a revoked one, or with a signature that does not verify.
+  unknown_customer: 403,
+  customer_revoked: 403,
+  invalid_signature: 403,
+  // An objection to a change this registry never announced, or that it withdrew.
+  unknown_change: 404,
   unknown_subprocessor: 404,
   unknown_version: 404,
   // A language or an entry the version asked for does not have: one published later; the message says which version first has it.
@@ -24,17 +33,26 @@ export const ERROR_STATUSES = {
   not_found: 404,
   method_not_allowed: 405,
   not_acceptable: 406,
+  // An objection to a change already in force, or past its objection deadline (`deadline` says when it was).
+  change_in_force: 409,
+  objection_deadline_passed: 409,
+  // An objection to a change that takes none: a removal, which needs no notice.
+  not_objectable: 409,
   payload_too_large: 413,
   // A subscription request whose Content-Type is not application/json: no browser form can send one.
   unsupported_media_type: 415,
   // The endpoint did not confirm in time, or may not be sent to; why is for the operator's eyes only.
   verification_failed: 422,
+  // An objection that names another registry: it cannot be replayed here.
+  wrong_registry: 422,
   // Too many verification requests from one address or from everyone, too many subscriptions
   // for one endpoint host, or too many live secrets (with Retry-After).
   rate_limited: 429,
   // A bug of ours (a missing binding, a code path that throws): not the platform being away.
   internal_error: 500,
   not_published: 503,
+  // The Worker has no receipt key (RECEIPT_SIGNING_KEY), so it cannot receipt an objection.
+  objections_unavailable: 503,
   // Storage lacks or damaged bytes that the release says exist: a retry may reach a healthy copy.
   storage_fault: 503,
 } as const
@@ -50,6 +68,8 @@ export interface ErrorDetails {
   allowed?: string[]
   /** Every field of a request body at fault, and what is wrong with it. */
   fields?: { field: string; message: string }[]
+  /** An objection's deadline, when it has passed. */
+  deadline?: string
 }
 
 /** The one error body every 4xx and 5xx carries. */

@@ -23,9 +23,9 @@ export type Env = { Bindings: Cloudflare.Env }
 export const CORS_OPTIONS = { origin: '*', allowMethods: ALLOWED_METHODS, exposeHeaders: CORS_EXPOSED_HEADERS }
 
 /** The webhook and admin routes, which no other origin may call, as route patterns and as a test. */
-export const PRIVATE_PATHS = ['/webhooks', '/webhooks/*', '/admin/*']
+export const PRIVATE_PATHS = ['/webhooks', '/webhooks/*', '/admin/*', '/objections']
 export const isPrivatePath = (path: string) =>
-  path === '/webhooks' || path.startsWith('/webhooks/') || path.startsWith('/admin/')
+  path === '/webhooks' || path.startsWith('/webhooks/') || path.startsWith('/admin/') || path === '/objections'
 
 /** CORS headers stay on a 304 so that a cross-origin revalidation can still be read. */
 const NOT_MODIFIED_HEADERS = new Set([

@@ -4,8 +4,10 @@ declare namespace Cloudflare {
   interface Env {
     /** The key (32 bytes, base64) that encrypts the stored signing secrets. */
     WEBHOOK_SECRET_KEY: string
-    /** The operator's bearer token for /admin/webhooks. */
+    /** The operator's bearer token for /admin/webhooks and GET /objections. */
     ADMIN_TOKEN: string
+    /** The signer key (PRIVATE+KEY+…) the Worker signs objection receipts with: not the log's key. */
+    RECEIPT_SIGNING_KEY?: string
     /** "true" in local development only (`npm start`): allows http://127.0.0.1 and http://localhost endpoints. */
     WEBHOOK_ALLOW_LOCAL_HTTP?: string
     /** Seconds, comma-separated: a compressed retry schedule for local runs; the schedule's length stays. */

@@ -29,3 +29,9 @@ export function signerKey(signer: string, verifier: string): SignerKey {
   const verifierKey = { name, id: parseInt(id, 16), publicKey: decode(publicKey).slice(1), text: verifier }
   return { name, id: verifierKey.id, seed: decode(seed).slice(1), verifier: verifierKey }
 }
+
+/** The Worker's receipt key in tests (RECEIPT_SIGNING_KEY): it signs objection receipts, never the log. */
+export const TEST_RECEIPT_SIGNER_KEY =
+  'PRIVATE+KEY+subprocessors.example.com/liveagent/receipts+c470dda0+Adpd5KC3oe9TL0oAan7Rir69KlQFptumCd/13aUgMt7q'
+export const TEST_RECEIPT_VERIFIER_KEY =
+  'subprocessors.example.com/liveagent/receipts+c470dda0+AW8eyWXhvd2RI4qR2bUeeQOtj4sqBVI5+zFNDEXEAqsW'

@@ -1,0 +1,163 @@
+/**
+ * Objections (docs/objections.md): `POST /objections` takes one signed by a registered customer's
+ * key, checks it against the announced change and its deadline by the Worker's clock, stores it
+ * once, and answers a receipt signed with the Worker's receipt key; `GET /objections` lists them
+ * for the operator.
+ */
+import { type Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { timingSafeEqual } from 'hono/utils/buffer'
+import { MAX_OBJECTION_BYTES, noteInstant, parseObjectionText, receiptText } from '../../client/src/objections/protocol'
+import { base64 } from '../domain/etag'
+import { RegistryError } from '../domain/errors'
+import { PRIVATE_HEADERS } from '../domain/headers'
+import {
+  type NoteError,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  readNote,
+  type SignerKey,
+  signNote,
+} from '../domain/signed-note'
+import {
+  customersByKey,
+  listObjections,
+  objectionByDigest,
+  objectionsSince,
+  storeObjection,
+} from '../storage/objections'
+import { getCurrentRelease, readChangeLog } from '../storage/reader'
+import type { Env } from './serve'
+
+export const objections = new Hono<Env>()
+
+/** Objections one customer may send in an hour: enough for every change a registry announces at once. */
+const OBJECTIONS_PER_HOUR = 20
+
+let receiptKey: { text: string; key: Promise<SignerKey> } | null = null
+
+function receiptSigner(c: Context<Env>): Promise<SignerKey> {
+  const text = c.env.RECEIPT_SIGNING_KEY
+  if (!text)
+    throw new RegistryError('objections_unavailable', 'This registry takes no objections here: it has no receipt key.')
+  if (receiptKey?.text !== text) receiptKey = { text, key: parseSignerKey(text) }
+  return receiptKey.key
+}
+
+const text = (c: Context<Env>, body: string, status: 200 | 201) =>
+  c.body(body, status, { ...PRIVATE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' })
+
+objections.post(
+  '/objections',
+  bodyLimit({
+    maxSize: MAX_OBJECTION_BYTES,
+    onError: () => {
+      throw new RegistryError('payload_too_large', `An objection is at most ${MAX_OBJECTION_BYTES} bytes.`)
+    },
+  }),
+  async (c) => {
+    const type = c.req.header('Content-Type')?.split(';')[0]?.trim().toLowerCase()
+    if (type !== 'text/plain')
+      throw new RegistryError(
+        'unsupported_media_type',
+        'An objection is sent as a signed note, Content-Type: text/plain.',
+      )
+    const signer = await receiptSigner(c)
+    const note = await c.req.text()
+    let signatures: ReturnType<typeof readNote>['signatures']
+    let noteText: string
+    try {
+      ;({ text: noteText, signatures } = readNote(note))
+    } catch (error) {
+      throw new RegistryError(
+        'unsigned_objection',
+        `The objection is not a signed note: ${(error as NoteError).message}.`,
+      )
+    }
+    const objection = parseObjectionText(noteText)
+    if (typeof objection === 'string') throw new RegistryError('invalid_objection', `Not an objection: ${objection}.`)
+    // The customer is whoever a signature names; a line naming no registered key counts for nothing.
+    const named = (await Promise.all(signatures.map(({ name, id }) => customersByKey(c.env.DB, name, id)))).flat()
+    const customer = named.find((found) => found.status === 'active') ?? named[0]
+    if (!customer) throw new RegistryError('unknown_customer', 'No registered customer signed this objection.')
+    if (customer.status === 'revoked')
+      throw new RegistryError('customer_revoked', 'The key that signed this objection was revoked.')
+    try {
+      await openNote(note, [await parseVerifierKey(customer.key)])
+    } catch {
+      throw new RegistryError('invalid_signature', "The customer's signature on this objection does not verify.")
+    }
+    const release = await getCurrentRelease(c.env.REGISTRY)
+    const origin = release.evidence?.checkpoint.slice(0, release.evidence.checkpoint.indexOf('\n')) ?? ''
+    if (objection.registry !== origin)
+      throw new RegistryError('wrong_registry', `This objection is addressed to another registry than ${origin}.`)
+    const digest = base64(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(note))))
+    // The same objection again: its receipt again, whatever has happened since.
+    const known = await objectionByDigest(c.env.DB, digest)
+    if (known) return text(c, known.receipt, 200)
+    const now = Date.now()
+    const change = (await readChangeLog(c.env.REGISTRY, release)).find((record) => record.id === objection.change)
+    if (!change || change.withdrawnIn !== null)
+      throw new RegistryError('unknown_change', 'This registry announced no such change, or withdrew it.')
+    if (change.objectionDeadline && Date.parse(change.objectionDeadline) <= now)
+      throw new RegistryError(
+        'objection_deadline_passed',
+        `Objections to this change were taken until ${change.objectionDeadline}.`,
+        { deadline: change.objectionDeadline },
+      )
+    if (Date.parse(change.effectiveAt) <= now)
+      throw new RegistryError('change_in_force', `The change took effect on ${change.effectiveAt}.`)
+    if (!change.objectionDeadline)
+      throw new RegistryError('not_objectable', 'This change takes no objection: it needs no notice.')
+    if ((await objectionsSince(c.env.DB, customer.id, now - 3600_000)) >= OBJECTIONS_PER_HOUR)
+      throw new RegistryError('rate_limited', `A customer may send ${OBJECTIONS_PER_HOUR} objections an hour.`)
+    const receipt = await signNote(
+      receiptText({
+        registry: origin,
+        objection: digest,
+        customer: customer.key,
+        change: change.id,
+        receivedAt: noteInstant(new Date(now)),
+      }),
+      [signer],
+    )
+    const { stored, created } = await storeObjection(c.env.DB, {
+      digest,
+      customerId: customer.id,
+      change: change.id,
+      category: objection.category,
+      reason: objection.reason,
+      objectedAt: objection.objectedAt,
+      receivedAt: now,
+      objection: note,
+      receipt,
+    })
+    return text(c, stored.receipt, created ? 201 : 200)
+  },
+)
+
+objections.get('/objections', async (c) => {
+  const token = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(c.req.header('Authorization') ?? '')?.[1]
+  if (!token || !c.env.ADMIN_TOKEN || !(await timingSafeEqual(c.env.ADMIN_TOKEN, token)))
+    throw new RegistryError('unauthorized', 'This route needs its bearer token in Authorization.')
+  const byChange = new Map<string, unknown[]>()
+  for (const o of await listObjections(c.env.DB)) {
+    const list = byChange.get(o.change) ?? []
+    list.push({
+      customer: o.customer,
+      category: o.category,
+      reason: o.reason,
+      objectedAt: o.objectedAt,
+      receivedAt: new Date(o.receivedAt).toISOString(),
+      digest: o.digest,
+      status: 'received',
+    })
+    byChange.set(o.change, list)
+  }
+  return c.json(
+    { changes: [...byChange].map(([change, objections]) => ({ change, objections })) },
+    200,
+    PRIVATE_HEADERS,
+  )
+})

@@ -1,0 +1,195 @@
+// Objections through the Worker: a registered customer's signed objection to an announced change
+// gets a receipt signed with the receipt key, once however often it is sent; every refusal has its
+// own code; the operator lists what was received.
+import { env } from 'cloudflare:workers'
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { noteInstant, objectionText, parseReceiptText } from '../client/src/objections/protocol'
+import {
+  generateKey,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  type SignerKey,
+  signNote,
+} from '../src/domain/signed-note'
+import { INSERT_CUSTOMER_SQL, REVOKE_CUSTOMER_SQL } from '../src/storage/objections'
+import { fetchWorker, fixtureData, publish, useFreshStorage } from './helpers'
+import { ACME, announcing, at } from './support/history'
+import { TEST_RECEIPT_VERIFIER_KEY } from './support/keys'
+
+useFreshStorage()
+afterEach(() => vi.useRealTimers())
+
+const REGISTRY = 'subprocessors.example.com/liveagent'
+const ADDITION = 'v2/acme-analytics/added/2027-01-15T00:00:00.000Z'
+const REMOVAL = 'v2/openai/removed/2027-01-15T00:00:00.000Z'
+const ADMIN = { Authorization: 'Bearer admin-token-for-tests' }
+let customers: { id: string; signer: SignerKey; verifier: string }[]
+let stranger: SignerKey
+
+function clock(iso: string) {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(at(iso))
+}
+
+beforeAll(async () => {
+  customers = await Promise.all(
+    Array.from({ length: 21 }, async (_, i) => {
+      const { signer, verifier } = await generateKey(`customer${i}.example/objections`)
+      return { id: `c${i}`, signer: await parseSignerKey(signer), verifier }
+    }),
+  )
+  stranger = await parseSignerKey((await generateKey('stranger.example/objections')).signer)
+})
+
+beforeEach(async () => {
+  await publish(fixtureData(), at('2026-11-20T10:00:00Z'))
+  await publish(
+    announcing(fixtureData(), { add: ACME, effective: '2027-01-15' }, { remove: 'openai', effective: '2027-01-15' }),
+    at('2026-11-21T10:00:00Z'),
+  )
+  for (const [i, customer] of customers.entries()) {
+    const key = await parseVerifierKey(customer.verifier)
+    await env.DB.prepare(INSERT_CUSTOMER_SQL)
+      .bind(customer.id, `Customer ${i}`, customer.verifier, key.name, key.id, Date.now())
+      .run()
+  }
+  clock('2026-12-01T00:00:00Z')
+})
+
+const objection = (fields: Partial<Parameters<typeof objectionText>[0]> = {}) =>
+  objectionText({
+    registry: REGISTRY,
+    change: ADDITION,
+    category: 'data-location',
+    reason: 'Our EU data may not go to a US analytics vendor.',
+    objectedAt: '2026-12-01T00:00:00Z',
+    ...fields,
+  })
+
+async function send(body: string, contentType = 'text/plain; charset=utf-8') {
+  const res = await fetchWorker('/objections', { method: 'POST', body, headers: { 'Content-Type': contentType } })
+  return { status: res.status, type: res.headers.get('Content-Type'), body: await res.text() }
+}
+
+const signed = (text: string, signer: SignerKey = customers[0]!.signer) => signNote(text, [signer])
+
+describe('POST /objections', () => {
+  it('answers 201 with a receipt signed by the receipt key: the objection digest, the customer, the change, the time', async () => {
+    const note = await signed(objection())
+    const answer = await send(note)
+    expect(answer.status).toBe(201)
+    expect(answer.type).toBe('text/plain; charset=utf-8')
+    const opened = await openNote(answer.body, [await parseVerifierKey(TEST_RECEIPT_VERIFIER_KEY)])
+    const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(note))).toString('base64')
+    expect(parseReceiptText(opened.text)).toEqual({
+      registry: REGISTRY,
+      objection: digest,
+      customer: customers[0]!.verifier,
+      change: ADDITION,
+      receivedAt: noteInstant(new Date('2026-12-01T00:00:00Z')),
+    })
+  })
+
+  it('stores the same objection once, and answers it again with the same receipt', async () => {
+    const note = await signed(objection())
+    const first = await send(note)
+    clock('2026-12-02T00:00:00Z')
+    const again = await send(note)
+    expect(again).toEqual({ ...first, status: 200 })
+    const { results } = await env.DB.prepare('SELECT COUNT(*) AS n FROM objections').all<{ n: number }>()
+    expect(results[0]!.n).toBe(1)
+  })
+
+  it.each<[string, () => Promise<string>, number, string]>([
+    ['a body that is not a signed note', async () => objection(), 400, 'unsigned_objection'],
+    ['a signed note that is not an objection', () => signed('hello\n'), 400, 'invalid_objection'],
+    [
+      'a reason over two lines',
+      () => signed(objection().replace('vendor.', 'vendor.\nobjected x')),
+      400,
+      'invalid_objection',
+    ],
+    ['a key no customer registered', () => signed(objection(), stranger), 403, 'unknown_customer'],
+    [
+      'a signature that does not verify',
+      async () => (await signed(objection())).replace('data-location', 'data-locatiom'),
+      403,
+      'invalid_signature',
+    ],
+    ['another registry', () => signed(objection({ registry: 'other.example/log' })), 422, 'wrong_registry'],
+    [
+      'a change never announced',
+      () => signed(objection({ change: 'v2/nobody/added/2027-01-15T00:00:00.000Z' })),
+      404,
+      'unknown_change',
+    ],
+    ['a removal, which takes no objection', () => signed(objection({ change: REMOVAL })), 409, 'not_objectable'],
+  ])('refuses %s, with its own status and code', async (_, body, status, code) => {
+    const answer = await send(await body())
+    expect(answer.status).toBe(status)
+    expect(JSON.parse(answer.body).error.code).toBe(code)
+  })
+
+  it('refuses a revoked customer: 403 customer_revoked', async () => {
+    await env.DB.prepare(REVOKE_CUSTOMER_SQL).bind('c0', Date.now()).run()
+    const answer = await send(await signed(objection()))
+    expect([answer.status, JSON.parse(answer.body).error.code]).toEqual([403, 'customer_revoked'])
+  })
+
+  it('refuses an objection after the deadline by its own clock, saying when the deadline was', async () => {
+    clock('2027-01-15T00:00:01Z')
+    const answer = await send(await signed(objection()))
+    expect(answer.status).toBe(409)
+    expect(JSON.parse(answer.body).error).toEqual({
+      status: 409,
+      code: 'objection_deadline_passed',
+      message: 'Objections to this change were taken until 2027-01-15T00:00:00.000Z.',
+      deadline: '2027-01-15T00:00:00.000Z',
+    })
+  })
+
+  it('refuses a body over 8 KiB (413) and one that is not text/plain (415)', async () => {
+    const long = await signed(objection({ reason: 'x'.repeat(1000) }))
+    expect((await send(`${long}${'— x AAAA\n'.repeat(900)}`)).status).toBe(413)
+    expect((await send(await signed(objection()), 'application/json')).status).toBe(415)
+  })
+
+  it('takes at most 20 objections from one customer in an hour: 429', async () => {
+    for (let i = 0; i < 20; i++)
+      expect((await send(await signed(objection({ reason: `Reason ${i}` })))).status).toBe(201)
+    const answer = await send(await signed(objection({ reason: 'One more' })))
+    expect([answer.status, JSON.parse(answer.body).error.code]).toEqual([429, 'rate_limited'])
+  })
+
+  it('stores each of 20 customers objecting at once, and one objection sent 20 times at once once', async () => {
+    const many = await Promise.all(customers.slice(0, 20).map(async (c) => send(await signed(objection(), c.signer))))
+    expect(many.map((a) => a.status)).toEqual(Array(20).fill(201))
+    const note = await signed(objection({ reason: 'Sent twenty times' }), customers[20]!.signer)
+    const same = await Promise.all(Array.from({ length: 20 }, () => send(note)))
+    expect(new Set(same.map((a) => a.body)).size).toBe(1)
+    expect(same.filter((a) => a.status === 201)).toHaveLength(1)
+    expect(same.filter((a) => a.status === 200)).toHaveLength(19)
+    const { results } = await env.DB.prepare('SELECT COUNT(*) AS n FROM objections').all<{ n: number }>()
+    expect(results[0]!.n).toBe(21)
+  })
+})
+
+describe('GET /objections', () => {
+  it('lists the objections per change for the operator, and nobody else', async () => {
+    expect((await fetchWorker('/objections')).status).toBe(401)
+    await send(await signed(objection()))
+    await send(await signed(objection({ reason: 'We use no analytics.' }), customers[1]!.signer))
+    const res = await fetchWorker('/objections', { headers: ADMIN })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('Cache-Control')).toBe('no-store')
+    const body = await res.json<{
+      changes: { change: string; objections: { customer: { name: string }; reason: string }[] }[]
+    }>()
+    expect(body.changes.map((c) => c.change)).toEqual([ADDITION])
+    expect(body.changes[0]!.objections.map((o) => [o.customer.name, o.reason])).toEqual([
+      ['Customer 0', 'Our EU data may not go to a US analytics vendor.'],
+      ['Customer 1', 'We use no analytics.'],
+    ])
+  })
+})
