@@ -136,6 +136,7 @@ describe('/openapi.json', () => {
       '/webhooks/:id/enable': '/webhooks/{id}/enable',
       '/webhooks/:id/deliveries': '/webhooks/{id}/deliveries',
       '/admin/webhooks': '/admin/webhooks',
+      '/objections': '/objections',
     }
     const served = [
       ...new Set(

@@ -60,7 +60,10 @@ beforeAll(async () => {
   document = JSON.parse(servedBytes)
   // The registry's reads; the webhook routes are exercised by test/system/webhooks.test.ts.
   operations = (await getHttpOperationsFromSpec(document)).filter(
-    (operation) => !operation.path.startsWith('/webhooks') && !operation.path.startsWith('/admin/'),
+    (operation) =>
+      !operation.path.startsWith('/webhooks') &&
+      !operation.path.startsWith('/admin/') &&
+      operation.path !== '/objections',
   )
   const list = await fetch(`${published.url}/subprocessors.json?region=all&lang=en`).then(
     (res) => res.json() as Promise<{ subprocessors: { id: string; name: unknown; location: unknown }[] }>,
@@ -256,6 +259,7 @@ describe('every response the Worker gives is the one the OpenAPI document descri
       ['/webhooks/{id}/enable', ['enableWebhookSubscription']],
       ['/webhooks/{id}/deliveries', ['listWebhookDeliveries']],
       ['/admin/webhooks', ['listWebhookSubscriptions']],
+      ['/objections', ['objectToChange', 'listObjections']],
     ])
   })
 

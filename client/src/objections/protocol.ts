@@ -78,11 +78,14 @@ export function parseObjectionText(text: string): Objection | string {
   const fields = read(text, OBJECTION_FORMAT, ['registry', 'change', 'category', 'reason', 'objected'])
   if (typeof fields === 'string') return fields
   const { registry = '', change = '', category = '', reason = '', objected = '' } = fields
-  if (!/^[a-z][a-z0-9-]{0,39}$/.test(category)) return 'the category is 1 to 40 of a-z, 0-9 and -, starting with a letter'
-  if (!ONE_LINE.test(reason) || reason.length > MAX_REASON) return `the reason is one line of at most ${MAX_REASON} characters`
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(category))
+    return 'the category is 1 to 40 of a-z, 0-9 and -, starting with a letter'
+  if (!ONE_LINE.test(reason) || reason.length > MAX_REASON)
+    return `the reason is one line of at most ${MAX_REASON} characters`
   if (!INSTANT.test(objected) || Number.isNaN(Date.parse(objected)))
     return 'objected is an instant in UTC to the second (2027-01-05T10:00:00Z)'
-  if (!/^\S{1,300}$/.test(registry) || !/^\S{1,300}$/.test(change)) return 'the registry and the change are single words'
+  if (!/^\S{1,300}$/.test(registry) || !/^\S{1,300}$/.test(change))
+    return 'the registry and the change are single words'
   return { registry, change, category, reason, objectedAt: objected }
 }
 

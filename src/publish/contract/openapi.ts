@@ -545,6 +545,55 @@ function webhookPaths() {
         responses: { 200: ok('Every subscription.', 'WebhookSubscriptions'), 401: UNAUTHORIZED },
       },
     },
+    '/objections': {
+      post: {
+        operationId: 'objectToChange',
+        summary: "A customer's objection to an announced change, answered with a signed receipt",
+        description:
+          "The body is a C2SP signed note by a registered customer's key (docs/objections.md). The same objection sent again gets the same receipt and is stored once.",
+        tags: ['Objections'],
+        requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string' } } } },
+        responses: {
+          200: {
+            description: 'Received before: its receipt.',
+            headers: NO_STORE,
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          201: {
+            description: "Received: the receipt, a signed note by the registry's receipt key.",
+            headers: NO_STORE,
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          400: problem('`unsigned_objection`, `invalid_objection`: not a signed note, or not an objection.'),
+          403: problem('`unknown_customer`, `customer_revoked`, `invalid_signature`.'),
+          404: problem('`unknown_change`: never announced, or withdrawn.'),
+          409: problem('`objection_deadline_passed` (with `deadline`), `change_in_force`, `not_objectable`.'),
+          413: problem('`payload_too_large`: over 8 KiB.'),
+          415: problem('`unsupported_media_type`: not sent as `text/plain`.'),
+          422: problem('`wrong_registry`: addressed to another registry.'),
+          429: problem('`rate_limited`: more than 20 objections from one customer in an hour.'),
+          503: { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+      get: {
+        operationId: 'listObjections',
+        summary: 'Every objection received, per change, for the operator',
+        tags: ['Objections'],
+        security: [{ adminToken: [] }],
+        responses: {
+          200: {
+            description: 'The objections, per change.',
+            headers: NO_STORE,
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['changes'], properties: { changes: { type: 'array' } } },
+              },
+            },
+          },
+          401: UNAUTHORIZED,
+        },
+      },
+    },
   }
 }
 

@@ -319,6 +319,7 @@ export const ErrorDocument = z.strictObject({
       .array(z.strictObject({ field: z.string().describe('The field, e.g. `regions[1]`.'), message: z.string() }))
       .optional()
       .describe('Every field of a request body at fault.'),
+    deadline: z.string().optional().describe("An objection's deadline, when it has passed."),
   }),
 }) satisfies z.ZodType<ErrorBody>
 
