@@ -12,7 +12,7 @@ import {
   type SignerKey,
   signNote,
 } from '../src/domain/signed-note'
-import { INSERT_CUSTOMER_SQL, REVOKE_CUSTOMER_SQL } from '../src/storage/objections'
+import { INSERT_CUSTOMER_SQL, REVOKE_CUSTOMER_SQL, storeObjection } from '../src/storage/objections'
 import { fetchWorker, fixtureData, publish, useFreshStorage } from './helpers'
 import { ACME, announcing, at } from './support/history'
 import { TEST_RECEIPT_VERIFIER_KEY } from './support/keys'
@@ -172,6 +172,28 @@ describe('POST /objections', () => {
     expect(same.filter((a) => a.status === 200)).toHaveLength(19)
     const { results } = await env.DB.prepare('SELECT COUNT(*) AS n FROM objections').all<{ n: number }>()
     expect(results[0]!.n).toBe(21)
+  })
+})
+
+describe('storeObjection', () => {
+  it('keeps the first of two stores of one digest, and gives both callers its receipt', async () => {
+    const row = (receipt: string) => ({
+      digest: 'A'.repeat(43) + '=',
+      customerId: 'c0',
+      change: ADDITION,
+      category: 'other',
+      reason: 'Twice.',
+      objectedAt: '2026-12-01T00:00:00Z',
+      receivedAt: Date.now(),
+      objection: 'the signed objection',
+      receipt,
+    })
+    const [first, second] = await Promise.all([
+      storeObjection(env.DB, row('first')),
+      storeObjection(env.DB, row('second')),
+    ])
+    expect([first.created, second.created].sort()).toEqual([false, true])
+    expect(first.stored.receipt).toBe(second.stored.receipt)
   })
 })
 

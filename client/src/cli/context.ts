@@ -40,6 +40,11 @@ export interface Options {
   logs?: string
   'witness-state': string
   policy?: string
+  note: boolean
+  reason?: string
+  text?: string
+  'receipt-key'?: string
+  receipts: string
 }
 
 export interface Context {

@@ -12,6 +12,7 @@ import { conformance } from '../commands/conform.js'
 import { diff } from '../commands/diff.js'
 import { exportPortfolio } from '../commands/export.js'
 import { keygen } from '../commands/keygen.js'
+import { object, receipts } from '../commands/object.js'
 import { receive } from '../commands/receive.js'
 import { remove } from '../commands/remove.js'
 import { subscribe } from '../commands/subscribe.js'
@@ -38,7 +39,10 @@ export const USAGE = `Usage: subprocessor-watch <command> [options]
   conform <url> [--key KEY]                       run the format's MUSTs, level by level
   verify <file> --evidence FILE --key KEY [--policy FILE]
                                                   offline: is the file a logged version's? who witnessed it?
-  keygen --name NAME --out FILE                   a key of your own: prints its verifier key
+  keygen --name NAME --out FILE [--note]          a key of your own: prints its verifier key (--note: to sign objections)
+  object <url> <change-id> --reason CATEGORY --text TEXT --key FILE --receipt-key VKEY
+                                                  object to an announced change; keeps the signed receipt
+  receipts                                        the receipts kept, each checked again
   witness --port P --key FILE --logs FILE [--witness-state FILE]
                                                   cosign the logs you watch (C2SP tlog-witness)
 
@@ -62,6 +66,8 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
   verify,
   keygen,
   witness,
+  object,
+  receipts,
 }
 
 function parse(argv: string[], env: Io['env']) {
@@ -97,6 +103,11 @@ function parse(argv: string[], env: Io['env']) {
       logs: { type: 'string' },
       'witness-state': { type: 'string', default: 'subprocessor-witness.json' },
       policy: { type: 'string', default: env.SUBPROCESSOR_WATCH_POLICY },
+      note: { type: 'boolean', default: false },
+      reason: { type: 'string' },
+      text: { type: 'string' },
+      'receipt-key': { type: 'string' },
+      receipts: { type: 'string', default: 'subprocessor-watch-receipts.jsonl' },
     },
   })
 }

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises'
 import type { Context } from '../cli/context.js'
 import { UsageError } from '../cli/exit.js'
 import { generateCosignerKey } from '../cosign/cosignature.js'
+import { generateKey } from '../log/signed-note.js'
 
 export async function keygen(ctx: Context): Promise<number> {
   const name =
@@ -15,7 +16,8 @@ export async function keygen(ctx: Context): Promise<number> {
   const out = ctx.options.out ?? usage('keygen needs --out FILE, where the private key is written')
   let key: Awaited<ReturnType<typeof generateCosignerKey>>
   try {
-    key = await generateCosignerKey(name)
+    // --note: a signed-note key (type 0x01), what a customer signs objections with; else a witness's cosignature key.
+    key = ctx.options.note ? await generateKey(name) : await generateCosignerKey(name)
   } catch (error) {
     return usage((error as Error).message)
   }
@@ -28,7 +30,7 @@ export async function keygen(ctx: Context): Promise<number> {
   if (ctx.options.json) ctx.json({ verifierKey: key.verifier, privateKeyFile: out })
   else {
     ctx.line(`Private key written to ${out}: keep it secret, and out of any repository.`)
-    ctx.line('Verifier key (give it to each registry you witness):')
+    ctx.line(ctx.options.note ? 'Verifier key (give it to the registry operator, as you give a DPA):' : 'Verifier key (give it to each registry you witness):')
     ctx.line(key.verifier)
   }
   return 0

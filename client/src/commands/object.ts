@@ -1,0 +1,125 @@
+/**
+ * `object <registry> <change-id> --reason CATEGORY --text TEXT --key FILE --receipt-key VKEY`:
+ * signs an objection with the customer's own key (made with `keygen --note`), sends it to the
+ * registry's `POST /objections`, checks the receipt (the registry's receipt key, the objection's
+ * digest, this customer, this change) and keeps it in `--receipts FILE`. `receipts` lists the kept
+ * receipts and checks each signature again.
+ */
+import { appendFile, readFile } from 'node:fs/promises'
+import { toBase64 } from '../bytes.js'
+import type { Context } from '../cli/context.js'
+import { UsageError } from '../cli/exit.js'
+import { WatchError } from '../errors.js'
+import { openNote, parseSignerKey, parseVerifierKey, signNote } from '../log/signed-note.js'
+import { noteInstant, objectionText, parseReceiptText, type Receipt } from '../objections/protocol.js'
+
+interface KeptReceipt {
+  registry: string
+  change: string
+  objection: string
+  receipt: string
+  receiptKey: string
+}
+
+export async function object(ctx: Context): Promise<number> {
+  const registry = ctx.arg(0, 'object needs the registry URL and the change id')
+  const change = ctx.arg(1, 'object needs the change id after the registry URL')
+  const { reason, text, key: keyFile } = ctx.options
+  const receiptKeyText = ctx.options['receipt-key']
+  if (!reason || !text || !keyFile || !receiptKeyText)
+    throw new UsageError(
+      "object needs --reason CATEGORY, --text TEXT, --key FILE (yours) and --receipt-key VKEY (the registry's)",
+    )
+  const signer = await parseSignerKey(await readFile(keyFile, 'utf8')).catch((error: Error) => {
+    throw new UsageError(`--key: ${error.message}`)
+  })
+  const receiptKey = await parseVerifierKey(receiptKeyText).catch((error: Error) => {
+    throw new UsageError(`--receipt-key: ${error.message}`)
+  })
+  const { url, discovery } = await ctx.watcher().discover(registry, { allowPrivate: ctx.options['allow-private'] })
+  if (!discovery.evidence)
+    throw new WatchError(
+      'error',
+      `${url} keeps no signed log, so it names no log to object to`,
+      'Ask the vendor how to object.',
+    )
+  const note = await signNote(
+    objectionText({
+      registry: discovery.evidence.origin,
+      change,
+      category: reason,
+      reason: text,
+      objectedAt: noteInstant(new Date(ctx.io.now?.() ?? Date.now())),
+    }),
+    [signer],
+  )
+  const endpoint = new URL('/objections', url).href
+  const res = await (ctx.io.fetch ?? fetch)(endpoint, {
+    method: 'POST',
+    body: note,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+    redirect: 'manual',
+    signal: AbortSignal.timeout(15_000),
+  })
+  const body = (await res.text()).slice(0, 16 * 1024)
+  if (res.status !== 200 && res.status !== 201) {
+    let message = `answered ${res.status}`
+    try {
+      const error = (JSON.parse(body) as { error?: { code?: string; message?: string } }).error
+      if (error?.code) message = `${error.code}: ${String(error.message).slice(0, 300)}`
+    } catch {}
+    throw new WatchError(
+      'error',
+      `${endpoint} refused the objection: ${message}`,
+      'Nothing was received; the message says why.',
+    )
+  }
+  const digest = toBase64(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(note))))
+  let receipt: Receipt | string
+  try {
+    receipt = parseReceiptText((await openNote(body, [receiptKey])).text)
+  } catch (error) {
+    throw new WatchError(
+      'evidence',
+      `${endpoint} answered a receipt its receipt key did not sign: ${(error as Error).message}`,
+      'Keep your signed objection; ask the vendor for a valid receipt.',
+    )
+  }
+  const expected = { registry: discovery.evidence.origin, objection: digest, customer: signer.verifier.text, change }
+  if (
+    typeof receipt === 'string' ||
+    Object.entries(expected).some(([field, value]) => receipt[field as keyof Receipt] !== value)
+  )
+    throw new WatchError(
+      'evidence',
+      `${endpoint} answered a receipt for another objection`,
+      'Keep your signed objection; ask the vendor for a valid receipt.',
+    )
+  const kept: KeptReceipt = { registry: url, change, objection: note, receipt: body, receiptKey: receiptKey.text }
+  await appendFile(ctx.options.receipts, `${JSON.stringify(kept)}\n`)
+  if (ctx.options.json) ctx.json({ received: receipt.receivedAt, status: res.status, receipt: body })
+  else {
+    ctx.line(
+      `${res.status === 201 ? 'Received' : 'Received before'} at ${receipt.receivedAt}: the receipt is signed by ${receiptKey.text}.`,
+    )
+    ctx.line(`Kept in ${ctx.options.receipts}, with your signed objection.`)
+  }
+  return 0
+}
+
+export async function receipts(ctx: Context): Promise<number> {
+  const text = await readFile(ctx.options.receipts, 'utf8').catch(() => '')
+  let failed = 0
+  for (const line of text.split('\n').filter(Boolean)) {
+    const kept = JSON.parse(line) as KeptReceipt
+    try {
+      const receipt = parseReceiptText((await openNote(kept.receipt, [await parseVerifierKey(kept.receiptKey)])).text)
+      if (typeof receipt === 'string') throw new Error(receipt)
+      ctx.line(`${kept.change}: received ${receipt.receivedAt} by ${receipt.registry}; the receipt verifies.`)
+    } catch (error) {
+      failed++
+      ctx.warn(`${kept.change}: the receipt does not verify: ${(error as Error).message}`)
+    }
+  }
+  return failed ? 2 : 0
+}

@@ -1,0 +1,141 @@
+/**
+ * Objections end to end through the bundled Worker: the operator registers a customer with
+ * `npm run customers`, the customer objects with `subprocessor-watch object` and keeps a receipt
+ * that `receipts` checks again, the operator lists it, and the same objection sent 20 times at
+ * once over HTTP is stored once, with one receipt for every sender.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { run } from '../../client/test/support'
+import { bundleWorker, FIXTURE_DATA, publishData, ROOT, servedVersion, serveRegistry, tsx } from '../support/harness'
+import { ACME } from '../support/history'
+import { TEST_RECEIPT_SIGNER_KEY, TEST_RECEIPT_VERIFIER_KEY } from '../support/keys'
+
+let work: string
+let state: string
+let registry: Awaited<ReturnType<typeof serveRegistry>>
+let customerKey: string
+let change: string
+const ADMIN = 'admin-token-for-objection-tests'
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'objections-'))
+  state = join(work, 'state')
+  const data = join(work, 'data')
+  await cp(FIXTURE_DATA, data, { recursive: true })
+  const effective = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10)
+  await writeFile(join(data, 'announcements.json'), JSON.stringify({ announcements: [{ add: ACME, effective }] }))
+  await publishData(data, state)
+  const { scriptPath } = await bundleWorker(join(work, 'dist'))
+  registry = await serveRegistry({
+    scriptPath,
+    persistTo: state,
+    bindings: { RECEIPT_SIGNING_KEY: TEST_RECEIPT_SIGNER_KEY, ADMIN_TOKEN: ADMIN },
+  })
+  await servedVersion(registry.url, 1)
+  change = `v1/acme-analytics/added/${effective}T00:00:00.000Z`
+  const made = await run([
+    'keygen',
+    '--note',
+    '--name',
+    'acme-gmbh.example/objections',
+    '--out',
+    join(work, 'customer.key'),
+  ])
+  customerKey = made.stdout.trim().split('\n').at(-1)!
+  const { stdout } = await tsx(join(ROOT, 'src', 'cli', 'customers.ts'), [
+    'add',
+    '--name',
+    'Acme GmbH',
+    '--key',
+    customerKey,
+    '--persist-to',
+    state,
+  ])
+  expect(stdout).toContain('Added Acme GmbH as cus_')
+}, 180_000)
+
+afterAll(async () => {
+  await registry?.mf.dispose()
+  await rm(work, { recursive: true, force: true })
+})
+
+describe('an objection, from the customer to the operator', () => {
+  it('is signed and sent by subprocessor-watch object, which checks and keeps the receipt', async () => {
+    const receipts = join(work, 'receipts.jsonl')
+    const args = [
+      'object',
+      registry.url,
+      change,
+      '--reason',
+      'data-location',
+      '--text',
+      'Our EU data may not go to a US analytics vendor.',
+      '--key',
+      join(work, 'customer.key'),
+      '--receipt-key',
+      TEST_RECEIPT_VERIFIER_KEY,
+      '--receipts',
+      receipts,
+      '--allow-private',
+    ]
+    const sent = await run(args)
+    expect(sent.stdout).toMatch(
+      /^Received at \S+Z: the receipt is signed by subprocessors\.example\.com\/liveagent\/receipts\+c470dda0\+/,
+    )
+    expect(sent.code).toBe(0)
+    const listed = await run(['receipts', '--receipts', receipts])
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `^${change.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: received \\S+Z by subprocessors\\.example\\.com/liveagent; the receipt verifies\\.\\n$`,
+      ),
+    )
+    expect(listed.code).toBe(0)
+    const kept = JSON.parse((await readFile(receipts, 'utf8')).trim())
+    await writeFile(
+      receipts,
+      `${JSON.stringify({ ...kept, receipt: kept.receipt.replace('received 2', 'received 1') })}\n`,
+    )
+    expect((await run(['receipts', '--receipts', receipts])).code).toBe(2)
+
+    const operator = await fetch(`${registry.url}/objections`, { headers: { Authorization: `Bearer ${ADMIN}` } })
+    const body = await operator.json<{ changes: { change: string; objections: { customer: { name: string } }[] }[] }>()
+    expect(body.changes.map((c) => [c.change, c.objections.map((o) => o.customer.name)])).toEqual([
+      [change, ['Acme GmbH']],
+    ])
+  })
+
+  it('is stored once when sent 20 times at once over HTTP, and every sender gets the same receipt', async () => {
+    const { generateKey, parseSignerKey, signNote } = await import('../../client/src/log/signed-note')
+    const { objectionText } = await import('../../client/src/objections/protocol')
+    const signer = await parseSignerKey(await readFile(join(work, 'customer.key'), 'utf8'))
+    const note = await signNote(
+      objectionText({
+        registry: 'subprocessors.example.com/liveagent',
+        change,
+        category: 'other',
+        reason: 'Sent twenty times at once.',
+        objectedAt: '2026-12-07T00:00:00Z',
+      }),
+      [signer],
+    )
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(`${registry.url}/objections`, {
+          method: 'POST',
+          body: note,
+          headers: { 'Content-Type': 'text/plain' },
+        }).then(async (res) => ({ status: res.status, body: await res.text() })),
+      ),
+    )
+    expect(new Set(answers.map((a) => a.body)).size).toBe(1)
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1)
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(19)
+    const operator = await fetch(`${registry.url}/objections`, { headers: { Authorization: `Bearer ${ADMIN}` } })
+    const body = await operator.json<{ changes: { objections: unknown[] }[] }>()
+    expect(body.changes[0]!.objections).toHaveLength(2)
+    expect(generateKey).toBeTypeOf('function')
+  })
+})
