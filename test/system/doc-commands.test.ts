@@ -67,6 +67,10 @@ const NOT_RUN_HERE: Record<string, string> = {
     'needs a Cloudflare account; test/system/witness-worker.test.ts serves the witness Worker',
   'docs/witnessing.md › npx subprocessor-watch verify liveagent-subprocessors-eu-en-v3.csv --evidence liveagent-subprocessors-v3.tlog-proof \\':
     'a deployed registry with witnesses; test/system/witnessing.test.ts verifies a tlog-proof against a policy',
+  'docs/objections.md › npm run customers -- add --name "Acme GmbH" --key \'acme-gmbh.example/objections+…\'':
+    'edits local D1 with a placeholder key; test/system/objections.test.ts runs customers add',
+  'docs/objections.md › npx subprocessor-watch keygen --note --name acme-gmbh.example/objections --out acme.key':
+    'writes a key file; test/system/objections.test.ts runs keygen --note, object and receipts',
   'docs/vendor-risk-tools.md › npm run tick -- --at 2027-01-15':
     'moves the local tick; test/unit/tick.test.ts and test/system/webhooks.test.ts run it',
 }

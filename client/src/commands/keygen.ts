@@ -30,7 +30,11 @@ export async function keygen(ctx: Context): Promise<number> {
   if (ctx.options.json) ctx.json({ verifierKey: key.verifier, privateKeyFile: out })
   else {
     ctx.line(`Private key written to ${out}: keep it secret, and out of any repository.`)
-    ctx.line(ctx.options.note ? 'Verifier key (give it to the registry operator, as you give a DPA):' : 'Verifier key (give it to each registry you witness):')
+    ctx.line(
+      ctx.options.note
+        ? 'Verifier key (give it to the registry operator, as you give a DPA):'
+        : 'Verifier key (give it to each registry you witness):',
+    )
     ctx.line(key.verifier)
   }
   return 0
