@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { run } from '../../client/test/support'
 import { bundleWorker, FIXTURE_DATA, publishData, ROOT, servedVersion, serveRegistry, tsx } from '../support/harness'
 import { ACME } from '../support/history'
+import { GO_TOOLS, goRun } from '../support/go'
 import { TEST_RECEIPT_SIGNER_KEY, TEST_RECEIPT_VERIFIER_KEY } from '../support/keys'
 
 let work: string
@@ -19,6 +20,8 @@ let registry: Awaited<ReturnType<typeof serveRegistry>>
 let customerKey: string
 let change: string
 const ADMIN = 'admin-token-for-objection-tests'
+/** The objection and receipt `object` kept, before the receipt is tampered with. */
+let untampered: { objection: string; receipt: string }
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'objections-'))
@@ -94,6 +97,7 @@ describe('an objection, from the customer to the operator', () => {
     )
     expect(listed.code).toBe(0)
     const kept = JSON.parse((await readFile(receipts, 'utf8')).trim())
+    untampered = kept
     await writeFile(
       receipts,
       `${JSON.stringify({ ...kept, receipt: kept.receipt.replace('received 2', 'received 1') })}\n`,
@@ -138,4 +142,27 @@ describe('an objection, from the customer to the operator', () => {
     expect(body.changes[0]!.objections).toHaveLength(2)
     expect(generateKey).toBeTypeOf('function')
   })
+})
+
+describe.runIf(GO_TOOLS)("the objection and its receipt, opened by Go's golang.org/x/mod/sumdb/note", () => {
+  it('verifies both signatures, and that the receipt names the objection, the customer and the change', async () => {
+    const kept = untampered
+    const objectionFile = join(work, 'objection.note')
+    const receiptFile = join(work, 'receipt.note')
+    await writeFile(objectionFile, kept.objection)
+    await writeFile(receiptFile, kept.receipt)
+    const script = join(ROOT, 'test', 'system', 'go', 'objection', 'open-objection.go')
+    const { stdout } = await goRun(work, script, [objectionFile, receiptFile, customerKey, TEST_RECEIPT_VERIFIER_KEY])
+    expect(stdout).toMatch(
+      new RegExp(
+        `^objection by acme-gmbh\\.example/objections to ${change.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, received \\S+Z\\n$`,
+      ),
+    )
+    await writeFile(objectionFile, kept.objection.replace('data-location', 'data-locatiom'))
+    await expect(
+      goRun(work, script, [objectionFile, receiptFile, customerKey, TEST_RECEIPT_VERIFIER_KEY]),
+    ).rejects.toMatchObject({
+      stderr: expect.stringContaining('note.Open') as unknown as string,
+    })
+  }, 180_000)
 })
