@@ -40,6 +40,8 @@ export interface Manifest {
   signer: string
   /** Set when this version's checkpoint is also signed by the key it replaces: the rotation, in the log. */
   rotatedFrom?: string
+  /** The key that signs objection receipts in this version: the log records each rotation of it. */
+  receiptKey?: string
   /** Each state, from the instant it begins, with its representations. */
   states: { from: string; until: string | null; representations: ManifestRepresentation[] }[]
   /** The version's own representations: the contract documents and the version index. */

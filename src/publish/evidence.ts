@@ -47,6 +47,7 @@ export async function enterInLog(
   signing: LogSigning,
   origin: string,
   data: Uint8Array,
+  receiptKey?: string,
 ): Promise<LogEntry> {
   const { signer, rotatingFrom } = signing
   if (signer.name !== origin)
@@ -62,6 +63,7 @@ export async function enterInLog(
     origin,
     signer: signer.verifier.text,
     ...(rotatingFrom ? { rotatedFrom: rotatingFrom.verifier.text } : {}),
+    ...(receiptKey ? { receiptKey } : {}),
     parent,
     dataSha256: base64(await sha256(data)),
   })

@@ -35,6 +35,7 @@ export interface ManifestFacts {
   origin: string
   signer: string
   rotatedFrom?: string
+  receiptKey?: string
   parent: Manifest['parent']
   dataSha256: string
 }
@@ -50,6 +51,7 @@ export function buildManifest(release: Release, views: ManifestedView[], facts: 
     data: { sha256: facts.dataSha256 },
     signer: facts.signer,
     ...(facts.rotatedFrom ? { rotatedFrom: facts.rotatedFrom } : {}),
+    ...(facts.receiptKey ? { receiptKey: facts.receiptKey } : {}),
     states: release.states.map((from, state) => ({
       from: iso(from),
       until: release.states[state + 1] === undefined ? null : iso(release.states[state + 1]!),

@@ -168,6 +168,7 @@ export async function writePlan(
     target.signing,
     plan.inputs.data.registry.evidence.origin,
     data,
+    plan.inputs.data.registry.evidence.receiptKey,
   )
   const policy = plan.inputs.data.registry.evidence.witnessPolicy
   // The witnesses go with the release, read once here, so that the Worker's cron asks the ones this version named.

@@ -7,7 +7,7 @@
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { timingSafeEqual } from 'hono/utils/buffer'
-import { MAX_OBJECTION_BYTES, noteInstant, parseObjectionText, receiptText } from '../../client/src/objections/protocol'
+import { MAX_OBJECTION_BYTES, noteInstant, parseObjectionText, receiptText } from '../domain/objection'
 import { base64 } from '../domain/etag'
 import { RegistryError } from '../domain/errors'
 import { PRIVATE_HEADERS } from '../domain/headers'

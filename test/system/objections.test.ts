@@ -30,6 +30,9 @@ beforeAll(async () => {
   await cp(FIXTURE_DATA, data, { recursive: true })
   const effective = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10)
   await writeFile(join(data, 'announcements.json'), JSON.stringify({ announcements: [{ add: ACME, effective }] }))
+  const registryFile = JSON.parse(await readFile(join(data, 'registry.json'), 'utf8'))
+  registryFile.evidence.receiptKey = TEST_RECEIPT_VERIFIER_KEY
+  await writeFile(join(data, 'registry.json'), JSON.stringify(registryFile, null, 2))
   await publishData(data, state)
   const { scriptPath } = await bundleWorker(join(work, 'dist'))
   registry = await serveRegistry({
@@ -65,6 +68,15 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true })
 })
 
+describe('the receipt key', () => {
+  it('is in discovery, with where objections go, and in the manifest, where the log records each rotation', async () => {
+    const discovery = await (await fetch(`${registry.url}/.well-known/subprocessors`)).json<{ objections: unknown }>()
+    expect(discovery.objections).toEqual({ submit: '/objections', receiptKey: TEST_RECEIPT_VERIFIER_KEY })
+    const manifest = await (await fetch(`${registry.url}/versions/1/manifest`)).json<{ receiptKey: string }>()
+    expect(manifest.receiptKey).toBe(TEST_RECEIPT_VERIFIER_KEY)
+  })
+})
+
 describe('an objection, from the customer to the operator', () => {
   it('is signed and sent by subprocessor-watch object, which checks and keeps the receipt', async () => {
     const receipts = join(work, 'receipts.jsonl')
@@ -78,8 +90,6 @@ describe('an objection, from the customer to the operator', () => {
       'Our EU data may not go to a US analytics vendor.',
       '--key',
       join(work, 'customer.key'),
-      '--receipt-key',
-      TEST_RECEIPT_VERIFIER_KEY,
       '--receipts',
       receipts,
       '--allow-private',

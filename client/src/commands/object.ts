@@ -25,18 +25,33 @@ export async function object(ctx: Context): Promise<number> {
   const registry = ctx.arg(0, 'object needs the registry URL and the change id')
   const change = ctx.arg(1, 'object needs the change id after the registry URL')
   const { reason, text, key: keyFile } = ctx.options
-  const receiptKeyText = ctx.options['receipt-key']
-  if (!reason || !text || !keyFile || !receiptKeyText)
-    throw new UsageError(
-      "object needs --reason CATEGORY, --text TEXT, --key FILE (yours) and --receipt-key VKEY (the registry's)",
-    )
+  if (!reason || !text || !keyFile)
+    throw new UsageError('object needs --reason CATEGORY, --text TEXT and --key FILE (yours)')
   const signer = await parseSignerKey(await readFile(keyFile, 'utf8')).catch((error: Error) => {
     throw new UsageError(`--key: ${error.message}`)
   })
-  const receiptKey = await parseVerifierKey(receiptKeyText).catch((error: Error) => {
-    throw new UsageError(`--receipt-key: ${error.message}`)
-  })
   const { url, discovery } = await ctx.watcher().discover(registry, { allowPrivate: ctx.options['allow-private'] })
+  // The receipt key given, else the one discovery names; a key given that discovery contradicts is refused.
+  const receiptKeyText = ctx.options['receipt-key'] ?? discovery.objections?.receiptKey
+  if (!receiptKeyText)
+    throw new WatchError(
+      'error',
+      `${url} names no receipt key for objections`,
+      'Give the key with --receipt-key, as the vendor gave it to you.',
+    )
+  if (
+    ctx.options['receipt-key'] &&
+    discovery.objections &&
+    discovery.objections.receiptKey !== ctx.options['receipt-key']
+  )
+    throw new WatchError(
+      'evidence',
+      `${url} names another receipt key than the one you gave`,
+      'Ask the vendor which key signs its receipts.',
+    )
+  const receiptKey = await parseVerifierKey(receiptKeyText).catch((error: Error) => {
+    throw new UsageError(`the receipt key: ${error.message}`)
+  })
   if (!discovery.evidence)
     throw new WatchError(
       'error',
@@ -53,7 +68,13 @@ export async function object(ctx: Context): Promise<number> {
     }),
     [signer],
   )
-  const endpoint = new URL('/objections', url).href
+  const endpoint = new URL(discovery.objections?.submit ?? '/objections', url).href
+  if (new URL(endpoint).origin !== new URL(url).origin)
+    throw new WatchError(
+      'error',
+      `${url} sends objections to another origin`,
+      'Tell the vendor: every link stays on its origin.',
+    )
   const res = await (ctx.io.fetch ?? fetch)(endpoint, {
     method: 'POST',
     body: note,

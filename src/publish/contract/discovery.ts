@@ -91,6 +91,9 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
       tiles: LOG_TILES_URL,
     },
     push: { subscribe: '/webhooks', events: [...CHANGE_EVENTS], signatures: 'standard-webhooks' },
+    ...(data.registry.evidence.receiptKey
+      ? { objections: { submit: '/objections', receiptKey: data.registry.evidence.receiptKey } }
+      : {}),
     templates: {
       entry: '/subprocessors/{id}.{format}?lang={lang}',
       version: '/subprocessors.{format}?region={region}&lang={lang}&version={version}',

@@ -240,6 +240,13 @@ const DISCOVERY_SCHEMA = {
   }),
   title: 'Discovery',
 }
+// Only a registry that takes objections says where and with which receipt key.
+;(DISCOVERY_SCHEMA as unknown as { properties: Record<string, JsonSchema> }).properties.objections = {
+  type: 'object',
+  required: ['submit', 'receiptKey'],
+  properties: { submit: { type: 'string', format: 'uri-reference' }, receiptKey: { type: 'string' } },
+  description: 'Where a registered customer sends a signed objection, and the key its receipts are signed with.',
+}
 
 const nullableString = (format?: string): JsonSchema => ({ type: ['string', 'null'], ...(format ? { format } : {}) })
 
@@ -283,6 +290,10 @@ const MANIFEST_SCHEMA = {
     rotatedFrom: {
       type: 'string',
       description: "The key this version rotates away from; its checkpoint carries that key's signature too.",
+    },
+    receiptKey: {
+      type: 'string',
+      description: 'The verifier key that signs objection receipts in this version (docs/objections.md).',
     },
     states: {
       type: 'array',

@@ -339,6 +339,14 @@ export function dataSchemas(languages: readonly Language[]) {
      * C2SP tlog-policy lines (`witness <name> <vkey> <url>`, `group`, `quorum`). Absent: no witnesses.
      */
     witnessPolicy: z.array(z.string().max(2000)).max(200).optional(),
+    /**
+     * The verifier key of the Worker's receipt key (RECEIPT_SIGNING_KEY), which signs objection
+     * receipts: in discovery for customers, and in every manifest, so the log records each rotation.
+     */
+    receiptKey: z
+      .string()
+      .regex(/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a verifier key: name+keyid+base64key')
+      .optional(),
   })
 
   const RegistryFile = z.strictObject({
