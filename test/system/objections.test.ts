@@ -80,6 +80,11 @@ describe('the receipt key', () => {
 describe('an objection, from the customer to the operator', () => {
   it('is signed and sent by subprocessor-watch object, which checks and keeps the receipt', async () => {
     const receipts = join(work, 'receipts.jsonl')
+    const watch = join(work, 'watch.json')
+    expect((await run(['add', registry.url, '--yes', '--allow-private', '--state', watch])).code).toBe(0)
+    const before = await run(['check', '--state', watch, '--receipts', receipts])
+    expect(before.stdout).toContain(`LiveAgent: ${change} may be objected to until `)
+    expect(before.stdout).toContain('; you have not objected.')
     const args = [
       'object',
       registry.url,
@@ -99,6 +104,8 @@ describe('an objection, from the customer to the operator', () => {
       /^Received at \S+Z: the receipt is signed by subprocessors\.example\.com\/liveagent\/receipts\+c470dda0\+/,
     )
     expect(sent.code).toBe(0)
+    const after = await run(['check', '--state', watch, '--receipts', receipts])
+    expect(after.stdout).toMatch(/LiveAgent: \S+ may be objected to until \S+; you objected, received \S+Z\./)
     const listed = await run(['receipts', '--receipts', receipts])
     expect(listed.stdout).toMatch(
       new RegExp(

@@ -1,4 +1,5 @@
 /** `check`: one pass over every registry; each event as a line, a table, and what to do about each failure. */
+import { readFile } from 'node:fs/promises'
 import type { Context } from '../cli/context.js'
 import { EXIT } from '../cli/exit.js'
 import { eventLine } from '../events.js'
@@ -14,10 +15,15 @@ export async function check(ctx: Context): Promise<number> {
   )
   const { reports, events } = await watcher.check()
   if (progress) ctx.io.stderr('\n')
-  if (ctx.options.json) ctx.json({ reports })
+  const open = await openForObjection(ctx)
+  if (ctx.options.json) ctx.json({ reports, openForObjection: open })
   else {
     for (const event of events) ctx.line(`${event.vendor}: ${eventLine(event)}`)
     table(ctx, reports)
+    for (const change of open)
+      ctx.line(
+        `${change.vendor}: ${change.change} may be objected to until ${change.deadline}; ${change.objected ? `you objected, received ${change.objected}` : 'you have not objected'}.`,
+      )
   }
   const outcomes = new Set(reports.map((report) => report.outcome))
   return outcomes.has('evidence')
@@ -27,6 +33,32 @@ export async function check(ctx: Context): Promise<number> {
       : outcomes.has('changed')
         ? EXIT.changed
         : EXIT.unchanged
+}
+
+/**
+ * Every announced change still open to objection, with its deadline, and whether this customer
+ * objected: a receipt kept by `object` for that registry and change says so.
+ */
+async function openForObjection(ctx: Context) {
+  const state = await ctx.store().load()
+  const kept = (await readFile(ctx.options.receipts, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { registry: string; change: string; receipt: string })
+  const now = ctx.io.now?.() ?? Date.now()
+  return Object.values(state.registries).flatMap((registry) =>
+    registry.pending
+      .filter((change) => change.objectionDeadline && Date.parse(change.objectionDeadline) > now)
+      .map((change) => {
+        const receipt = kept.find((k) => k.registry === registry.url && k.change === change.id)
+        return {
+          vendor: registry.vendor,
+          change: change.id,
+          deadline: change.objectionDeadline!,
+          objected: receipt ? (/\nreceived (\S+)\n/.exec(receipt.receipt)?.[1] ?? 'yes') : null,
+        }
+      }),
+  )
 }
 
 function table(ctx: Context, reports: RegistryReport[]) {
