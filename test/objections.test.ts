@@ -3,7 +3,11 @@
 // own code; the operator lists what was received.
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { toBase64Url } from '../client/src/bytes'
+import { checkInclusion, type Inclusion, readInclusion } from '../client/src/objections/commitment'
 import { noteInstant, objectionText, parseReceiptText } from '../client/src/objections/protocol'
+import { ObjectionsTaken } from '../src/storage/arbiter'
+import { publishTo } from '../src/publish/publish'
 import {
   generateKey,
   openNote,
@@ -13,7 +17,7 @@ import {
   signNote,
 } from '../src/domain/signed-note'
 import { INSERT_CUSTOMER_SQL, REVOKE_CUSTOMER_SQL, storeObjection } from '../src/storage/objections'
-import { fetchWorker, fixtureData, publish, useFreshStorage } from './helpers'
+import { fetchWorker, fixtureData, publish, TARGET, useFreshStorage } from './helpers'
 import { ACME, announcing, at } from './support/history'
 import { TEST_RECEIPT_VERIFIER_KEY } from './support/keys'
 
@@ -213,5 +217,111 @@ describe('GET /objections', () => {
       ['Customer 0', 'Our EU data may not go to a US analytics vendor.'],
       ['Customer 1', 'We use no analytics.'],
     ])
+  })
+})
+
+describe('the commitment in the log', () => {
+  const announced = () =>
+    announcing(fixtureData(), { add: ACME, effective: '2027-01-15' }, { remove: 'openai', effective: '2027-01-15' })
+  const takingObjections = () => {
+    const data = announced()
+    return {
+      ...data,
+      registry: { ...data.registry, evidence: { ...data.registry.evidence, receiptKey: TEST_RECEIPT_VERIFIER_KEY } },
+    }
+  }
+  const digestOf = async (note: string) =>
+    Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(note))).toString('base64')
+  const inclusionOf = (digest: string) =>
+    fetchWorker(`/objections/${toBase64Url(Buffer.from(digest, 'base64'))}/inclusion`)
+  const manifest = async (version: number) =>
+    (await fetchWorker(`/versions/${version}/manifest`)).json<{ objections?: { size: number; root: string } }>()
+
+  it('commits the next version to every objection received, and proves each one to its sender', async () => {
+    const notes = [
+      await signed(objection()),
+      await signed(objection({ reason: 'We use no analytics.' }), customers[1]!.signer),
+      await signed(objection({ category: 'security' }), customers[2]!.signer),
+    ]
+    // Received a second apart: the tree takes them in the order received.
+    for (const [i, note] of notes.entries()) {
+      vi.setSystemTime(at(`2026-12-01T00:00:0${i}Z`))
+      expect((await send(note)).status).toBe(201)
+    }
+    const digests = await Promise.all(notes.map(digestOf))
+    const pending = await inclusionOf(digests[0]!)
+    expect(pending.status).toBe(404)
+    expect((await pending.json<{ error: { code: string } }>()).error.code).toBe('objection_not_committed')
+
+    vi.useRealTimers()
+    expect((await publish(takingObjections(), at('2026-12-02T00:00:00Z'))).release.version).toBe(3)
+    const committed = await manifest(3)
+    expect(committed.objections?.size).toBe(3)
+    for (const [index, digest] of digests.entries()) {
+      const res = await inclusionOf(digest)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('Cache-Control')).toBe('no-store')
+      const inclusion = readInclusion(await res.json()) as Inclusion
+      expect(inclusion).toMatchObject({ objection: digest, version: 3, index, size: 3 })
+      expect(await checkInclusion(digest, inclusion, committed.objections!)).toBeNull()
+      // The same proof does not hold for another digest, nor under another root.
+      expect(
+        await checkInclusion(
+          digests[(index + 1) % 3]!,
+          { ...inclusion, objection: digests[(index + 1) % 3]! },
+          committed.objections!,
+        ),
+      ).toMatch(/another root/)
+      expect(await checkInclusion(digest, inclusion, { size: 3, root: digests[0]! })).toMatch(/another root/)
+    }
+    // The next version commits only to what came after.
+    const later = await signed(objection({ reason: 'Later.' }), customers[3]!.signer)
+    expect((await send(later)).status).toBe(201)
+    const next = takingObjections()
+    await publish({ ...next, announcements: next.announcements.slice(0, 1) }, at('2026-12-03T00:00:00Z'))
+    expect((await manifest(4)).objections?.size).toBe(1)
+    expect(await inclusionOf(await digestOf(later)).then((r) => r.json())).toMatchObject({
+      version: 4,
+      index: 0,
+      size: 1,
+    })
+  })
+
+  it('commits each of 21 objections exactly once when 20 customers object at once and one objection comes 20 times', async () => {
+    await Promise.all(customers.slice(0, 20).map(async (c) => send(await signed(objection(), c.signer))))
+    const twice = await signed(objection({ reason: 'Sent twenty times' }), customers[20]!.signer)
+    await Promise.all(Array.from({ length: 20 }, () => send(twice)))
+    vi.useRealTimers()
+    await publish(takingObjections(), at('2026-12-02T00:00:00Z'))
+    expect((await manifest(3)).objections?.size).toBe(21)
+    const { results } = await env.DB.prepare(
+      'SELECT COUNT(*) AS n, COUNT(DISTINCT digest) AS digests, COUNT(DISTINCT leaf_index) AS leaves, MIN(version) AS lo, MAX(version) AS hi FROM objection_commitments',
+    ).all()
+    expect(results[0]).toEqual({ n: 21, digests: 21, leaves: 21, lo: 3, hi: 3 })
+  })
+
+  it('refuses, whole, a publish that would commit an objection another publish committed meanwhile', async () => {
+    expect((await send(await signed(objection()))).status).toBe(201)
+    vi.useRealTimers()
+    const stale = await TARGET.versions.pendingObjections()
+    await publish(takingObjections(), at('2026-12-02T00:00:00Z'))
+    const racing = { ...TARGET, versions: { ...TARGET.versions, pendingObjections: async () => stale } }
+    const next = takingObjections()
+    await expect(
+      publishTo(racing, { ...next, announcements: next.announcements.slice(0, 1) }, at('2026-12-03T00:00:00Z')),
+    ).rejects.toThrow(ObjectionsTaken)
+    const { results } = await env.DB.prepare('SELECT MAX(version) AS latest FROM versions').all()
+    expect(results[0]).toEqual({ latest: 3 })
+    expect((await env.REGISTRY.list({ prefix: 'v4.' })).keys).toEqual([])
+  })
+
+  it.each([
+    ['not base64url', '!'.repeat(43), 400, 'invalid_digest'],
+    ['too short', 'A'.repeat(42), 400, 'invalid_digest'],
+    ['never received', 'A'.repeat(43), 404, 'unknown_objection'],
+  ])('answers a digest %s with %s %s', async (_, digest, status, code) => {
+    const res = await fetchWorker(`/objections/${digest}/inclusion`)
+    expect(res.status).toBe(status)
+    expect((await res.json<{ error: { code: string } }>()).error.code).toBe(code)
   })
 })

@@ -38,7 +38,7 @@ export interface Discovery {
   history?: { versions: Link[]; changes?: Link[]; changeLogs: Link[] }
   evidence?: { origin: string; verifierKey: string | null; checkpoint: string; tiles: string }
   /** Where objections go, and the key that signs their receipts: only a registry that takes them says so. */
-  objections?: { submit: string; receiptKey: string }
+  objections?: { submit: string; inclusion?: string; receiptKey: string }
   push?: { subscribe: string; events: string[]; signatures: string }
   /** The registry's notice period, where it states one. */
   notice?: { periodDays: number }
@@ -197,7 +197,9 @@ export function readDiscovery(url: string, doc: unknown): Discovery {
   }
   const submit = at(doc, 'objections.submit')
   const receiptKey = at(doc, 'objections.receiptKey')
-  if (isString(submit) && isString(receiptKey)) discovery.objections = { submit, receiptKey }
+  const inclusion = at(doc, 'objections.inclusion')
+  if (isString(submit) && isString(receiptKey))
+    discovery.objections = { submit, receiptKey, ...(isString(inclusion) ? { inclusion } : {}) }
   if (declared.includes('push'))
     discovery.push = {
       subscribe: need(url, doc, 'push.subscribe', isString, 'must link the subscriptions'),

@@ -52,7 +52,19 @@ const [
   { NoticeViolations },
   { LogRefused, withVerifierKey },
   { latestVersion, planRelease, readLatest, writePlan },
-  { d1Versions, HOLDER_SQL, INSERT_SQL, insertValues, LATEST_SQL, LEAVES_SQL, leavesOf, parseClaimed, VersionTaken },
+  {
+    commitValues,
+    d1Versions,
+    HOLDER_SQL,
+    INSERT_SQL,
+    insertValues,
+    LATEST_SQL,
+    LEAVES_SQL,
+    leavesOf,
+    parseClaimed,
+    VersionTaken,
+  },
+  { COMMIT_OBJECTION_SQL, PENDING_OBJECTIONS_SQL },
   { bindingAccess },
   { loadDataOrExit },
   { loadSigningKey },
@@ -67,6 +79,7 @@ const [
   import('../publish/evidence'),
   import('../publish/publish'),
   import('../storage/arbiter'),
+  import('../storage/objections'),
   import('../storage/writer'),
   import('./load-data'),
   import('./signing-key'),
@@ -155,15 +168,25 @@ const wranglerVersions: PublishTarget['versions'] = {
     const row = result?.results[0] as { release?: string } | undefined
     return row?.release ? parseClaimed(row.release) : null
   },
-  async insert(release) {
-    const values = insertValues(release).map(literal)
-    const bind = (statement: string) => statement.replace(/\?(\d)/g, (_, n: string) => values[Number(n) - 1]!)
-    const [, holder] = await wranglerSql(`${bind(INSERT_SQL)};\n${bind(HOLDER_SQL)};`)
+  async insert(release, objections = []) {
+    const bind = (statement: string, values: readonly (string | number | null)[]) =>
+      statement.replace(/\?(\d)/g, (_, n: string) => literal(values[Number(n) - 1]!))
+    const values = insertValues(release)
+    const statements = [
+      bind(INSERT_SQL, values),
+      bind(HOLDER_SQL, values),
+      ...objections.map((objection) => bind(COMMIT_OBJECTION_SQL, commitValues(release, objection))),
+    ]
+    const [, holder] = await wranglerSql(`${statements.join(';\n')};`)
     return (holder?.results[0] as { prefix?: string } | undefined)?.prefix === release.prefix
   },
   async leaves() {
     const [result] = await wranglerSql(LEAVES_SQL)
     return leavesOf(result?.results ?? [])
+  },
+  async pendingObjections() {
+    const [result] = await wranglerSql(PENDING_OBJECTIONS_SQL)
+    return (result?.results ?? []).map((row) => String(row.digest))
   },
 }
 

@@ -18,6 +18,8 @@ export const ERROR_STATUSES = {
   // An objection that is not a signed note, or whose text is not an objection (docs/objections.md).
   unsigned_objection: 400,
   invalid_objection: 400,
+  // An objection's digest in a URL that is not a SHA-256 in base64url.
+  invalid_digest: 400,
   // A webhook management or admin route without the right bearer token.
   unauthorized: 401,
   // An objection signed by no registered customer's key, by a revoked one, or with a signature that does not verify.
@@ -26,6 +28,9 @@ export const ERROR_STATUSES = {
   invalid_signature: 403,
   // An objection to a change this registry never announced, or that it withdrew.
   unknown_change: 404,
+  // An inclusion asked for an objection never received, or received and not committed to by a version yet.
+  unknown_objection: 404,
+  objection_not_committed: 404,
   unknown_subprocessor: 404,
   unknown_version: 404,
   // A language or an entry the version asked for does not have: one published later; the message says which version first has it.

@@ -42,6 +42,8 @@ export interface Manifest {
   rotatedFrom?: string
   /** The key that signs objection receipts in this version: the log records each rotation of it. */
   receiptKey?: string
+  /** The objections received since the version before, as the root of the Merkle tree of their digests (docs/objections.md). */
+  objections?: { size: number; root: string }
   /** Each state, from the instant it begins, with its representations. */
   states: { from: string; until: string | null; representations: ManifestRepresentation[] }[]
   /** The version's own representations: the contract documents and the version index. */

@@ -5,6 +5,7 @@
  * did not announce. Signing happens here, in the publisher: the Worker holds no private key.
  */
 import { fromBase64 as decodeBase64 } from '../../client/src/bytes'
+import type { Commitment } from '../../client/src/objections/commitment'
 import { base64 } from '../domain/etag'
 import { leafHash, MerkleTree, TILE_HEIGHT, TILE_WIDTH, tilePath } from '../domain/merkle'
 import type { Release, ReleaseEvidence } from '../domain/representation'
@@ -47,7 +48,8 @@ export async function enterInLog(
   signing: LogSigning,
   origin: string,
   data: Uint8Array,
-  receiptKey?: string,
+  /** A registry that takes objections: the key that signs receipts, and the objections this version commits to. */
+  objections?: { receiptKey: string; commitment: Commitment },
 ): Promise<LogEntry> {
   const { signer, rotatingFrom } = signing
   if (signer.name !== origin)
@@ -63,7 +65,7 @@ export async function enterInLog(
     origin,
     signer: signer.verifier.text,
     ...(rotatingFrom ? { rotatedFrom: rotatingFrom.verifier.text } : {}),
-    ...(receiptKey ? { receiptKey } : {}),
+    ...(objections ? { receiptKey: objections.receiptKey, objections: objections.commitment } : {}),
     parent,
     dataSha256: base64(await sha256(data)),
   })

@@ -36,6 +36,7 @@ export interface ManifestFacts {
   signer: string
   rotatedFrom?: string
   receiptKey?: string
+  objections?: Manifest['objections']
   parent: Manifest['parent']
   dataSha256: string
 }
@@ -52,6 +53,7 @@ export function buildManifest(release: Release, views: ManifestedView[], facts: 
     signer: facts.signer,
     ...(facts.rotatedFrom ? { rotatedFrom: facts.rotatedFrom } : {}),
     ...(facts.receiptKey ? { receiptKey: facts.receiptKey } : {}),
+    ...(facts.objections ? { objections: facts.objections } : {}),
     states: release.states.map((from, state) => ({
       from: iso(from),
       until: release.states[state + 1] === undefined ? null : iso(release.states[state + 1]!),

@@ -1,7 +1,8 @@
 import type { ChangeRecord } from '../domain/change'
 import type { HistoryEntry, Release } from '../domain/representation'
 import { parsePolicy, witnessPlan } from '../../client/src/cosign/policy'
-import { type VersionTable, VersionTaken } from '../storage/arbiter'
+import { ObjectionsTaken, type VersionTable, VersionTaken } from '../storage/arbiter'
+import { commitTo, type Inclusion } from '../../client/src/objections/commitment'
 import {
   type KvRead,
   type KvWrite,
@@ -160,6 +161,10 @@ export async function writePlan(
     throw new VersionTaken(plan.release.version, await target.versions.latest())
   const previous = plan.release.version > 1 ? await target.versions.latest() : null
   const data = new TextEncoder().encode(JSON.stringify(plan.inputs.data))
+  const { receiptKey } = plan.inputs.data.registry.evidence
+  // A registry that takes objections commits, in every version, to those received since the last.
+  const pending = receiptKey ? await target.versions.pendingObjections() : []
+  const committed = await commitTo(pending)
   const entry = await enterInLog(
     plan.release,
     plan.views,
@@ -168,7 +173,7 @@ export async function writePlan(
     target.signing,
     plan.inputs.data.registry.evidence.origin,
     data,
-    plan.inputs.data.registry.evidence.receiptKey,
+    receiptKey ? { receiptKey, commitment: committed.commitment } : undefined,
   )
   const policy = plan.inputs.data.registry.evidence.witnessPolicy
   // The witnesses go with the release, read once here, so that the Worker's cron asks the ones this version named.
@@ -184,7 +189,24 @@ export async function writePlan(
   records.push(manifestRecord(release, entry.bytes))
   owned.push(records.at(-1)!.key)
   await target.write(records, onProgress)
-  if (!(await target.versions.insert(release))) {
+  const objections = pending.map((digest, index) => ({
+    digest,
+    index,
+    inclusion: JSON.stringify({
+      objection: digest,
+      version: release.version,
+      index,
+      size: pending.length,
+      proof: committed.proofs[index]!,
+    } satisfies Inclusion),
+  }))
+  const inserted = await target.versions.insert(release, objections).catch(async (error: unknown) => {
+    // The batch failed whole on a digest committed meanwhile; any other failure may have inserted, so nothing is removed.
+    if (!/objection_commitments/.test(String(error))) throw error
+    await target.remove(owned)
+    throw new ObjectionsTaken(release.version)
+  })
+  if (!inserted) {
     const holder = await target.versions.latest()
     await target.remove(owned)
     throw new VersionTaken(release.version, holder)

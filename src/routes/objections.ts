@@ -24,6 +24,7 @@ import {
   customersByKey,
   listObjections,
   objectionByDigest,
+  objectionInclusion,
   objectionsSince,
   storeObjection,
 } from '../storage/objections'
@@ -160,4 +161,26 @@ objections.get('/objections', async (c) => {
     200,
     PRIVATE_HEADERS,
   )
+})
+
+/**
+ * Where an objection sits under the commitment of the version that took it: public, since only
+ * the sender knows the digest, and the answer holds nothing but hashes and positions.
+ */
+objections.get('/objections/:digest/inclusion', async (c) => {
+  const param = c.req.param('digest')
+  if (!/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(param))
+    throw new RegistryError(
+      'invalid_digest',
+      'The digest is the SHA-256 of the signed objection in base64url: 43 characters.',
+    )
+  const digest = `${param.replaceAll('-', '+').replaceAll('_', '/')}=`
+  const inclusion = await objectionInclusion(c.env.DB, digest)
+  if (inclusion) return c.body(inclusion, 200, { ...PRIVATE_HEADERS, 'Content-Type': 'application/json' })
+  if (await objectionByDigest(c.env.DB, digest))
+    throw new RegistryError(
+      'objection_not_committed',
+      'The objection was received; the next version published commits to it.',
+    )
+  throw new RegistryError('unknown_objection', 'This registry received no objection with that digest.')
 })

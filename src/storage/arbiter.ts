@@ -5,13 +5,28 @@
  * to D1. The Worker never reads it: the KV pointer stays the read path.
  */
 import { isRelease, type Release } from '../domain/representation'
+import { COMMIT_OBJECTION_SQL, PENDING_OBJECTIONS_SQL } from './objections'
+
+/** One objection's place under the commitment of the version being inserted. */
+export interface CommittedObjection {
+  digest: string
+  index: number
+  /** The Inclusion the customer fetches, as JSON. */
+  inclusion: string
+}
 
 /** The two statements the arbiter needs, whether D1 is a binding (local, tests) or reached through the wrangler CLI. */
 export interface VersionTable {
   /** The newest claimed release, or null when nothing has been published. */
   latest(): Promise<Release | null>
-  /** Inserts the version; false when another publish holds that number. */
-  insert(release: Release): Promise<boolean>
+  /**
+   * Inserts the version, and with it the objections its manifest commits to; false when another
+   * publish holds that number. Throws, having inserted nothing, when one of those objections was
+   * committed by another publish meanwhile.
+   */
+  insert(release: Release, objections?: CommittedObjection[]): Promise<boolean>
+  /** The digests of the objections received and not committed to by any version yet, oldest first. */
+  pendingObjections(): Promise<string[]>
   /** The signed log's leaf hash (base64) of every version, oldest first; null for one published before the log. */
   leaves(): Promise<(string | null)[]>
 }
@@ -38,6 +53,10 @@ export const insertValues = (release: Release) =>
     JSON.stringify(release),
   ] as const
 
+/** The values of COMMIT_OBJECTION_SQL for one objection of this release. */
+export const commitValues = (release: Release, { digest, index, inclusion }: CommittedObjection) =>
+  [digest, release.version, index, inclusion, release.prefix] as const
+
 export function parseClaimed(text: string): Release {
   const value: unknown = JSON.parse(text)
   if (!isRelease(value)) throw new Error('the versions table holds a record that is not a release')
@@ -51,16 +70,22 @@ export function d1Versions(db: D1Database): VersionTable {
       const row = await db.prepare(LATEST_SQL).first<{ release: string }>()
       return row ? parseClaimed(row.release) : null
     },
-    async insert(release) {
+    async insert(release, objections = []) {
+      // One batch is one transaction: the number and the commitments are taken together or not at all.
       const [, holder] = await db.batch([
         db.prepare(INSERT_SQL).bind(...insertValues(release)),
         db.prepare(HOLDER_SQL).bind(release.version),
+        ...objections.map((objection) => db.prepare(COMMIT_OBJECTION_SQL).bind(...commitValues(release, objection))),
       ])
       return (holder?.results[0] as { prefix?: string } | undefined)?.prefix === release.prefix
     },
     async leaves() {
       const { results } = await db.prepare(LEAVES_SQL).all<Record<string, unknown>>()
       return leavesOf(results)
+    },
+    async pendingObjections() {
+      const { results } = await db.prepare(PENDING_OBJECTIONS_SQL).all<{ digest: string }>()
+      return results.map((row) => row.digest)
     },
   }
 }
@@ -74,6 +99,16 @@ export class VersionTaken extends Error {
     super(
       `Version ${version} was taken by another publish${holder ? ` (published at ${holder.publishedAt})` : ''} while this one was writing. ` +
         `Nothing of this publish is visible. Run it again to publish on top of version ${version}.`,
+    )
+  }
+}
+
+/** Another publish committed some of the objections this one would have, while it was writing; nothing of this one is visible. */
+export class ObjectionsTaken extends Error {
+  constructor(readonly version: number) {
+    super(
+      `Version ${version} was not taken: another publish committed some of the same objections while this one was writing. ` +
+        'Nothing of this publish is visible. Run it again: it commits to the objections still pending.',
     )
   }
 }

@@ -135,3 +135,24 @@ export async function listObjections(db: D1Database): Promise<StoredObjection[]>
   const { results } = await db.prepare(`${SELECT_OBJECTIONS} ORDER BY change_id, received_at`).all<ObjectionRow>()
   return results.map(objection)
 }
+
+/** The digests received and committed to by no version yet, in the order the next commitment takes them. */
+export const PENDING_OBJECTIONS_SQL =
+  'SELECT digest FROM objections WHERE digest NOT IN (SELECT digest FROM objection_commitments) ORDER BY received_at, digest'
+
+/**
+ * Records one digest's place under a version's commitment, if this publish holds the version
+ * (?5 is its prefix). In the batch that takes the number: a digest committed before fails the
+ * primary key, and with it the whole batch.
+ */
+export const COMMIT_OBJECTION_SQL =
+  'INSERT INTO objection_commitments (digest, version, leaf_index, inclusion) SELECT ?1, ?2, ?3, ?4 WHERE (SELECT prefix FROM versions WHERE version = ?2) = ?5'
+
+/** An objection's inclusion under the commitment of the version that took it, as JSON; null before that publish. */
+export async function objectionInclusion(db: D1Database, digest: string): Promise<string | null> {
+  const row = await db
+    .prepare('SELECT inclusion FROM objection_commitments WHERE digest = ?1')
+    .bind(digest)
+    .first<{ inclusion: string }>()
+  return row?.inclusion ?? null
+}

@@ -92,7 +92,13 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
     },
     push: { subscribe: '/webhooks', events: [...CHANGE_EVENTS], signatures: 'standard-webhooks' },
     ...(data.registry.evidence.receiptKey
-      ? { objections: { submit: '/objections', receiptKey: data.registry.evidence.receiptKey } }
+      ? {
+          objections: {
+            submit: '/objections',
+            inclusion: '/objections/{digest}/inclusion',
+            receiptKey: data.registry.evidence.receiptKey,
+          },
+        }
       : {}),
     templates: {
       entry: '/subprocessors/{id}.{format}?lang={lang}',

@@ -243,9 +243,17 @@ const DISCOVERY_SCHEMA = {
 // Only a registry that takes objections says where and with which receipt key.
 ;(DISCOVERY_SCHEMA as unknown as { properties: Record<string, JsonSchema> }).properties.objections = {
   type: 'object',
-  required: ['submit', 'receiptKey'],
-  properties: { submit: { type: 'string', format: 'uri-reference' }, receiptKey: { type: 'string' } },
-  description: 'Where a registered customer sends a signed objection, and the key its receipts are signed with.',
+  required: ['submit', 'inclusion', 'receiptKey'],
+  properties: {
+    submit: { type: 'string', format: 'uri-reference' },
+    inclusion: {
+      type: 'string',
+      description: 'A URI template: `{digest}` is the signed objection’s SHA-256 in base64url.',
+    },
+    receiptKey: { type: 'string' },
+  },
+  description:
+    'Where a registered customer sends a signed objection, where it proves the objection committed to, and the key its receipts are signed with.',
 }
 
 const nullableString = (format?: string): JsonSchema => ({ type: ['string', 'null'], ...(format ? { format } : {}) })
@@ -294,6 +302,11 @@ const MANIFEST_SCHEMA = {
     receiptKey: {
       type: 'string',
       description: 'The verifier key that signs objection receipts in this version (docs/objections.md).',
+    },
+    objections: {
+      ...object({ size: { type: 'integer', minimum: 0 }, root: SHA256 }),
+      description:
+        'The objections received since the version before: how many, and the RFC 6962 root over their SHA-256 digests, oldest first (docs/objections.md).',
     },
     states: {
       type: 'array',
@@ -602,6 +615,52 @@ function webhookPaths() {
             },
           },
           401: UNAUTHORIZED,
+        },
+      },
+    },
+    '/objections/{digest}/inclusion': {
+      get: {
+        operationId: 'objectionInclusion',
+        summary: 'Where an objection sits under the commitment of the version that took it',
+        description:
+          "Public: only the objection's sender knows its digest, and the answer holds only hashes and positions. The root is the `objections.root` of that version's manifest (docs/objections.md).",
+        tags: ['Objections'],
+        parameters: [
+          param(
+            'digest',
+            'path',
+            "The signed objection's SHA-256, base64url without padding.",
+            {
+              type: 'string',
+              pattern: '^[A-Za-z0-9_-]{43}$',
+            },
+            true,
+          ),
+        ],
+        responses: {
+          200: {
+            description: 'The inclusion: RFC 6962 audit path, base64, from the leaf up.',
+            headers: NO_STORE,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['objection', 'version', 'index', 'size', 'proof'],
+                  properties: {
+                    objection: { type: 'string' },
+                    version: { type: 'integer', minimum: 1 },
+                    index: { type: 'integer', minimum: 0 },
+                    size: { type: 'integer', minimum: 1 },
+                    proof: { type: 'array', items: { type: 'string' } },
+                  },
+                },
+              },
+            },
+          },
+          400: problem('`invalid_digest`: not a SHA-256 in base64url.'),
+          404: problem(
+            '`unknown_objection`: never received; `objection_not_committed`: the next version commits to it.',
+          ),
         },
       },
     },

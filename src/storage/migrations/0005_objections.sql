@@ -25,3 +25,13 @@ CREATE TABLE objections (
 );
 CREATE INDEX objections_change ON objections (change_id);
 CREATE INDEX objections_customer_received ON objections (customer_id, received_at);
+
+-- Which version's manifest commits to each objection, where in its tree, and the inclusion proof
+-- the customer fetches. A digest is committed once: a publish that would commit one again fails
+-- whole, its version number with it.
+CREATE TABLE objection_commitments (
+  digest TEXT PRIMARY KEY REFERENCES objections (digest),
+  version INTEGER NOT NULL,
+  leaf_index INTEGER NOT NULL,
+  inclusion TEXT NOT NULL              -- the Inclusion (client/src/objections/commitment.ts) as JSON
+);
