@@ -35,6 +35,8 @@ export interface Manifest {
   publishedAt: string
   signer: string | null
   rotatedFrom: string | null
+  /** The objections received since the version before: how many, and their Merkle tree's root. */
+  objections: { size: number; root: string } | null
   states: ManifestState[]
   /** The version's own representations: discovery, the version index, the contract documents. */
   representations: ManifestRepresentation[]
@@ -83,6 +85,14 @@ function representation(value: unknown, base: string, at: string): ManifestRepre
   }
 }
 
+function commitment(value: unknown, url: string): Manifest['objections'] {
+  if (value === undefined) return null
+  const c = (value ?? {}) as Record<string, unknown>
+  if (!Number.isSafeInteger(c.size) || (c.size as number) < 0 || !isString(c.root))
+    throw new ManifestError(`${url}: objections is not a size and a root`)
+  return { size: c.size as number, root: c.root }
+}
+
 /** The manifest read at `url` (its URLs resolved against it); throws ManifestError naming what is missing. */
 export function readManifest(bytes: Uint8Array, url: string): Manifest {
   const doc = parseJson(bytes, url) as Record<string, unknown>
@@ -99,6 +109,7 @@ export function readManifest(bytes: Uint8Array, url: string): Manifest {
     publishedAt: doc.publishedAt,
     signer: optionalString(doc.signer) ?? null,
     rotatedFrom: optionalString(doc.rotatedFrom) ?? null,
+    objections: commitment(doc.objections, url),
     states: doc.states.map((state, i) => {
       const s = (state ?? {}) as Record<string, unknown>
       if (!Array.isArray(s.representations)) throw new ManifestError(`${url}: states[${i}] lists no representations`)

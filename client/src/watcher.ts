@@ -6,7 +6,7 @@
  * the manifest the log holds for that version, as the representation of the link it came from.
  * Events come only from bytes so checked. A registry that fails keeps its last good state.
  */
-import { sha256Base64 } from './bytes.js'
+import { fromBase64, sha256Base64, toBase64Url } from './bytes.js'
 import { SplitView, WatchError } from './errors.js'
 import {
   type Change,
@@ -19,7 +19,17 @@ import {
   readVersions,
 } from './format.js'
 import { announcedBetween, type ChangeEvent, classify, toEvent } from './events.js'
-import { allowedUrl, checkHost, DEFAULT_LIMITS, type Fetch, get, type HttpLimits, type Network } from './http.js'
+import {
+  allowedUrl,
+  asWatchError,
+  checkHost,
+  DEFAULT_LIMITS,
+  type Fetch,
+  get,
+  type HttpLimits,
+  type Network,
+  readBounded,
+} from './http.js'
 import { parseJson } from './json.js'
 import { limiter } from './limiter.js'
 import { NoteError, parseVerifierKey } from './log/signed-note.js'
@@ -38,6 +48,7 @@ import {
   witness,
 } from './witness.js'
 import { type Policy, PolicyError, parsePolicy } from './cosign/policy.js'
+import { checkInclusion, readInclusion } from './objections/commitment.js'
 
 /** A witness policy, or a usage-level error naming what is wrong with it. */
 async function readPolicy(text: string): Promise<Policy> {
@@ -614,6 +625,74 @@ export class Watcher {
       ...diffLists(before.subprocessors, after.subprocessors),
       ...announcedBetween(changes, from, to),
     }
+  }
+  /**
+   * Where the objection with `digest` sits under the commitment of a version of a watched
+   * registry's log, checked from the signed checkpoint down: the version's leaf, its manifest,
+   * and the inclusion proof up to the manifest's root. `pending` while no version commits to it.
+   */
+  async proveObjection(
+    given: string,
+    digest: string,
+  ): Promise<{ status: 'committed'; version: number; index: number; size: number } | { status: 'pending' }> {
+    const url = discoveryUrl(given)
+    const state = (await this.store.load()).registries[url]
+    if (!state?.log)
+      throw new WatchError(
+        'error',
+        `${url} is not watched with its signed log, so its commitment cannot be checked`,
+        'Add it with `subprocessor-watch add`, then run `receipts` again.',
+      )
+    const net = this.network(url, state.allowPrivate)
+    const found = await get(net, url)
+    if (found.status !== 200)
+      throw new WatchError('error', `${url} answered 304 without a condition`, 'Tell the vendor.')
+    const discovery = readDiscovery(url, parseJson(found.bytes, url))
+    if (discovery.evidence?.origin !== state.log.origin)
+      throw evidenceFailure(`${url} now names another log than "${state.log.origin}"`)
+    const bytes = fromBase64(digest)
+    if (!bytes || bytes.byteLength !== 32)
+      throw new WatchError('error', 'the receipt names no SHA-256 digest', 'Keep your signed objection.')
+    const template = discovery.objections?.inclusion ?? '/objections/{digest}/inclusion'
+    const inclusionUrl = allowedUrl(net, template.replace('{digest}', toBase64Url(bytes)), url).href
+    let res: Response
+    let body: Uint8Array
+    try {
+      res = await net.fetch(inclusionUrl, {
+        headers: { Accept: 'application/json' },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(net.limits.timeoutMs),
+      })
+      body = await readBounded(res, inclusionUrl, 64 * 1024)
+    } catch (error) {
+      throw asWatchError(error, inclusionUrl, net.limits)
+    }
+    if (res.status === 404) {
+      const code = (() => {
+        try {
+          return (parseJson(body, inclusionUrl) as { error?: { code?: unknown } }).error?.code
+        } catch {
+          return undefined
+        }
+      })()
+      if (code === 'objection_not_committed') return { status: 'pending' }
+      throw evidenceFailure(
+        `${inclusionUrl} does not know the objection its receipt acknowledged`,
+        'Keep the receipt and your signed objection: together they prove it was received. Ask the vendor.',
+      )
+    }
+    if (res.status !== 200) throw new WatchError('error', `${inclusionUrl} answered ${res.status}`, 'Try again later.')
+    const inclusion = readInclusion(parseJson(body, inclusionUrl))
+    if (typeof inclusion === 'string') throw evidenceFailure(`${inclusionUrl} is not an inclusion: ${inclusion}`)
+    const links = logLinks(url, discovery, state.lang)
+    const witnessed = await witness(net, links, state.log, this.logLimits, await this.policyFor(state))
+    if (inclusion.version > witnessed.log.size)
+      throw evidenceFailure(`the inclusion names version ${inclusion.version}, which the signed log does not hold yet`)
+    const leaf = await leafOf(net, links, witnessed, inclusion.version, this.logLimits)
+    const { manifest } = await loggedManifest(net, links, inclusion.version, leaf)
+    const problem = await checkInclusion(digest, inclusion, manifest.objections)
+    if (problem) throw evidenceFailure(`the objection's inclusion in version ${inclusion.version} fails: ${problem}`)
+    return { status: 'committed', version: inclusion.version, index: inclusion.index, size: inclusion.size }
   }
 }
 

@@ -16,6 +16,8 @@ import { TEST_RECEIPT_SIGNER_KEY, TEST_RECEIPT_VERIFIER_KEY } from '../support/k
 
 let work: string
 let state: string
+let data: string
+let effective: string
 let registry: Awaited<ReturnType<typeof serveRegistry>>
 let customerKey: string
 let change: string
@@ -26,9 +28,9 @@ let untampered: { objection: string; receipt: string }
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'objections-'))
   state = join(work, 'state')
-  const data = join(work, 'data')
+  data = join(work, 'data')
   await cp(FIXTURE_DATA, data, { recursive: true })
-  const effective = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10)
+  effective = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10)
   await writeFile(join(data, 'announcements.json'), JSON.stringify({ announcements: [{ add: ACME, effective }] }))
   const registryFile = JSON.parse(await readFile(join(data, 'registry.json'), 'utf8'))
   registryFile.evidence.receiptKey = TEST_RECEIPT_VERIFIER_KEY
@@ -71,7 +73,11 @@ afterAll(async () => {
 describe('the receipt key', () => {
   it('is in discovery, with where objections go, and in the manifest, where the log records each rotation', async () => {
     const discovery = await (await fetch(`${registry.url}/.well-known/subprocessors`)).json<{ objections: unknown }>()
-    expect(discovery.objections).toEqual({ submit: '/objections', receiptKey: TEST_RECEIPT_VERIFIER_KEY })
+    expect(discovery.objections).toEqual({
+      submit: '/objections',
+      inclusion: '/objections/{digest}/inclusion',
+      receiptKey: TEST_RECEIPT_VERIFIER_KEY,
+    })
     const manifest = await (await fetch(`${registry.url}/versions/1/manifest`)).json<{ receiptKey: string }>()
     expect(manifest.receiptKey).toBe(TEST_RECEIPT_VERIFIER_KEY)
   })
@@ -106,10 +112,10 @@ describe('an objection, from the customer to the operator', () => {
     expect(sent.code).toBe(0)
     const after = await run(['check', '--state', watch, '--receipts', receipts])
     expect(after.stdout).toMatch(/LiveAgent: \S+ may be objected to until \S+; you objected, received \S+Z\./)
-    const listed = await run(['receipts', '--receipts', receipts])
+    const listed = await run(['receipts', '--receipts', receipts, '--state', watch])
     expect(listed.stdout).toMatch(
       new RegExp(
-        `^${change.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: received \\S+Z by subprocessors\\.example\\.com/liveagent; the receipt verifies\\.\\n$`,
+        `^${change.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: received \\S+Z by subprocessors\\.example\\.com/liveagent; the receipt verifies\\.\\n  Not committed to yet: the next version the registry publishes commits to it\\.\\n$`,
       ),
     )
     expect(listed.code).toBe(0)
@@ -119,7 +125,8 @@ describe('an objection, from the customer to the operator', () => {
       receipts,
       `${JSON.stringify({ ...kept, receipt: kept.receipt.replace('received 2', 'received 1') })}\n`,
     )
-    expect((await run(['receipts', '--receipts', receipts])).code).toBe(2)
+    expect((await run(['receipts', '--receipts', receipts, '--state', watch])).code).toBe(2)
+    await writeFile(receipts, `${JSON.stringify(kept)}\n`)
 
     const operator = await fetch(`${registry.url}/objections`, { headers: { Authorization: `Bearer ${ADMIN}` } })
     const body = await operator.json<{ changes: { change: string; objections: { customer: { name: string } }[] }[] }>()
@@ -158,6 +165,36 @@ describe('an objection, from the customer to the operator', () => {
     const body = await operator.json<{ changes: { objections: unknown[] }[] }>()
     expect(body.changes[0]!.objections).toHaveLength(2)
     expect(generateKey).toBeTypeOf('function')
+  })
+})
+
+describe('the commitment', () => {
+  it('is in the next version, and receipts proves the objection in it from the signed checkpoint down', async () => {
+    await writeFile(
+      join(data, 'announcements.json'),
+      JSON.stringify({
+        announcements: [
+          { add: ACME, effective },
+          { remove: 'openai', effective },
+        ],
+      }),
+    )
+    expect((await publishData(data, state)).stdout).toContain('Published version 2')
+    await servedVersion(registry.url, 2)
+    const manifest = await (await fetch(`${registry.url}/versions/2/manifest`)).json<{ objections: unknown }>()
+    expect(manifest.objections).toMatchObject({ size: 2 })
+    const receipts = join(work, 'receipts.jsonl')
+    const watch = join(work, 'watch.json')
+    const proven = await run(['receipts', '--receipts', receipts, '--state', watch])
+    expect(proven.stdout).toContain('  Committed to by version 2 (leaf 1 of 2), checked against the signed log.\n')
+    expect(proven.code).toBe(0)
+    // Without the log pinned by `add`, there is nothing to check a proof against: it says so.
+    const kept = JSON.parse((await readFile(receipts, 'utf8')).trim())
+    const other = join(work, 'other-receipts.jsonl')
+    await writeFile(other, `${JSON.stringify(kept)}\n`)
+    expect((await run(['receipts', '--receipts', other, '--state', join(work, 'nobody.json')])).stderr).toContain(
+      'is not watched with its signed log',
+    )
   })
 })
 

@@ -8,7 +8,7 @@
 import { appendFile, readFile } from 'node:fs/promises'
 import { toBase64 } from '../bytes.js'
 import type { Context } from '../cli/context.js'
-import { UsageError } from '../cli/exit.js'
+import { EXIT, UsageError } from '../cli/exit.js'
 import { WatchError } from '../errors.js'
 import { openNote, parseSignerKey, parseVerifierKey, signNote } from '../log/signed-note.js'
 import { noteInstant, objectionText, parseReceiptText, type Receipt } from '../objections/protocol.js'
@@ -130,17 +130,35 @@ export async function object(ctx: Context): Promise<number> {
 
 export async function receipts(ctx: Context): Promise<number> {
   const text = await readFile(ctx.options.receipts, 'utf8').catch(() => '')
-  let failed = 0
+  let exit: number = EXIT.unchanged
+  const fail = (code: number) => {
+    exit = Math.max(exit, code)
+  }
   for (const line of text.split('\n').filter(Boolean)) {
     const kept = JSON.parse(line) as KeptReceipt
+    let receipt: Receipt
     try {
-      const receipt = parseReceiptText((await openNote(kept.receipt, [await parseVerifierKey(kept.receiptKey)])).text)
-      if (typeof receipt === 'string') throw new Error(receipt)
-      ctx.line(`${kept.change}: received ${receipt.receivedAt} by ${receipt.registry}; the receipt verifies.`)
+      const read = parseReceiptText((await openNote(kept.receipt, [await parseVerifierKey(kept.receiptKey)])).text)
+      if (typeof read === 'string') throw new Error(read)
+      receipt = read
     } catch (error) {
-      failed++
+      fail(EXIT.evidence)
       ctx.warn(`${kept.change}: the receipt does not verify: ${(error as Error).message}`)
+      continue
+    }
+    ctx.line(`${kept.change}: received ${receipt.receivedAt} by ${receipt.registry}; the receipt verifies.`)
+    try {
+      const proof = await ctx.watcher().proveObjection(kept.registry, receipt.objection)
+      ctx.line(
+        proof.status === 'pending'
+          ? '  Not committed to yet: the next version the registry publishes commits to it.'
+          : `  Committed to by version ${proof.version} (leaf ${proof.index + 1} of ${proof.size}), checked against the signed log.`,
+      )
+    } catch (error) {
+      if (!(error instanceof WatchError)) throw error
+      fail(error.kind === 'evidence' ? EXIT.evidence : EXIT.error)
+      ctx.warn(`  Its commitment is not proven: ${error.message}. ${error.hint}`)
     }
   }
-  return failed ? 2 : 0
+  return exit
 }
