@@ -137,6 +137,8 @@ describe('/openapi.json', () => {
       '/webhooks/:id/deliveries': '/webhooks/{id}/deliveries',
       '/admin/webhooks': '/admin/webhooks',
       '/objections': '/objections',
+      '/objections/:digest/resolution': '/objections/{digest}/resolution',
+      '/objections/:digest/inclusion': '/objections/{digest}/inclusion',
     }
     const served = [
       ...new Set(

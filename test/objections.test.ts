@@ -5,7 +5,10 @@ import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { toBase64Url } from '../client/src/bytes'
 import { checkInclusion, type Inclusion, readInclusion } from '../client/src/objections/commitment'
-import { noteInstant, objectionText, parseReceiptText } from '../client/src/objections/protocol'
+import { noteInstant, objectionText, parseReceiptText, parseResolutionText } from '../client/src/objections/protocol'
+import { createExecutionContext } from 'cloudflare:test'
+import { app } from '../src/index'
+import type { DeliveryMessage } from '../src/webhooks/queue'
 import { ObjectionsTaken } from '../src/storage/arbiter'
 import { publishTo } from '../src/publish/publish'
 import {
@@ -16,7 +19,12 @@ import {
   type SignerKey,
   signNote,
 } from '../src/domain/signed-note'
-import { INSERT_CUSTOMER_SQL, REVOKE_CUSTOMER_SQL, storeObjection } from '../src/storage/objections'
+import {
+  INSERT_CUSTOMER_SQL,
+  REVOKE_CUSTOMER_SQL,
+  SET_CUSTOMER_WEBHOOK_SQL,
+  storeObjection,
+} from '../src/storage/objections'
 import { fetchWorker, fixtureData, publish, TARGET, useFreshStorage } from './helpers'
 import { ACME, announcing, at } from './support/history'
 import { TEST_RECEIPT_VERIFIER_KEY } from './support/keys'
@@ -323,5 +331,134 @@ describe('the commitment in the log', () => {
     const res = await fetchWorker(`/objections/${digest}/inclusion`)
     expect(res.status).toBe(status)
     expect((await res.json<{ error: { code: string } }>()).error.code).toBe(code)
+  })
+})
+
+describe('the operator and the customer are told', () => {
+  /** The Worker with the operator's subscription set, and every message it queues recorded on its way to the real queue. */
+  function operatorWorker() {
+    const queued: DeliveryMessage[] = []
+    const queue = {
+      send: (body: DeliveryMessage) => env.WEBHOOK_QUEUE.send(body),
+      sendBatch: async (batch: Iterable<MessageSendRequest<DeliveryMessage>>) => {
+        const list = [...batch]
+        queued.push(...list.map((m) => m.body))
+        return env.WEBHOOK_QUEUE.sendBatch(list)
+      },
+    } as Queue<DeliveryMessage>
+    const bindings = { ...env, OBJECTIONS_WEBHOOK: 'wh_operator', WEBHOOK_QUEUE: queue }
+    const call = (path: string, init?: RequestInit) =>
+      app.fetch(new Request(`https://registry.example${path}`, init), bindings, createExecutionContext())
+    return { queued, call }
+  }
+  const post = (body: string) => ({ method: 'POST', body, headers: { 'Content-Type': 'text/plain' } })
+  const resolve = (digest: string, body: unknown, headers: Record<string, string> = ADMIN) => ({
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json', ...headers },
+  })
+  const pathOf = (digest: string) => toBase64Url(Buffer.from(digest, 'base64'))
+
+  it("pushes each new objection to the operator's subscription once, with who objected, to what and why", async () => {
+    const { queued, call } = operatorWorker()
+    const note = await signed(objection())
+    expect((await call('/objections', post(note))).status).toBe(201)
+    expect((await call('/objections', post(note))).status).toBe(200)
+    expect(queued).toHaveLength(1)
+    expect(queued[0]).toMatchObject({ subscription: 'wh_operator', event: 'objection.received' })
+    expect(JSON.parse(queued[0]!.body)).toEqual({
+      type: 'objection.received',
+      timestamp: '2026-12-01T00:00:00.000Z',
+      data: {
+        objection: Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(note))).toString(
+          'base64',
+        ),
+        customer: { id: 'c0', name: 'Customer 0' },
+        change: ADDITION,
+        category: 'data-location',
+        reason: 'Our EU data may not go to a US analytics vendor.',
+        objectedAt: '2026-12-01T00:00:00Z',
+        receivedAt: '2026-12-01T00:00:00.000Z',
+      },
+    })
+  })
+
+  it("signs the operator's resolution with the receipt key, keeps it, and pushes it to the customer's subscription", async () => {
+    const { queued, call } = operatorWorker()
+    await env.DB.prepare(SET_CUSTOMER_WEBHOOK_SQL).bind('c0', 'wh_customer0').run()
+    const note = await signed(objection())
+    await call('/objections', post(note))
+    const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(note))).toString('base64')
+    clock('2026-12-03T00:00:00Z')
+    const answer = await call(
+      `/objections/${pathOf(digest)}/resolution`,
+      resolve(digest, { outcome: 'customer-excluded', reason: 'Acme Analytics will not process your data.' }),
+    )
+    expect(answer.status).toBe(201)
+    const signedResolution = await answer.text()
+    const opened = await openNote(signedResolution, [await parseVerifierKey(TEST_RECEIPT_VERIFIER_KEY)])
+    expect(parseResolutionText(opened.text)).toEqual({
+      registry: REGISTRY,
+      objection: digest,
+      customer: customers[0]!.verifier,
+      change: ADDITION,
+      outcome: 'customer-excluded',
+      reason: 'Acme Analytics will not process your data.',
+      resolvedAt: '2026-12-03T00:00:00Z',
+    })
+    const pushed = queued.filter((m) => m.event === 'objection.resolved')
+    expect(pushed.map((m) => m.subscription)).toEqual(['wh_customer0'])
+    expect(JSON.parse(pushed[0]!.body).data).toEqual({
+      objection: digest,
+      change: ADDITION,
+      outcome: 'customer-excluded',
+      reason: 'Acme Analytics will not process your data.',
+      resolvedAt: '2026-12-03T00:00:00.000Z',
+      resolution: signedResolution,
+    })
+    const again = await call(
+      `/objections/${pathOf(digest)}/resolution`,
+      resolve(digest, { outcome: 'rejected', reason: 'No.' }),
+    )
+    expect([again.status, (await again.json<{ error: { code: string } }>()).error.code]).toEqual([
+      409,
+      'objection_resolved',
+    ])
+    const listed = await (await call('/objections', { headers: ADMIN })).json<{
+      changes: { objections: { status: string; resolution: { outcome: string; note: string } }[] }[]
+    }>()
+    expect(listed.changes[0]!.objections[0]).toMatchObject({
+      status: 'resolved',
+      resolution: { outcome: 'customer-excluded', note: signedResolution },
+    })
+  })
+
+  it('refuses a resolution without the token (401), for an unknown objection (404), or with a wrong outcome (400, naming each field)', async () => {
+    const { call } = operatorWorker()
+    const note = await signed(objection())
+    await call('/objections', post(note))
+    const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(note))).toString('base64')
+    const good = { outcome: 'rejected', reason: 'The vendor is needed for the service.' }
+    expect((await call(`/objections/${pathOf(digest)}/resolution`, resolve(digest, good, {}))).status).toBe(401)
+    const unknown = await call(`/objections/${'A'.repeat(43)}/resolution`, resolve(digest, good))
+    expect([unknown.status, (await unknown.json<{ error: { code: string } }>()).error.code]).toEqual([
+      404,
+      'unknown_objection',
+    ])
+    const wrong = await call(
+      `/objections/${pathOf(digest)}/resolution`,
+      resolve(digest, { outcome: 'ignored', reason: 'two\nlines', extra: 1 }),
+    )
+    expect(wrong.status).toBe(400)
+    expect((await wrong.json<{ error: unknown }>()).error).toEqual({
+      status: 400,
+      code: 'invalid_resolution',
+      message: 'The resolution is invalid: outcome, reason, extra.',
+      fields: [
+        { field: 'outcome', message: 'must be one of change-withdrawn, customer-excluded, contract-ended, rejected' },
+        { field: 'reason', message: 'is one line of at most 1000 characters' },
+        { field: 'extra', message: 'is not a known field' },
+      ],
+    })
   })
 })

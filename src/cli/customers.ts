@@ -1,16 +1,24 @@
 /**
- * `npm run customers -- add --name NAME --key VKEY | list | revoke ID [--persist-to DIR | --remote]`
+ * `npm run customers -- add --name NAME --key VKEY [--webhook WH] | list | webhook ID WH | revoke ID [--persist-to DIR | --remote]`
  *
  * The customers (controllers) that may object to an announced change: each with the verifier key
  * it made with `subprocessor-watch keygen --note` and handed over at onboarding, as a DPA is. They
- * live in D1 and are never published. Locally the stores `npm start` serves; `--remote` the account's.
+ * live in D1 and are never published. `--webhook` names the customer's own webhook subscription
+ * (the `wh_…` id it got from POST /webhooks), to which the resolutions of its objections are pushed.
+ * They Locally the stores `npm start` serves; `--remote` the account's.
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { parseVerifierKey } from '../domain/signed-note'
-import { type Customer, INSERT_CUSTOMER_SQL, LIST_CUSTOMERS_SQL, REVOKE_CUSTOMER_SQL } from '../storage/objections'
+import {
+  type Customer,
+  INSERT_CUSTOMER_SQL,
+  LIST_CUSTOMERS_SQL,
+  REVOKE_CUSTOMER_SQL,
+  SET_CUSTOMER_WEBHOOK_SQL,
+} from '../storage/objections'
 import { openLocalStores } from './local-stores'
 
 const { values: options, positionals } = parseArgs({
@@ -18,6 +26,7 @@ const { values: options, positionals } = parseArgs({
   options: {
     name: { type: 'string' },
     key: { type: 'string' },
+    webhook: { type: 'string' },
     config: { type: 'string', default: 'wrangler.toml' },
     'persist-to': { type: 'string' },
     remote: { type: 'boolean', default: false },
@@ -80,9 +89,10 @@ async function localDatabase(): Promise<Database> {
   }
 }
 
-const [command, id] = positionals
-const usage = 'usage: npm run customers -- add --name NAME --key VKEY | list | revoke ID'
-if (!command || !['add', 'list', 'revoke'].includes(command)) {
+const [command, id, webhook] = positionals
+const usage = 'usage: npm run customers -- add --name NAME --key VKEY [--webhook WH] | list | webhook ID WH | revoke ID'
+const WEBHOOK_ID = /^wh_[A-Za-z0-9_-]{1,64}$/
+if (!command || !['add', 'list', 'webhook', 'revoke'].includes(command)) {
   console.error(usage)
   process.exit(64)
 }
@@ -93,13 +103,24 @@ try {
     const key = await parseVerifierKey(options.key).catch((error: Error) => {
       throw new Error(`--key is not a signed-note verifier key (Ed25519): ${error.message}`)
     })
+    if (options.webhook !== undefined && !WEBHOOK_ID.test(options.webhook))
+      throw new Error('--webhook is the id of a webhook subscription: wh_…')
     const customer = `cus_${randomBytes(9).toString('base64url')}`
     await db.run(INSERT_CUSTOMER_SQL, [customer, options.name, key.text, key.name, key.id, Date.now()])
+    if (options.webhook) await db.run(SET_CUSTOMER_WEBHOOK_SQL, [customer, options.webhook])
     console.log(`Added ${options.name} as ${customer}: objections signed by ${key.text} are received from now on.`)
+  } else if (command === 'webhook') {
+    if (!id || !webhook || !WEBHOOK_ID.test(webhook))
+      throw new Error(`webhook needs the customer's id and its subscription's id (wh_…)\n${usage}`)
+    if ((await db.run(SET_CUSTOMER_WEBHOOK_SQL, [id, webhook])) === 0) throw new Error(`No customer has the id ${id}.`)
+    console.log(`Resolutions of ${id}'s objections are pushed to ${webhook} from now on.`)
   } else if (command === 'list') {
     const rows = (await db.all(LIST_CUSTOMERS_SQL)) as unknown as (Customer & { revoked_at: number | null })[]
     if (rows.length === 0) console.log('No customer may object yet: add one with `npm run customers -- add`.')
-    for (const row of rows) console.log(`${row.id}  ${row.status.padEnd(7)}  ${row.name}  ${row.key}`)
+    for (const row of rows)
+      console.log(
+        `${row.id}  ${row.status.padEnd(7)}  ${row.name}  ${row.key}${(row as { webhook_id?: string }).webhook_id ? `  → ${(row as { webhook_id?: string }).webhook_id}` : ''}`,
+      )
   } else {
     if (!id) throw new Error(`revoke needs the customer's id\n${usage}`)
     const changed = await db.run(REVOKE_CUSTOMER_SQL, [id, Date.now()])

@@ -20,6 +20,8 @@ export const ERROR_STATUSES = {
   invalid_objection: 400,
   // An objection's digest in a URL that is not a SHA-256 in base64url.
   invalid_digest: 400,
+  // A resolution whose outcome or reason is missing or wrong; `fields` names each problem.
+  invalid_resolution: 400,
   // A webhook management or admin route without the right bearer token.
   unauthorized: 401,
   // An objection signed by no registered customer's key, by a revoked one, or with a signature that does not verify.
@@ -43,6 +45,8 @@ export const ERROR_STATUSES = {
   objection_deadline_passed: 409,
   // An objection to a change that takes none: a removal, which needs no notice.
   not_objectable: 409,
+  // A resolution for an objection that has one.
+  objection_resolved: 409,
   payload_too_large: 413,
   // A subscription request whose Content-Type is not application/json: no browser form can send one.
   unsupported_media_type: 415,

@@ -7,7 +7,20 @@
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { timingSafeEqual } from 'hono/utils/buffer'
-import { MAX_OBJECTION_BYTES, noteInstant, parseObjectionText, receiptText } from '../domain/objection'
+import {
+  checkReason,
+  MAX_OBJECTION_BYTES,
+  noteInstant,
+  OBJECTION_RECEIVED,
+  OBJECTION_RESOLVED,
+  OUTCOMES,
+  type Outcome,
+  objectionReceivedPayload,
+  objectionResolvedPayload,
+  parseObjectionText,
+  receiptText,
+  resolutionText,
+} from '../domain/objection'
 import { base64 } from '../domain/etag'
 import { RegistryError } from '../domain/errors'
 import { PRIVATE_HEADERS } from '../domain/headers'
@@ -20,12 +33,16 @@ import {
   type SignerKey,
   signNote,
 } from '../domain/signed-note'
+import { sha256Hex } from '../webhooks/crypto'
+import { type DeliveryMessage, enqueueDeliveries } from '../webhooks/queue'
 import {
+  customerById,
   customersByKey,
   listObjections,
   objectionByDigest,
   objectionInclusion,
   objectionsSince,
+  resolveObjection,
   storeObjection,
 } from '../storage/objections'
 import { getCurrentRelease, readChangeLog } from '../storage/reader'
@@ -134,14 +151,132 @@ objections.post(
       objection: note,
       receipt,
     })
+    if (created && c.env.OBJECTIONS_WEBHOOK)
+      await push(c, c.env.OBJECTIONS_WEBHOOK, stored.digest, OBJECTION_RECEIVED, objectionReceivedPayload(stored))
     return text(c, stored.receipt, created ? 201 : 200)
   },
 )
 
-objections.get('/objections', async (c) => {
+/**
+ * Queues one event for one subscription, as the change events are delivered: signed, retried, in
+ * the subscription's deliveries. A queue that fails loses only the push: the objection is stored.
+ */
+async function push(c: Context<Env>, subscription: string, digest: string, event: string, payload: unknown) {
+  const message: DeliveryMessage = {
+    subscription,
+    id: `msg_${(await sha256Hex(`${digest} ${event}`)).slice(0, 32)}`,
+    event,
+    body: JSON.stringify(payload),
+  }
+  try {
+    await enqueueDeliveries(c.env.WEBHOOK_QUEUE, [message])
+  } catch (error) {
+    console.error(`${event} for ${subscription} was not queued: ${(error as Error).message}`)
+  }
+}
+
+async function requireAdmin(c: Context<Env>) {
   const token = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(c.req.header('Authorization') ?? '')?.[1]
   if (!token || !c.env.ADMIN_TOKEN || !(await timingSafeEqual(c.env.ADMIN_TOKEN, token)))
     throw new RegistryError('unauthorized', 'This route needs its bearer token in Authorization.')
+}
+
+/** The base64 SHA-256 a path's base64url digest stands for; `invalid_digest` otherwise. */
+function digestParam(c: Context<Env>): string {
+  const param = c.req.param('digest') ?? ''
+  if (!/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(param))
+    throw new RegistryError(
+      'invalid_digest',
+      'The digest is the SHA-256 of the signed objection in base64url: 43 characters.',
+    )
+  return `${param.replaceAll('-', '+').replaceAll('_', '/')}=`
+}
+
+/**
+ * The operator's answer to an objection, signed with the receipt key so that the customer can
+ * show it as it shows the receipt, and pushed to the customer's subscription when it named one.
+ */
+objections.post(
+  '/objections/:digest/resolution',
+  bodyLimit({
+    maxSize: 4096,
+    onError: () => {
+      throw new RegistryError('payload_too_large', 'A resolution is at most 4 KiB.')
+    },
+  }),
+  async (c) => {
+    await requireAdmin(c)
+    const digest = digestParam(c)
+    if (c.req.header('Content-Type')?.split(';')[0]?.trim().toLowerCase() !== 'application/json')
+      throw new RegistryError('unsupported_media_type', 'A resolution is sent as JSON.')
+    let body: unknown
+    try {
+      body = JSON.parse(await c.req.text())
+    } catch {
+      body = null
+    }
+    const { outcome, reason } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+    const fields = [
+      ...(typeof outcome === 'string' && (OUTCOMES as readonly string[]).includes(outcome)
+        ? []
+        : [{ field: 'outcome', message: `must be one of ${OUTCOMES.join(', ')}` }]),
+      ...(typeof reason === 'string' && reason !== '' && !checkReason(reason)
+        ? []
+        : [{ field: 'reason', message: checkReason(String(reason ?? '')) ?? 'is required' }]),
+      ...Object.keys(body ?? {})
+        .filter((key) => key !== 'outcome' && key !== 'reason')
+        .map((key) => ({ field: key, message: 'is not a known field' })),
+    ]
+    if (fields.length)
+      throw new RegistryError(
+        'invalid_resolution',
+        `The resolution is invalid: ${fields.map((f) => f.field).join(', ')}.`,
+        {
+          fields,
+        },
+      )
+    const signer = await receiptSigner(c)
+    const stored = await objectionByDigest(c.env.DB, digest)
+    if (!stored) throw new RegistryError('unknown_objection', 'This registry received no objection with that digest.')
+    const customer = await customerById(c.env.DB, stored.customer.id)
+    const resolvedAt = Date.now()
+    const release = await getCurrentRelease(c.env.REGISTRY)
+    const origin = release.evidence?.checkpoint.slice(0, release.evidence.checkpoint.indexOf('\n')) ?? ''
+    const note = await signNote(
+      resolutionText({
+        registry: origin,
+        objection: digest,
+        customer: customer?.key ?? '',
+        change: stored.change,
+        outcome: outcome as Outcome,
+        reason: reason as string,
+        resolvedAt: noteInstant(new Date(resolvedAt)),
+      }),
+      [signer],
+    )
+    if (!(await resolveObjection(c.env.DB, digest, { outcome: outcome as string, note, resolvedAt })))
+      throw new RegistryError('objection_resolved', 'This objection was resolved already; GET /objections shows how.')
+    if (customer?.webhookId)
+      await push(
+        c,
+        customer.webhookId,
+        digest,
+        OBJECTION_RESOLVED,
+        objectionResolvedPayload({
+          digest,
+          change: stored.change,
+          outcome: outcome as string,
+          reason: reason as string,
+          resolvedAt,
+          note,
+        }),
+      )
+    return text(c, note, 201)
+  },
+)
+
+objections.get('/objections', async (c) => {
+  await requireAdmin(c)
   const byChange = new Map<string, unknown[]>()
   for (const o of await listObjections(c.env.DB)) {
     const list = byChange.get(o.change) ?? []
@@ -152,7 +287,14 @@ objections.get('/objections', async (c) => {
       objectedAt: o.objectedAt,
       receivedAt: new Date(o.receivedAt).toISOString(),
       digest: o.digest,
-      status: 'received',
+      status: o.resolution ? 'resolved' : 'received',
+      resolution: o.resolution
+        ? {
+            outcome: o.resolution.outcome,
+            resolvedAt: new Date(o.resolution.resolvedAt).toISOString(),
+            note: o.resolution.note,
+          }
+        : null,
     })
     byChange.set(o.change, list)
   }
@@ -168,13 +310,7 @@ objections.get('/objections', async (c) => {
  * the sender knows the digest, and the answer holds nothing but hashes and positions.
  */
 objections.get('/objections/:digest/inclusion', async (c) => {
-  const param = c.req.param('digest')
-  if (!/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(param))
-    throw new RegistryError(
-      'invalid_digest',
-      'The digest is the SHA-256 of the signed objection in base64url: 43 characters.',
-    )
-  const digest = `${param.replaceAll('-', '+').replaceAll('_', '/')}=`
+  const digest = digestParam(c)
   const inclusion = await objectionInclusion(c.env.DB, digest)
   if (inclusion) return c.body(inclusion, 200, { ...PRIVATE_HEADERS, 'Content-Type': 'application/json' })
   if (await objectionByDigest(c.env.DB, digest))

@@ -11,6 +11,8 @@ export interface Customer {
   status: 'active' | 'revoked'
   createdAt: number
   revokedAt: number | null
+  /** The customer's webhook subscription, which resolutions are pushed to. */
+  webhookId: string | null
 }
 
 export interface StoredObjection {
@@ -23,6 +25,7 @@ export interface StoredObjection {
   receivedAt: number
   objection: string
   receipt: string
+  resolution: { outcome: string; note: string; resolvedAt: number } | null
 }
 
 interface CustomerRow {
@@ -32,6 +35,7 @@ interface CustomerRow {
   status: 'active' | 'revoked'
   created_at: number
   revoked_at: number | null
+  webhook_id: string | null
 }
 
 const customer = (row: CustomerRow): Customer => ({
@@ -41,11 +45,13 @@ const customer = (row: CustomerRow): Customer => ({
   status: row.status,
   createdAt: row.created_at,
   revokedAt: row.revoked_at,
+  webhookId: row.webhook_id,
 })
 
 export const INSERT_CUSTOMER_SQL =
   "INSERT INTO customers (id, name, key, key_name, key_id, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6)"
 export const LIST_CUSTOMERS_SQL = 'SELECT * FROM customers ORDER BY created_at, id'
+export const SET_CUSTOMER_WEBHOOK_SQL = 'UPDATE customers SET webhook_id = ?2 WHERE id = ?1'
 export const REVOKE_CUSTOMER_SQL =
   "UPDATE customers SET status = 'revoked', revoked_at = ?2 WHERE id = ?1 AND status = 'active'"
 
@@ -74,6 +80,9 @@ interface ObjectionRow {
   received_at: number
   objection: string
   receipt: string
+  outcome: string | null
+  resolution: string | null
+  resolved_at: number | null
 }
 
 const objection = (row: ObjectionRow): StoredObjection => ({
@@ -86,6 +95,10 @@ const objection = (row: ObjectionRow): StoredObjection => ({
   receivedAt: row.received_at,
   objection: row.objection,
   receipt: row.receipt,
+  resolution:
+    row.outcome && row.resolution && row.resolved_at !== null
+      ? { outcome: row.outcome, note: row.resolution, resolvedAt: row.resolved_at }
+      : null,
 })
 
 const SELECT_OBJECTIONS =
@@ -102,7 +115,7 @@ export async function objectionByDigest(db: D1Database, digest: string): Promise
  */
 export async function storeObjection(
   db: D1Database,
-  stored: Omit<StoredObjection, 'customer'> & { customerId: string },
+  stored: Omit<StoredObjection, 'customer' | 'resolution'> & { customerId: string },
 ): Promise<{ stored: StoredObjection; created: boolean }> {
   const insert = await db
     .prepare(
@@ -155,4 +168,24 @@ export async function objectionInclusion(db: D1Database, digest: string): Promis
     .bind(digest)
     .first<{ inclusion: string }>()
   return row?.inclusion ?? null
+}
+
+/** Records a resolution unless the objection has one; false when it had. */
+export async function resolveObjection(
+  db: D1Database,
+  digest: string,
+  resolution: { outcome: string; note: string; resolvedAt: number },
+): Promise<boolean> {
+  const update = await db
+    .prepare(
+      'UPDATE objections SET outcome = ?2, resolution = ?3, resolved_at = ?4 WHERE digest = ?1 AND resolution IS NULL',
+    )
+    .bind(digest, resolution.outcome, resolution.note, resolution.resolvedAt)
+    .run()
+  return update.meta.changes === 1
+}
+
+export async function customerById(db: D1Database, id: string): Promise<Customer | null> {
+  const row = await db.prepare('SELECT * FROM customers WHERE id = ?1').bind(id).first<CustomerRow>()
+  return row ? customer(row) : null
 }

@@ -58,12 +58,12 @@ beforeAll(async () => {
   unpublished = await serveRegistry({ scriptPath: bundle.scriptPath, persistTo: join(work, 'empty') })
   servedBytes = await fetch(`${published.url}/openapi.json`).then((res) => res.text())
   document = JSON.parse(servedBytes)
-  // The registry's reads; the webhook routes are exercised by test/system/webhooks.test.ts.
+  // The registry's reads; the webhook and objection routes are exercised by their own tests.
   operations = (await getHttpOperationsFromSpec(document)).filter(
     (operation) =>
       !operation.path.startsWith('/webhooks') &&
       !operation.path.startsWith('/admin/') &&
-      operation.path !== '/objections',
+      !operation.path.startsWith('/objections'),
   )
   const list = await fetch(`${published.url}/subprocessors.json?region=all&lang=en`).then(
     (res) => res.json() as Promise<{ subprocessors: { id: string; name: unknown; location: unknown }[] }>,
@@ -260,6 +260,8 @@ describe('every response the Worker gives is the one the OpenAPI document descri
       ['/webhooks/{id}/deliveries', ['listWebhookDeliveries']],
       ['/admin/webhooks', ['listWebhookSubscriptions']],
       ['/objections', ['objectToChange', 'listObjections']],
+      ['/objections/{digest}/resolution', ['resolveObjection']],
+      ['/objections/{digest}/inclusion', ['objectionInclusion']],
     ])
   })
 

@@ -15,6 +15,11 @@
 
 export const OBJECTION_FORMAT = 'subprocessor-registry/objection/v1'
 export const RECEIPT_FORMAT = 'subprocessor-registry/receipt/v1'
+export const RESOLUTION_FORMAT = 'subprocessor-registry/resolution/v1'
+
+/** What the processor did about an objection: the answers Art. 28(2) and Clause 9 leave it. */
+export const OUTCOMES = ['change-withdrawn', 'customer-excluded', 'contract-ended', 'rejected'] as const
+export type Outcome = (typeof OUTCOMES)[number]
 /** A signed objection's size at most: a reason of 1,000 characters and a signature fit with room. */
 export const MAX_OBJECTION_BYTES = 8 * 1024
 const MAX_REASON = 1000
@@ -106,4 +111,44 @@ export function parseReceiptText(text: string): Receipt | string {
   if (!/^[A-Za-z0-9+/]{43}=$/.test(objection)) return 'objection is a base64 SHA-256'
   if (!INSTANT.test(received)) return 'received is an instant in UTC to the second'
   return { registry, objection, customer, change, receivedAt: received }
+}
+
+/** The processor's answer to an objection, signed with the receipt key like the receipt. */
+export interface Resolution {
+  registry: string
+  /** SHA-256 of the signed objection, base64: the objection it answers. */
+  objection: string
+  customer: string
+  change: string
+  outcome: Outcome
+  reason: string
+  resolvedAt: string
+}
+
+export function resolutionText(resolution: Resolution): string {
+  return lines(RESOLUTION_FORMAT, [
+    ['registry', resolution.registry],
+    ['objection', resolution.objection],
+    ['customer', resolution.customer],
+    ['change', resolution.change],
+    ['outcome', resolution.outcome],
+    ['reason', resolution.reason],
+    ['resolved', resolution.resolvedAt],
+  ])
+}
+
+/** A resolution's reason: one line, as an objection's. */
+export const checkReason = (reason: string): string | null =>
+  ONE_LINE.test(reason) && reason.length <= MAX_REASON ? null : `is one line of at most ${MAX_REASON} characters`
+
+export function parseResolutionText(text: string): Resolution | string {
+  const names = ['registry', 'objection', 'customer', 'change', 'outcome', 'reason', 'resolved']
+  const fields = read(text, RESOLUTION_FORMAT, names)
+  if (typeof fields === 'string') return fields
+  const { registry = '', objection = '', customer = '', change = '', outcome = '', reason = '', resolved = '' } = fields
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(objection)) return 'objection is a base64 SHA-256'
+  if (!(OUTCOMES as readonly string[]).includes(outcome)) return `outcome is one of ${OUTCOMES.join(', ')}`
+  if (checkReason(reason)) return `the reason ${checkReason(reason)}`
+  if (!INSTANT.test(resolved)) return 'resolved is an instant in UTC to the second'
+  return { registry, objection, customer, change, outcome: outcome as Outcome, reason, resolvedAt: resolved }
 }

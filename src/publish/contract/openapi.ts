@@ -26,6 +26,7 @@ import type { RegistryData } from '../input/schema'
 import { z } from 'zod'
 import { CHANGE_EVENTS, VERIFICATION_EVENT } from '../../webhooks/events'
 import { MAX_PREVIOUS_SECRETS } from '../../webhooks/retry'
+import { OUTCOMES } from '../../domain/objection'
 import { MAX_BODY_BYTES, SubscriptionRequest } from '../../webhooks/subscribe'
 import { AdminView, DeliveriesView, NewSubscription, RotatedSecret, SubscriptionView } from '../../webhooks/views'
 
@@ -615,6 +616,55 @@ function webhookPaths() {
             },
           },
           401: UNAUTHORIZED,
+        },
+      },
+    },
+    '/objections/{digest}/resolution': {
+      post: {
+        operationId: 'resolveObjection',
+        summary: "The operator's answer to an objection, signed with the receipt key",
+        description:
+          "Pushed as `objection.resolved` to the customer's webhook subscription when it has one (docs/objections.md). One resolution per objection.",
+        tags: ['Objections'],
+        security: [{ adminToken: [] }],
+        parameters: [
+          param(
+            'digest',
+            'path',
+            "The signed objection's SHA-256, base64url without padding.",
+            { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
+            true,
+          ),
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['outcome', 'reason'],
+                properties: {
+                  outcome: { enum: [...OUTCOMES] },
+                  reason: { type: 'string', minLength: 1, maxLength: 1000 },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          201: {
+            description: 'The resolution: a signed note by the receipt key.',
+            headers: NO_STORE,
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          400: problem('`invalid_resolution` (with `fields`), `invalid_digest`.'),
+          401: UNAUTHORIZED,
+          404: problem('`unknown_objection`.'),
+          409: problem('`objection_resolved`: it has one.'),
+          413: problem('`payload_too_large`: over 4 KiB.'),
+          415: problem('`unsupported_media_type`: not JSON.'),
+          503: { $ref: '#/components/responses/Unavailable' },
         },
       },
     },

@@ -8,7 +8,8 @@ CREATE TABLE customers (
   key_id INTEGER NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
   created_at INTEGER NOT NULL,
-  revoked_at INTEGER
+  revoked_at INTEGER,
+  webhook_id TEXT                      -- the customer's webhook subscription, which resolutions are pushed to
 );
 CREATE INDEX customers_key ON customers (key_name, key_id);
 
@@ -21,7 +22,10 @@ CREATE TABLE objections (
   objected_at TEXT NOT NULL,
   received_at INTEGER NOT NULL,        -- Unix milliseconds, the Worker's clock
   objection TEXT NOT NULL,             -- the signed note as received
-  receipt TEXT NOT NULL                -- the signed receipt as answered
+  receipt TEXT NOT NULL,               -- the signed receipt as answered
+  outcome TEXT,                        -- null until resolved: change-withdrawn, customer-excluded, contract-ended, rejected
+  resolution TEXT,                     -- the signed resolution, by the receipt key
+  resolved_at INTEGER
 );
 CREATE INDEX objections_change ON objections (change_id);
 CREATE INDEX objections_customer_received ON objections (customer_id, received_at);
