@@ -20,6 +20,7 @@ import type { LogSigning } from '../publish/evidence'
 import type { PublishTarget } from '../publish/publish'
 import type { CosignatureTable } from '../storage/cosignatures'
 import type { KvRecord } from '../storage/writer'
+import { localReceiptKey } from './dev-vars'
 import { openLocalStores } from './local-stores'
 import { publicOrigin } from './public-origin'
 
@@ -36,6 +37,8 @@ const { values: options } = parseArgs({
     'dry-run': { type: 'boolean', default: false },
     'signing-key': { type: 'string' },
     'rotate-from': { type: 'string' },
+    // The verifier key of the Worker's RECEIPT_SIGNING_KEY, for data whose receiptKey is null.
+    'receipt-key': { type: 'string' },
     // Where readers fetch the registry; feeds link absolutely from it. Default: locally npm start's, remotely PUBLIC_ORIGIN.
     origin: { type: 'string' },
   },
@@ -50,7 +53,7 @@ opening?.catch(() => {})
 const [
   { parseSignerKey },
   { NoticeViolations },
-  { LogRefused, withVerifierKey },
+  { LogRefused, withReceiptKey, withVerifierKey },
   { latestVersion, planRelease, readLatest, writePlan },
   {
     commitValues,
@@ -61,6 +64,7 @@ const [
     LATEST_SQL,
     LEAVES_SQL,
     leavesOf,
+    ObjectionsTaken,
     parseClaimed,
     VersionTaken,
   },
@@ -350,8 +354,23 @@ const signing: LogSigning = {
     ? { rotatingFrom: await parseSignerKey(await readFile(options['rotate-from'], 'utf8')) }
     : {}),
 }
-const { data, warning } = withVerifierKey(loaded, signing, options.remote)
-if (warning) console.log(warning)
+const pinned = withVerifierKey(loaded, signing, options.remote)
+if (pinned.warning) console.log(pinned.warning)
+// Data that leaves its receipt key to the deployment: the one given, else locally the one `npm start` put in .dev.vars.
+const givenReceiptKey =
+  options['receipt-key'] ??
+  (process.env.RECEIPT_VERIFIER_KEY || undefined) ??
+  (pinned.data.registry.evidence.receiptKey === null && !options.remote ? await localReceiptKey() : undefined)
+const receipts = (() => {
+  try {
+    return withReceiptKey(pinned.data, givenReceiptKey, options.remote)
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exit(1)
+  }
+})()
+if (receipts.warning) console.log(receipts.warning)
+const { data } = receipts
 // The version table's schema, as `wrangler d1 migrations apply` keeps it: nothing to set up by hand.
 const chosen = options.remote || options['via-wrangler'] ? await wranglerTarget() : await localTarget()
 // What a publish costs the account: each KV value written counts against the plan's daily writes.
@@ -442,7 +461,12 @@ try {
   if (!options['dry-run'] && !plan.changed) await askWitnesses(previous?.release)
   console.log(`Done in ${seconds(started)}.`)
 } catch (error) {
-  if (error instanceof NoticeViolations || error instanceof VersionTaken || error instanceof LogRefused) {
+  if (
+    error instanceof NoticeViolations ||
+    error instanceof VersionTaken ||
+    error instanceof ObjectionsTaken ||
+    error instanceof LogRefused
+  ) {
     console.error(error.message)
     process.exitCode = 1
   } else {

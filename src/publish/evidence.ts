@@ -150,6 +150,41 @@ export function withVerifierKey(
   }
 }
 
+/**
+ * The receipt key a publish records: the one data/registry.json names, else (`null` there) the one
+ * given at publish time. A key given that contradicts the data is refused; a registry whose key
+ * is left to the publish and not given takes no objections in this version, and is told so.
+ */
+export function withReceiptKey(
+  data: RegistryData,
+  given: string | undefined,
+  /** A deployment: the key must be given, never left out. */
+  strict = false,
+): { data: RegistryData; warning: string | null } {
+  const named = data.registry.evidence.receiptKey
+  if (named === undefined) return { data, warning: null }
+  if (named !== null) {
+    if (given !== undefined && given !== named)
+      throw new LogRefused(
+        `data/registry.json names the receipt key ${named}, but ${given} was given: the Worker's RECEIPT_SIGNING_KEY is one of them.`,
+      )
+    return { data, warning: null }
+  }
+  if (!given && strict)
+    throw new LogRefused(
+      "data/registry.json takes objections with the deployment's receipt key: give its verifier key with --receipt-key or RECEIPT_VERIFIER_KEY (the Worker signs with RECEIPT_SIGNING_KEY).",
+    )
+  const evidence = { ...data.registry.evidence }
+  if (given) evidence.receiptKey = given
+  else delete evidence.receiptKey
+  return {
+    data: { ...data, registry: { ...data.registry, evidence } },
+    warning: given
+      ? null
+      : "data/registry.json takes objections with the deployment's receipt key, but none was given (--receipt-key or RECEIPT_VERIFIER_KEY): this version takes none.",
+  }
+}
+
 /** The tiles the newest leaf changed: at each level, the tile that holds that level's newest hash, if the leaf made one. */
 function changedTiles(tree: MerkleTree): { path: string; bytes: Uint8Array }[] {
   const tiles = []

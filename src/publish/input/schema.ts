@@ -342,10 +342,13 @@ export function dataSchemas(languages: readonly Language[]) {
     /**
      * The verifier key of the Worker's receipt key (RECEIPT_SIGNING_KEY), which signs objection
      * receipts: in discovery for customers, and in every manifest, so the log records each rotation.
+     * Null: the registry takes objections with the deployment's key, given at publish time
+     * (`--receipt-key` or RECEIPT_VERIFIER_KEY; `npm start` gives its local one). Absent: none.
      */
     receiptKey: z
       .string()
       .regex(/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a verifier key: name+keyid+base64key')
+      .nullable()
       .optional(),
   })
 
