@@ -19,6 +19,7 @@ const CHANGES: PageChanges = {
     {
       type: 'added',
       id: 'acme-mail',
+      changeId: 'v2/acme-mail/added/2026-12-20T00:00:00.000Z',
       name: 'Acme <Mail> & Co',
       summary: 'Sends notification e-mails for customers in Europe.',
       announcedAt: '2026-11-20',
@@ -31,6 +32,7 @@ const CHANGES: PageChanges = {
     {
       type: 'removed',
       id: 'openai',
+      changeId: 'v1/openai/removed/2026-11-20T00:00:00.000Z',
       name: 'OpenAI',
       summary: 'No longer used for customer service responses.',
       announcedAt: '2026-09-01',

@@ -81,6 +81,14 @@ describe('the receipt key', () => {
     const manifest = await (await fetch(`${registry.url}/versions/1/manifest`)).json<{ receiptKey: string }>()
     expect(manifest.receiptKey).toBe(TEST_RECEIPT_VERIFIER_KEY)
   })
+
+  it('makes the page say how to object as signed data, with the id of each change open to objection', async () => {
+    const page = await (await fetch(`${registry.url}/subprocessors.html?region=eu&lang=en`)).text()
+    expect(page).toContain(
+      'To object, write to <a href="mailto:andrej@liveagent.com">andrej@liveagent.com</a> before the objection deadline. Customers registered for signed objections can also object with <code>subprocessor-watch object</code>, naming the change&#39;s id; the registry answers with a signed receipt.</p>',
+    )
+    expect(page).toContain(`<code>${change}</code>`)
+  })
 })
 
 describe('an objection, from the customer to the operator', () => {

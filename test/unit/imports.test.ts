@@ -40,6 +40,7 @@ const CLIENT_PRIMITIVES = [
   '../client/src/log/proof',
   '../client/src/log/signed-note',
   '../client/src/log/tiles',
+  '../client/src/objections/commitment',
   '../client/src/objections/protocol',
 ]
 const PRIMITIVE_IMPORTS = new Set(CLIENT_PRIMITIVES)

@@ -160,6 +160,8 @@ function changeItem(model: ListPage, change: PageChange, upcoming: boolean): Mar
           ? [html`<strong>${fill(labels.objectionDeadline, { date: time(change.objectionDeadline, lang) })}</strong>`]
           : []),
         ...(change.shortNoticeReason ? [fill(labels.shortNotice, { reason: change.shortNoticeReason })] : []),
+        // The id a signed objection names.
+        ...(change.objectionDeadline && model.signedObjections ? [html`<code>${change.changeId}</code>`] : []),
       ]
     : [fill(labels.effective, { date: time(change.effectiveAt, lang) })]
   // A name that ends its own sentence ("Acme, Inc.") takes no second full stop.
@@ -174,7 +176,7 @@ function changeSections(model: ListPage): Markup[] {
   if (changes.upcoming.length) {
     sections.push(html`<section class="upcoming" aria-labelledby="upcoming-changes">
 <h2 id="upcoming-changes">${labels.upcomingChanges}</h2>
-<p>${fill(labels.howToObject, { email })}</p>
+<p>${fill(labels.howToObject, { email })}${model.signedObjections ? html` ${fill(labels.howToObjectSigned, { command: html`<code>subprocessor-watch object</code>` })}` : ''}</p>
 <ul>
 ${lines(changes.upcoming.map((change) => changeItem(model, change, true)))}
 </ul>

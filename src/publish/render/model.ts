@@ -257,6 +257,8 @@ export interface Alternate {
 export interface PageChange {
   type: ChangeType
   id: string
+  /** The change record's id: what a signed objection names. */
+  changeId: string
   name: string
   /** One line, in the page's language. */
   summary: string
@@ -316,6 +318,8 @@ interface PageBase {
   /** What the page says about being a translation; null in the source language. */
   translationNotice: string | null
   company: { name: string; service: string; dpaContactEmail: string }
+  /** Whether registered customers can object as signed data (the registry has a receipt key). */
+  signedObjections: boolean
   edition: { version: number; publishedAt: string; lastUpdated: string }
   /** The page's own URL, path and query. */
   href: string
@@ -384,6 +388,7 @@ function pageBase(
     labels,
     translationNotice: locale.translation?.notice ?? null,
     company: { name, service, dpaContactEmail },
+    signedObjections: Boolean(data.registry.evidence.receiptKey),
     edition: { version: doc.version, publishedAt: doc.publishedAt, lastUpdated: doc.lastUpdated },
     href: viewUrl(view),
     alternates: [
@@ -504,6 +509,7 @@ function toPageChange(data: RegistryData, change: ChangeDocument, labels: Labels
   return {
     type: change.type,
     id: change.entry.id,
+    changeId: change.id,
     name: change.entry.name ?? labels.notNamed,
     summary: what,
     announcedAt: change.announcedAt,
