@@ -94,6 +94,16 @@ export const UNOBSERVABLE: Unobservable[] = [
     must: 'deliveries are signed as Standard Webhooks specifies',
     why: 'needs a subscription; `subprocessor-watch receive` checks each delivery',
   },
+  {
+    level: 'objections',
+    must: "a registered customer's objection is answered with a receipt signed by the receipt key",
+    why: 'needs a registered customer key; `subprocessor-watch object` checks each receipt',
+  },
+  {
+    level: 'objections',
+    must: 'every objection received is committed to once, by the next version',
+    why: 'needs an objection; `subprocessor-watch receipts` proves each inclusion',
+  },
 ]
 
 /** The cells of an RFC 4180 CSV text, by row. */
@@ -180,6 +190,7 @@ export async function conform(
     if (declared.includes('history')) await historyChecks(c)
     if (declared.includes('evidence')) await evidenceChecks(c, options.key)
     if (declared.includes('push')) await pushChecks(c)
+    if (declared.includes('objections')) await objectionsChecks(c)
   }
   const levels = {} as ConformanceReport['levels']
   let below = true
@@ -463,35 +474,80 @@ async function pushChecks({ d, url, net, record, link }: Conformance) {
     'push',
     'a subscription request without an endpoint is refused with a 4xx error document, not redirected',
     async () => {
-      const at = link(d.push!.subscribe, url)
-      let res: Response
-      try {
-        res = await net.fetch(at, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: '{}',
-          redirect: 'manual',
-          signal: AbortSignal.timeout(net.limits.timeoutMs),
-        })
-      } catch (error) {
-        throw asWatchError(error, at, net.limits)
-      }
-      if (res.status >= 300 && res.status < 400) {
-        await res.body?.cancel()
-        throw new Error(`${at} answered ${res.status}, a redirect; conform follows none`)
-      }
-      // An error document is small: a larger answer is refused while it is read.
-      const bytes = await readBounded(res, at, 64 * 1024)
-      let doc = null as { error?: { code?: unknown } } | null
-      try {
-        doc = parseJson(bytes, at) as typeof doc
-      } catch (error) {
-        if (!(error instanceof WatchError)) throw error
-      }
-      if (res.status < 400 || res.status >= 500) throw new Error(`${at} answered ${res.status}`)
-      if (typeof doc?.error?.code !== 'string')
-        throw new Error(`${at} answered ${res.status} without an error document`)
-      return `${res.status} ${doc.error.code.slice(0, 40)}`
+      return refusal(net, link(d.push!.subscribe, url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+      })
     },
+  )
+}
+
+/** Sends what a registry must refuse; checks it answers a 4xx with an error document, not a redirect. */
+async function refusal(net: Network, at: string, init: RequestInit): Promise<string> {
+  let res: Response
+  try {
+    res = await net.fetch(at, { ...init, redirect: 'manual', signal: AbortSignal.timeout(net.limits.timeoutMs) })
+  } catch (error) {
+    throw asWatchError(error, at, net.limits)
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel()
+    throw new Error(`${at} answered ${res.status}, a redirect; conform follows none`)
+  }
+  // An error document is small: a larger answer is refused while it is read.
+  const bytes = await readBounded(res, at, 64 * 1024)
+  let doc = null as { error?: { code?: unknown } } | null
+  try {
+    doc = parseJson(bytes, at) as typeof doc
+  } catch (error) {
+    if (!(error instanceof WatchError)) throw error
+  }
+  if (res.status < 400 || res.status >= 500) throw new Error(`${at} answered ${res.status}`)
+  if (typeof doc?.error?.code !== 'string') throw new Error(`${at} answered ${res.status} without an error document`)
+  return `${res.status} ${doc.error.code.slice(0, 40)}`
+}
+
+async function objectionsChecks(c: Conformance) {
+  const { d, url, net, record, fetched, json, link } = c
+  await record(
+    'objections',
+    'discovery links where objections go and where their inclusion is proven, and names the key that signs receipts',
+    async () => {
+      if (!d.objections) throw new Error('no objections member')
+      if (!d.objections.inclusion?.includes('{digest}')) throw new Error('objections.inclusion is no {digest} template')
+      link(d.objections.submit)
+      await parseVerifierKey(d.objections.receiptKey)
+    },
+  )
+  await record(
+    'objections',
+    "the current version's manifest records the receipt key, and commits to the objections received since the version before",
+    async () => {
+      const index = pick(d.history?.versions, d.defaultLanguage, undefined)
+      if (!index) throw new Error('no version index links the manifests')
+      const indexUrl = link(index.href)
+      const manifestHref = readVersions(indexUrl, await json(indexUrl)).versions.find((v) => v.version === d.version)
+        ?.links.manifest
+      if (!manifestHref) throw new Error(`no manifest for version ${d.version}`)
+      const manifestUrl = link(manifestHref, indexUrl)
+      const manifest = readManifest((await fetched(manifestUrl)).bytes, manifestUrl)
+      if (manifest.receiptKey !== d.objections?.receiptKey)
+        throw new Error(`the manifest of version ${d.version} names another receipt key than discovery`)
+      if (!manifest.objections) throw new Error(`the manifest of version ${d.version} holds no objections commitment`)
+      return `${manifest.objections.size} committed in version ${d.version}`
+    },
+  )
+  await record('objections', 'an objection that is not a signed note is refused with a 4xx error document', () =>
+    refusal(net, link(d.objections!.submit), {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      body: 'not a signed note\n',
+    }),
+  )
+  await record(
+    'objections',
+    'an inclusion asked for a digest never received is refused with a 4xx error document',
+    () => refusal(net, link(d.objections!.inclusion!.replace('{digest}', 'A'.repeat(43)), url), { method: 'GET' }),
   )
 }

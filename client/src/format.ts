@@ -10,7 +10,7 @@ import { WatchError, quoted } from './errors.js'
 export const FORMAT = 'subprocessor-registry/1.0'
 const MAJOR = 'subprocessor-registry/1.'
 
-export const LEVELS = ['core', 'history', 'evidence', 'push'] as const
+export const LEVELS = ['core', 'history', 'evidence', 'push', 'objections'] as const
 export type Level = (typeof LEVELS)[number]
 
 /** Longer strings are refused: no name, purpose or link needs more. */

@@ -35,6 +35,8 @@ export interface Manifest {
   publishedAt: string
   signer: string | null
   rotatedFrom: string | null
+  /** The key that signs objection receipts in this version. */
+  receiptKey: string | null
   /** The objections received since the version before: how many, and their Merkle tree's root. */
   objections: { size: number; root: string } | null
   states: ManifestState[]
@@ -109,6 +111,7 @@ export function readManifest(bytes: Uint8Array, url: string): Manifest {
     publishedAt: doc.publishedAt,
     signer: optionalString(doc.signer) ?? null,
     rotatedFrom: optionalString(doc.rotatedFrom) ?? null,
+    receiptKey: optionalString(doc.receiptKey) ?? null,
     objections: commitment(doc.objections, url),
     states: doc.states.map((state, i) => {
       const s = (state ?? {}) as Record<string, unknown>

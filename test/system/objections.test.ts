@@ -13,6 +13,7 @@ import { bundleWorker, FIXTURE_DATA, publishData, ROOT, servedVersion, serveRegi
 import { ACME } from '../support/history'
 import { GO_TOOLS, goRun } from '../support/go'
 import { TEST_RECEIPT_SIGNER_KEY, TEST_RECEIPT_VERIFIER_KEY } from '../support/keys'
+import { formatSchema } from '../support/watch'
 
 let work: string
 let state: string
@@ -31,10 +32,12 @@ beforeAll(async () => {
   data = join(work, 'data')
   await cp(FIXTURE_DATA, data, { recursive: true })
   effective = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10)
-  await writeFile(join(data, 'announcements.json'), JSON.stringify({ announcements: [{ add: ACME, effective }] }))
   const registryFile = JSON.parse(await readFile(join(data, 'registry.json'), 'utf8'))
   registryFile.evidence.receiptKey = TEST_RECEIPT_VERIFIER_KEY
   await writeFile(join(data, 'registry.json'), JSON.stringify(registryFile, null, 2))
+  // The list first, then the announcement: a change of version 1 would be part of the baseline.
+  await publishData(data, state)
+  await writeFile(join(data, 'announcements.json'), JSON.stringify({ announcements: [{ add: ACME, effective }] }))
   await publishData(data, state)
   const { scriptPath } = await bundleWorker(join(work, 'dist'))
   registry = await serveRegistry({
@@ -42,8 +45,8 @@ beforeAll(async () => {
     persistTo: state,
     bindings: { RECEIPT_SIGNING_KEY: TEST_RECEIPT_SIGNER_KEY, ADMIN_TOKEN: ADMIN },
   })
-  await servedVersion(registry.url, 1)
-  change = `v1/acme-analytics/added/${effective}T00:00:00.000Z`
+  await servedVersion(registry.url, 2)
+  change = `v2/acme-analytics/added/${effective}T00:00:00.000Z`
   const made = await run([
     'keygen',
     '--note',
@@ -80,6 +83,18 @@ describe('the receipt key', () => {
     })
     const manifest = await (await fetch(`${registry.url}/versions/1/manifest`)).json<{ receiptKey: string }>()
     expect(manifest.receiptKey).toBe(TEST_RECEIPT_VERIFIER_KEY)
+  })
+
+  it('passes conform at every level, Objections included, and follows the format schema', async () => {
+    const report = JSON.parse((await run(['conform', registry.url, '--json', '--allow-private'])).stdout)
+    expect(report.checks.filter((check: { ok: boolean }) => !check.ok)).toEqual([])
+    expect(report.checks.filter((check: { level: string }) => check.level === 'objections')).toHaveLength(4)
+    expect(report.levels).toEqual({ core: 'pass', history: 'pass', evidence: 'pass', push: 'pass', objections: 'pass' })
+    const follows = await formatSchema()
+    const discovery = await (await fetch(`${registry.url}/.well-known/subprocessors`)).json()
+    expect(follows('Discovery', discovery)).toEqual([])
+    expect(follows('Manifest', await (await fetch(`${registry.url}/versions/1/manifest`)).json())).toEqual([])
+    expect(follows('Discovery', { ...(discovery as object), objections: { submit: '/objections' } })).not.toEqual([])
   })
 
   it('makes the page say how to object as signed data, with the id of each change open to objection', async () => {
@@ -187,14 +202,14 @@ describe('the commitment', () => {
         ],
       }),
     )
-    expect((await publishData(data, state)).stdout).toContain('Published version 2')
-    await servedVersion(registry.url, 2)
-    const manifest = await (await fetch(`${registry.url}/versions/2/manifest`)).json<{ objections: unknown }>()
+    expect((await publishData(data, state)).stdout).toContain('Published version 3')
+    await servedVersion(registry.url, 3)
+    const manifest = await (await fetch(`${registry.url}/versions/3/manifest`)).json<{ objections: unknown }>()
     expect(manifest.objections).toMatchObject({ size: 2 })
     const receipts = join(work, 'receipts.jsonl')
     const watch = join(work, 'watch.json')
     const proven = await run(['receipts', '--receipts', receipts, '--state', watch])
-    expect(proven.stdout).toContain('  Committed to by version 2 (leaf 1 of 2), checked against the signed log.\n')
+    expect(proven.stdout).toContain('  Committed to by version 3 (leaf 1 of 2), checked against the signed log.\n')
     expect(proven.code).toBe(0)
     // Without the log pinned by `add`, there is nothing to check a proof against: it says so.
     const kept = JSON.parse((await readFile(receipts, 'utf8')).trim())

@@ -191,7 +191,13 @@ describe('subprocessor-watch and this registry', () => {
     const { code, stdout } = await watch('conform', registry.url, '--json', '--allow-private')
     const report = JSON.parse(stdout)
     expect(report.checks.filter((check: { ok: boolean }) => !check.ok)).toEqual([])
-    expect(report.levels).toEqual({ core: 'pass', history: 'pass', evidence: 'pass', push: 'pass' })
+    expect(report.levels).toEqual({
+      core: 'pass',
+      history: 'pass',
+      evidence: 'pass',
+      push: 'pass',
+      objections: 'not-declared',
+    })
     expect(code).toBe(0)
   })
 

@@ -107,7 +107,13 @@ describe('a registry that is only static files', () => {
     const { code, stdout } = await watch('conform', host.url, '--json', '--allow-private')
     const report = JSON.parse(stdout) as { levels: unknown; checks: { ok: boolean; must: string; detail?: string }[] }
     expect(report.checks.filter((check) => !check.ok)).toEqual([])
-    expect(report.levels).toEqual({ core: 'pass', history: 'pass', evidence: 'not-declared', push: 'not-declared' })
+    expect(report.levels).toEqual({
+      core: 'pass',
+      history: 'pass',
+      evidence: 'not-declared',
+      push: 'not-declared',
+      objections: 'not-declared',
+    })
     expect(code).toBe(0)
     // No check asked for a query string: the static host would have answered 400.
     expect(host.requests.filter((request) => request.status >= 400)).toEqual([])

@@ -15,8 +15,8 @@ import { CHANGE_EVENTS } from '../../webhooks/events'
 import { type ReleaseStamp, listRegions, regionName } from '../render/model'
 import type { RegistryData } from '../input/schema'
 
-/** The levels of docs/format.md this registry meets: all of them. */
-export const CONFORMANCE = ['core', 'history', 'evidence', 'push'] as const
+/** The levels of docs/format.md this registry meets: all of them, Objections when it has a receipt key. */
+export const CONFORMANCE = ['core', 'history', 'evidence', 'push', 'objections'] as const
 
 /**
  * `/.well-known/subprocessors`: everything a tool needs to find the registry and its contract,
@@ -30,7 +30,7 @@ export function discoveryDocument(data: RegistryData, stamp: ReleaseStamp) {
     regions.flatMap((region) => languages.flatMap((lang) => make(region, lang)))
   return {
     format: REGISTRY_FORMAT,
-    conformance: [...CONFORMANCE],
+    conformance: CONFORMANCE.filter((level) => level !== 'objections' || data.registry.evidence.receiptKey),
     description: `${company.service} sub-processors, published by ${company.name}`,
     company,
     version: stamp.version,
