@@ -70,7 +70,9 @@ const NOT_RUN_HERE: Record<string, string> = {
   'docs/objections.md › npm run customers -- add --name "Acme GmbH" --key \'acme-gmbh.example/objections+…\'':
     'edits local D1 with a placeholder key; test/system/objections.test.ts runs customers add',
   'docs/objections.md › npx subprocessor-watch keygen --note --name acme-gmbh.example/objections --out acme.key':
-    'writes a key file; test/system/objections.test.ts runs keygen --note, object and receipts',
+    'writes a key file and a deployed registry; test/system/objections-npm-start.test.ts runs keygen --note, add, object and receipts under npm start',
+  'docs/objections.md › npm run objections -- list':
+    'needs an objection received; test/system/objections-npm-start.test.ts runs list and resolve under npm start',
   'docs/vendor-risk-tools.md › npm run tick -- --at 2027-01-15':
     'moves the local tick; test/unit/tick.test.ts and test/system/webhooks.test.ts run it',
 }

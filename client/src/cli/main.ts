@@ -40,9 +40,9 @@ export const USAGE = `Usage: subprocessor-watch <command> [options]
   verify <file> --evidence FILE --key KEY [--policy FILE]
                                                   offline: is the file a logged version's? who witnessed it?
   keygen --name NAME --out FILE [--note]          a key of your own: prints its verifier key (--note: to sign objections)
-  object <url> <change-id> --reason CATEGORY --text TEXT --key FILE --receipt-key VKEY
+  object <url> <change-id> --reason CATEGORY --text TEXT --key FILE [--receipt-key VKEY]
                                                   object to an announced change; keeps the signed receipt
-  receipts                                        the receipts kept, each checked again
+  receipts                                        the receipts kept, checked again; commitments proven
   witness --port P --key FILE --logs FILE [--witness-state FILE]
                                                   cosign the logs you watch (C2SP tlog-witness)
 
