@@ -161,6 +161,33 @@ describe('POST /objections', () => {
     })
   })
 
+  it('refuses an objection to a change already in force: 409 change_in_force', async () => {
+    clock('2027-01-15T00:00:01Z')
+    const answer = await send(await signed(objection({ change: REMOVAL })))
+    expect(JSON.parse(answer.body).error).toEqual({
+      status: 409,
+      code: 'change_in_force',
+      message: 'The change took effect on 2027-01-15T00:00:00.000Z.',
+    })
+  })
+
+  it('answers 503 objections_unavailable, and stores nothing, where the Worker has no receipt key', async () => {
+    const { RECEIPT_SIGNING_KEY: _, ...withoutKey } = env
+    const res = await app.fetch(
+      new Request('https://registry.example/objections', {
+        method: 'POST',
+        body: await signed(objection()),
+        headers: { 'Content-Type': 'text/plain' },
+      }),
+      withoutKey as Cloudflare.Env,
+      createExecutionContext(),
+    )
+    expect(res.status).toBe(503)
+    expect((await res.json<{ error: { code: string } }>()).error.code).toBe('objections_unavailable')
+    const { results } = await env.DB.prepare('SELECT COUNT(*) AS n FROM objections').all<{ n: number }>()
+    expect(results[0]!.n).toBe(0)
+  })
+
   it('refuses a body over 8 KiB (413) and one that is not text/plain (415)', async () => {
     const long = await signed(objection({ reason: 'x'.repeat(1000) }))
     expect((await send(`${long}${'— x AAAA\n'.repeat(900)}`)).status).toBe(413)

@@ -211,6 +211,43 @@ describe('the commitment', () => {
     const proven = await run(['receipts', '--receipts', receipts, '--state', watch])
     expect(proven.stdout).toContain('  Committed to by version 3 (leaf 1 of 2), checked against the signed log.\n')
     expect(proven.code).toBe(0)
+    // Nothing public says who objected, why, or which objection: not a list, feed, log, manifest or the page.
+    const kept0 = JSON.parse((await readFile(receipts, 'utf8')).trim())
+    const digest = Buffer.from(
+      await crypto.subtle.digest('SHA-256', new TextEncoder().encode(kept0.objection)),
+    ).toString('base64')
+    const secrets = [
+      'Acme GmbH',
+      'Our EU data may not go',
+      'Sent twenty times',
+      customerKey,
+      digest,
+      digest.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+    ]
+    const discovery = await (await fetch(`${registry.url}/.well-known/subprocessors`)).json<{
+      lists: { href: string }[]
+      history: { versions: { href: string }[]; changeLogs: { href: string }[]; changes?: { href: string }[] }
+    }>()
+    const urls = [
+      '/.well-known/subprocessors',
+      '/log/checkpoint',
+      '/openapi.json',
+      '/schema.json',
+      '/changes.atom?region=all&lang=en',
+      '/changes.jsonfeed?region=all&lang=en',
+      '/changes.csv?region=all&lang=en',
+      ...discovery.lists.map((l) => l.href),
+      ...discovery.history.versions.map((l) => l.href),
+      ...discovery.history.changeLogs.map((l) => l.href),
+      ...[1, 2, 3].flatMap((v) => [`/versions/${v}/manifest`, `/versions/${v}/evidence`, `/versions/${v}/proof`]),
+    ]
+    for (const path of urls) {
+      const res = await fetch(new URL(path, registry.url))
+      expect(res.status, path).toBe(200)
+      const body = await res.text()
+      for (const secret of secrets) expect(body.includes(secret), `${path} holds ${secret.slice(0, 20)}`).toBe(false)
+    }
+
     // Without the log pinned by `add`, there is nothing to check a proof against: it says so.
     const kept = JSON.parse((await readFile(receipts, 'utf8')).trim())
     const other = join(work, 'other-receipts.jsonl')
