@@ -322,6 +322,19 @@ describe('the commitment in the log', () => {
     })
   })
 
+  it('publishes a version for objections pending even when the data is unchanged, and none when none are', async () => {
+    vi.useRealTimers()
+    await publish(takingObjections(), at('2026-12-02T00:00:00Z'))
+    expect((await publish(takingObjections(), at('2026-12-02T01:00:00Z'))).changed).toBe(false)
+    clock('2026-12-02T02:00:00Z')
+    expect((await send(await signed(objection()))).status).toBe(201)
+    vi.useRealTimers()
+    const committing = await publish(takingObjections(), at('2026-12-02T03:00:00Z'))
+    expect([committing.changed, committing.release.version, committing.newChanges]).toEqual([true, 4, []])
+    expect((await manifest(4)).objections?.size).toBe(1)
+    expect((await publish(takingObjections(), at('2026-12-02T04:00:00Z'))).changed).toBe(false)
+  })
+
   it('commits each of 21 objections exactly once when 20 customers object at once and one objection comes 20 times', async () => {
     await Promise.all(customers.slice(0, 20).map(async (c) => send(await signed(objection(), c.signer))))
     const twice = await signed(objection({ reason: 'Sent twenty times' }), customers[20]!.signer)

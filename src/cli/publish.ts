@@ -54,7 +54,7 @@ const [
   { parseSignerKey },
   { NoticeViolations },
   { LogRefused, withReceiptKey, withVerifierKey },
-  { latestVersion, planRelease, readLatest, writePlan },
+  { latestVersion, pendingObjections, planRelease, readLatest, writePlan },
   {
     commitValues,
     d1Versions,
@@ -387,7 +387,8 @@ const target: typeof chosen = {
 try {
   // A dry run writes nothing, not even the pointer of a publish that stopped short.
   const previous = options['dry-run'] ? await readLatest(target) : await latestVersion(target)
-  const plan = await planRelease(previous, data, new Date(), target.origin, progress('rendered', 1000))
+  const pending = await pendingObjections(target, data)
+  const plan = await planRelease(previous, data, new Date(), target.origin, progress('rendered', 1000), pending)
   console.log(`Rendered and hashed in ${seconds(started)}.`)
   const { release, representations } = plan
   if (!plan.changed) {
@@ -417,6 +418,10 @@ try {
     console.log(
       `Version ${release.version} (previous: ${previous ? previous.release.version : 'none'}), published at ${release.publishedAt}`,
     )
+    if (pending)
+      console.log(
+        `  commits to the ${pending} objection${pending === 1 ? '' : 's'} received since the version before${plan.newChanges.length ? '' : ', with no change to the list'}`,
+      )
     if (release.states.length > 1)
       console.log(
         `  ${release.states.length} states: from ${release.states.map((start) => new Date(start).toISOString()).join(', ')}`,

@@ -52,6 +52,8 @@ export async function planRelease(
   now: Date,
   origin: string,
   onProgress?: (done: number, total: number) => void,
+  /** Objections received and not committed to yet: a version is published for them even when the data is unchanged. */
+  pendingObjections = 0,
 ): Promise<PublishResult> {
   const stamp = { version: (previous?.release.version ?? 0) + 1, publishedAt: publishTime(now), origin }
   const changes = computeChanges(
@@ -61,7 +63,7 @@ export async function planRelease(
     (change) => summarize(data, change),
   )
   const newChanges = changes.filter((change) => touchedIn(change) === stamp.version)
-  if (previous && newChanges.length === 0) {
+  if (previous && newChanges.length === 0 && pendingObjections === 0) {
     const { inputs, release } = previous
     const again = await buildRelease(data, { ...release, origin }, inputs.changes, inputs.history, onProgress)
     if (again.release.digest === release.digest)
@@ -129,7 +131,14 @@ export async function publishTo(
   onProgress?: (written: number, total: number) => void,
 ): Promise<PublishResult> {
   const signed = withVerifierKey(data, target.signing, false).data
-  return writePlan(target, await planRelease(await latestVersion(target), signed, now, target.origin), onProgress)
+  const previous = await latestVersion(target)
+  const pending = await pendingObjections(target, signed)
+  return writePlan(target, await planRelease(previous, signed, now, target.origin, undefined, pending), onProgress)
+}
+
+/** How many objections the next version would commit to: none for a registry that takes none. */
+export async function pendingObjections(target: Pick<PublishTarget, 'versions'>, data: RegistryData): Promise<number> {
+  return data.registry.evidence.receiptKey ? (await target.versions.pendingObjections()).length : 0
 }
 
 /** Every version's leaf, refusing a log with a version that has none. */
