@@ -356,11 +356,14 @@ const signing: LogSigning = {
 }
 const pinned = withVerifierKey(loaded, signing, options.remote)
 if (pinned.warning) console.log(pinned.warning)
-// Data that leaves its receipt key to the deployment: the one given, else locally the one `npm start` put in .dev.vars.
+// Data that leaves its receipt key to the deployment: the one given, else, for the local store `npm start`
+// serves (.wrangler/state), the one it put in .dev.vars.
 const givenReceiptKey =
   options['receipt-key'] ??
   (process.env.RECEIPT_VERIFIER_KEY || undefined) ??
-  (pinned.data.registry.evidence.receiptKey === null && !options.remote ? await localReceiptKey() : undefined)
+  (pinned.data.registry.evidence.receiptKey === null && !options.remote && !options['persist-to']
+    ? await localReceiptKey()
+    : undefined)
 const receipts = (() => {
   try {
     return withReceiptKey(pinned.data, givenReceiptKey, options.remote)

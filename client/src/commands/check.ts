@@ -36,8 +36,8 @@ export async function check(ctx: Context): Promise<number> {
 }
 
 /**
- * Every announced change still open to objection, with its deadline, and whether this customer
- * objected: a receipt kept by `object` for that registry and change says so.
+ * Every announced change still open to objection at a registry that takes signed objections, with
+ * its deadline, and whether this customer objected: a receipt kept by `object` for it says so.
  */
 async function openForObjection(ctx: Context) {
   const state = await ctx.store().load()
@@ -46,19 +46,21 @@ async function openForObjection(ctx: Context) {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { registry: string; change: string; receipt: string })
   const now = ctx.io.now?.() ?? Date.now()
-  return Object.values(state.registries).flatMap((registry) =>
-    registry.pending
-      .filter((change) => change.objectionDeadline && Date.parse(change.objectionDeadline) > now)
-      .map((change) => {
-        const receipt = kept.find((k) => k.registry === registry.url && k.change === change.id)
-        return {
-          vendor: registry.vendor,
-          change: change.id,
-          deadline: change.objectionDeadline!,
-          objected: receipt ? (/\nreceived (\S+)\n/.exec(receipt.receipt)?.[1] ?? 'yes') : null,
-        }
-      }),
-  )
+  return Object.values(state.registries)
+    .filter((registry) => registry.discovery.objections)
+    .flatMap((registry) =>
+      registry.pending
+        .filter((change) => change.objectionDeadline && Date.parse(change.objectionDeadline) > now)
+        .map((change) => {
+          const receipt = kept.find((k) => k.registry === registry.url && k.change === change.id)
+          return {
+            vendor: registry.vendor,
+            change: change.id,
+            deadline: change.objectionDeadline!,
+            objected: receipt ? (/\nreceived (\S+)\n/.exec(receipt.receipt)?.[1] ?? 'yes') : null,
+          }
+        }),
+    )
 }
 
 function table(ctx: Context, reports: RegistryReport[]) {
