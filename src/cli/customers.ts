@@ -115,11 +115,14 @@ try {
     if ((await db.run(SET_CUSTOMER_WEBHOOK_SQL, [id, webhook])) === 0) throw new Error(`No customer has the id ${id}.`)
     console.log(`Resolutions of ${id}'s objections are pushed to ${webhook} from now on.`)
   } else if (command === 'list') {
-    const rows = (await db.all(LIST_CUSTOMERS_SQL)) as unknown as (Customer & { revoked_at: number | null })[]
+    // The table's rows as D1 returns them: column names, not the Customer type's.
+    const rows = (await db.all(LIST_CUSTOMERS_SQL)) as unknown as (Pick<Customer, 'id' | 'name' | 'key' | 'status'> & {
+      webhook_id: string | null
+    })[]
     if (rows.length === 0) console.log('No customer may object yet: add one with `npm run customers -- add`.')
     for (const row of rows)
       console.log(
-        `${row.id}  ${row.status.padEnd(7)}  ${row.name}  ${row.key}${(row as { webhook_id?: string }).webhook_id ? `  → ${(row as { webhook_id?: string }).webhook_id}` : ''}`,
+        `${row.id}  ${row.status.padEnd(7)}  ${row.name}  ${row.key}${row.webhook_id ? `  → ${row.webhook_id}` : ''}`,
       )
   } else {
     if (!id) throw new Error(`revoke needs the customer's id\n${usage}`)

@@ -280,3 +280,38 @@ describe.runIf(GO_TOOLS)("the objection and its receipt, opened by Go's golang.o
     })
   }, 180_000)
 })
+
+describe('npm run customers', () => {
+  const customers = (...args: string[]) =>
+    tsx(join(ROOT, 'src', 'cli', 'customers.ts'), [...args, '--persist-to', state])
+
+  it('lists the customers, names the webhook their resolutions go to, and revokes one, whose next objection is refused', async () => {
+    const id = /^(cus_\S+) /m.exec((await customers('list')).stdout)![1]!
+    expect((await customers('webhook', id, 'wh_acme')).stdout).toBe(
+      `Resolutions of ${id}'s objections are pushed to wh_acme from now on.\n`,
+    )
+    expect((await customers('list')).stdout).toBe(`${id}  active   Acme GmbH  ${customerKey}  → wh_acme\n`)
+    await expect(customers('webhook', id, 'not-a-webhook')).rejects.toMatchObject({
+      stderr: expect.stringContaining('webhook needs the customer') as unknown as string,
+    })
+    expect((await customers('revoke', id)).stdout).toBe(
+      `Revoked ${id}: its objections are refused from now on; those received stay.\n`,
+    )
+    expect((await customers('list')).stdout).toMatch(new RegExp(`^${id}  revoked  Acme GmbH`))
+    const refused = await run([
+      'object',
+      registry.url,
+      change,
+      '--reason',
+      'other',
+      '--text',
+      'After revocation.',
+      '--key',
+      join(work, 'customer.key'),
+      '--receipts',
+      join(work, 'revoked-receipts.jsonl'),
+      '--allow-private',
+    ])
+    expect(refused.stderr).toContain('refused the objection: customer_revoked')
+  })
+})
