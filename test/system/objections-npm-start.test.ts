@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { run } from '../../client/test/support'
+import { GO_TOOLS, goRun } from '../support/go'
 import { FIXTURE_DATA, ROOT } from '../support/harness'
 import { ACME } from '../support/history'
 
@@ -132,4 +133,18 @@ it('takes an objection, receipts it, lets the operator resolve it, and proves it
   const proven = await run(['receipts', '--receipts', receipts, '--state', watch])
   expect(proven.stdout).toContain('  Committed to by version 2 (leaf 1 of 1), checked against the signed log.\n')
   expect(proven.code).toBe(0)
+
+  // And Go's golang.org/x/mod/sumdb/note opens the objection and the receipt, as any signed-note reader would.
+  if (GO_TOOLS) {
+    const kept = JSON.parse((await readFile(receipts, 'utf8')).trim())
+    await writeFile(join(work, 'objection.note'), kept.objection)
+    await writeFile(join(work, 'receipt.note'), kept.receipt)
+    const opened = await goRun(work, join(ROOT, 'test', 'system', 'go', 'objection', 'open-objection.go'), [
+      join(work, 'objection.note'),
+      join(work, 'receipt.note'),
+      verifier,
+      discovery.objections.receiptKey,
+    ])
+    expect(opened.stdout).toMatch(/^objection by acme-gmbh\.example\/objections to \S+, received \S+Z\n$/)
+  } else console.warn('Go is missing: the objection and receipt are not opened with Go here (.ci/run installs it)')
 }, 240_000)
