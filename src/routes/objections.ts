@@ -6,7 +6,6 @@
  */
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { timingSafeEqual } from 'hono/utils/buffer'
 import {
   checkReason,
   MAX_OBJECTION_BYTES,
@@ -46,6 +45,7 @@ import {
   storeObjection,
 } from '../storage/objections'
 import { getCurrentRelease, readChangeLog } from '../storage/reader'
+import { requireAdmin } from './auth'
 import type { Env } from './serve'
 
 export const objections = new Hono<Env>()
@@ -173,12 +173,6 @@ async function push(c: Context<Env>, subscription: string, digest: string, event
   } catch (error) {
     console.error(`${event} for ${subscription} was not queued: ${(error as Error).message}`)
   }
-}
-
-async function requireAdmin(c: Context<Env>) {
-  const token = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(c.req.header('Authorization') ?? '')?.[1]
-  if (!token || !c.env.ADMIN_TOKEN || !(await timingSafeEqual(c.env.ADMIN_TOKEN, token)))
-    throw new RegistryError('unauthorized', 'This route needs its bearer token in Authorization.')
 }
 
 /** The base64 SHA-256 a path's base64url digest stands for; `invalid_digest` otherwise. */

@@ -34,6 +34,7 @@ import {
   type StoredSubscription,
 } from '../webhooks/store'
 import { PRIVATE_HEADERS } from '../domain/headers'
+import { bearerToken, requireAdmin, unauthorized } from './auth'
 import type { Env } from './serve'
 import type { AdminView, DeliveriesView, NewSubscription, RotatedSecret } from '../webhooks/views'
 
@@ -42,14 +43,6 @@ export const webhooks = new Hono<Env>()
 
 const DELIVERIES_LISTED = 100
 const REFUSALS_LISTED = 100
-
-function bearerToken(c: Context<Env>): string {
-  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(c.req.header('Authorization') ?? '')
-  if (!match) throw unauthorized()
-  return match[1]!
-}
-
-const unauthorized = () => new RegistryError('unauthorized', 'This route needs its bearer token in Authorization.')
 
 // Compared against when the id is unknown, so that an unknown id costs what a wrong token does.
 const NO_SUCH_TOKEN_HASH = '0'.repeat(64)
@@ -232,9 +225,7 @@ webhooks.get('/webhooks/:id/deliveries', async (c) => {
 })
 
 webhooks.get('/admin/webhooks', async (c) => {
-  const token = bearerToken(c)
-  // No admin token configured: the route stays shut rather than open.
-  if (!c.env.ADMIN_TOKEN || !(await timingSafeEqual(c.env.ADMIN_TOKEN, token))) throw unauthorized()
+  await requireAdmin(c)
   const since = Date.now() - 24 * 3600 * 1000
   const [subscriptions, counts, refusals] = await Promise.all([
     listSubscriptions(c.env.DB),
