@@ -386,7 +386,7 @@ describe('the operator and the customer are told', () => {
         return env.WEBHOOK_QUEUE.sendBatch(list)
       },
     } as Queue<DeliveryMessage>
-    const bindings = { ...env, OBJECTIONS_WEBHOOK: 'wh_operator', WEBHOOK_QUEUE: queue }
+    const bindings = { ...env, OBJECTIONS_WEBHOOK: 'sub_operator', WEBHOOK_QUEUE: queue }
     const call = (path: string, init?: RequestInit) =>
       app.fetch(new Request(`https://registry.example${path}`, init), bindings, createExecutionContext())
     return { queued, call }
@@ -405,7 +405,7 @@ describe('the operator and the customer are told', () => {
     expect((await call('/objections', post(note))).status).toBe(201)
     expect((await call('/objections', post(note))).status).toBe(200)
     expect(queued).toHaveLength(1)
-    expect(queued[0]).toMatchObject({ subscription: 'wh_operator', event: 'objection.received' })
+    expect(queued[0]).toMatchObject({ subscription: 'sub_operator', event: 'objection.received' })
     expect(JSON.parse(queued[0]!.body)).toEqual({
       type: 'objection.received',
       timestamp: '2026-12-01T00:00:00.000Z',
@@ -425,7 +425,7 @@ describe('the operator and the customer are told', () => {
 
   it("signs the operator's resolution with the receipt key, keeps it, and pushes it to the customer's subscription", async () => {
     const { queued, call } = operatorWorker()
-    await env.DB.prepare(SET_CUSTOMER_WEBHOOK_SQL).bind('c0', 'wh_customer0').run()
+    await env.DB.prepare(SET_CUSTOMER_WEBHOOK_SQL).bind('c0', 'sub_customer0').run()
     const note = await signed(objection())
     await call('/objections', post(note))
     const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(note))).toString('base64')
@@ -447,7 +447,7 @@ describe('the operator and the customer are told', () => {
       resolvedAt: '2026-12-03T00:00:00Z',
     })
     const pushed = queued.filter((m) => m.event === 'objection.resolved')
-    expect(pushed.map((m) => m.subscription)).toEqual(['wh_customer0'])
+    expect(pushed.map((m) => m.subscription)).toEqual(['sub_customer0'])
     expect(JSON.parse(pushed[0]!.body).data).toEqual({
       objection: digest,
       change: ADDITION,

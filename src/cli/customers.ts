@@ -4,7 +4,7 @@
  * The customers (controllers) that may object to an announced change: each with the verifier key
  * it made with `subprocessor-watch keygen --note` and handed over at onboarding, as a DPA is. They
  * live in D1 and are never published. `--webhook` names the customer's own webhook subscription
- * (the `wh_…` id it got from POST /webhooks), to which the resolutions of its objections are pushed.
+ * (the `sub_…` id it got from POST /webhooks), to which the resolutions of its objections are pushed.
  * They Locally the stores `npm start` serves; `--remote` the account's.
  */
 import { execFile } from 'node:child_process'
@@ -91,7 +91,7 @@ async function localDatabase(): Promise<Database> {
 
 const [command, id, webhook] = positionals
 const usage = 'usage: npm run customers -- add --name NAME --key VKEY [--webhook WH] | list | webhook ID WH | revoke ID'
-const WEBHOOK_ID = /^wh_[A-Za-z0-9_-]{1,64}$/
+const WEBHOOK_ID = /^sub_[A-Za-z0-9_-]{1,64}$/
 if (!command || !['add', 'list', 'webhook', 'revoke'].includes(command)) {
   console.error(usage)
   process.exit(64)
@@ -104,14 +104,14 @@ try {
       throw new Error(`--key is not a signed-note verifier key (Ed25519): ${error.message}`)
     })
     if (options.webhook !== undefined && !WEBHOOK_ID.test(options.webhook))
-      throw new Error('--webhook is the id of a webhook subscription: wh_…')
+      throw new Error('--webhook is the id of a webhook subscription: sub_…')
     const customer = `cus_${randomBytes(9).toString('base64url')}`
     await db.run(INSERT_CUSTOMER_SQL, [customer, options.name, key.text, key.name, key.id, Date.now()])
     if (options.webhook) await db.run(SET_CUSTOMER_WEBHOOK_SQL, [customer, options.webhook])
     console.log(`Added ${options.name} as ${customer}: objections signed by ${key.text} are received from now on.`)
   } else if (command === 'webhook') {
     if (!id || !webhook || !WEBHOOK_ID.test(webhook))
-      throw new Error(`webhook needs the customer's id and its subscription's id (wh_…)\n${usage}`)
+      throw new Error(`webhook needs the customer's id and its subscription's id (sub_…)\n${usage}`)
     if ((await db.run(SET_CUSTOMER_WEBHOOK_SQL, [id, webhook])) === 0) throw new Error(`No customer has the id ${id}.`)
     console.log(`Resolutions of ${id}'s objections are pushed to ${webhook} from now on.`)
   } else if (command === 'list') {

@@ -8,7 +8,7 @@ declare namespace Cloudflare {
     ADMIN_TOKEN: string
     /** The signer key (PRIVATE+KEY+…) the Worker signs objection receipts with: not the log's key. */
     RECEIPT_SIGNING_KEY?: string
-    /** The operator's webhook subscription (wh_…): each new objection is pushed to it, and to no other. */
+    /** The operator's webhook subscription (sub_…): each new objection is pushed to it, and to no other. */
     OBJECTIONS_WEBHOOK?: string
     /** "true" in local development only (`npm start`): allows http://127.0.0.1 and http://localhost endpoints. */
     WEBHOOK_ALLOW_LOCAL_HTTP?: string

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { run } from '../../client/test/support'
+import { run, serving } from '../../client/test/support'
 import { GO_TOOLS, goRun } from '../support/go'
-import { FIXTURE_DATA, ROOT } from '../support/harness'
+import { FIXTURE_DATA, freePort, ROOT } from '../support/harness'
 import { ACME } from '../support/history'
 
 const OFFLINE = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' }
@@ -87,10 +87,30 @@ it('takes an objection, receipts it, lets the operator resolve it, and proves it
   const verifier = made.stdout.trim().split('\n').at(-1)!
   const added = await npmRun('customers.ts', ['add', '--name', 'Acme GmbH', '--key', verifier])
   expect(added.stdout).toMatch(/^Added Acme GmbH as cus_/)
+  const customerId = /as (cus_\S+):/.exec(added.stdout)![1]!
 
   const watch = join(work, 'watch.json')
   const receipts = join(work, 'receipts.jsonl')
   expect((await run(['add', REGISTRY, '--yes', '--allow-private', '--state', watch])).code).toBe(0)
+  // The customer's own webhook subscription, handed over at onboarding: resolutions are pushed there.
+  const port = await freePort()
+  const subscribed = await run([
+    'subscribe',
+    REGISTRY,
+    '--endpoint',
+    `http://127.0.0.1:${port}/hooks`,
+    '--port',
+    String(port),
+    '--regions',
+    'all',
+    '--state',
+    watch,
+    '--allow-private',
+  ])
+  const subscription = /: (sub_\S+)\.$/m.exec(subscribed.stdout)![1]!
+  await npmRun('customers.ts', ['webhook', customerId, subscription])
+  const deliveries = join(work, 'deliveries.jsonl')
+  const receiver = await serving(['receive', '--port', String(port), '--log', deliveries, '--state', watch])
   const log = await (await fetch(`${REGISTRY}/changes.json?lang=en`)).json<{ changes: { id: string }[] }>()
   const change = log.changes[0]!.id
   const objected = await run([
@@ -124,6 +144,22 @@ it('takes an objection, receipts it, lets the operator resolve it, and proves it
   expect(resolved.stdout).toContain('subprocessor-registry/resolution/v1\n')
   expect(resolved.stdout).toContain('outcome customer-excluded\n')
   expect((await npmRun('objections.ts', ['list'])).stdout).toMatch(/customer-excluded at \S+Z/)
+  // Delivered by the queue to the customer's endpoint, and verified there by receipts.
+  const resolvedDelivery = async () =>
+    (await readFile(deliveries, 'utf8').catch(() => '')).includes('objection.resolved')
+  for (let i = 0; i < 150 && !(await resolvedDelivery()); i++) await new Promise((done) => setTimeout(done, 200))
+  await receiver.stop()
+  const checked = await run(['receipts', '--receipts', receipts, '--state', watch, '--log', deliveries])
+  expect(checked.stdout).toMatch(
+    /\n {2}Resolved \S+Z: customer-excluded, "Acme Analytics will not process your data\."; the resolution verifies\.\n/,
+  )
+  // A resolution changed on its way is caught.
+  const recorded = await readFile(deliveries, 'utf8')
+  await writeFile(deliveries, recorded.replace('outcome customer-excluded', 'outcome change-withdrawn'))
+  const forged = await run(['receipts', '--receipts', receipts, '--state', watch, '--log', deliveries])
+  expect(forged.stderr).toContain('A resolution delivered for it does not verify')
+  expect(forged.code).toBe(2)
+  await writeFile(deliveries, recorded)
 
   const before = await run(['receipts', '--receipts', receipts, '--state', watch])
   expect(before.stdout).toContain('  Not committed to yet: the next version the registry publishes commits to it.\n')

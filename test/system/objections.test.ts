@@ -287,10 +287,10 @@ describe('npm run customers', () => {
 
   it('lists the customers, names the webhook their resolutions go to, and revokes one, whose next objection is refused', async () => {
     const id = /^(cus_\S+) /m.exec((await customers('list')).stdout)![1]!
-    expect((await customers('webhook', id, 'wh_acme')).stdout).toBe(
-      `Resolutions of ${id}'s objections are pushed to wh_acme from now on.\n`,
+    expect((await customers('webhook', id, 'sub_acme')).stdout).toBe(
+      `Resolutions of ${id}'s objections are pushed to sub_acme from now on.\n`,
     )
-    expect((await customers('list')).stdout).toBe(`${id}  active   Acme GmbH  ${customerKey}  → wh_acme\n`)
+    expect((await customers('list')).stdout).toBe(`${id}  active   Acme GmbH  ${customerKey}  → sub_acme\n`)
     await expect(customers('webhook', id, 'not-a-webhook')).rejects.toMatchObject({
       stderr: expect.stringContaining('webhook needs the customer') as unknown as string,
     })

@@ -2,8 +2,9 @@
  * `object <registry> <change-id> --reason CATEGORY --text TEXT --key FILE --receipt-key VKEY`:
  * signs an objection with the customer's own key (made with `keygen --note`), sends it to the
  * registry's `POST /objections`, checks the receipt (the registry's receipt key, the objection's
- * digest, this customer, this change) and keeps it in `--receipts FILE`. `receipts` lists the kept
- * receipts and checks each signature again.
+ * digest, this customer, this change) and keeps it in `--receipts FILE`. `receipts` checks each
+ * kept receipt again, each resolution `receive` recorded for it (`--log FILE`), and, for a watched
+ * registry, the objection's inclusion in the signed log.
  */
 import { appendFile, readFile } from 'node:fs/promises'
 import { toBase64 } from '../bytes.js'
@@ -11,7 +12,14 @@ import type { Context } from '../cli/context.js'
 import { EXIT, UsageError } from '../cli/exit.js'
 import { WatchError } from '../errors.js'
 import { openNote, parseSignerKey, parseVerifierKey, signNote } from '../log/signed-note.js'
-import { noteInstant, objectionText, parseReceiptText, type Receipt } from '../objections/protocol.js'
+import {
+  noteInstant,
+  objectionText,
+  parseReceiptText,
+  parseResolutionText,
+  type Receipt,
+  type Resolution,
+} from '../objections/protocol.js'
 
 interface KeptReceipt {
   registry: string
@@ -128,8 +136,45 @@ export async function object(ctx: Context): Promise<number> {
   return 0
 }
 
+/** The `objection.resolved` deliveries `receive` recorded: the objection each answers, and the signed note. */
+async function deliveredResolutions(log: string): Promise<{ objection: string; note: string }[]> {
+  const text = await readFile(log, 'utf8').catch(() => '')
+  return text.split('\n').flatMap((line) => {
+    try {
+      const { type, payload } = JSON.parse(line) as { type?: unknown; payload?: { data?: Record<string, unknown> } }
+      const { objection, resolution } = payload?.data ?? {}
+      return type === 'objection.resolved' && typeof objection === 'string' && typeof resolution === 'string'
+        ? [{ objection, note: resolution }]
+        : []
+    } catch {
+      return []
+    }
+  })
+}
+
+/** A delivered resolution, opened with the receipt key and checked to answer this receipt's objection; why not otherwise. */
+async function checkResolution(note: string, receiptKey: string, receipt: Receipt): Promise<Resolution | string> {
+  try {
+    const resolution = parseResolutionText(
+      (await openNote(note.slice(0, 16 * 1024), [await parseVerifierKey(receiptKey)])).text,
+    )
+    if (typeof resolution === 'string') return resolution
+    const { registry, objection, customer, change } = receipt
+    if (
+      Object.entries({ registry, objection, customer, change }).some(
+        ([f, v]) => resolution[f as keyof Resolution] !== v,
+      )
+    )
+      return 'it answers another objection'
+    return resolution
+  } catch (error) {
+    return (error as Error).message
+  }
+}
+
 export async function receipts(ctx: Context): Promise<number> {
   const text = await readFile(ctx.options.receipts, 'utf8').catch(() => '')
+  const resolutions = await deliveredResolutions(ctx.options.log)
   let exit: number = EXIT.unchanged
   const fail = (code: number) => {
     exit = Math.max(exit, code)
@@ -147,6 +192,16 @@ export async function receipts(ctx: Context): Promise<number> {
       continue
     }
     ctx.line(`${kept.change}: received ${receipt.receivedAt} by ${receipt.registry}; the receipt verifies.`)
+    for (const delivered of resolutions.filter((r) => r.objection === receipt.objection)) {
+      const resolution = await checkResolution(delivered.note, kept.receiptKey, receipt)
+      if (typeof resolution === 'string') {
+        fail(EXIT.evidence)
+        ctx.warn(`  A resolution delivered for it does not verify: ${resolution}.`)
+      } else
+        ctx.line(
+          `  Resolved ${resolution.resolvedAt}: ${resolution.outcome}, "${resolution.reason}"; the resolution verifies.`,
+        )
+    }
     try {
       const proof = await ctx.watcher().proveObjection(kept.registry, receipt.objection)
       ctx.line(
