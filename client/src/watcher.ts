@@ -634,7 +634,11 @@ export class Watcher {
   async proveObjection(
     given: string,
     digest: string,
-  ): Promise<{ status: 'committed'; version: number; index: number; size: number } | { status: 'pending' }> {
+  ): Promise<
+    | { status: 'committed'; version: number; index: number; size: number }
+    | { status: 'pending' }
+    | { status: 'unlogged'; version: number }
+  > {
     const url = discoveryUrl(given)
     const state = (await this.store.load()).registries[url]
     if (!state?.log)
@@ -686,8 +690,8 @@ export class Watcher {
     if (typeof inclusion === 'string') throw evidenceFailure(`${inclusionUrl} is not an inclusion: ${inclusion}`)
     const links = logLinks(url, discovery, state.lang)
     const witnessed = await witness(net, links, state.log, this.logLimits, await this.policyFor(state))
-    if (inclusion.version > witnessed.log.size)
-      throw evidenceFailure(`the inclusion names version ${inclusion.version}, which the signed log does not hold yet`)
+    // Just published, and the checkpoint read is a moment older (edge caches): nothing is proven, nothing is wrong.
+    if (inclusion.version > witnessed.log.size) return { status: 'unlogged', version: inclusion.version }
     const leaf = await leafOf(net, links, witnessed, inclusion.version, this.logLimits)
     const { manifest } = await loggedManifest(net, links, inclusion.version, leaf)
     const problem = await checkInclusion(digest, inclusion, manifest.objections)

@@ -14,7 +14,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { run, serving } from '../../client/test/support'
 import { GO_TOOLS, goRun } from '../support/go'
-import { FIXTURE_DATA, freePort, ROOT } from '../support/harness'
+import { FIXTURE_DATA, freePort, ROOT, servedVersion } from '../support/harness'
 import { ACME } from '../support/history'
 
 const OFFLINE = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' }
@@ -166,6 +166,8 @@ it('takes an objection, receipts it, lets the operator resolve it, and proves it
   await announce([{ add: ACME, effective: new Date(Date.now() + 61 * 86_400_000).toISOString().slice(0, 10) }])
   const published = await npmRun('publish.ts', ['--origin', REGISTRY])
   expect(published.stdout).toContain('Published version 2')
+  // A Worker isolate keeps the current version for up to 5 s: the proof waits until the log it serves holds version 2.
+  await servedVersion(REGISTRY, 2)
   const proven = await run(['receipts', '--receipts', receipts, '--state', watch])
   expect(proven.stdout).toContain('  Committed to by version 2 (leaf 1 of 1), checked against the signed log.\n')
   expect(proven.code).toBe(0)

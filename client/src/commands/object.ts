@@ -207,7 +207,9 @@ export async function receipts(ctx: Context): Promise<number> {
       ctx.line(
         proof.status === 'pending'
           ? '  Not committed to yet: the next version the registry publishes commits to it.'
-          : `  Committed to by version ${proof.version} (leaf ${proof.index + 1} of ${proof.size}), checked against the signed log.`,
+          : proof.status === 'unlogged'
+            ? `  Committed to by version ${proof.version}, which the signed log read here does not hold yet: run receipts again shortly.`
+            : `  Committed to by version ${proof.version} (leaf ${proof.index + 1} of ${proof.size}), checked against the signed log.`,
       )
     } catch (error) {
       if (!(error instanceof WatchError)) throw error
