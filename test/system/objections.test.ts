@@ -193,6 +193,8 @@ describe('an objection, from the customer to the operator', () => {
 
 describe('the commitment', () => {
   it('is in the next version, and receipts proves the objection in it from the signed checkpoint down', async () => {
+    // The checkpoint before the publish: an edge may serve it for a moment after.
+    const older = await (await fetch(`${registry.url}/log/checkpoint`)).text()
     await writeFile(
       join(data, 'announcements.json'),
       JSON.stringify({
@@ -208,6 +210,14 @@ describe('the commitment', () => {
     expect(manifest.objections).toMatchObject({ size: 2 })
     const receipts = join(work, 'receipts.jsonl')
     const watch = join(work, 'watch.json')
+    const stale = await run(['receipts', '--receipts', receipts, '--state', watch], {
+      fetch: async (input, init) =>
+        String(input).endsWith('/log/checkpoint') ? new Response(older) : fetch(input, init),
+    })
+    expect(stale.stdout).toContain(
+      '  Committed to by version 3, which the signed log read here does not hold yet: run receipts again shortly.\n',
+    )
+    expect(stale.code).toBe(0)
     const proven = await run(['receipts', '--receipts', receipts, '--state', watch])
     expect(proven.stdout).toContain('  Committed to by version 3 (leaf 1 of 2), checked against the signed log.\n')
     expect(proven.code).toBe(0)
