@@ -154,6 +154,13 @@ export interface BuiltHistory {
   buildSeconds: number
   /** Bytes of local storage (KV values and the SQLite files) after versions 99, 100, 499, 500 and the last two. */
   storageBytes: Record<number, number>
+  /** What each version's publish wrote to KV, by version: values put, and their bytes. */
+  writes: Record<number, VersionWrites>
+}
+
+export interface VersionWrites {
+  values: number
+  bytes: number
 }
 
 /** The bytes of every file under a folder: what local storage holds. */
@@ -180,6 +187,7 @@ export async function historyRegistry(
       ...(JSON.parse(await readFile(done, 'utf8')) as {
         lastPublishedAt: number
         storageBytes: Record<number, number>
+        writes: Record<number, VersionWrites>
       }),
       persistTo,
       dataDir,
@@ -204,10 +212,20 @@ export async function historyRegistry(
   let data = loaded.data
   let lastPublishedAt = first
   const storageBytes: Record<number, number> = {}
+  const writes: Record<number, VersionWrites> = {}
+  let tally: VersionWrites = { values: 0, bytes: 0 }
   try {
     const signing = { signer: await parseSignerKey(TEST_SIGNER_KEY) }
+    const access = bindingAccess(proxy.env.REGISTRY)
     const target: PublishTarget = {
-      ...bindingAccess(proxy.env.REGISTRY),
+      ...access,
+      // Every put the publish makes, counted as the Workers plans count writes.
+      write: (records, onProgress) => {
+        tally.values += records.length
+        for (const { value } of records)
+          tally.bytes += typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength
+        return access.write(records, onProgress)
+      },
       versions: d1Versions(proxy.env.DB),
       signing,
       origin: ORIGIN,
@@ -218,10 +236,12 @@ export async function historyRegistry(
       if (version > 1) data = nextData(data, version, now)
       const previous = await readLatest(target)
       const versionStarted = performance.now()
+      tally = { values: 0, bytes: 0 }
       const plan = await planRelease(previous, data, new Date(now), ORIGIN)
       if (!plan.changed || plan.release.version !== version)
         throw new Error(`version ${version} published as ${plan.release.version}, changed: ${plan.changed}`)
       await writePlan(target, plan)
+      writes[version] = tally
       lastPublishedAt = now
       onProgress?.(version, (performance.now() - versionStarted) / 1000)
       // Storage in all, and what one version adds to it: measured either side of versions 100, 500 and the last.
@@ -235,8 +255,15 @@ export async function historyRegistry(
   const check = await loadData(dataDir)
   if (!check.ok)
     throw new Error(`the last version's data does not validate: ${JSON.stringify(check.problems.slice(0, 3))}`)
-  await writeFile(done, JSON.stringify({ lastPublishedAt, storageBytes }))
-  return { persistTo, dataDir, lastPublishedAt, buildSeconds: (performance.now() - started) / 1000, storageBytes }
+  await writeFile(done, JSON.stringify({ lastPublishedAt, storageBytes, writes }))
+  return {
+    persistTo,
+    dataDir,
+    lastPublishedAt,
+    buildSeconds: (performance.now() - started) / 1000,
+    storageBytes,
+    writes,
+  }
 }
 
 async function loadBuilt(dataDir: string): Promise<RegistryData> {
@@ -287,6 +314,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(
     `${versions} versions in ${built.persistTo}${built.buildSeconds ? `, built in ${built.buildSeconds.toFixed(0)} s` : ' (already built)'}`,
   )
+  for (const version of [1, 2, 10, 100, 1000].filter((version) => version <= versions)) {
+    const wrote = built.writes?.[version]
+    if (wrote)
+      console.log(`  version ${version} wrote ${wrote.values} KV values, ${(wrote.bytes / 2 ** 20).toFixed(2)} MiB`)
+  }
   const storage = built.storageBytes ?? {}
   for (const version of [100, 500, versions]) {
     const [all, before] = [storage[version], storage[version - 1]]
