@@ -68,7 +68,7 @@ function folded(data: RegistryData, now: number): { entries: SubprocessorEntry[]
 }
 
 /** The data of version `version`, given the data of the version before it, published at `now`. */
-function nextData(previous: RegistryData, version: number, now: number): RegistryData {
+export function nextData(previous: RegistryData, version: number, now: number): RegistryData {
   const languages = previous.registry.languages
   const text = (lv: string, en: string) => Object.fromEntries(languages.map((lang) => [lang, lang === 'lv' ? lv : en]))
   let { entries, announcements } = folded(previous, now)

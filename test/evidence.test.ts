@@ -1,3 +1,4 @@
+import { getStored, putStored } from './support/stored'
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { EvidenceDocument } from '../src/domain/evidence'
@@ -199,9 +200,12 @@ describe('storage that was altered is never served', () => {
   }
 
   it('answers 503 for a representation whose bytes were changed', async () => {
-    const key = `${(await current()).prefix}/s0/list/eu/en.csv`
-    const { value, metadata } = await env.REGISTRY.getWithMetadata(key, 'text')
-    await env.REGISTRY.put(key, value!.replace('Linode', 'Lin0de'), { metadata })
+    const release = await current()
+    const key = `${release.prefix}/s0/list/eu/en.csv`
+    const { value, metadata } = (await getStored(env.REGISTRY, release, key))!
+    const text = new TextDecoder().decode(value)
+    expect(text).toContain('Linode')
+    await putStored(env.REGISTRY, release, key, { value: text.replace('Linode', 'Lin0de'), metadata })
     await expectFault('/subprocessors.csv?region=eu&lang=en')
   })
 
@@ -218,18 +222,20 @@ describe('storage that was altered is never served', () => {
   })
 
   it('answers 503 for bytes rewritten together with the ETag stored beside them: a list, an entry in its pack, a change log', async () => {
-    const { prefix, entryPackSizes } = await current()
+    const release = await current()
+    const { prefix, entryPackSizes } = release
+    const stored = async (key: string) => (await getStored(env.REGISTRY, release, key))!.value
     const etagOf = async (bytes: Uint8Array) =>
       `"${(await sha256(bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`
     const encoder = new TextEncoder()
 
     const listKey = `${prefix}/s0/list/eu/en.csv`
-    const list = encoder.encode((await env.REGISTRY.get(listKey, 'text'))!.replace('Linode', 'Lin0de'))
-    await env.REGISTRY.put(listKey, list, { metadata: { etag: await etagOf(list) } })
+    const list = encoder.encode(new TextDecoder().decode(await stored(listKey)).replace('Linode', 'Lin0de'))
+    await putStored(env.REGISTRY, release, listKey, { value: list, metadata: { etag: await etagOf(list) } })
     await expectFault('/subprocessors.csv?region=eu&lang=en')
 
     const packKey = `${prefix}/s0/entries/${entryPack('linode-eu', entryPackSizes[0]!.length)}`
-    const parts = unpack(new Uint8Array((await env.REGISTRY.get(packKey, 'arrayBuffer'))!))
+    const parts = unpack(await stored(packKey))
     const rewritten = await Promise.all(
       parts.map(async (part) => {
         if (part.path !== 'entry/linode-eu/en.json') return part
@@ -237,22 +243,23 @@ describe('storage that was altered is never served', () => {
         return { path: part.path, body, etag: await etagOf(body) }
       }),
     )
-    await env.REGISTRY.put(packKey, pack(rewritten), { metadata: { packed: true } })
+    await putStored(env.REGISTRY, release, packKey, { value: pack(rewritten), metadata: { packed: true } })
     await expectFault('/subprocessors/linode-eu.json?lang=en')
 
     // The log's index names the whole log's ETag and its own bytes' digest: both made to match.
     const logKey = `${prefix}/s0/changelog/eu/en.json`
-    const stored = new Uint8Array((await env.REGISTRY.get(logKey, 'arrayBuffer'))!)
-    const end = stored.indexOf(0x0a)
-    const index = JSON.parse(new TextDecoder().decode(stored.subarray(0, end))) as {
+    const log = await stored(logKey)
+    const end = log.indexOf(0x0a)
+    const index = JSON.parse(new TextDecoder().decode(log.subarray(0, end))) as {
       etag: string
       digest: string
       chunks: unknown[]
     }
     expect(index.chunks).toEqual([])
-    const body = encoder.encode(new TextDecoder().decode(stored.subarray(end + 1)).replace('"version":', '"Version":'))
+    const body = encoder.encode(new TextDecoder().decode(log.subarray(end + 1)).replace('"version":', '"Version":'))
     index.etag = index.digest = await etagOf(body)
-    await env.REGISTRY.put(logKey, new Uint8Array([...encoder.encode(`${JSON.stringify(index)}\n`), ...body]), {
+    await putStored(env.REGISTRY, release, logKey, {
+      value: new Uint8Array([...encoder.encode(`${JSON.stringify(index)}\n`), ...body]),
       metadata: { log: true },
     })
     await expectFault('/changes.json?region=eu&lang=en&since=0')
@@ -260,8 +267,9 @@ describe('storage that was altered is never served', () => {
   })
 
   it('answers 503 for a removed representation, a removed manifest and a removed or altered tile', async () => {
-    const { prefix } = await current()
-    await env.REGISTRY.delete(`${prefix}/s0/list/uk/de.json`)
+    const release = await current()
+    const { prefix } = release
+    await putStored(env.REGISTRY, release, `${prefix}/s0/list/uk/de.json`, null)
     await expectFault('/subprocessors.json?region=uk&lang=de')
     await env.REGISTRY.delete(`${prefix}/manifest.json`)
     await expectFault('/versions/3/manifest')

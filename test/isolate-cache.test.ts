@@ -43,7 +43,7 @@ describe('KV reads per request', () => {
     // The version's manifest once per isolate: every value loaded is checked against it.
     expect(worker.reads).toEqual([
       'release/current',
-      `${release.prefix}/s0/list/eu/en.json`,
+      `${release.prefix}/bundle/en.json/0`,
       `${release.prefix}/manifest.json`,
     ])
 
@@ -74,12 +74,12 @@ describe('KV reads per request', () => {
       expect((await request(path, worker)).status).toBe(200)
       expect(worker.reads.length - before).toBeLessThanOrEqual(1)
     }
-    // Every entry shares one pack here, so the second entry cost nothing.
+    // Every entry shares one pack here, so the second entry cost nothing. Each value is in its group's bundle.
     expect(worker.reads.slice(3)).toEqual([
-      `${release.prefix}/s0/list/uk/lv.csv`,
-      `${release.prefix}/s0/list/all/en.html`,
-      `${release.prefix}/s0/entries/0`,
-      `${release.prefix}/doc/schema.json`,
+      `${release.prefix}/bundle/lv.csv/0`,
+      `${release.prefix}/bundle/en.html/0`,
+      `${release.prefix}/bundle/entries/0`,
+      `${release.prefix}/bundle/doc/0`,
     ])
   })
 
@@ -93,9 +93,9 @@ describe('KV reads per request', () => {
     expect(responses.map((res) => res.status)).toEqual(Array(25).fill(200))
     expect(worker.reads).toEqual([
       'release/current',
-      `${release.prefix}/s0/list/eu/en.csv`,
+      `${release.prefix}/bundle/en.csv/0`,
       `${release.prefix}/manifest.json`,
-      `${release.prefix}/s0/list/us/lv.json`,
+      `${release.prefix}/bundle/lv.json/0`,
     ])
   })
 

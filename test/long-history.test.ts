@@ -1,5 +1,6 @@
 // A history longer than one block of the change log: older items live in shared chunks, and a
 // poller's delta reaches into them as if the log were one value.
+import { getStored, putStored } from './support/stored'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ChangeDocument } from '../src/publish/contract/schema'
@@ -171,24 +172,23 @@ describe(`a history of ${VERSIONS} versions`, () => {
     })
 
     it('answers 503 for a log whose own bytes were rewritten with their digest, under the ETag of a whole they no longer make', async () => {
-      const { prefix } = (await TARGET.versions.latest())!
-      const key = `${prefix}/s0/changelog/all/en.json`
-      const stored = new Uint8Array((await env.REGISTRY.get(key, 'arrayBuffer'))!)
+      const release = (await TARGET.versions.latest())!
+      const key = `${release.prefix}/s0/changelog/all/en.json`
+      const stored = (await getStored(env.REGISTRY, release, key))!.value
       const end = stored.indexOf(0x0a)
       const index = JSON.parse(new TextDecoder().decode(stored.subarray(0, end))) as { digest: string }
       const body = new TextEncoder().encode(
         new TextDecoder().decode(stored.subarray(end + 1)).replace('"version": ', '"Version": '),
       )
       index.digest = await strongEtag(body)
-      await env.REGISTRY.put(
-        key,
-        new Uint8Array([...new TextEncoder().encode(`${JSON.stringify(index)}\n`), ...body]),
-        { metadata: { log: true } },
-      )
+      await putStored(env.REGISTRY, release, key, {
+        value: new Uint8Array([...new TextEncoder().encode(`${JSON.stringify(index)}\n`), ...body]),
+        metadata: { log: true },
+      })
       try {
         await expectFaultFor(VERSIONS - 1, { key, reason: 'the log and its chunks are not the log its ETag names' })
       } finally {
-        await env.REGISTRY.put(key, stored, { metadata: { log: true } })
+        await putStored(env.REGISTRY, release, key, { value: stored, metadata: { log: true } })
       }
     })
 

@@ -11,6 +11,7 @@ import { readCurrentRelease, writeValues } from '../src/storage/writer'
 import { VersionTaken } from '../src/storage/arbiter'
 import type { SubprocessorListDocument } from '../src/publish/contract/schema'
 import { ACME, announcing, at } from './support/history'
+import { getStored, storedKeys } from './support/stored'
 import { fetchWorker, LOCALES, publish, fixtureData, TARGET, useFreshStorage } from './helpers'
 
 useFreshStorage()
@@ -33,24 +34,42 @@ describe('publishing', () => {
       entryPackSizes: [[14]],
     })
     expect(outcome.release.prefix).toBe(`v1.${outcome.release.digest.slice(0, 8)}`)
-    const written = await keys()
-    // One key per representation but the 126 entries in one pack; data, changes, history, the log chunk list and the manifest;
-    // the release twice; the log's one tile; the one block of publish times (no change records yet).
-    expect(written).toHaveLength(15 * 11 + 1 + 3 + 6 + 5 + 2 + 1 + 1)
     const { prefix } = outcome.release
+    // The values of each language and format in one bundle, and the documents and the entry pack in one each:
+    // 3 languages × (json, html, csv, atom, jsonfeed) + 2.
+    const groups = ['lv', 'en', 'de'].flatMap((lang) =>
+      ['json', 'html', 'csv', 'atom', 'jsonfeed'].map((format) => [`${lang}.${format}`, 1]),
+    )
+    expect(outcome.release.bundles).toEqual(Object.fromEntries([...groups, ['doc', 1], ['entries', 1]]))
+    const written = await keys()
+    // 17 bundles; data, changes, history, the log chunk list and the manifest; the release twice; the log's one
+    // tile; the one block of publish times (no change records yet).
+    expect(written).toHaveLength(17 + 5 + 2 + 1 + 1)
     expect(written).toEqual(
       expect.arrayContaining([
         'release/current',
         'release/v1',
-        `${prefix}/s0/list/eu/lv.csv`,
-        `${prefix}/doc/openapi.json`,
-        `${prefix}/s0/entries/0`,
+        `${prefix}/bundle/lv.csv/0`,
+        `${prefix}/bundle/doc/0`,
+        `${prefix}/bundle/entries/0`,
         `${prefix}/data.json`,
         `${prefix}/changes.json`,
         `${prefix}/history.json`,
         `${prefix}/log-chunks.json`,
         `${prefix}/manifest.json`,
         'log/tile/0/000.p/1',
+      ]),
+    )
+    // Inside them, one value per representation but the 126 entries in one pack.
+    const stored = await storedKeys(env.REGISTRY, outcome.release)
+    expect(stored).toHaveLength(15 * 11 + 1 + 3 + 6 + 5)
+    expect(stored).toEqual(
+      expect.arrayContaining([
+        `${prefix}/s0/list/eu/lv.csv`,
+        `${prefix}/doc/openapi.json`,
+        `${prefix}/s0/entries/0`,
+        `${prefix}/versions/de.html`,
+        `${prefix}/s0/changelog/all/en.json`,
       ]),
     )
     expect(
@@ -75,15 +94,15 @@ describe('publishing', () => {
 
   it('keeps earlier versions intact when publishing a new one', async () => {
     const first = await publish()
-    const v1 = await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)
+    const list = `${first.release.prefix}/s0/list/all/en.json`
+    const v1 = await getStored(env.REGISTRY, first.release, list)
+    expect(v1).not.toBeNull()
     const data = fixtureData()
     data.registry.lastUpdated = '2024-01-15'
     const outcome = await publish(data, new Date('2026-12-01T00:00:00Z'))
     expect(outcome.release).toMatchObject({ version: 2, parent: 1 })
-    expect(await env.REGISTRY.get(`${first.release.prefix}/s0/list/all/en.json`)).toBe(v1)
-    expect((await keys()).filter((key) => key.startsWith(`${outcome.release.prefix}/`))).toHaveLength(
-      15 * 11 + 1 + 3 + 6 + 5,
-    )
+    expect(await getStored(env.REGISTRY, first.release, list)).toEqual(v1)
+    expect(await storedKeys(env.REGISTRY, outcome.release)).toHaveLength(15 * 11 + 1 + 3 + 6 + 5)
   })
 
   it('publishes a change to the region mapping alone as a new version', async () => {

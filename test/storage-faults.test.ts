@@ -3,8 +3,9 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { syntheticEntry } from './support/generate'
-import { CURRENT_RELEASE_KEY, entryPack, packKey, representationKey } from '../src/storage/keys'
+import { bundleOf, CURRENT_RELEASE_KEY, entryPack, packKey, representationKey } from '../src/storage/keys'
 import { forgetCachedReleases } from '../src/storage/reader'
+import { getStored, putStored } from './support/stored'
 import app from '../src/index'
 import { fetchWorker, ORIGIN, publish, fixtureData, useFreshStorage } from './helpers'
 
@@ -45,7 +46,7 @@ describe('an entries pack missing from storage', () => {
     const ids = data.subprocessors.subprocessors.map((entry) => entry.id)
     const lost = ids.find((id) => entryPack(id, 4) === 2)!
     const kept = ids.find((id) => entryPack(id, 4) === 3)!
-    await env.REGISTRY.delete(packKey(release, 0, 2))
+    await putStored(env.REGISTRY, release, packKey(release, 0, 2), null)
     return { lost, kept, release }
   }
 
@@ -73,8 +74,8 @@ describe('bytes damaged in storage', () => {
   it('answers 503 for a list cut to half its length, never 200 under the original ETag', async () => {
     const { release } = await publish()
     const key = representationKey(release, 0, 'list/eu/en.json')
-    const { value, metadata } = await env.REGISTRY.getWithMetadata(key, 'arrayBuffer')
-    await env.REGISTRY.put(key, value!.slice(0, value!.byteLength / 2), { metadata })
+    const { value, metadata } = (await getStored(env.REGISTRY, release, key))!
+    await putStored(env.REGISTRY, release, key, { value: value.slice(0, value.byteLength / 2), metadata })
     await expectStorageFault(await fetchWorker('/subprocessors.json?region=eu&lang=en'))
     expect(loggedFaults()).toEqual([
       { event: 'storage_fault', key, reason: 'bytes of list/eu/en.json do not match their ETag' },
@@ -84,10 +85,10 @@ describe('bytes damaged in storage', () => {
   it('keeps no damaged bytes: once storage heals, the same isolate serves the real ones', async () => {
     const { release } = await publish()
     const key = representationKey(release, 0, 'list/eu/en.json')
-    const { value, metadata } = await env.REGISTRY.getWithMetadata(key, 'arrayBuffer')
-    await env.REGISTRY.put(key, new TextEncoder().encode('{"version":1,"subprocessors":[]}'), { metadata })
+    const { value, metadata } = (await getStored(env.REGISTRY, release, key))!
+    await putStored(env.REGISTRY, release, key, { value: '{"version":1,"subprocessors":[]}', metadata })
     await expectStorageFault(await fetchWorker('/subprocessors.json?region=eu&lang=en'))
-    await env.REGISTRY.put(key, value!, { metadata })
+    await putStored(env.REGISTRY, release, key, { value, metadata })
     const healed = await fetchWorker('/subprocessors.json?region=eu&lang=en')
     expect(healed.status).toBe(200)
     expect(healed.headers.get('ETag')).toBe((metadata as { etag: string }).etag)
@@ -97,18 +98,37 @@ describe('bytes damaged in storage', () => {
   it('answers 503 for an entry whose pack was cut short', async () => {
     const { release } = await publish()
     const key = packKey(release, 0, 0)
-    const { value, metadata } = await env.REGISTRY.getWithMetadata(key, 'arrayBuffer')
-    await env.REGISTRY.put(key, value!.slice(0, value!.byteLength - 100), { metadata })
+    const { value, metadata } = (await getStored(env.REGISTRY, release, key))!
+    await putStored(env.REGISTRY, release, key, { value: value.slice(0, value.byteLength - 100), metadata })
     await expectStorageFault(await fetchWorker('/subprocessors/support-subcontractors.json?lang=en'))
   })
 
   it('answers 503 for a pack whose index is not JSON', async () => {
     const { release } = await publish()
-    await env.REGISTRY.put(packKey(release, 0, 0), new TextEncoder().encode('{"entry/twilio\n'), {
+    await putStored(env.REGISTRY, release, packKey(release, 0, 0), {
+      value: '{"entry/twilio\n',
       metadata: { packed: true },
     })
     await expectStorageFault(await fetchWorker('/subprocessors/twilio.json?lang=en'))
     expect(loggedFaults()[0]).toMatchObject({ key: `${release.prefix}/s0/entries/0`, reason: 'unreadable value' })
+  })
+
+  it('answers 503 for a bundle that is gone, naming the bundle, and for one that is not gzip', async () => {
+    const { release } = await publish()
+    const bundle = bundleOf(release, representationKey(release, 0, 'list/eu/en.json'))!
+    expect(bundle).toBe(`${release.prefix}/bundle/en.json/0`)
+    await env.REGISTRY.delete(bundle)
+    await expectStorageFault(await fetchWorker('/subprocessors.json?region=eu&lang=en'))
+    await env.REGISTRY.put(bundle, new TextEncoder().encode('[["s0/list/eu/en.json",0,2,{}]]\n{}'), {
+      metadata: { bundle: true },
+    })
+    await expectStorageFault(await fetchWorker('/subprocessors.json?region=eu&lang=en'))
+    expect(loggedFaults().map(({ key, reason }) => [key, reason])).toEqual([
+      [bundle, 'missing'],
+      [bundle, 'unreadable bundle'],
+    ])
+    // Values of the version's other bundles are served.
+    expect((await fetchWorker('/subprocessors.json?region=eu&lang=de')).status).toBe(200)
   })
 })
 

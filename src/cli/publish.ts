@@ -140,7 +140,11 @@ function literal(value: string | number | null): string {
 }
 
 /** Runs `use` with a file holding `contents`, in a folder of its own that is removed afterwards. */
-async function withTempFile<T>(name: string, contents: string, use: (file: string) => Promise<T>): Promise<T> {
+async function withTempFile<T>(
+  name: string,
+  contents: string | Uint8Array,
+  use: (file: string) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'registry-publish-'))
   try {
     const file = join(dir, name)
@@ -239,7 +243,14 @@ async function wranglerTarget(): Promise<Target> {
           throw error
         }
       }),
-    async write(records: KvRecord[], progress) {
+    async write(all: KvRecord[], progress) {
+      // Wrangler's local bulk put decodes base64 into UTF-8 text, which corrupts a gzip bundle: those go one by one, from a file.
+      const binary = options.remote ? [] : all.filter(({ metadata }) => metadata && 'bundle' in metadata)
+      for (const { key, value, metadata } of binary)
+        await withTempFile('value', value, (file) =>
+          wranglerKv('key', 'put', key, '--path', file, '--metadata', JSON.stringify(metadata)),
+        )
+      const records = all.filter((record) => !binary.includes(record))
       for (let i = 0; i < records.length; i += BATCH) {
         const entries = records.slice(i, i + BATCH).map(({ key, value, metadata }) => ({
           key,
@@ -248,7 +259,7 @@ async function wranglerTarget(): Promise<Target> {
           ...(metadata ? { metadata } : {}),
         }))
         await wranglerBulk('put', entries)
-        progress?.(Math.min(i + BATCH, records.length), records.length)
+        progress?.(binary.length + Math.min(i + BATCH, records.length), all.length)
       }
     },
     async remove(keys) {

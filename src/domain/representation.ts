@@ -182,6 +182,11 @@ export interface Release {
   entryPackSizes: number[][]
   representationCount: number
   totalBytes: number
+  /**
+   * How many bundles each group of the version's values is stored in (storage/bundle.ts), by group;
+   * absent on versions that stored each value under its own key.
+   */
+  bundles?: Record<string, number>
   /** The version's entry in the signed log; absent only on versions published before there was one. */
   evidence?: ReleaseEvidence
 }
@@ -245,7 +250,11 @@ export function isRelease(value: unknown): value is Release {
     typeof r.htmlContentSecurityPolicy === 'string' &&
     Array.isArray(r.entryPackSizes) &&
     r.entryPackSizes.length === r.states.length &&
-    r.entryPackSizes.every(isCountArray)
+    r.entryPackSizes.every(isCountArray) &&
+    (r.bundles === undefined ||
+      (typeof r.bundles === 'object' &&
+        r.bundles !== null &&
+        Object.values(r.bundles).every((count) => Number.isInteger(count) && count >= 1)))
   )
 }
 

@@ -187,14 +187,15 @@ export async function writePlan(
   const policy = plan.inputs.data.registry.evidence.witnessPolicy
   // The witnesses go with the release, read once here, so that the Worker's cron asks the ones this version named.
   const witnesses = policy?.length ? witnessPlan(await parsePolicy(policy.join('\n'))) : null
-  const release: Release = { ...plan.release, evidence: { ...entry.evidence, ...(witnesses ? { witnesses } : {}) } }
-  const { records, owned } = versionRecords(
-    release,
+  const placed: Release = { ...plan.release, evidence: { ...entry.evidence, ...(witnesses ? { witnesses } : {}) } }
+  const { records, owned, bundles } = await versionRecords(
+    placed,
     plan.representations,
     plan.logChunks,
     plan.storedLogChunks,
     plan.inputs,
   )
+  const release: Release = { ...placed, bundles }
   records.push(manifestRecord(release, entry.bytes))
   owned.push(records.at(-1)!.key)
   await target.write(records, onProgress)

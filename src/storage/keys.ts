@@ -32,6 +32,15 @@
  *                                         from D1 as cosignatures arrive (cosignatures.ts); only for a log with witnesses
  *
  * A prefix is `v{n}.{first 8 characters of the release digest}`.
+ *
+ * Since versions store their values in bundles, the representations and packs above are not keys
+ * of their own: each sits in one compressed bundle, with every value of its group (a language and
+ * format, the documents, or the entries), and every state of it side by side (bundle.ts):
+ *
+ *   {prefix}/bundle/{group}/{index}       the bundle a value's path (without its state) hashes to, of as many
+ *                                         as the release's `bundles` names for its group; metadata { bundle: true }
+ *
+ * A release without `bundles` was written before them, and is read key by key.
  */
 
 export const CURRENT_RELEASE_KEY = 'release/current'
@@ -75,8 +84,14 @@ export const listChunkKey = (kind: ListKind, etag: string) => `${kind}/${etag.sl
 /** A change-log chunk's key, from the strong ETag of its bytes. */
 export const logChunkKey = (etag: string) => `logs/${etag.slice(1, -1)}`
 
-/** What a stored value's metadata says of it: one representation with its ETag, a pack, a sliceable log, a chunk of one, or a log tile. */
-export type StoredMetadata = { etag: string } | { packed: true } | { log: true } | { chunk: true } | { tile: true }
+/** What a stored value's metadata says of it: one representation with its ETag, a pack, a sliceable log, a chunk of one, a log tile, or a bundle of values. */
+export type StoredMetadata =
+  | { etag: string }
+  | { packed: true }
+  | { log: true }
+  | { chunk: true }
+  | { tile: true }
+  | { bundle: true }
 
 const ENTRIES_PER_PACK = 64
 
@@ -85,9 +100,49 @@ export function entryPackCount(entries: number): number {
   return Math.max(1, Math.ceil(entries / ENTRIES_PER_PACK))
 }
 
-/** Which pack holds an entry: FNV-1a of its id, so publisher and Worker agree without an index. */
-export function entryPack(id: string, packs: number): number {
+/** FNV-1a: publisher and Worker agree on where a value goes without an index. */
+function fnv1a(text: string): number {
   let hash = 0x811c9dc5
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193)
-  return (hash >>> 0) % packs
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return hash >>> 0
+}
+
+/** Which pack holds an entry: a hash of its id. */
+export function entryPack(id: string, packs: number): number {
+  return fnv1a(id) % packs
+}
+
+/** Where a value of a version sits among its bundles: its group, and the path its bundle is chosen by. */
+export interface BundleSlot {
+  group: string
+  /** The value's key below the prefix, without its state: every state of one path shares a bundle. */
+  path: string
+}
+
+/**
+ * The bundle slot of a key below a version's prefix, or null for a value stored under its own
+ * key (the data, change and history indexes, the manifest). A group is a language and format
+ * (`en.json`), the version's documents (`doc`) or its entry packs (`entries`).
+ */
+export function bundleSlot(release: Placed, key: string): BundleSlot | null {
+  if (!key.startsWith(`${release.prefix}/`)) return null
+  const relative = key.slice(release.prefix.length + 1)
+  const path = relative.replace(/^s\d+\//, '')
+  if (path.startsWith('entries/')) return { group: 'entries', path }
+  if (path.startsWith('doc/')) return { group: 'doc', path }
+  if (path === relative && !path.startsWith('versions/')) return null
+  const file = /\/([a-z]{2,3}(?:-[A-Za-z0-9]+)*\.[a-z]+)$/.exec(path)
+  return { group: file ? file[1]! : 'other', path }
+}
+
+/** The key of the bundle that holds a slot, of `count` in its group. */
+export const bundleKey = (release: Placed, { group, path }: BundleSlot, count: number) =>
+  `${release.prefix}/bundle/${group}/${fnv1a(path) % count}`
+
+/** The key of the bundle a value of this release is stored in; null when it is stored under its own key. */
+export function bundleOf(release: Placed & { bundles?: Record<string, number> }, key: string): string | null {
+  if (!release.bundles) return null
+  const slot = bundleSlot(release, key)
+  const count = slot && release.bundles[slot.group]
+  return slot && count ? bundleKey(release, slot, count) : null
 }

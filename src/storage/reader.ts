@@ -24,7 +24,9 @@ import {
 } from '../domain/representation'
 import { BlobCache, type CachedBlob, type StoredRepresentation } from './blob-cache'
 import { MerkleTree, TILE_WIDTH, tilePath } from '../domain/merkle'
+import { type BundledValue, unpackBundle } from './bundle'
 import {
+  bundleOf,
   changeLogKey,
   cosignedCheckpointKey,
   CURRENT_RELEASE_KEY,
@@ -377,13 +379,64 @@ function load(kv: KVNamespace, key: string, path: string, listing?: Listing): Pr
   return pending
 }
 
+// Bundles recently decompressed: a cold isolate reads several values of one bundle in a row.
+const bundles = new Map<string, Promise<Map<string, Omit<BundledValue, 'key'>>>>()
+const BUNDLES_KEPT = 2
+
+function readBundle(kv: KVNamespace, key: string): Promise<Map<string, Omit<BundledValue, 'key'>>> {
+  let pending = bundles.get(key)
+  if (!pending) {
+    const reading = read(key, kv.get(key, 'arrayBuffer'))
+    pending = reading.then(async (value) => {
+      if (!value) throw storageFault(key, 'missing')
+      try {
+        return await unpackBundle(new Uint8Array(value))
+      } catch (error) {
+        throw storageFault(key, 'unreadable bundle', error)
+      }
+    })
+    pending.catch(() => bundles.delete(key))
+    if (bundles.size >= BUNDLES_KEPT) bundles.delete(bundles.keys().next().value!)
+    bundles.set(key, pending)
+  }
+  return pending
+}
+
+/** A stored value and its metadata, from its bundle when its release keeps it in one; nulls when there is none. */
+async function readStored(
+  kv: KVNamespace,
+  key: string,
+  release?: Release,
+): Promise<{ value: Uint8Array | null; metadata: StoredMetadata | null }> {
+  const bundle = release ? bundleOf(release, key) : null
+  if (!bundle) {
+    const { value, metadata } = await read(key, kv.getWithMetadata<StoredMetadata>(key, 'arrayBuffer'))
+    return { value: value && new Uint8Array(value), metadata }
+  }
+  const stored = (await readBundle(kv, bundle)).get(key.slice(release!.prefix.length + 1))
+  // A copy, so that what the isolate keeps is this value alone, not the bundle it came in.
+  return stored ? { value: stored.value.slice(), metadata: stored.metadata } : { value: null, metadata: null }
+}
+
 async function fetchVerified(kv: KVNamespace, key: string, path: string, listing?: Listing): Promise<CachedBlob> {
-  const reading = read(key, kv.getWithMetadata<StoredMetadata>(key, 'arrayBuffer'))
+  try {
+    return await fetchChecked(kv, key, path, listing)
+  } catch (error) {
+    // A bundle that gave damaged bytes may be a stale read: read it again next time.
+    const bundle = listing && bundleOf(listing.release, key)
+    if (bundle) bundles.delete(bundle)
+    // The manifest read this load began is kept for later requests; it must finish within this one, or they wait forever.
+    if (listing) await listedIn(kv, listing.release).catch(() => {})
+    throw error
+  }
+}
+
+async function fetchChecked(kv: KVNamespace, key: string, path: string, listing?: Listing): Promise<CachedBlob> {
+  const reading = readStored(kv, key, listing?.release)
   // The manifest is read beside the value, not after it: a cold load waits for one round trip.
   if (listing) listedIn(kv, listing.release).catch(() => {})
-  const { value, metadata } = await reading
-  if (!value || !metadata) throw storageFault(key, 'missing')
-  const bytes = new Uint8Array(value)
+  const { value: bytes, metadata } = await reading
+  if (!bytes || !metadata) throw storageFault(key, 'missing')
   let parts: { path: string; body: Uint8Array; etag: string }[]
   let log: CachedBlob['log']
   let chunk: CachedBlob['chunk']
@@ -508,6 +561,7 @@ export function forgetCachedReleases(): void {
   listBlocks.clear()
   history = null
   releases.clear()
+  bundles.clear()
   cache.clear()
 }
 

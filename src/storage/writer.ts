@@ -6,7 +6,11 @@
 import { type ChangeRecord, withRecordDefaults } from '../domain/change'
 import { sha256Etag } from '../domain/etag'
 import { type HistoryEntry, isRelease, type Release } from '../domain/representation'
+import { type BundledValue, packBundle } from './bundle'
 import {
+  type BundleSlot,
+  bundleKey,
+  bundleSlot,
   changeLogKey,
   CURRENT_RELEASE_KEY,
   dataKey,
@@ -98,19 +102,75 @@ export async function readVersionInputs(read: KvRead, release: Release): Promise
   }
 }
 
+/** Decompressed bytes per bundle the publisher aims at: a cold read decompresses one bundle to serve one value. */
+const BUNDLE_TARGET_BYTES = 2 * 1024 * 1024
+
+/**
+ * A version's values in bundles (bundle.ts): each group in as many bundles as keep them near
+ * BUNDLE_TARGET_BYTES, every state of a path side by side so that compression finds their likeness.
+ * Values stored under their own key pass through.
+ */
+async function bundled(
+  release: Release,
+  records: KvRecord[],
+): Promise<{ records: KvRecord[]; bundles: Record<string, number> }> {
+  const encoder = new TextEncoder()
+  const own: KvRecord[] = []
+  const groups = new Map<string, { slot: BundleSlot; value: BundledValue }[]>()
+  for (const record of records) {
+    const slot = bundleSlot(release, record.key)
+    if (!slot || !record.metadata) {
+      own.push(record)
+      continue
+    }
+    const value = typeof record.value === 'string' ? encoder.encode(record.value) : record.value
+    const key = record.key.slice(release.prefix.length + 1)
+    const members = groups.get(slot.group) ?? []
+    members.push({ slot, value: { key, value, metadata: record.metadata } })
+    groups.set(slot.group, members)
+  }
+  const bundles: Record<string, number> = {}
+  const byKey = new Map<string, BundledValue[]>()
+  for (const [group, members] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const bytes = members.reduce((sum, { value }) => sum + value.value.byteLength, 0)
+    const count = Math.max(1, Math.ceil(bytes / BUNDLE_TARGET_BYTES))
+    bundles[group] = count
+    members.sort((a, b) =>
+      a.slot.path < b.slot.path ? -1 : a.slot.path > b.slot.path ? 1 : a.value.key < b.value.key ? -1 : 1,
+    )
+    for (const { slot, value } of members) {
+      const key = bundleKey(release, slot, count)
+      const values = byKey.get(key)
+      if (values) values.push(value)
+      else byKey.set(key, [value])
+    }
+  }
+  const packed = await Promise.all(
+    [...byKey].map(
+      async ([key, values]): Promise<KvRecord> => ({
+        key,
+        value: await packBundle(values),
+        metadata: { bundle: true },
+      }),
+    ),
+  )
+  return { records: [...packed, ...own], bundles }
+}
+
 /**
  * Every value of a version: the change-log chunks not stored already (`stored`, the previous
- * version's), then under its prefix the representations (entries in packs) and what the next
- * version needs. A chunk is named by its bytes, so writing one twice, or racing another publisher
- * to it, writes the same bytes; `owned` are the keys this version alone may delete.
+ * version's), then under its prefix the representations (entries in packs), in bundles, and what
+ * the next version needs. A chunk is named by its bytes, so writing one twice, or racing another
+ * publisher to it, writes the same bytes; `owned` are the keys this version alone may delete.
+ * `bundles` goes into the release, so that readers find each value's bundle.
  */
-export function versionRecords(
+export async function versionRecords(
   release: Release,
   rendered: RenderedRepresentation[],
   logChunks: Map<string, Uint8Array>,
   stored: readonly string[],
   inputs: VersionInputs,
-): { records: KvRecord[]; owned: string[] } {
+): Promise<{ records: KvRecord[]; owned: string[]; bundles: Record<string, number> }> {
   const already = new Set(stored)
   const records: KvRecord[] = [...logChunks]
     .filter(([key]) => !already.has(key))
@@ -137,7 +197,12 @@ export function versionRecords(
   records.push({ key: changeLogKey(release), value: JSON.stringify(inputs.lists.changes) })
   records.push({ key: historyKey(release), value: JSON.stringify(inputs.lists.history) })
   records.push({ key: logChunksKey(release), value: JSON.stringify(inputs.logChunks) })
-  return { records, owned: records.slice(shared).map(({ key }) => key) }
+  const own = await bundled(release, records.slice(shared))
+  return {
+    records: [...records.slice(0, shared), ...own.records],
+    owned: own.records.map(({ key }) => key),
+    bundles: own.bundles,
+  }
 }
 
 /** A version's manifest, under its prefix; its ETag is its SHA-256, which the release's evidence states too. */
