@@ -15,6 +15,7 @@
  * `tsx bench/history.ts <versions>` builds (or finds) one and prints where it is.
  */
 import { createHash } from 'node:crypto'
+import type { VersionWrites } from './cases'
 import { existsSync } from 'node:fs'
 import { copyFile, cp, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
@@ -158,10 +159,7 @@ export interface BuiltHistory {
   writes: Record<number, VersionWrites>
 }
 
-export interface VersionWrites {
-  values: number
-  bytes: number
-}
+export type { VersionWrites } from './cases'
 
 /** The bytes of every file under a folder: what local storage holds. */
 export async function folderBytes(dir: string): Promise<number> {

@@ -12,8 +12,8 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { type Case, historyCases, type Run, SIZE_CASES, table, verdicts } from './cases'
-import { type LoadCase, measureRounds, median, type RoundPlan, trimmedMean } from './rounds'
+import { type Case, historyCases, type Run, SIZE_CASES, table, type VersionWrites, verdicts } from './cases'
+import { type LoadCase, measureRounds, median, type RoundPlan } from './rounds'
 import { writeReport } from './report'
 import { findWorkerdPid } from './workerd-cpu'
 import { parseArgs } from 'node:util'
@@ -69,7 +69,7 @@ const sizeRegistry = (size: number): Registry => ({
  * The long history, built once and kept (bench/history.ts), then the next version published on a
  * copy of it and timed; and a registry of one version with the list that history has in force.
  */
-function historyRegistries(versions: number): Registry[] {
+function historyRegistries(versions: number, writes: { byVersion?: Record<string, VersionWrites> }): Registry[] {
   let built: ReturnType<typeof historyRegistry> | undefined
   const history = () =>
     (built ??= historyRegistry(versions, (version, seconds) => {
@@ -94,7 +94,8 @@ function historyRegistries(versions: number): Registry[] {
       cases: historyCases(versions),
       async prepare(work, publishSeconds) {
         const started = performance.now()
-        const { persistTo, dataDir, buildSeconds } = await history()
+        const { persistTo, dataDir, buildSeconds, writes: byVersion } = await history()
+        writes.byVersion = byVersion
         console.log(
           `\n${versions} versions: ${buildSeconds ? `built in ${buildSeconds.toFixed(0)} s` : 'built before'} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
         )
@@ -175,10 +176,11 @@ async function main() {
     })
 
     const runs: Run[] = []
+    const historyWrites: { byVersion?: Record<string, VersionWrites> } = {}
     const publishSeconds: Record<string, number> = {}
     const registries = [
       ...SIZES.map(sizeRegistry),
-      ...(HISTORY_VERSIONS > 0 ? historyRegistries(HISTORY_VERSIONS) : []),
+      ...(HISTORY_VERSIONS > 0 ? historyRegistries(HISTORY_VERSIONS, historyWrites) : []),
     ]
     for (const registry of registries) {
       const { state, dataDir } = await registry.prepare(work, publishSeconds)
@@ -259,10 +261,10 @@ async function main() {
         )
         for (const c of registry.cases) {
           const measured = rounds.get(c.name)!
-          // Request rate: the median round, with its own latencies. CPU: the trimmed mean of the rounds.
+          // Request rate: the median round, with its own latencies. CPU: the median round. Ratios to the floor are per round (cases.ts).
           const byRate = [...measured].sort((a, b) => a.rps - b.rps)
           const middle = byRate[Math.floor(byRate.length / 2)]!
-          const cpu = trimmedMean(measured.map((round) => round.cpu_us_per_request))
+          const cpu = median(measured.map((round) => round.cpu_us_per_request))
           const run: Run = {
             registry: registry.label,
             case: c.name,
@@ -283,7 +285,13 @@ async function main() {
     }
 
     const otherCores = median(runs.flatMap((run) => run.rounds.map((round) => round.other_cores)))
-    const results = { runs, bundle_gzip_bytes: gzipBytes, publish_seconds: publishSeconds, other_cores: otherCores }
+    const results = {
+      runs,
+      bundle_gzip_bytes: gzipBytes,
+      publish_seconds: publishSeconds,
+      other_cores: otherCores,
+      ...(historyWrites.byVersion ? { history_writes: historyWrites.byVersion } : {}),
+    }
     await writeFile(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
     await writeReport()
     console.log(`\n${table(runs)}\n`)
