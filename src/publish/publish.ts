@@ -2,6 +2,7 @@ import type { ChangeRecord } from '../domain/change'
 import type { HistoryEntry, Release } from '../domain/representation'
 import { parsePolicy, witnessPlan } from '../../client/src/cosign/policy'
 import { ObjectionsTaken, type VersionTable, VersionTaken } from '../storage/arbiter'
+import type { Compress } from '../storage/bundle'
 import { commitTo, type Inclusion } from '../../client/src/objections/commitment'
 import {
   type KvRead,
@@ -92,6 +93,8 @@ export interface PublishTarget {
   signing: LogSigning
   /** The origin that serves what is written, e.g. `https://subprocessors.example.com`: feeds link absolutely. */
   origin: string
+  /** Gzip for the version's bundles, where the publisher has a faster one than CompressionStream. */
+  compress?: Compress
 }
 
 /**
@@ -194,6 +197,7 @@ export async function writePlan(
     plan.logChunks,
     plan.storedLogChunks,
     plan.inputs,
+    target.compress,
   )
   const release: Release = { ...placed, bundles }
   records.push(manifestRecord(release, entry.bytes))

@@ -48,15 +48,26 @@ async function readAll(stream: ReadableStream<Uint8Array>, limit: number): Promi
   return out
 }
 
-/** Bytes through a (de)compression stream; a write the stream refuses (bytes that are not gzip) fails the whole. */
-async function through(bytes: Uint8Array, transform: CompressionStream | DecompressionStream, limit: number) {
+/** Bytes through a (de)compression stream, part by part; a write the stream refuses (bytes that are not gzip) fails the whole. */
+async function through(parts: Uint8Array[], transform: CompressionStream | DecompressionStream, limit: number) {
   const writer = transform.writable.getWriter()
-  const writing = writer.write(bytes).then(() => writer.close())
+  const writing = (async () => {
+    for (const part of parts) await writer.write(part)
+    await writer.close()
+  })()
   const [, out] = await Promise.all([writing, readAll(transform.readable, limit)])
   return out
 }
 
-export async function packBundle(values: BundledValue[]): Promise<Uint8Array> {
+/**
+ * Gzip for bundles, given the parts of the bytes in order: the platform's CompressionStream
+ * unless the publisher has a faster one (Node's zlib; its web streams cost much per chunk).
+ */
+export type Compress = (parts: Uint8Array[]) => Promise<Uint8Array>
+
+export const gzipStream: Compress = (parts) => through(parts, new CompressionStream('gzip'), Number.POSITIVE_INFINITY)
+
+export async function packBundle(values: BundledValue[], compress: Compress = gzipStream): Promise<Uint8Array> {
   const index: [string, number, number, StoredMetadata][] = []
   let offset = 0
   for (const { key, value, metadata } of values) {
@@ -67,14 +78,8 @@ export async function packBundle(values: BundledValue[]): Promise<Uint8Array> {
   const head = encoder.encode(`${JSON.stringify(index)}\n`)
   if (head.byteLength + offset > BUNDLE_MAX_BYTES)
     throw new Error(`a bundle of ${head.byteLength + offset} bytes; the most a reader takes is ${BUNDLE_MAX_BYTES}`)
-  const plain = new Uint8Array(head.byteLength + offset)
-  plain.set(head)
-  offset = head.byteLength
-  for (const { value } of values) {
-    plain.set(value, offset)
-    offset += value.byteLength
-  }
-  return through(plain, new CompressionStream('gzip'), Number.POSITIVE_INFINITY)
+  // Never one copy of the whole: the parts go to the compressor as they are.
+  return compress([head, ...values.map(({ value }) => value)])
 }
 
 /** A bundle's values, as views into its decompressed bytes (copy one out to keep it alone); throws on damage. */
@@ -82,7 +87,7 @@ export async function unpackBundle(
   bytes: Uint8Array,
   limit = BUNDLE_MAX_BYTES,
 ): Promise<Map<string, Omit<BundledValue, 'key'>>> {
-  const plain = await through(bytes, new DecompressionStream('gzip'), limit)
+  const plain = await through([bytes], new DecompressionStream('gzip'), limit)
   const end = plain.indexOf(NEWLINE)
   if (end === -1) throw new Error('bundle has no index line')
   const index: unknown = JSON.parse(new TextDecoder().decode(plain.subarray(0, end)))

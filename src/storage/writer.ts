@@ -6,7 +6,7 @@
 import { type ChangeRecord, withRecordDefaults } from '../domain/change'
 import { sha256Etag } from '../domain/etag'
 import { type HistoryEntry, isRelease, type Release } from '../domain/representation'
-import { type BundledValue, packBundle } from './bundle'
+import { type BundledValue, type Compress, packBundle } from './bundle'
 import {
   type BundleSlot,
   bundleKey,
@@ -113,6 +113,7 @@ const BUNDLE_TARGET_BYTES = 2 * 1024 * 1024
 async function bundled(
   release: Release,
   records: KvRecord[],
+  compress?: Compress,
 ): Promise<{ records: KvRecord[]; bundles: Record<string, number> }> {
   const encoder = new TextEncoder()
   const own: KvRecord[] = []
@@ -149,7 +150,7 @@ async function bundled(
     [...byKey].map(
       async ([key, values]): Promise<KvRecord> => ({
         key,
-        value: await packBundle(values),
+        value: await packBundle(values, compress),
         metadata: { bundle: true },
       }),
     ),
@@ -170,6 +171,7 @@ export async function versionRecords(
   logChunks: Map<string, Uint8Array>,
   stored: readonly string[],
   inputs: VersionInputs,
+  compress?: Compress,
 ): Promise<{ records: KvRecord[]; owned: string[]; bundles: Record<string, number> }> {
   const already = new Set(stored)
   const records: KvRecord[] = [...logChunks]
@@ -197,7 +199,7 @@ export async function versionRecords(
   records.push({ key: changeLogKey(release), value: JSON.stringify(inputs.lists.changes) })
   records.push({ key: historyKey(release), value: JSON.stringify(inputs.lists.history) })
   records.push({ key: logChunksKey(release), value: JSON.stringify(inputs.logChunks) })
-  const own = await bundled(release, records.slice(shared))
+  const own = await bundled(release, records.slice(shared), compress)
   return {
     records: [...records.slice(0, shared), ...own.records],
     owned: own.records.map(({ key }) => key),
