@@ -185,27 +185,15 @@ export function quartiles(values: number[]): { median: number; low: number; high
  * the same load), as the median of the rounds and their spread; one ratio of the two figures for
  * results that kept no rounds.
  */
-function ratioToFloor(runs: Run[], run: Run, of: (round: Round) => number, whole: (run: Run) => number) {
+function ratioToFloor(runs: Run[], run: Run, field: 'rps' | 'cpu_us_per_request') {
   const floor = runOf(runs, run.registry, floorOf(run))
   if (run.rounds?.length && run.rounds.length === floor.rounds?.length)
-    return quartiles(run.rounds.map((round, i) => of(round) / of(floor.rounds[i]!)))
-  const ratio = whole(run) / whole(floor)
+    return quartiles(run.rounds.map((round, i) => round[field] / floor.rounds[i]![field]))
+  const ratio = run[field] / floor[field]
   return { median: ratio, low: ratio, high: ratio }
 }
-const rpsSpread = (runs: Run[], run: Run) =>
-  ratioToFloor(
-    runs,
-    run,
-    (round) => round.rps,
-    (run) => run.rps,
-  )
-const cpuSpread = (runs: Run[], run: Run) =>
-  ratioToFloor(
-    runs,
-    run,
-    (round) => round.cpu_us_per_request,
-    (run) => run.cpu_us_per_request,
-  )
+const rpsSpread = (runs: Run[], run: Run) => ratioToFloor(runs, run, 'rps')
+const cpuSpread = (runs: Run[], run: Run) => ratioToFloor(runs, run, 'cpu_us_per_request')
 const rpsRatio = (runs: Run[], run: Run) => rpsSpread(runs, run).median
 const cpuRatio = (runs: Run[], run: Run) => cpuSpread(runs, run).median
 const spread = ({ low, high }: { low: number; high: number }) => `${low.toFixed(2)}–${high.toFixed(2)}`
