@@ -11,7 +11,18 @@ import { parse } from 'smol-toml'
 
 // Node's own require, not an import: through tsx's ESM hooks Miniflare took 1.2 s to load here,
 // through require 0.7 s; wrangler, loaded only for a pending migration, gains likewise.
-const require = createRequire(import.meta.url)
+const nodeRequire = createRequire(import.meta.url)
+
+/** A dependency loaded without reading its source map: Miniflare's took 0.3 s to parse, for stack traces we never show. */
+function require(name: string): unknown {
+  const enabled = process.sourceMapsEnabled
+  process.setSourceMapsEnabled(false)
+  try {
+    return nodeRequire(name)
+  } finally {
+    process.setSourceMapsEnabled(enabled)
+  }
+}
 
 export interface LocalStores {
   kv: KVNamespace

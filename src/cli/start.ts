@@ -39,16 +39,7 @@ const receiptKey = await ensureDevVars()
 // The publish is the longer of the two: it starts first. Data that leaves its receipt key to the deployment gets the local one.
 const publish = serveOnly
   ? null
-  : node([
-      '--import',
-      'tsx',
-      join('src', 'cli', 'publish.ts'),
-      '--origin',
-      LOCAL_ORIGIN,
-      '--receipt-key',
-      receiptKey,
-      ...rest,
-    ])
+  : node([join('src', 'cli', 'run.mjs'), 'publish', '--origin', LOCAL_ORIGIN, '--receipt-key', receiptKey, ...rest])
 const server = node([join('node_modules', 'wrangler', 'bin', 'wrangler.js'), ...DEV_ARGS, ...(serveOnly ? rest : [])])
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => {

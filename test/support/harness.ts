@@ -88,7 +88,8 @@ export async function publishData(
   extra: string[] = [],
 ): Promise<{ seconds: number; stdout: string }> {
   const started = performance.now()
-  const { stdout } = await tsx(join(ROOT, 'src', 'cli', 'publish.ts'), [
+  const { stdout } = await node(join(ROOT, 'src', 'cli', 'run.mjs'), [
+    'publish',
     '--data',
     dataDir,
     '--persist-to',
