@@ -85,10 +85,10 @@ export async function readVersionInputs(read: KvRead, release: Release): Promise
       `version ${release.version} lacks its data, change log, history or log chunk list under ${release.prefix}/${reason ? ` (${reason})` : ''}; storage is incomplete`,
     )
   if (!data || !Array.isArray(logChunks)) throw incomplete()
-  // A block is compact JSON; writing it again from what was read drops what a transport adds (the wrangler CLI's newline).
+  // A block is compact JSON, which never ends in a newline: one there is the wrangler CLI's.
   const readBytes = async (key: string) => {
     const text = await read(key)
-    return text === null ? null : new TextEncoder().encode(JSON.stringify(JSON.parse(text)))
+    return text === null ? null : new TextEncoder().encode(text.endsWith('\n') ? text.slice(0, -1) : text)
   }
   try {
     const [changes, history] = await Promise.all([
