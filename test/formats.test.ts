@@ -120,6 +120,13 @@ describe('CSV', () => {
     )
   })
 
+  it('the change log is UTF-8 with a BOM too, so that Excel shows ā, š and ž in its summaries', async () => {
+    const { res, bytes, text } = await csv('/changes.csv?region=eu&lang=lv')
+    expect(res.status).toBe(200)
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    expect(text.slice(1).split('\r\n')[0]).toMatch(/^"Izmaiņa",/)
+  })
+
   it('is an attachment whose file name names the region, the language and the version', async () => {
     const { res } = await csv('/subprocessors.csv?region=apac&lang=en')
     expect(res.headers.get('Content-Disposition')).toBe('attachment; filename="liveagent-subprocessors-apac-en-v1.csv"')

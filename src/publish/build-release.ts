@@ -25,10 +25,9 @@ import { renderChangeLog, renderVersionsLog, versionsDocument } from './render/c
 import { ENTRY_RENDERERS, jsonText, LIST_RENDERERS } from './render/formats'
 import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT } from './render/html'
 import type { RegistryData, SubprocessorEntry } from './input/schema'
-import { registryJsonSchema } from './contract/schema'
+import { registryJsonSchema, type VersionsDocument } from './contract/schema'
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
@@ -66,7 +65,10 @@ export function renderer(
   states: StateModel[],
 ) {
   const rendered = new Map<string, Uint8Array>()
-  return (view: View, state: number): string | LogParts => {
+  const regionLogs = new Map<string, { all: ChangeRecord[]; updated: string }>()
+  // The version index is one document per language, whatever its format.
+  const versionIndexes = new Map<string, VersionsDocument>()
+  return (view: View, state: number): string | Uint8Array | LogParts => {
     const model = states[state]!
     switch (view.kind) {
       case 'list': {
@@ -81,16 +83,19 @@ export function renderer(
       }
       case 'changes': {
         const parts = renderChangeLog(
-          { data, stamp, changes, at: model.from, rendered },
+          { data, stamp, changes, at: model.from, rendered, regionLogs },
           view.region,
           view.lang,
           view.format,
           view.complete ? undefined : LATEST_CHANGES,
         )
-        return view.complete ? parts : decoder.decode(wholeLog(parts))
+        return view.complete ? parts : wholeLog(parts)
       }
-      case 'versions':
-        return renderVersionsLog(data, versionsDocument(history, changes, view.lang), view.format)
+      case 'versions': {
+        let index = versionIndexes.get(view.lang)
+        if (!index) versionIndexes.set(view.lang, (index = versionsDocument(history, changes, view.lang)))
+        return renderVersionsLog(data, index, view.format)
+      }
       case 'manifest':
         throw new Error('a manifest is built from the other representations, not rendered')
       case 'document':
@@ -177,8 +182,9 @@ async function renderAll(
   for (let start = 0; start < work.length; start += BATCH) {
     const batch = work.slice(start, start + BATCH).map(({ view, state }) => {
       const output = render(view, state ?? 0)
-      return typeof output === 'string'
-        ? { view, state, body: encoder.encode(output) }
+      if (typeof output === 'string') return { view, state, body: encoder.encode(output) }
+      return output instanceof Uint8Array
+        ? { view, state, body: output }
         : { view, state, body: wholeLog(output), log: output }
     })
     const etags = await Promise.all(batch.map(({ body }) => strongEtag(body)))

@@ -8,6 +8,7 @@ import { loadData } from '../../src/cli/load-data'
 import { FIXTURE_DATA } from '../support/harness'
 import {
   boundariesAfter,
+  changeCountsByVersion,
   computeChanges,
   entriesAt,
   NoticeViolations,
@@ -380,5 +381,53 @@ describe('states: the entries in force at each instant', () => {
     expect(ids(Date.parse(`${daysAfterV2(10)}T00:00:00Z`))).not.toContain('twilio')
     expect(ids(Date.parse(`${daysAfterV2(40)}T00:00:00Z`) - 1)).not.toContain('acme-mail')
     expect(ids(Date.parse(`${daysAfterV2(40)}T00:00:00Z`))).toContain('acme-mail')
+  })
+})
+
+describe("each version's change counts, as the version index gives them", () => {
+  const record = (over: Partial<ChangeRecord>): ChangeRecord =>
+    withRecordDefaults({
+      id: `r${Math.random()}`,
+      type: 'added',
+      entry: 'e',
+      name: null,
+      summary: {},
+      snapshot: null,
+      fields: [],
+      regions: ['eu'],
+      announcedIn: 1,
+      announcedAt: V1,
+      effectiveAt: V1,
+      objectionDeadline: null,
+      requiresNotice: false,
+      shortNotice: null,
+      withdrawnIn: null,
+      withdrawnAt: null,
+      amendments: [],
+      ...over,
+    })
+  const amended = (version: number) => ({ version, at: V2, changed: ['effectiveAt'], material: false })
+  const counts = changeCountsByVersion([
+    record({ type: 'added', announcedIn: 1 }),
+    record({ type: 'removed', announcedIn: 1 }),
+    record({ type: 'modified', announcedIn: 2, withdrawnIn: 4, withdrawnAt: V2 }),
+    // Amended twice in version 3: one amended change there.
+    record({ type: 'added', announcedIn: 2, amendments: [amended(3), amended(3), amended(4)] }),
+    record({ type: 'corrected', announcedIn: 3 }),
+  ])
+  const none = { added: 0, removed: 0, modified: 0, corrected: 0, withdrawn: 0, amended: 0 }
+  it.each([
+    [1, { ...none, added: 1, removed: 1 }],
+    [2, { ...none, added: 1, modified: 1 }],
+    [3, { ...none, corrected: 1, amended: 1 }],
+    [4, { ...none, withdrawn: 1, amended: 1 }],
+    [5, none],
+  ])('version %i', (version, expected) => {
+    expect(counts(version)).toEqual(expected)
+  })
+
+  it('gives each caller counts of its own', () => {
+    counts(1).added = 99
+    expect(counts(1).added).toBe(1)
   })
 })

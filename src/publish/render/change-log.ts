@@ -70,6 +70,8 @@ export interface LogContext {
    * item has the same bytes in every region's log, and a long history repeats thousands of them.
    */
   rendered?: Map<string, Uint8Array>
+  /** Each region's changes, newest first, and when they last moved, by state and region: the same for every language and format. */
+  regionLogs?: Map<string, { all: ChangeRecord[]; updated: string }>
 }
 
 export const text = (value: string) => encoder.encode(value)
@@ -129,17 +131,31 @@ export interface LogRender {
   regionLabel: string
 }
 
+/** A region's changes, newest first, and when any of them last moved (or the publish). */
+function regionLog(ctx: LogContext, region: string): { all: ChangeRecord[]; updated: string } {
+  const key = `${ctx.at} ${region}`
+  let log = ctx.regionLogs?.get(key)
+  if (!log) {
+    const all = changesFor(ctx.changes, region)
+    const updated = all.reduce(
+      (latest, change) => Math.max(latest, updatedAt(change, ctx.at)),
+      Date.parse(ctx.stamp.publishedAt),
+    )
+    log = { all, updated: new Date(updated).toISOString() }
+    ctx.regionLogs?.set(key, log)
+  }
+  return log
+}
+
 export function logRender(ctx: LogContext, region: string, lang: Language, latest: number | undefined): LogRender {
-  const all = changesFor(ctx.changes, region)
+  const { all, updated } = regionLog(ctx, region)
   return {
     ctx,
     region,
     lang,
     latest,
     shown: latest === undefined ? all : all.slice(0, latest),
-    updated: new Date(
-      Math.max(Date.parse(ctx.stamp.publishedAt), ...all.map((change) => updatedAt(change, ctx.at))),
-    ).toISOString(),
+    updated,
     labels: labelsOf(ctx.data, lang),
     regionLabel: regionName(ctx.data, region, lang),
   }

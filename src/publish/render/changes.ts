@@ -20,7 +20,7 @@ import {
 } from '../../domain/representation'
 import type { LogParts } from '../../storage/log'
 import type { ChangeLogDocument, VersionsDocument } from '../contract/schema'
-import { changeCounts } from '../input/changes'
+import { changeCountsByVersion } from '../input/changes'
 import type { Language, RegistryData } from '../input/schema'
 import { changeDocument, fieldValue, regionName, textIn } from './model'
 import {
@@ -242,6 +242,7 @@ ${main}
 
 /** `/versions`: every version with its parent, publish time and the counts of its changes. */
 export function versionsDocument(history: HistoryEntry[], changes: ChangeRecord[], lang: Language): VersionsDocument {
+  const changeCounts = changeCountsByVersion(changes)
   return {
     $schema: VERSIONS_SCHEMA_URL,
     format: REGISTRY_FORMAT,
@@ -252,7 +253,7 @@ export function versionsDocument(history: HistoryEntry[], changes: ChangeRecord[
       // Kept since the history held them: a language's first version is the one that adds it.
       ...(languages ? { languages } : {}),
       parent: version > 1 ? version - 1 : null,
-      changes: changeCounts(changes, version),
+      changes: changeCounts(version),
       links: {
         list: `${viewUrl({ kind: 'list', region: ALL_REGIONS, lang, format: 'json' })}&version=${version}`,
         changes: `${viewUrl({ kind: 'changes', region: ALL_REGIONS, lang, format: 'json' })}&since=${version - 1}`,
