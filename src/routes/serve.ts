@@ -58,6 +58,16 @@ function buildHeaderSet(representation: StoredRepresentation, caching: CachingHe
   return { ok, notModified }
 }
 
+// Per representation, its bytes as a Blob: a Response shares a Blob's bytes, where it copies an
+// array's, which cost a list of 1,000 entries (400 KB) more CPU than everything else a request does.
+const bodies = new WeakMap<StoredRepresentation, Blob>()
+
+function bodyOf(representation: StoredRepresentation): Blob {
+  let body = bodies.get(representation)
+  if (!body) bodies.set(representation, (body = new Blob([representation.body])))
+  return body
+}
+
 /** Runs `serve` with the current release; without a promise when this isolate holds a fresh one. */
 export function withRelease(
   c: Context<Env>,
@@ -172,7 +182,7 @@ export function responseFor(
   const sent = locatedAt(chosen, location)
   return notModified
     ? new Response(null, { status: 304, headers: sent })
-    : new Response(representation.body, { headers: sent })
+    : new Response(bodyOf(representation), { headers: sent })
 }
 
 /** For views every release has (lists, documents): their absence is storage's fault, not the request's. */
