@@ -6,7 +6,7 @@
  * made from, and made again when one of them differs.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -59,7 +59,6 @@ if (!(await upToDate())) {
     metafile: true,
     logLevel: 'warning',
   })
-  await mkdir(OUT, { recursive: true })
   await rename(`${bundleFile}.${process.pid}`, bundleFile)
   const sources = await stamps([...Object.keys(metafile.inputs), ...SETTINGS])
   // A source saved while esbuild read it may not be in the bundle: then the next run bundles again.

@@ -20,7 +20,7 @@ import { discoveryDocument } from './contract/discovery'
 import { openApiDocument } from './contract/openapi'
 import type { ManifestedView } from './manifest'
 import { type ListState, listRegions, type ReleaseStamp, toEntryDocument, toListDocument } from './render/model'
-import { LATEST_CHANGES } from './render/change-log'
+import { LATEST_CHANGES, type RegionLog } from './render/change-log'
 import { renderChangeLog, renderVersionsLog, versionsDocument } from './render/changes'
 import { ENTRY_RENDERERS, jsonText, LIST_RENDERERS } from './render/formats'
 import { ENTRY_PAGE_STYLE, LIST_PAGE_STYLE, PAGE_SCRIPT } from './render/html'
@@ -65,7 +65,7 @@ export function renderer(
   states: StateModel[],
 ) {
   const rendered = new Map<string, Uint8Array>()
-  const regionLogs = new Map<string, { all: ChangeRecord[]; updated: string }>()
+  const regionLogs = new Map<string, RegionLog>()
   // The version index is one document per language, whatever its format.
   const versionIndexes = new Map<string, VersionsDocument>()
   return (view: View, state: number): string | Uint8Array | LogParts => {

@@ -70,8 +70,14 @@ export interface LogContext {
    * item has the same bytes in every region's log, and a long history repeats thousands of them.
    */
   rendered?: Map<string, Uint8Array>
-  /** Each region's changes, newest first, and when they last moved, by state and region: the same for every language and format. */
-  regionLogs?: Map<string, { all: ChangeRecord[]; updated: string }>
+  /** Each region's changes, by state and region: the same for every language and format. */
+  regionLogs?: Map<string, RegionLog>
+}
+
+/** A region's changes, newest first, and when any of them last moved (or the publish). */
+export interface RegionLog {
+  all: ChangeRecord[]
+  updated: string
 }
 
 export const text = (value: string) => encoder.encode(value)
@@ -131,8 +137,7 @@ export interface LogRender {
   regionLabel: string
 }
 
-/** A region's changes, newest first, and when any of them last moved (or the publish). */
-function regionLog(ctx: LogContext, region: string): { all: ChangeRecord[]; updated: string } {
+function regionLog(ctx: LogContext, region: string): RegionLog {
   const key = `${ctx.at} ${region}`
   let log = ctx.regionLogs?.get(key)
   if (!log) {
