@@ -181,22 +181,68 @@ export function quartiles(values: number[]): { median: number; low: number; high
 }
 
 /**
- * A case's ratio to its floor, round by round (the two ran in the same interleaved round, under
- * the same load), as the median of the rounds and their spread; one ratio of the two figures for
+ * A case's ratios to its floor, round by round: the two ran in the same interleaved round, under
+ * the same load. A case that stopped early (its verdict decided) pairs with its floor's first rounds.
+ */
+function roundRatios(case_: Round[], floor: Round[], field: 'rps' | 'cpu_us_per_request'): number[] {
+  return case_.map((round, i) => round[field] / floor[i]![field])
+}
+
+/**
+ * Where the median of these values lies, at 95 % confidence, whatever their distribution: between
+ * the kth smallest and the kth largest, k from the binomial's normal approximation. Null for
+ * fewer than the 8 values that it needs.
+ */
+export function medianInterval(values: number[]): { low: number; high: number } | null {
+  const n = values.length
+  const k = Math.floor((n - 1.96 * Math.sqrt(n)) / 2)
+  if (k < 1) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  return { low: sorted[k - 1]!, high: sorted[n - k]! }
+}
+
+/**
+ * The targeted cases whose median ratio to the floor could still fall either side of a target,
+ * with the floors they are measured against: what the bench measures further, so that a verdict
+ * is the median's and not the noise's.
+ */
+export function undecidedCases(cases: Case[], rounds: Map<string, Round[]>): string[] {
+  const undecided = new Set<string>()
+  for (const c of cases) {
+    const floorName = c.against ?? FLOOR
+    const [own, floor] = [rounds.get(c.name), rounds.get(floorName)]
+    if (!own || !floor) continue
+    const open = (field: 'rps' | 'cpu_us_per_request', target: number | undefined) => {
+      if (target === undefined) return false
+      const interval = medianInterval(roundRatios(own, floor, field))
+      return interval === null || (interval.low <= target && interval.high >= target)
+    }
+    if (open('cpu_us_per_request', c.cpuAtMost) || open('rps', c.rpsAtLeast)) undecided.add(c.name).add(floorName)
+  }
+  return [...undecided]
+}
+
+/**
+ * A case's ratio to its floor as the median of the rounds, their spread (first to third
+ * quartile) and where the median lies at 95 % confidence; one ratio of the two figures for
  * results that kept no rounds.
  */
 function ratioToFloor(runs: Run[], run: Run, field: 'rps' | 'cpu_us_per_request') {
   const floor = runOf(runs, run.registry, floorOf(run))
-  if (run.rounds?.length && run.rounds.length === floor.rounds?.length)
-    return quartiles(run.rounds.map((round, i) => round[field] / floor.rounds[i]![field]))
+  if (run.rounds?.length && run.rounds.length <= (floor.rounds?.length ?? 0)) {
+    const ratios = roundRatios(run.rounds, floor.rounds, field)
+    return { ...quartiles(ratios), interval: medianInterval(ratios) }
+  }
   const ratio = run[field] / floor[field]
-  return { median: ratio, low: ratio, high: ratio }
+  return { median: ratio, low: ratio, high: ratio, interval: null }
 }
 const rpsSpread = (runs: Run[], run: Run) => ratioToFloor(runs, run, 'rps')
 const cpuSpread = (runs: Run[], run: Run) => ratioToFloor(runs, run, 'cpu_us_per_request')
 const rpsRatio = (runs: Run[], run: Run) => rpsSpread(runs, run).median
 const cpuRatio = (runs: Run[], run: Run) => cpuSpread(runs, run).median
 const spread = ({ low, high }: { low: number; high: number }) => `${low.toFixed(2)}–${high.toFixed(2)}`
+const ofRounds = (run: Run, ratio: ReturnType<typeof ratioToFloor>) =>
+  `median of ${run.rounds?.length ?? 1} rounds${ratio.interval ? `, 95 % within ${spread(ratio.interval)}` : ''} (spread ${spread(ratio)}`
 
 export function table(runs: Run[]): string {
   const lines = [
@@ -231,14 +277,14 @@ export function verdicts({
         lines.push(
           check(
             rpsRatio(runs, run) >= c.rpsAtLeast,
-            `${registry}: ${c.name} ${rpsRatio(runs, run).toFixed(2)} × ${floor} req/s, median of ${run.rounds?.length ?? 1} rounds (spread ${spread(rpsSpread(runs, run))}; ≥ ${c.rpsAtLeast.toFixed(2)})`,
+            `${registry}: ${c.name} ${rpsRatio(runs, run).toFixed(2)} × ${floor} req/s, ${ofRounds(run, rpsSpread(runs, run))}; ≥ ${c.rpsAtLeast.toFixed(2)})`,
           ),
         )
       if (c.cpuAtMost !== undefined)
         lines.push(
           check(
             cpuRatio(runs, run) <= c.cpuAtMost,
-            `${registry}: ${c.name} ${cpuRatio(runs, run).toFixed(2)} × ${floor} CPU/req, median of ${run.rounds?.length ?? 1} rounds (spread ${spread(cpuSpread(runs, run))}; ≤ ${c.cpuAtMost.toFixed(2)})`,
+            `${registry}: ${c.name} ${cpuRatio(runs, run).toFixed(2)} × ${floor} CPU/req, ${ofRounds(run, cpuSpread(runs, run))}; ≤ ${c.cpuAtMost.toFixed(2)})`,
           ),
         )
     }

@@ -27,7 +27,14 @@ export interface Round {
 }
 
 export interface RoundPlan {
+  /** Every case takes this many rounds... */
   rounds: number
+  /**
+   * ...then the cases still undecided take further rounds on their own (with their floors), until
+   * none is left, the run has this many rounds, or these further rounds have taken this long.
+   */
+  maxRounds: number
+  extendSeconds: number
   /** A round lasts this much workerd CPU time... */
   roundCpuTicks: number
   /** ...or this much wall time, whichever comes first. */
@@ -42,18 +49,29 @@ const WARMUP_SETTLED_GROWTH_BYTES = 64 * 2 ** 20
 const WARMUP_MAX_CYCLES = 20
 
 /**
- * Every case, round after round in a new order each round, after a warm-up. Returns each case's
- * rounds by name.
+ * Every case, round after round in a new order each round, after a warm-up; then, while
+ * `undecided` names cases (and the floors they are measured against), rounds of those alone. A
+ * case that takes part in a round has taken part in every round before it, so its rounds pair
+ * with its floor's by position. Returns each case's rounds by name.
  */
 export async function measureRounds(
   cases: LoadCase[],
   workerd: number,
   plan: RoundPlan,
+  undecided: (rounds: Map<string, Round[]>) => string[] = () => [],
 ): Promise<Map<string, Round[]>> {
   const seen = await warmUp(cases, workerd, plan)
   const rounds = new Map<string, Round[]>(cases.map((c) => [c.name, []]))
-  for (let round = 0; round < plan.rounds; round++) {
-    for (const c of shuffled(cases, round)) {
+  let extendedSince: number | undefined
+  for (let round = 0; round < plan.maxRounds; round++) {
+    let taking = cases
+    if (round >= plan.rounds) {
+      extendedSince ??= performance.now()
+      const names = new Set(undecided(rounds))
+      if (names.size === 0 || performance.now() - extendedSince > plan.extendSeconds * 1000) break
+      taking = cases.filter((c) => names.has(c.name))
+    }
+    for (const c of shuffled(taking, round)) {
       // A round's size follows the medians of what the case has cost so far, so that one noisy
       // warm-up does not size every round.
       const { ticksPerRequest, rps } = seen.get(c.name)!

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { writeVerdicts } from '../../bench/cases'
+import { type Case, medianInterval, undecidedCases, writeVerdicts } from '../../bench/cases'
+import type { Round } from '../../bench/rounds'
 import { readReportInputs, withReport } from '../../bench/report'
 
 describe('bench/README.md', () => {
@@ -46,5 +47,80 @@ describe('the verdicts on what each version of the history wrote', () => {
     const missed = writeVerdicts(history(cost)).filter((line) => line.startsWith('MISSED'))
     expect(missed).toHaveLength(1)
     expect(missed[0]).toContain(named)
+  })
+})
+
+describe('where the median of the rounds lies, at 95 %', () => {
+  const ascending = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+
+  it.each([
+    // n, the kth smallest and largest: the binomial's 95 % order statistics for the median.
+    [7, null],
+    [8, { low: 1, high: 8 }],
+    [24, { low: 7, high: 18 }],
+    [96, { low: 38, high: 59 }],
+  ])('of %i rounds', (n, interval) => {
+    expect(medianInterval(ascending(n).reverse())).toEqual(interval)
+  })
+})
+
+describe('the cases that take further rounds', () => {
+  const round = (cpu: number, rps = 1000): Round => ({
+    rps,
+    requests: 1000,
+    cpu_ticks: 40,
+    cpu_us_per_request: cpu,
+    other_cores: 0,
+    p50_ms: 1,
+    p99_ms: 2,
+  })
+  const cases: Case[] = [
+    { name: 'floor', path: '/', floor: true },
+    { name: 'get-json', path: '/', cpuAtMost: 1.1 },
+    { name: 'atom-floor', path: '/a', floor: true },
+    { name: 'atom', path: '/a', against: 'atom-floor', rpsAtLeast: 0.9 },
+    { name: 'naive', path: '/' },
+  ]
+  // Ratios to a floor of 100 µs and 1,000 req/s, one per round.
+  const rounds = (json: number[], atomRps: number[]) =>
+    new Map<string, Round[]>([
+      ['floor', json.map(() => round(100))],
+      ['get-json', json.map((ratio) => round(100 * ratio))],
+      ['atom-floor', atomRps.map(() => round(100))],
+      ['atom', atomRps.map((ratio) => round(100, 1000 * ratio))],
+      ['naive', json.map(() => round(5000))],
+    ])
+  const spread = (centre: number, n: number) => Array.from({ length: n }, (_, i) => centre + (i - n / 2) * 0.01)
+
+  it.each([
+    ['none, when every interval lies on one side of its target', spread(1.0, 24), spread(1.05, 24), []],
+    [
+      'a CPU ratio whose interval holds its target, with its floor',
+      spread(1.1, 24),
+      spread(1.05, 24),
+      ['get-json', 'floor'],
+    ],
+    [
+      'a rate whose interval holds its target, with its own floor',
+      spread(1.0, 24),
+      spread(0.9, 24),
+      ['atom', 'atom-floor'],
+    ],
+    [
+      'every targeted case, before there are rounds enough for an interval',
+      spread(0.5, 7),
+      spread(2, 7),
+      ['get-json', 'floor', 'atom', 'atom-floor'],
+    ],
+    ['a CPU ratio whose interval lies above its target: a miss, decided', spread(1.5, 24), spread(1.05, 24), []],
+  ])('%s', (_, json, atom, expected) => {
+    expect(undecidedCases(cases, rounds(json, atom)).sort()).toEqual([...expected].sort())
+  })
+
+  it('pairs a case that stopped early with the first rounds of a floor that went on', () => {
+    const measured = rounds(spread(1.0, 24), spread(1.05, 24))
+    // The floor's later rounds cost less, so that paired with them get-json would sit at its target; it took none of them.
+    measured.set('floor', [...measured.get('floor')!, ...Array.from({ length: 40 }, () => round(100 / 1.1))])
+    expect(undecidedCases(cases, measured)).toEqual([])
   })
 })
