@@ -7,7 +7,7 @@ import type { Round } from './rounds'
 
 export const LIST = '/subprocessors.json?region=eu&lang=en'
 const ATOM = '/changes.atom?region=eu&lang=en'
-const NEGOTIATED = '/subprocessors?region=eu&lang=en'
+export const NEGOTIATED = '/subprocessors?region=eu&lang=en'
 
 /**
  * A benchmark case. Its targets are ratios to its floor in the same registry: `rpsAtLeast` of the
