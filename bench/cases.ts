@@ -184,8 +184,8 @@ export function quartiles(values: number[]): { median: number; low: number; high
  * A case's ratios to its floor, round by round: the two ran in the same interleaved round, under
  * the same load. A case that stopped early (its verdict decided) pairs with its floor's first rounds.
  */
-function roundRatios(case_: Round[], floor: Round[], field: 'rps' | 'cpu_us_per_request'): number[] {
-  return case_.map((round, i) => round[field] / floor[i]![field])
+function roundRatios(rounds: Round[], floor: Round[], field: 'rps' | 'cpu_us_per_request'): number[] {
+  return rounds.map((round, i) => round[field] / floor[i]![field])
 }
 
 /**
