@@ -111,6 +111,25 @@ describe('an addition announced ahead of its effective date', () => {
     expect(changes.changes[0]).toMatchObject({ type: 'added', status: 'effective' })
   })
 
+  it('shortens caching for a URL the isolate has answered before, as the boundary comes within max-age', async () => {
+    // Two seconds apart, within one check of the release pointer: the same release, answered from memory.
+    const path = '/subprocessors.json?region=eu&lang=en'
+    clock('2027-01-14T23:54:59Z')
+    const first = await list(path)
+    const repeat = await list(path)
+    expect(repeat.res.headers.get('Cache-Control')).toBe('public, max-age=300, stale-while-revalidate=60')
+    expect(repeat.res.headers.get('ETag')).toBe(first.res.headers.get('ETag'))
+
+    clock('2027-01-14T23:55:01Z')
+    const near = await list(path)
+    expect(near.res.headers.get('Cache-Control')).toBe('public, max-age=299')
+    expect(near.res.headers.get('ETag')).toBe(first.res.headers.get('ETag'))
+    const negotiated = { headers: { Accept: 'application/json' } }
+    expect((await fetchWorker('/subprocessors?region=eu&lang=en', negotiated)).headers.get('Cache-Control')).toBe(
+      'public, max-age=299',
+    )
+  })
+
   it('shows the upcoming change on the page, with its effective date, objection deadline and how to object', async () => {
     clock('2026-11-22T00:00:00Z')
     const page = await fetchWorker('/subprocessors.html?region=uk&lang=en').then((res) => res.text())

@@ -48,12 +48,16 @@ export function immutableCaching(fixedByUrl: { format?: string; lang?: string })
 /** For a resource with one format and no language, which nothing in the request chooses. */
 export const UNNEGOTIATED_CACHING = variant({ format: 'json', lang: 'any' }, 'shared')
 
+/** Until when cachingUntil() gives the caching itself for a state that ends at `end`: from then on, a shorter max-age. */
+export const cachingHoldsUntil = (end: number | null): number =>
+  end === null ? Number.POSITIVE_INFINITY : end - MAX_AGE_SECONDS * 1000
+
 /**
  * Caching that ends no later than `end`, when an announced change takes effect: no cache may keep
  * a state past its end. Far from an end, the precomputed headers themselves.
  */
 export function cachingUntil(caching: CachingHeaders, end: number | null, now: number): CachingHeaders {
-  if (end === null || end - now >= MAX_AGE_SECONDS * 1000) return caching
+  if (end === null || now <= cachingHoldsUntil(end)) return caching
   const seconds = Math.max(0, Math.floor((end - now) / 1000))
   const cacheControl = caching['Cache-Control'].startsWith('private')
     ? `private, max-age=${seconds}`

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { CORS_EXPOSED_HEADERS, locatedAt, servedHeaders } from '../domain/headers'
 import { accepts } from 'hono/accepts'
 import { RETAINED_304_HEADERS } from 'hono/etag'
-import { type CachingHeaders, cachingUntil, isPrecomputed } from '../domain/caching'
+import { type CachingHeaders, cachingHoldsUntil, cachingUntil, isPrecomputed } from '../domain/caching'
 import { isNotModified } from '../domain/conditional'
 import { ALLOWED_METHODS, RegistryError } from '../domain/errors'
 import { pickLanguage, pickMediaType } from '../domain/negotiation'
@@ -10,11 +10,14 @@ import { type ChangeFormat, MEDIA_TYPES, type Release, stateAt, stateEnd, type V
 import {
   getCurrentRelease,
   getRelease,
+  type HeldRepresentation,
+  holdRepresentation,
   loadRepresentation,
   NOT_IN_MEMORY,
   NOT_IN_RELEASE,
   peekRepresentation,
   type StoredRepresentation,
+  stillHeld,
 } from '../storage/reader'
 
 export type Env = { Bindings: Cloudflare.Env }
@@ -172,9 +175,14 @@ export function responseFor(
 ): Response {
   // Precomputed header sets for the common case; caching cut short by a boundary, or another location, build theirs.
   const headers = isPrecomputed(caching) ? headerSet(representation, caching) : buildHeaderSet(representation, caching)
+  return answer(c, representation, headers, location)
+}
+
+function answer(c: Context<Env>, representation: StoredRepresentation, headers: HeaderSet, location?: string) {
+  const raw = c.req.raw.headers
   const notModified = isNotModified(
-    c.req.header('If-None-Match'),
-    c.req.header('If-Modified-Since'),
+    raw.get('If-None-Match') ?? undefined,
+    raw.get('If-Modified-Since') ?? undefined,
     representation.etag,
     representation.lastModified,
   )
@@ -183,6 +191,35 @@ export function responseFor(
   return notModified
     ? new Response(null, { status: 304, headers: sent })
     : new Response(bodyOf(representation), { headers: sent })
+}
+
+/**
+ * The answer to a request that resolves as one before it did (the same URL and negotiating
+ * headers): its representation and header set, found once. It holds while the caching headers
+ * stay the same (until near its state's end) and this isolate keeps the bytes.
+ */
+export interface Prepared {
+  held: HeldRepresentation
+  headers: HeaderSet
+  until: number
+}
+
+/** The answer prepared for a view in force now; null when its caching is cut short or its bytes are not in memory. */
+export function prepare(release: Release, state: number, view: View, caching: CachingHeaders): Prepared | null {
+  if (!isPrecomputed(caching)) return null
+  const held = holdRepresentation(release, state, view)
+  if (!held) return null
+  return {
+    held,
+    headers: headerSet(held.representation, caching),
+    until: cachingHoldsUntil(stateEnd(release, state)),
+  }
+}
+
+/** Answers with a prepared answer that still holds; null once it has lapsed. */
+export function answerPrepared(c: Context<Env>, prepared: Prepared): Response | null {
+  if (Date.now() > prepared.until || !stillHeld(prepared.held)) return null
+  return answer(c, prepared.held.representation, prepared.headers)
 }
 
 /** For views every release has (lists, documents): their absence is storage's fault, not the request's. */

@@ -5,12 +5,15 @@ import { type EntryView, FORMATS, type ListView, type Release, stateAt, viewUrl 
 import { readEntryRequest, readListSelection, readMoment, resolveRegion } from '../domain/selection'
 import { getHistory, loadRepresentation, NOT_IN_RELEASE } from '../storage/reader'
 import {
+  answerPrepared,
   currentState,
   type Env,
   firstVersionWith,
   languageNotInVersion,
   negotiateFormat,
   negotiateLanguage,
+  type Prepared,
+  prepare,
   serveView,
   suffixOf,
   withRelease,
@@ -21,12 +24,12 @@ export const subprocessors = new Hono<Env>()
 
 // A URL that names region, language and format (and no moment) resolves the same way until the
 // next release, so pollers skip query parsing; bounded, since unknown parameters make URLs unlimited.
-const explicitLists = new Map<string, { release: Release; view: ListView; caching: CachingHeaders }>()
+const explicitLists = new Map<string, Resolved>()
 const EXPLICIT_LISTS_KEPT = 256
 /** An instant this recent may still gain a version (KV propagation, the pointer recheck): not yet immutable. */
 const SETTLED_AFTER_MS = 5 * 60 * 1000
 
-type Resolved = { release: Release; view: ListView; caching: CachingHeaders }
+type Resolved = { release: Release; view: ListView; caching: CachingHeaders; prepared?: Prepared }
 
 // A negotiated list resolves the same way for the same URL, Accept and Accept-Language (and
 // country, when the URL names no region), so a poller that negotiates skips parsing too; Hono
@@ -59,7 +62,10 @@ function keepResolved(c: Context<Env>, resolved: Resolved, regionFromQuery: bool
 function serveList(c: Context<Env>, release: Release) {
   const known = explicitLists.get(c.req.url) ?? negotiated(c)
   if (known?.release === release) {
+    const answered = known.prepared && answerPrepared(c, known.prepared)
+    if (answered) return answered
     const { state, caching } = currentState(release, known.caching)
+    known.prepared = prepare(release, state, known.view, caching) ?? undefined
     return serveView(c, { release, state, view: known.view, caching })
   }
 

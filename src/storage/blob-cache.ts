@@ -13,6 +13,8 @@ export interface CachedBlob {
   bytes: number
   /** When it was last served, on the cache's own clock; eviction drops the least recent. */
   lastServed: number
+  /** Set once the cache lets it go, so that a holder of the blob knows without its key. */
+  evicted?: true
   parts: Map<string, CachedPart>
   /** For a sliceable log: its parts, and the slices served so far (a few per log; their bytes are a subset of its own). */
   log?: { decoded: DecodedLog; slices: Map<number, StoredRepresentation> }
@@ -51,7 +53,10 @@ export class BlobCache {
   remember(key: string, blob: CachedBlob): void {
     if (blob.bytes > this.budgetBytes) return
     const previous = this.blobs.get(key)
-    if (previous) this.total -= previous.bytes
+    if (previous) {
+      this.total -= previous.bytes
+      previous.evicted = true
+    }
     this.blobs.delete(key)
     while (this.blobs.size > 0 && this.total + blob.bytes > this.budgetBytes) {
       let oldest: string | undefined
@@ -62,14 +67,24 @@ export class BlobCache {
           oldestUse = entry.lastServed
         }
       }
-      this.total -= this.blobs.get(oldest!)!.bytes
+      const evicted = this.blobs.get(oldest!)!
+      evicted.evicted = true
+      this.total -= evicted.bytes
       this.blobs.delete(oldest!)
     }
     this.blobs.set(key, blob)
     this.total += blob.bytes
   }
 
+  /** Keeps the blob in the eviction order if it is still held; false once it has been evicted. */
+  markServedIfHeld(blob: CachedBlob): boolean {
+    if (blob.evicted) return false
+    this.markServed(blob)
+    return true
+  }
+
   clear(): void {
+    for (const blob of this.blobs.values()) blob.evicted = true
     this.blobs.clear()
     this.total = 0
   }

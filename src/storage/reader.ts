@@ -228,6 +228,24 @@ export function peekRepresentation(
   return servable(release, state, view, blob, place.path)
 }
 
+/** A representation this isolate holds, and the value it came from. */
+export interface HeldRepresentation {
+  representation: StoredRepresentation
+  value: CachedBlob
+}
+
+/** The representation with the value that holds it, if this isolate holds it: what a repeat of the same request may answer with. */
+export function holdRepresentation(release: Release, state: number, view: View): HeldRepresentation | null {
+  const place = locate(release, state, view)
+  const value = place && cache.get(place.key)
+  if (!value) return null
+  const representation = servable(release, state, view, value, place.path)
+  return representation === NOT_IN_RELEASE ? null : { representation, value }
+}
+
+/** Whether a representation held before is held still (marked served, as a lookup marks it): no key is built. */
+export const stillHeld = (held: HeldRepresentation): boolean => cache.markServedIfHeld(held.value)
+
 /** The representation from KV, checked and kept in memory; a value the release promises but storage lacks or damaged throws a storage fault. */
 export async function loadRepresentation(
   kv: KVNamespace,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { cachingHeaders, UNNEGOTIATED_CACHING } from '../../src/domain/caching'
+import { cachingHeaders, cachingHoldsUntil, cachingUntil, UNNEGOTIATED_CACHING } from '../../src/domain/caching'
 
 const SHARED = 'public, max-age=300, stale-while-revalidate=60'
 const PRIVATE = 'private, max-age=300'
@@ -23,5 +23,27 @@ describe('cachingHeaders', () => {
     expect(cachingHeaders({ format: 'json' }, true)).toBe(cachingHeaders({ format: 'csv' }, true))
     expect(Object.isFrozen(cachingHeaders({}, false))).toBe(true)
     expect(UNNEGOTIATED_CACHING).toEqual({ 'Cache-Control': SHARED })
+  })
+})
+
+describe('cachingHoldsUntil', () => {
+  const END = Date.parse('2027-01-15T00:00:00Z')
+  const caching = cachingHeaders({ format: 'json' }, true)
+  test.each([
+    // [milliseconds before the end, the caching itself?, Cache-Control]
+    [301_000, true, SHARED],
+    [300_000, true, SHARED],
+    [299_999, false, 'public, max-age=299'],
+    [120_000, false, 'public, max-age=120'],
+    [0, false, 'public, max-age=0'],
+  ])('%i ms before the end: the caching itself %s (%s)', (before, itself, cacheControl) => {
+    const now = END - before
+    expect(now <= cachingHoldsUntil(END)).toBe(itself)
+    expect(cachingUntil(caching, END, now) === caching).toBe(itself)
+    expect(cachingUntil(caching, END, now)['Cache-Control']).toBe(cacheControl)
+  })
+
+  test('a state without an end holds its caching for good', () => {
+    expect(cachingHoldsUntil(null)).toBe(Number.POSITIVE_INFINITY)
   })
 })
