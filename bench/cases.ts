@@ -181,11 +181,22 @@ export function quartiles(values: number[]): { median: number; low: number; high
 }
 
 /**
- * A case's ratios to its floor, round by round: the two ran in the same interleaved round, under
- * the same load. A case that stopped early (its verdict decided) pairs with its floor's first rounds.
+ * A case's ratios to its floor, round by round: the two ran in the same interleaved round of the
+ * same workerd process, under the same load. A case that stopped early (its verdict decided) took
+ * no part in later processes, whose floor rounds pair with another case's.
  */
-function roundRatios(rounds: Round[], floor: Round[], field: 'rps' | 'cpu_us_per_request'): number[] {
-  return rounds.map((round, i) => round[field] / floor[i]![field])
+export function roundRatios(rounds: Round[], floor: Round[], field: 'rps' | 'cpu_us_per_request'): number[] {
+  const floorsOf = new Map<number, Round[]>()
+  for (const round of floor) floorsOf.set(round.process ?? 0, [...(floorsOf.get(round.process ?? 0) ?? []), round])
+  const taken = new Map<number, number>()
+  return rounds.map((round) => {
+    const process = round.process ?? 0
+    const position = taken.get(process) ?? 0
+    taken.set(process, position + 1)
+    const paired = floorsOf.get(process)?.[position]
+    if (!paired) throw new Error(`a round of process ${process} has no floor round to pair with`)
+    return round[field] / paired[field]
+  })
 }
 
 /**

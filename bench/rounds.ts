@@ -24,14 +24,18 @@ export interface Round {
   other_cores: number
   p50_ms: number
   p99_ms: number
+  /** Which of the run's workerd processes it ran against; 0 in results from before there were several. */
+  process?: number
 }
 
 export interface RoundPlan {
-  /** Every case takes this many rounds... */
+  /** Every case takes this many rounds, spread over `processes` workerd processes... */
   rounds: number
+  processes: number
   /**
-   * ...then the cases still undecided take further rounds on their own (with their floors), until
-   * none is left, the run has this many rounds, or these further rounds have taken this long.
+   * ...then the cases still undecided take further rounds on their own (with their floors), in
+   * further processes, until none is left, the run has this many rounds, or these further
+   * rounds have taken this long.
    */
   maxRounds: number
   extendSeconds: number
@@ -49,29 +53,52 @@ const WARMUP_SETTLED_GROWTH_BYTES = 64 * 2 ** 20
 const WARMUP_MAX_CYCLES = 20
 
 /**
- * Every case, round after round in a new order each round, after a warm-up; then, while
- * `undecided` names cases (and the floors they are measured against), rounds of those alone. A
- * case that takes part in a round has taken part in every round before it, so its rounds pair
- * with its floor's by position. Returns each case's rounds by name.
+ * Rounds of every case in `plan.processes` workerd processes, one after another, then rounds of
+ * the cases `undecided` names (with the floors they are measured against) in further processes.
+ * The same script runs several per cent faster in one isolate than in another, for as long as the
+ * process lives; spread over processes, no one floor's isolate decides a ratio. Each round is
+ * tagged with its process, and pairs with its floor's round of the same process and position.
+ */
+export async function measureAcrossProcesses<C extends { name: string }>(
+  cases: C[],
+  plan: RoundPlan,
+  measureIn: (taking: C[], rounds: number, process: number) => Promise<Map<string, Round[]>>,
+  undecided: (rounds: Map<string, Round[]>) => string[],
+): Promise<Map<string, Round[]>> {
+  const all = new Map<string, Round[]>(cases.map((c) => [c.name, []]))
+  const perProcess = Math.ceil(plan.rounds / plan.processes)
+  let extendedSince: number | undefined
+  for (let process = 0; ; process++) {
+    let taking = cases
+    if (process >= plan.processes) {
+      extendedSince ??= performance.now()
+      const names = new Set(undecided(all))
+      const most = Math.max(...[...all.values()].map((rounds) => rounds.length))
+      const late = performance.now() - extendedSince > plan.extendSeconds * 1000
+      if (names.size === 0 || most + perProcess > plan.maxRounds || late) break
+      taking = cases.filter((c) => names.has(c.name))
+    }
+    const measured = await measureIn(taking, perProcess, process)
+    for (const [name, rounds] of measured) all.get(name)!.push(...rounds.map((round) => ({ ...round, process })))
+  }
+  return all
+}
+
+/**
+ * Every case, `count` rounds, in a new order each round (`process` varies the orders), after a
+ * warm-up, against one workerd process. Returns each case's rounds by name.
  */
 export async function measureRounds(
   cases: LoadCase[],
   workerd: number,
   plan: RoundPlan,
-  undecided: (rounds: Map<string, Round[]>) => string[] = () => [],
+  count: number,
+  process = 0,
 ): Promise<Map<string, Round[]>> {
   const seen = await warmUp(cases, workerd, plan)
   const rounds = new Map<string, Round[]>(cases.map((c) => [c.name, []]))
-  let extendedSince: number | undefined
-  for (let round = 0; round < plan.maxRounds; round++) {
-    let taking = cases
-    if (round >= plan.rounds) {
-      extendedSince ??= performance.now()
-      const names = new Set(undecided(rounds))
-      if (names.size === 0 || performance.now() - extendedSince > plan.extendSeconds * 1000) break
-      taking = cases.filter((c) => names.has(c.name))
-    }
-    for (const c of shuffled(taking, round)) {
+  for (let round = 0; round < count; round++) {
+    for (const c of shuffled(cases, process * count + round)) {
       // A round's size follows the medians of what the case has cost so far, so that one noisy
       // warm-up does not size every round.
       const { ticksPerRequest, rps } = seen.get(c.name)!

@@ -22,7 +22,7 @@ import {
   type VersionWrites,
   verdicts,
 } from './cases'
-import { type LoadCase, measureRounds, median, type RoundPlan } from './rounds'
+import { type LoadCase, measureAcrossProcesses, measureRounds, median, type RoundPlan } from './rounds'
 import { writeReport } from './report'
 import { findWorkerdPid } from './workerd-cpu'
 import { parseArgs } from 'node:util'
@@ -53,6 +53,7 @@ const SIZES = options.sizes.split(',').filter(Boolean).map(Number)
 const PLAN: RoundPlan = quick
   ? {
       rounds: 24,
+      processes: 3,
       maxRounds: 96,
       extendSeconds: 240,
       roundCpuTicks: 40,
@@ -62,6 +63,7 @@ const PLAN: RoundPlan = quick
     }
   : {
       rounds: 40,
+      processes: 4,
       maxRounds: 160,
       extendSeconds: 480,
       roundCpuTicks: 60,
@@ -250,66 +252,65 @@ async function main() {
       const listBundle = bundleOf(stored, listValue)
       await probe.mf.dispose()
 
-      const { mf, url } = await serveRegistry({
-        scriptPath,
-        persistTo: state,
-        others: [
-          ...floors.map(({ name, headers }) => ({
-            name,
+      const others = [
+        ...floors.map(({ name, headers }) => ({
+          name,
+          modules: true,
+          script: floorWorker(headers, `bench/${name}-body`),
+          routes: [`${name}.bench/*`],
+        })),
+        ...registry.cases
+          .filter((c) => c.probe)
+          .map((c) => ({
+            name: c.name,
             modules: true,
-            script: floorWorker(headers, `bench/${name}-body`),
-            routes: [`${name}.bench/*`],
+            script: probeWorker(listBundle ?? listValue, listBundle !== null, c.probe === 'verify'),
+            routes: [`${c.name}.bench/*`],
           })),
-          ...registry.cases
-            .filter((c) => c.probe)
-            .map((c) => ({
-              name: c.name,
-              modules: true,
-              script: probeWorker(listBundle ?? listValue, listBundle !== null, c.probe === 'verify'),
-              routes: [`${c.name}.bench/*`],
-            })),
-          {
-            name: 'naive',
-            modules: true,
-            scriptPath: naivePath,
-            modulesRoot: join(work, 'naive'),
-            routes: ['naive.bench/*'],
-            bindings: { NAIVE_REGISTRY_KEY },
-          },
-        ],
-      })
-      try {
-        const kv = await mf.getKVNamespace('REGISTRY')
-        for (const { name, body } of floors) await kv.put(`bench/${name}-body`, body)
-        if (registry.cases.some((c) => c.naive)) await kv.put(NAIVE_REGISTRY_KEY, JSON.stringify(loaded.data))
-        const rounds = await measureRounds(
-          registry.cases.map((c) => loadCase(url, c, etags)),
-          findWorkerdPid(),
-          PLAN,
-          (measured) => undecidedCases(registry.cases, measured),
-        )
-        for (const c of registry.cases) {
-          const measured = rounds.get(c.name)!
-          // Request rate: the median round, with its own latencies. CPU: the median round. Ratios to the floor are per round (cases.ts).
-          const byRate = [...measured].sort((a, b) => a.rps - b.rps)
-          const middle = byRate[Math.floor(byRate.length / 2)]!
-          const cpu = median(measured.map((round) => round.cpu_us_per_request))
-          const run: Run = {
-            registry: registry.label,
-            case: c.name,
-            rps: middle.rps,
-            p50_ms: middle.p50_ms,
-            p99_ms: middle.p99_ms,
-            cpu_us_per_request: Number(cpu.toFixed(1)),
-            rounds: measured,
-          }
-          runs.push(run)
-          console.log(
-            `  ${c.name.padEnd(15)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50_ms} ms  p99 ${run.p99_ms} ms  ${run.cpu_us_per_request.toFixed(0).padStart(6)} µs CPU/req  (req/s ${byRate[0]!.rps.toFixed(0)}–${byRate.at(-1)!.rps.toFixed(0)}, µs ${Math.min(...measured.map((r) => r.cpu_us_per_request)).toFixed(0)}–${Math.max(...measured.map((r) => r.cpu_us_per_request)).toFixed(0)})`,
-          )
+        {
+          name: 'naive',
+          modules: true,
+          scriptPath: naivePath,
+          modulesRoot: join(work, 'naive'),
+          routes: ['naive.bench/*'],
+          bindings: { NAIVE_REGISTRY_KEY },
+        },
+      ]
+      // Each process serves the same stored state afresh: its own isolates, warmed up anew.
+      const measureIn = async (taking: Case[], count: number, process: number) => {
+        const { mf, url } = await serveRegistry({ scriptPath, persistTo: state, others })
+        try {
+          const kv = await mf.getKVNamespace('REGISTRY')
+          for (const { name, body } of floors) await kv.put(`bench/${name}-body`, body)
+          if (taking.some((c) => c.naive)) await kv.put(NAIVE_REGISTRY_KEY, JSON.stringify(loaded.data))
+          const loads = taking.map((c) => loadCase(url, c, etags))
+          return await measureRounds(loads, findWorkerdPid(), PLAN, count, process)
+        } finally {
+          await mf.dispose()
         }
-      } finally {
-        await mf.dispose()
+      }
+      const rounds = await measureAcrossProcesses(registry.cases, PLAN, measureIn, (measured) =>
+        undecidedCases(registry.cases, measured),
+      )
+      for (const c of registry.cases) {
+        const measured = rounds.get(c.name)!
+        // Request rate: the median round, with its own latencies. CPU: the median round. Ratios to the floor are per round (cases.ts).
+        const byRate = [...measured].sort((a, b) => a.rps - b.rps)
+        const middle = byRate[Math.floor(byRate.length / 2)]!
+        const cpu = median(measured.map((round) => round.cpu_us_per_request))
+        const run: Run = {
+          registry: registry.label,
+          case: c.name,
+          rps: middle.rps,
+          p50_ms: middle.p50_ms,
+          p99_ms: middle.p99_ms,
+          cpu_us_per_request: Number(cpu.toFixed(1)),
+          rounds: measured,
+        }
+        runs.push(run)
+        console.log(
+          `  ${c.name.padEnd(15)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50_ms} ms  p99 ${run.p99_ms} ms  ${run.cpu_us_per_request.toFixed(0).padStart(6)} µs CPU/req  (req/s ${byRate[0]!.rps.toFixed(0)}–${byRate.at(-1)!.rps.toFixed(0)}, µs ${Math.min(...measured.map((r) => r.cpu_us_per_request)).toFixed(0)}–${Math.max(...measured.map((r) => r.cpu_us_per_request)).toFixed(0)})`,
+        )
       }
     }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type Case, medianInterval, undecidedCases, writeVerdicts } from '../../bench/cases'
-import type { Round } from '../../bench/rounds'
+import { type Case, medianInterval, roundRatios, undecidedCases, writeVerdicts } from '../../bench/cases'
+import { measureAcrossProcesses, type Round } from '../../bench/rounds'
 import { readReportInputs, withReport } from '../../bench/report'
 
 describe('bench/README.md', () => {
@@ -122,5 +122,77 @@ describe('the cases that take further rounds', () => {
     // The floor's later rounds cost less, so that paired with them get-json would sit at its target; it took none of them.
     measured.set('floor', [...measured.get('floor')!, ...Array.from({ length: 40 }, () => round(100 / 1.1))])
     expect(undecidedCases(cases, measured)).toEqual([])
+  })
+
+  const inProcess = (process: number, cpu: number[]) => cpu.map((us) => ({ ...round(us), process }))
+
+  it('pairs each round with the floor round of the same process and position', () => {
+    // The floor ran in three processes; the case, decided after the first, took part again in the third only.
+    const floor = [...inProcess(0, [100, 100]), ...inProcess(1, [200, 200]), ...inProcess(2, [400, 400])]
+    const own = [...inProcess(0, [110, 120]), ...inProcess(2, [440, 480])]
+    expect(roundRatios(own, floor, 'cpu_us_per_request')).toEqual([1.1, 1.2, 1.1, 1.2])
+  })
+
+  it('refuses a round that has no floor round in its process to pair with', () => {
+    expect(() => roundRatios(inProcess(1, [100]), inProcess(0, [100]), 'cpu_us_per_request')).toThrow(
+      'a round of process 1 has no floor round to pair with',
+    )
+  })
+})
+
+describe('rounds spread over workerd processes', () => {
+  const plan = {
+    rounds: 24,
+    processes: 3,
+    maxRounds: 48,
+    extendSeconds: 600,
+    roundCpuTicks: 40,
+    roundMaxSeconds: 1,
+    warmupSeconds: 0,
+    connections: 1,
+  }
+  const cases = [{ name: 'floor' }, { name: 'get-json' }, { name: 'get-csv' }]
+  const fake = (calls: string[][]) => async (taking: { name: string }[], count: number) => {
+    calls.push(taking.map((c) => c.name))
+    return new Map(
+      taking.map((c) => [
+        c.name,
+        Array.from(
+          { length: count },
+          (): Round => ({
+            rps: 1,
+            requests: 1,
+            cpu_ticks: 1,
+            cpu_us_per_request: 1,
+            other_cores: 0,
+            p50_ms: 1,
+            p99_ms: 1,
+          }),
+        ),
+      ]),
+    )
+  }
+
+  it('takes every case in each of the first processes, then the undecided ones in further processes, up to the most rounds', async () => {
+    const calls: string[][] = []
+    const measured = await measureAcrossProcesses(cases, plan, fake(calls), () => ['get-json', 'floor'])
+    expect(calls).toEqual([
+      ['floor', 'get-json', 'get-csv'],
+      ['floor', 'get-json', 'get-csv'],
+      ['floor', 'get-json', 'get-csv'],
+      ['floor', 'get-json'],
+      ['floor', 'get-json'],
+      ['floor', 'get-json'],
+    ])
+    expect(measured.get('get-json')!.map((round) => round.process)).toEqual(
+      [0, 1, 2, 3, 4, 5].flatMap((process) => Array(8).fill(process)),
+    )
+    expect(measured.get('get-csv')).toHaveLength(24)
+  })
+
+  it('stops after the first processes when nothing is undecided', async () => {
+    const calls: string[][] = []
+    await measureAcrossProcesses(cases, plan, fake(calls), () => [])
+    expect(calls).toHaveLength(3)
   })
 })
