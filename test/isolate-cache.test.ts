@@ -35,6 +35,37 @@ async function request(path: string, worker: ReturnType<typeof countingRegistry>
   return res
 }
 
+describe('a list request answered before', () => {
+  const exchange = async (path: string, init?: RequestInit) => {
+    const res = await app.fetch(new Request(`${ORIGIN}${path}`, init), env, createExecutionContext())
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() }
+  }
+
+  it.each([
+    ['an explicit URL', '/subprocessors.json?region=eu&lang=en', {}],
+    ['a negotiated URL', '/subprocessors?region=uk', { Accept: 'text/csv', 'Accept-Language': 'lv' }],
+    ['a negotiated URL and a region by country', '/subprocessors', { Accept: 'application/json' }],
+  ])(
+    'is answered as the first time, for %s: status, headers, body, and 304, HEAD and 405 alike',
+    async (_, path, headers) => {
+      await publish()
+      const first = await exchange(path, { headers })
+      expect(first.status).toBe(200)
+      for (let i = 0; i < 3; i++) expect(await exchange(path, { headers })).toEqual(first)
+
+      const etag = first.headers.etag!
+      const revalidated = await exchange(path, { headers: { ...headers, 'If-None-Match': etag } })
+      expect(revalidated.status).toBe(304)
+      expect(await exchange(path, { headers: { ...headers, 'If-None-Match': etag } })).toEqual(revalidated)
+      expect(await exchange(path, { headers: { ...headers, 'If-None-Match': '"other"' } })).toEqual(first)
+
+      const head = await exchange(path, { method: 'HEAD', headers })
+      expect(head).toEqual({ ...first, body: '' })
+      expect((await exchange(path, { method: 'POST', headers })).status).toBe(405)
+    },
+  )
+})
+
 describe('KV reads per request', () => {
   it('reads the pointer and the bytes once, then serves a warm isolate from memory', async () => {
     const { release } = await publish()

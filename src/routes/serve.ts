@@ -175,14 +175,13 @@ export function responseFor(
 ): Response {
   // Precomputed header sets for the common case; caching cut short by a boundary, or another location, build theirs.
   const headers = isPrecomputed(caching) ? headerSet(representation, caching) : buildHeaderSet(representation, caching)
-  return answer(c, representation, headers, location)
+  return answer(c.req.raw.headers, representation, headers, location)
 }
 
-function answer(c: Context<Env>, representation: StoredRepresentation, headers: HeaderSet, location?: string) {
-  const raw = c.req.raw.headers
+function answer(request: Headers, representation: StoredRepresentation, headers: HeaderSet, location?: string) {
   const notModified = isNotModified(
-    raw.get('If-None-Match') ?? undefined,
-    raw.get('If-Modified-Since') ?? undefined,
+    request.get('If-None-Match') ?? undefined,
+    request.get('If-Modified-Since') ?? undefined,
     representation.etag,
     representation.lastModified,
   )
@@ -217,9 +216,9 @@ export function prepare(release: Release, state: number, view: View, caching: Ca
 }
 
 /** Answers with a prepared answer that still holds; null once it has lapsed. */
-export function answerPrepared(c: Context<Env>, prepared: Prepared): Response | null {
+export function answerPrepared(request: Headers, prepared: Prepared): Response | null {
   if (Date.now() > prepared.until || !stillHeld(prepared.held)) return null
-  return answer(c, prepared.held.representation, prepared.headers)
+  return answer(request, prepared.held.representation, prepared.headers)
 }
 
 /** For views every release has (lists, documents): their absence is storage's fault, not the request's. */

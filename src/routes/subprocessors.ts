@@ -3,7 +3,7 @@ import { type CachingHeaders, cachingHeaders, immutableCaching } from '../domain
 import { RegistryError } from '../domain/errors'
 import { type EntryView, FORMATS, type ListView, type Release, stateAt, viewUrl } from '../domain/representation'
 import { readEntryRequest, readListSelection, readMoment, resolveRegion } from '../domain/selection'
-import { getHistory, loadRepresentation, NOT_IN_RELEASE } from '../storage/reader'
+import { getHistory, loadRepresentation, NOT_IN_RELEASE, peekCurrentRelease } from '../storage/reader'
 import {
   answerPrepared,
   currentState,
@@ -36,33 +36,47 @@ type Resolved = { release: Release; view: ListView; caching: CachingHeaders; pre
 // caches no such resolution. The country is read only when needed: reading `cf` parses it.
 const negotiatedLists = new Map<string, Resolved | { byCountry: true; release: Release }>()
 
-const negotiationKey = (c: Context<Env>) => {
-  const headers = c.req.raw.headers
-  return `${c.req.url}\n${headers.get('Accept')}\n${headers.get('Accept-Language')}`
+const negotiationKey = (request: Request) => {
+  const headers = request.headers
+  return `${request.url}\n${headers.get('Accept')}\n${headers.get('Accept-Language')}`
 }
-const countryKey = (c: Context<Env>, key: string) => `${key}\n${c.req.raw.cf?.country}`
+const countryKey = (request: Request, key: string) => `${key}\n${request.cf?.country}`
 
-function negotiated(c: Context<Env>): Resolved | undefined {
-  const key = negotiationKey(c)
+function negotiated(request: Request): Resolved | undefined {
+  const key = negotiationKey(request)
   const found = negotiatedLists.get(key)
-  if (found && 'byCountry' in found) return negotiatedLists.get(countryKey(c, key)) as Resolved | undefined
+  if (found && 'byCountry' in found) return negotiatedLists.get(countryKey(request, key)) as Resolved | undefined
   return found
 }
 
-function keepResolved(c: Context<Env>, resolved: Resolved, regionFromQuery: boolean, explicit: boolean) {
+function keepResolved(request: Request, resolved: Resolved, regionFromQuery: boolean, explicit: boolean) {
   const kept = explicit ? explicitLists : negotiatedLists
   if (kept.size >= EXPLICIT_LISTS_KEPT) kept.clear()
-  if (explicit) return explicitLists.set(c.req.url, resolved)
-  const key = negotiationKey(c)
+  if (explicit) return explicitLists.set(request.url, resolved)
+  const key = negotiationKey(request)
   if (regionFromQuery) return negotiatedLists.set(key, resolved)
   negotiatedLists.set(key, { byCountry: true, release: resolved.release })
-  negotiatedLists.set(countryKey(c, key), resolved)
+  negotiatedLists.set(countryKey(request, key), resolved)
+}
+
+/**
+ * A GET of a list this isolate has answered before, answered before Hono dispatches it: one map
+ * lookup, the preconditions and the prepared bytes, the shortest request path there is. Null
+ * whenever anything is not known yet (the release is due for its recheck, the answer has lapsed),
+ * and the route answers.
+ */
+export function answerKnownList(request: Request): Response | null {
+  if (request.method !== 'GET') return null
+  const release = peekCurrentRelease()
+  const known = release && (explicitLists.get(request.url) ?? negotiated(request))
+  if (!known?.prepared || known.release !== release) return null
+  return answerPrepared(request.headers, known.prepared)
 }
 
 function serveList(c: Context<Env>, release: Release) {
-  const known = explicitLists.get(c.req.url) ?? negotiated(c)
+  const known = explicitLists.get(c.req.url) ?? negotiated(c.req.raw)
   if (known?.release === release) {
-    const answered = known.prepared && answerPrepared(c, known.prepared)
+    const answered = known.prepared && answerPrepared(c.req.raw.headers, known.prepared)
     if (answered) return answered
     const { state, caching } = currentState(release, known.caching)
     known.prepared = prepare(release, state, known.view, caching) ?? undefined
@@ -96,7 +110,12 @@ function serveList(c: Context<Env>, release: Release) {
     return serveListAt(c, release, view, cachingHeaders(selection, shared), immutableCaching(selection), moment.at)
 
   const caching = cachingHeaders(selection, shared)
-  keepResolved(c, { release, view, caching }, shared, Boolean(selection.format && selection.lang && selection.region))
+  keepResolved(
+    c.req.raw,
+    { release, view, caching },
+    shared,
+    Boolean(selection.format && selection.lang && selection.region),
+  )
   const current = currentState(release, caching)
   return serveView(c, { release, state: current.state, view, caching: current.caching })
 }

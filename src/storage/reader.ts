@@ -84,8 +84,12 @@ async function read<T>(key: string, reading: Promise<T>): Promise<T> {
 /** The current release, re-read from KV at most once per RELEASE_RECHECK_MS per isolate. */
 export function getCurrentRelease(kv: KVNamespace): Release | Promise<Release> {
   // Returned as is, not as a promise, on the path every request takes.
-  if (currentRelease && Date.now() - currentRelease.checkedAt < RELEASE_RECHECK_MS) return currentRelease.release
-  return readPointer(kv)
+  return peekCurrentRelease() ?? readPointer(kv)
+}
+
+/** The current release if this isolate read its pointer within RELEASE_RECHECK_MS; null when it is due for a read. */
+export function peekCurrentRelease(): Release | null {
+  return currentRelease && Date.now() - currentRelease.checkedAt < RELEASE_RECHECK_MS ? currentRelease.release : null
 }
 
 async function readPointer(kv: KVNamespace): Promise<Release> {
