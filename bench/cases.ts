@@ -187,7 +187,10 @@ export function quartiles(values: number[]): { median: number; low: number; high
  */
 export function roundRatios(rounds: Round[], floor: Round[], field: 'rps' | 'cpu_us_per_request'): number[] {
   const floorsOf = new Map<number, Round[]>()
-  for (const round of floor) floorsOf.set(round.process ?? 0, [...(floorsOf.get(round.process ?? 0) ?? []), round])
+  for (const round of floor) {
+    const process = round.process ?? 0
+    floorsOf.set(process, [...(floorsOf.get(process) ?? []), round])
+  }
   const taken = new Map<number, number>()
   return rounds.map((round) => {
     const process = round.process ?? 0

@@ -1,5 +1,5 @@
 /**
- * Measured rounds of load against the one workerd process that Miniflare runs: request rate and
+ * Measured rounds of load against the workerd processes that Miniflare runs: request rate and
  * latency from autocannon, CPU time per request from /proc. The method, and why, is in
  * bench/README.md.
  */

@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --quick] [--history N] [--sizes 14,1000,10000]`: loads the built Worker with autocannon on
- * 127.0.0.1, beside a constant-response floor and a naive peer, under one Miniflare per registry
- * (three sizes; then a long synthetic history and a registry of one version with the same list),
- * and reads the workerd process's CPU time per request. Writes bench/results.json and prints a
+ * 127.0.0.1, beside a constant-response floor and a naive peer, under several Miniflares per
+ * registry one after another (three sizes; then a long synthetic history and a registry of one
+ * version with the same list), and reads the workerd process's CPU time per request. Writes bench/results.json and prints a
  * table. Every figure is a ratio within one run; absolute numbers on a shared 2-core machine are
  * noise.
  */
